@@ -1,0 +1,141 @@
+"""`fluxtui generate` and `fluxtui resume`: run jobs headless, print results, exit with a code."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import replace
+from typing import Any
+
+from fluxtui import cli
+from fluxtui.commands.progress import ProgressPrinter, describe
+from fluxtui.commands.requests import BadFlags, requests_from_args
+from fluxtui.core import config as config_module
+from fluxtui.core.engine import Engine
+from fluxtui.core.errors import InvalidRequest
+from fluxtui.core.models import ErrorKind, Job, JobState
+from fluxtui.session import open_engine, with_timeout
+
+REFUSALS = frozenset({ErrorKind.AUTH, ErrorKind.CREDITS, ErrorKind.MODERATED})
+
+
+def exit_code(job: Job) -> int:
+    if job.state is JobState.DONE:
+        return cli.EXIT_OK
+    if job.state is JobState.TIMED_OUT:
+        return cli.EXIT_TIMED_OUT
+    if job.state is JobState.MODERATED or (job.error and job.error.kind in REFUSALS):
+        return cli.EXIT_REFUSED
+    return cli.EXIT_OTHER
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "provider": job.request.provider,
+        "model": job.request.model,
+        "state": str(job.state),
+        "files": job.files,
+        "seed": job.seed,
+        "width": job.width,
+        "height": job.height,
+        "timings": job.timings(),
+        "error": job.error.to_dict() if job.error else None,
+    }
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    config = with_timeout(config_module.load(), args.timeout)
+    try:
+        requests = requests_from_args(args, config)
+    except BadFlags as exc:
+        return _bad_input(str(exc))
+    if args.base_url:
+        name = requests[0].provider
+        entry = replace(config.entry(name), base_url=args.base_url)
+        config = replace(config, providers={**config.providers, name: entry})
+    if not args.demo:
+        missing = [r.provider for r in requests if not config.entry(r.provider).has_key]
+        if missing:
+            return _bad_input(
+                "; ".join(f"no API key for {name}: {_key_hint(name)}" for name in missing)
+                + " (or add --demo to try the built-in simulator)"
+            )
+    return asyncio.run(_generate(config, requests, args))
+
+
+async def _generate(config: config_module.Config, requests: list, args: argparse.Namespace) -> int:
+    async with open_engine(config, demo_mode=args.demo) as engine:
+        try:
+            jobs = [engine.create_job(request) for request in requests]
+        except InvalidRequest as exc:
+            return _bad_input("; ".join(exc.problems))
+        return await _run_jobs(engine, jobs, args.json, resume=False)
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    return asyncio.run(_resume(config_module.load(), args))
+
+
+async def _resume(config: config_module.Config, args: argparse.Namespace) -> int:
+    async with open_engine(config, demo_mode=args.demo) as engine:
+        jobs = engine.store.unfinished()
+        if args.job_ids:
+            wanted = tuple(args.job_ids)
+            jobs = [job for job in jobs if job.id.startswith(wanted)]
+        if not jobs:
+            print("nothing to resume: every job has ended", file=sys.stderr)
+            return cli.EXIT_OK
+        return await _run_jobs(engine, jobs, args.json, resume=True)
+
+
+async def _run_jobs(engine: Engine, jobs: list[Job], as_json: bool, *, resume: bool) -> int:
+    printer = ProgressPrinter(jobs)
+    stop_listening = engine.add_listener(printer.on_event)
+    ticker = asyncio.create_task(printer.tick())
+    run = engine.resume if resume else engine.run
+
+    async def run_and_report(job: Job) -> Job:
+        await run(job)
+        _report(job, as_json)
+        return job
+
+    try:
+        finished = await asyncio.gather(*(run_and_report(job) for job in jobs))
+    finally:
+        ticker.cancel()
+        stop_listening()
+        printer.redraw()
+    codes = [exit_code(job) for job in finished]
+    return next((code for code in codes if code != cli.EXIT_OK), cli.EXIT_OK)
+
+
+def _report(job: Job, as_json: bool) -> None:
+    """Print a finished job on stdout: a JSON line, or its files and seed."""
+    if as_json:
+        print(json.dumps(job_json(job)), flush=True)
+        return
+    if job.state is JobState.DONE:
+        size = f"{job.width}×{job.height}" if job.width else ""
+        total = job.timings()["total"]
+        print(f"{job.request.provider} {job.request.model}: seed {job.seed} {size} in {total:.1f}s")
+        for path in job.files:
+            print(f"  {path}")
+    else:
+        print(describe(job), file=sys.stderr)
+        if job.error and job.error.request_id:
+            print(f"  request id: {job.error.request_id}", file=sys.stderr)
+    sys.stdout.flush()
+
+
+def _key_hint(name: str) -> str:
+    builtin = config_module.BUILTIN_PROVIDERS.get(name)
+    env = f"set {builtin.key_env} or " if builtin else ""
+    return f"{env}add api_key to [providers.{name}] in the config file"
+
+
+def _bad_input(message: str) -> int:
+    print(f"fluxtui: {message}", file=sys.stderr)
+    return cli.EXIT_BAD_INPUT

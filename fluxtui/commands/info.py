@@ -1,0 +1,79 @@
+"""`fluxtui providers`, `history`, `locate` and `sim`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from fluxtui.commands.progress import describe
+from fluxtui.core import config as config_module
+from fluxtui.core import paths
+from fluxtui.core.catalog import models_for
+from fluxtui.core.store import JobQuery, Store
+
+
+def run_providers(args: argparse.Namespace) -> int:
+    config = config_module.load()
+    rows = []
+    for name, entry in config.providers.items():
+        models = list(entry.models) or [spec.id for spec in models_for(entry.catalog_kind) if spec.known]
+        rows.append(
+            {
+                "name": name,
+                "label": entry.label,
+                "kind": entry.kind,
+                "base_url": entry.base_url,
+                "key": entry.key_source or ("command" if entry.key_command else None),
+                "default_model": entry.default_model,
+                "concurrency": entry.concurrency,
+                "models": models,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        key = f"key from {row['key']}" if row["key"] else "no key"
+        print(f"{row['name']:<8} {row['label']:<20} {key:<24} {row['base_url']}")
+        print(f"         models: {', '.join(row['models']) or '(any id you give)'}")
+    if not config.any_key:
+        print("\nNo API keys are set: `fluxtui generate PROMPT --demo` uses the built-in simulator.")
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    store = Store(paths.store_file())
+    try:
+        jobs = store.jobs(JobQuery(search=args.search, provider=args.provider, limit=args.limit))
+    finally:
+        store.close()
+    from fluxtui.commands.generate import job_json
+
+    for job in jobs:
+        if args.json:
+            print(json.dumps({**job_json(job), "prompt": job.request.prompt,
+                              "created_at": job.created_at}))
+            continue
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
+        print(f"{job.id}  {when}  {describe(job)}")
+        print(f"    {job.request.prompt[:100]}")
+        for path in job.files:
+            print(f"    {path}")
+    return 0
+
+
+def run_locate(args: argparse.Namespace) -> int:
+    print(f"config:  {paths.config_file()}")
+    print(f"store:   {paths.store_file()}")
+    print(f"images:  {paths.library_dir()}")
+    print(f"cache:   {paths.cache_dir()}")
+    return 0
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    from fluxtui.sim import SimConfig
+    from fluxtui.sim.server import run_cli
+
+    overrides = {k: v for k, v in (("queue_s", args.queue), ("run_s", args.run)) if v is not None}
+    return run_cli(args.port, args.cluster_port or args.port + 1, SimConfig(**overrides))

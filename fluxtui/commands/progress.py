@@ -1,0 +1,70 @@
+"""Live progress of jobs on stderr: redrawn lines on a terminal, one line per change elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import TextIO
+
+from fluxtui.core.models import Job, JobEvent, JobState
+
+
+def describe(job: Job, now: float | None = None) -> str:
+    """One line: provider, model, state with its detail, elapsed seconds."""
+    now = time.time() if now is None else now
+    end = job.finished_at or now
+    detail = ""
+    if job.state is JobState.QUEUED and job.queue_position is not None:
+        detail = f"#{job.queue_position} in queue"
+    elif job.state is JobState.RUNNING:
+        parts = []
+        if job.progress is not None:
+            parts.append(f"{job.progress:.0%}")
+        if job.log:
+            parts.append(job.log)
+        detail = " ".join(parts)
+    elif job.error is not None:
+        detail = job.error.message
+    return (
+        f"{job.request.provider:<7} {job.request.model:<22} {job.state.label:<11} "
+        f"{end - job.created_at:6.1f}s  {detail}"
+    ).rstrip()
+
+
+class ProgressPrinter:
+    """Listens to the engine and keeps one line per job up to date."""
+
+    def __init__(self, jobs: list[Job], stream: TextIO | None = None):
+        self.jobs = jobs
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self._drawn = 0
+        self._last: dict[str, tuple[JobState, int | None, str | None]] = {}
+
+    def on_event(self, event: JobEvent) -> None:
+        if self.live:
+            self.redraw()
+            return
+        job = next((j for j in self.jobs if j.id == event.job_id), None)
+        if job is None:
+            return
+        key = (event.state, event.queue_position, event.log)
+        if self._last.get(job.id) != key:
+            self._last[job.id] = key
+            print(describe(job), file=self.stream, flush=True)
+
+    def redraw(self) -> None:
+        if not self.live:
+            return
+        up = f"\x1b[{self._drawn}F" if self._drawn else ""
+        lines = "".join(f"\x1b[2K{describe(job)}\n" for job in self.jobs)
+        self.stream.write(up + lines)
+        self.stream.flush()
+        self._drawn = len(self.jobs)
+
+    async def tick(self, interval: float = 0.2) -> None:
+        """Keep elapsed times moving while jobs wait (cancel the task to stop)."""
+        while self.live:
+            self.redraw()
+            await asyncio.sleep(interval)

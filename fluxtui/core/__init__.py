@@ -1,0 +1,1 @@
+"""The engine: providers, jobs, storage. Never imports Textual."""

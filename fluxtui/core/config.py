@@ -1,0 +1,317 @@
+"""The configuration: built-in providers, `config.toml`, and environment variables (which win).
+
+```toml
+default_provider = "fal"
+timeout = 900                    # seconds a job may take, from submit to saved file
+
+[providers.comet]
+api_key = "YOUR-COMETAPI-KEY"    # or: api_key_command = "pass show cometapi"
+default_model = "flux-pro-1.1"
+concurrency = 8
+
+[providers.gateway]              # any OpenAI-compatible endpoint, under a name of your own
+kind = "openai"
+base_url = "https://gateway.example/v1"
+models = ["flux-dev"]
+```
+A mistake in the file is reported with the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from fluxtui.core import paths
+from fluxtui.core.errors import ConfigError
+from fluxtui.core.settings import ProviderSettings, Secret
+
+
+@dataclass(frozen=True)
+class BuiltinProvider:
+    kind: str
+    base_url: str
+    key_env: str
+    concurrency: int
+    label: str
+
+
+BUILTIN_PROVIDERS: dict[str, BuiltinProvider] = {
+    "comet": BuiltinProvider("comet", "https://api.cometapi.com", "COMETAPI_KEY", 8, "CometAPI"),
+    # BFL allows 24 tasks in flight for most models.
+    "bfl": BuiltinProvider("bfl", "https://api.bfl.ai", "BFL_API_KEY", 24, "Black Forest Labs"),
+    "apiyi": BuiltinProvider("openai", "https://api.apiyi.com/v1", "APIYI_API_KEY", 4, "APIYI"),
+    "openai": BuiltinProvider(
+        "openai", "https://api.openai.com/v1", "OPENAI_API_KEY", 4, "OpenAI-compatible"
+    ),
+    # fal never rejects for concurrency (jobs wait IN_QUEUE); this only bounds our own connections.
+    "fal": BuiltinProvider("fal", "https://queue.fal.run", "FAL_KEY", 16, "fal"),
+}
+KINDS = ("comet", "bfl", "openai", "fal")
+DEFAULT_TIMEOUT_S = 900.0
+DEMO_KEY = "demo-key"
+
+_PROVIDER_KEYS = {
+    "kind": str,
+    "base_url": str,
+    "api_key": str,
+    "api_key_command": str,
+    "default_model": str,
+    "concurrency": int,
+    "models": list,
+    "label": str,
+}
+_TOP_KEYS = {"default_provider": str, "timeout": (int, float), "providers": dict, "tui": dict}
+
+
+@dataclass(frozen=True)
+class ProviderEntry:
+    """One provider as configured, before its key is resolved."""
+
+    name: str
+    kind: str
+    base_url: str
+    label: str
+    key: str | None = None
+    key_source: str | None = None  # "env COMETAPI_KEY", "config", "command"; never the key
+    key_command: str | None = None
+    default_model: str | None = None
+    concurrency: int = 4
+    models: tuple[str, ...] = ()
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.key) or bool(self.key_command)
+
+    @property
+    def catalog_kind(self) -> str:
+        """Which model table applies (comet and bfl share BFL's; APIYI has its own)."""
+        from fluxtui.core.catalog import catalog_kind
+
+        return catalog_kind(ProviderSettings(self.name, self.kind, self.base_url))
+
+
+@dataclass(frozen=True)
+class Config:
+    providers: dict[str, ProviderEntry]
+    default_provider: str | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    demo: bool = False
+    path: Path | None = None
+    tui: dict[str, Any] = field(default_factory=dict)  # the [tui] table, read by the TUI
+
+    def entry(self, name: str) -> ProviderEntry:
+        try:
+            return self.providers[name]
+        except KeyError:
+            known = ", ".join(self.providers)
+            raise ConfigError(f"unknown provider {name!r} (known: {known})") from None
+
+    @property
+    def any_key(self) -> bool:
+        return any(p.has_key for p in self.providers.values())
+
+    def preferred_provider(self) -> str:
+        """The provider used when none is named: configured, else the first one with a key."""
+        if self.default_provider:
+            return self.default_provider
+        with_key = [name for name, p in self.providers.items() if p.has_key]
+        return with_key[0] if with_key else "fal"
+
+    def settings(self, name: str) -> ProviderSettings:
+        """The provider's settings with its key resolved (running its key command if it has one)."""
+        entry = self.entry(name)
+        key = entry.key
+        if key is None and entry.key_command:
+            key = _run_key_command(name, entry.key_command)
+        return ProviderSettings(
+            name=name,
+            kind=entry.kind,
+            base_url=entry.base_url.rstrip("/"),
+            api_key=Secret(key) if key else None,
+            default_model=entry.default_model,
+            concurrency=entry.concurrency,
+            models=entry.models,
+        )
+
+
+def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read the config file (if any) and the environment."""
+    env = dict(os.environ if env is None else env)
+    path = path or Path(env.get("FLUXTUI_CONFIG") or paths.config_file())
+    data: dict[str, Any] = {}
+    text = ""
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    problems = _Checker(path, text)
+    problems.check_table(data, _TOP_KEYS, section=None)
+
+    providers = {name: _builtin_entry(name, spec) for name, spec in BUILTIN_PROVIDERS.items()}
+    for name, table in (data.get("providers") or {}).items():
+        if not isinstance(table, dict):
+            problems.fail(f"providers.{name}", None, "must be a table like [providers.NAME]")
+        problems.check_table(table, _PROVIDER_KEYS, section=f"providers.{name}")
+        providers[name] = _merge_entry(name, providers.get(name), table, problems)
+
+    for name, entry in providers.items():
+        providers[name] = _apply_env(entry, env)
+
+    default = data.get("default_provider") or env.get("FLUXTUI_PROVIDER")
+    if default and default not in providers:
+        problems.fail(None, "default_provider", f"names no provider: {default!r}")
+    timeout = float(data.get("timeout", DEFAULT_TIMEOUT_S))
+    if timeout <= 0:
+        problems.fail(None, "timeout", f"must be more than 0 seconds, got {timeout:g}")
+    return Config(
+        providers=providers,
+        default_provider=default,
+        timeout_s=timeout,
+        path=path,
+        tui=dict(data.get("tui") or {}),
+    )
+
+
+def demo_config(config: Config, base_urls: dict[str, str]) -> Config:
+    """The same config pointed at the simulator: every provider, a placeholder key."""
+    providers = {
+        name: replace(
+            entry,
+            base_url=base_urls[_sim_service(name, entry.kind)],
+            key=DEMO_KEY,
+            key_source="simulator",
+            key_command=None,
+        )
+        for name, entry in config.providers.items()
+    }
+    return replace(config, providers=providers, demo=True)
+
+
+def _sim_service(name: str, kind: str) -> str:
+    """Which simulated service plays a provider: itself when built in, else its protocol's."""
+    return name if name in BUILTIN_PROVIDERS else kind
+
+
+def _builtin_entry(name: str, spec: BuiltinProvider) -> ProviderEntry:
+    return ProviderEntry(
+        name=name,
+        kind=spec.kind,
+        base_url=spec.base_url,
+        label=spec.label,
+        concurrency=spec.concurrency,
+    )
+
+
+def _merge_entry(
+    name: str, base: ProviderEntry | None, table: dict[str, Any], problems: _Checker
+) -> ProviderEntry:
+    section = f"providers.{name}"
+    kind = table.get("kind", base.kind if base else None)
+    if kind is None:
+        problems.fail(section, "kind", f"is needed for a new provider: one of {', '.join(KINDS)}")
+    if kind not in KINDS:
+        problems.fail(section, "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    base_url = table.get("base_url", base.base_url if base else None)
+    if not base_url:
+        problems.fail(section, "base_url", "is needed for a new provider")
+    if not re.match(r"^https?://", base_url):
+        problems.fail(section, "base_url", f"must start with http:// or https://, got {base_url!r}")
+    concurrency = table.get("concurrency", base.concurrency if base else 4)
+    if concurrency < 1:
+        problems.fail(section, "concurrency", f"must be at least 1, got {concurrency}")
+    models = table.get("models", list(base.models) if base else [])
+    if not all(isinstance(m, str) for m in models):
+        problems.fail(section, "models", "must be a list of model id strings")
+    if "api_key" in table and "api_key_command" in table:
+        problems.fail(section, "api_key_command", "give api_key or api_key_command, not both")
+    key = table.get("api_key")
+    return ProviderEntry(
+        name=name,
+        kind=kind,
+        base_url=base_url,
+        label=table.get("label", base.label if base else name),
+        key=key or None,
+        key_source="config" if key else None,
+        key_command=table.get("api_key_command"),
+        default_model=table.get("default_model"),
+        concurrency=concurrency,
+        models=tuple(models),
+    )
+
+
+def _apply_env(entry: ProviderEntry, env: dict[str, str]) -> ProviderEntry:
+    builtin = BUILTIN_PROVIDERS.get(entry.name)
+    if builtin and env.get(builtin.key_env):
+        entry = replace(
+            entry, key=env[builtin.key_env], key_source=f"env {builtin.key_env}", key_command=None
+        )
+    if entry.name == "openai" and env.get("OPENAI_BASE_URL"):
+        entry = replace(entry, base_url=env["OPENAI_BASE_URL"])
+    return entry
+
+
+def _run_key_command(name: str, command: str) -> str:
+    try:
+        done = subprocess.run(
+            shlex.split(command), capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(f"[providers.{name}] api_key_command could not run: {exc}") from None
+    key = done.stdout.strip()
+    if done.returncode != 0 or not key:
+        raise ConfigError(
+            f"[providers.{name}] api_key_command exited {done.returncode} without printing a key"
+        )
+    return key
+
+
+class _Checker:
+    """Type-checks tables and raises ConfigError naming the file, the line and the key."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.lines = text.splitlines()
+
+    def check_table(self, table: dict[str, Any], schema: dict[str, Any], section: str | None) -> None:
+        for key, value in table.items():
+            if key not in schema:
+                known = ", ".join(schema)
+                self.fail(section, key, f"is not a setting here (known: {known})")
+            expected = schema[key]
+            if isinstance(value, bool) or not isinstance(value, expected):
+                want = expected.__name__ if isinstance(expected, type) else "number"
+                self.fail(section, key, f"must be {_article(want)} {want}, got {value!r}")
+
+    def fail(self, section: str | None, key: str | None, message: str) -> None:
+        line = self._line_of(section, key)
+        where = f"{self.path}" + (f", line {line}" if line else "")
+        name = ".".join(part for part in (section, key) if part)
+        raise ConfigError(f"{where}: {name} {message}")
+
+    def _line_of(self, section: str | None, key: str | None) -> int | None:
+        """The key's line; its section's header line when the key is missing; else None."""
+        in_section = section is None
+        header = re.compile(r"^\s*\[\s*" + re.escape(section or "") + r"\s*\]") if section else None
+        section_line = None
+        for number, line in enumerate(self.lines, start=1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                in_section = bool(header and header.match(line))
+                section_line = number if in_section else section_line
+                continue
+            if in_section and key and re.match(rf"^{re.escape(key)}\s*=", stripped):
+                return number
+        return section_line
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"

@@ -1,0 +1,74 @@
+"""Exceptions the engine understands. Messages are for users: specific, and never hold a key."""
+
+from __future__ import annotations
+
+from fluxtui.core.models import ErrorKind, JobError
+
+
+class FluxtuiError(Exception):
+    """Base of fluxtui's own errors."""
+
+
+class ConfigError(FluxtuiError):
+    """The config file or the environment is wrong; the message names the file, line and key."""
+
+
+class InvalidRequest(FluxtuiError):
+    """A request failed client-side validation; nothing was sent. One message per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class ProviderError(FluxtuiError):
+    """A provider refused, failed, or could not be reached.
+
+    `retry_after` is the provider's `Retry-After` in seconds, when it sent one.
+    `request_sent` is False only when the request certainly never reached the server (connection
+    refused, connect timeout): the one case where re-sending a paid submit is safe.
+    """
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        raw_status: str | None = None,
+        retry_after: float | None = None,
+        request_sent: bool = True,
+    ):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status_code = status_code
+        self.request_id = request_id
+        self.raw_status = raw_status
+        self.retry_after = retry_after
+        self.request_sent = request_sent
+
+    @property
+    def transient(self) -> bool:
+        """Worth another try for an idempotent request (a GET)."""
+        return self.kind in (ErrorKind.RATE_LIMITED, ErrorKind.SERVER, ErrorKind.TRANSPORT)
+
+    @property
+    def safe_to_resubmit(self) -> bool:
+        """Worth another try for a paid submit: only when the provider surely did not start a job."""
+        if self.kind is ErrorKind.RATE_LIMITED:
+            return True
+        return self.kind is ErrorKind.TRANSPORT and not self.request_sent
+
+    def to_job_error(self) -> JobError:
+        return JobError(
+            kind=self.kind,
+            message=self.message,
+            status_code=self.status_code,
+            request_id=self.request_id,
+            raw_status=self.raw_status,
+        )
+
+    def __repr__(self) -> str:
+        return f"ProviderError({self.kind.value}, {self.message!r}, status={self.status_code})"

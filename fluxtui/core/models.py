@@ -1,0 +1,311 @@
+"""Plain data shared by the engine, the store, the CLI and the TUI.
+
+A `GenerationRequest` goes into the engine; `JobEvent`s come out. A `Handle` is what a provider gave
+back on submit (ids and URLs, never a key), so that a job can be resumed from the store after a crash.
+
+Parameter names in `GenerationRequest.params` are the *canonical* names, which are BFL's (the lingua
+franca of the FLUX services): width, height, aspect_ratio, seed, steps, guidance, safety_tolerance,
+output_format, num_images, prompt_upsampling, image_prompt, image_prompt_strength, raw, interval,
+acceleration, enable_safety_checker, webhook_url, webhook_secret. Each adapter maps them onto its own
+wire form (fal: steps -> num_inference_steps, width/height -> image_size, ...). `extra` holds fields
+the user passes through verbatim (`--param key=value`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class JobState(StrEnum):
+    """One unified life cycle for every provider's job."""
+
+    PENDING = "pending"  # created, not sent yet
+    SUBMITTED = "submitted"  # the provider accepted it
+    QUEUED = "queued"  # waiting in the provider's queue (maybe with a position)
+    RUNNING = "running"  # generating (maybe with progress / logs)
+    DOWNLOADING = "downloading"  # result ready, copying the image(s) to disk
+    DONE = "done"
+    FAILED = "failed"
+    MODERATED = "moderated"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    TIMED_OUT = "timed_out"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+    @property
+    def label(self) -> str:
+        """Human words for the state ("timed out" rather than "timed_out")."""
+        return self.value.replace("_", " ")
+
+
+TERMINAL_STATES = frozenset(
+    {
+        JobState.DONE,
+        JobState.FAILED,
+        JobState.MODERATED,
+        JobState.CANCELLED,
+        JobState.EXPIRED,
+        JobState.TIMED_OUT,
+    }
+)
+
+
+class ErrorKind(StrEnum):
+    """Why a job or a request failed; decides retries, exit codes and how a state reads."""
+
+    INVALID = "invalid"  # refused before sending (client-side validation, bad config)
+    AUTH = "auth"  # 401/403: the key was rejected
+    CREDITS = "credits"  # 402: out of credits
+    VALIDATION = "validation"  # 400/422 from the provider
+    RATE_LIMITED = "rate_limited"  # 429
+    SERVER = "server"  # 5xx
+    TRANSPORT = "transport"  # connection refused/reset/timeout
+    MODERATED = "moderated"  # input or output refused by the safety filter
+    NOT_FOUND = "not_found"  # unknown or expired job id / result URL
+    BAD_RESPONSE = "bad_response"  # the provider answered something we cannot read
+    FAILED = "failed"  # the provider says the generation failed
+    TIMEOUT = "timeout"  # our own deadline passed
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # the process died at a point that cannot be resumed
+
+
+@dataclass(frozen=True)
+class JobError:
+    """What went wrong, in words a user can act on. Never holds a key."""
+
+    kind: ErrorKind
+    message: str
+    status_code: int | None = None
+    request_id: str | None = None  # the provider's request id, users quote it to support
+    raw_status: str | None = None  # the provider's own status string, when there is one
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, ErrorKind) else v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobError:
+        return cls(**{**data, "kind": ErrorKind(data["kind"])})
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What the user asked for, provider-neutral apart from `provider`, `model` and `extra`."""
+
+    prompt: str
+    provider: str
+    model: str
+    params: dict[str, Any] = field(default_factory=dict)  # canonical names, see module doc
+    extra: dict[str, Any] = field(default_factory=dict)  # verbatim wire fields (--param)
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return self.params.get(name, default)
+
+    def replace(self, **changes: Any) -> GenerationRequest:
+        data = {**self.to_dict(), **changes}
+        return GenerationRequest.from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt,
+            "provider": self.provider,
+            "model": self.model,
+            "params": dict(self.params),
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GenerationRequest:
+        return cls(
+            prompt=data["prompt"],
+            provider=data["provider"],
+            model=data["model"],
+            params=dict(data.get("params") or {}),
+            extra=dict(data.get("extra") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One image the provider made: a URL (http(s) or data:) and what it says about it."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderResult:
+    """A finished generation as the provider reported it."""
+
+    images: tuple[ImageRef, ...]
+    seed: int | None = None
+    nsfw: tuple[bool, ...] = ()  # fal's has_nsfw_concepts, per image
+    details: dict[str, Any] = field(default_factory=dict)  # timings etc. the provider reported
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "images": [asdict(i) for i in self.images],
+            "seed": self.seed,
+            "nsfw": list(self.nsfw),
+            "details": self.details,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProviderResult:
+        return cls(
+            images=tuple(ImageRef(**i) for i in data.get("images", [])),
+            seed=data.get("seed"),
+            nsfw=tuple(data.get("nsfw", [])),
+            details=dict(data.get("details") or {}),
+        )
+
+
+@dataclass
+class Handle:
+    """How to find a submitted job again: the provider's id and the URLs it returned.
+
+    `urls` keys: "polling_url" (BFL/Comet), "status_url", "response_url", "cancel_url" (fal).
+    `result` is set when the provider answered with the result inline (the synchronous OpenAI
+    Images API), so that a crash between that answer and the download can still be resumed.
+    """
+
+    provider: str
+    request_id: str | None = None
+    urls: dict[str, str] = field(default_factory=dict)
+    result: ProviderResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "request_id": self.request_id,
+            "urls": dict(self.urls),
+            "result": self.result.to_dict() if self.result else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Handle:
+        result = data.get("result")
+        return cls(
+            provider=data["provider"],
+            request_id=data.get("request_id"),
+            urls=dict(data.get("urls") or {}),
+            result=ProviderResult.from_dict(result) if result else None,
+        )
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """One observation of a job at the provider (a poll answer or a stream event).
+
+    `state` is QUEUED or RUNNING while the job goes on; DOWNLOADING means "the result is ready"
+    (with `result` when the status answer carried it, as BFL's does); a terminal state
+    (FAILED, MODERATED, EXPIRED, CANCELLED) comes with `error`.
+    """
+
+    state: JobState
+    raw_status: str
+    queue_position: int | None = None
+    progress: float | None = None  # 0..1
+    log: str | None = None  # the latest log line
+    result: ProviderResult | None = None
+    error: JobError | None = None
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """One entry of a job's history."""
+
+    state: JobState
+    at: float
+    detail: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"state": str(self.state), "at": self.at, "detail": self.detail}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StateChange:
+        return cls(JobState(data["state"]), data["at"], data.get("detail"))
+
+
+def new_job_id(now: float | None = None) -> str:
+    """A short id that sorts by creation time: 11 hex digits of milliseconds + 6 random ones."""
+    millis = int((time.time() if now is None else now) * 1000)
+    return f"{millis:011x}{secrets.token_hex(3)}"
+
+
+@dataclass
+class Job:
+    """A request on its way through a provider, and everything learnt about it."""
+
+    id: str
+    request: GenerationRequest
+    state: JobState = JobState.PENDING
+    created_at: float = field(default_factory=time.time)
+    handle: Handle | None = None
+    history: list[StateChange] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    seed: int | None = None
+    width: int | None = None
+    height: int | None = None
+    error: JobError | None = None
+    queue_position: int | None = None
+    progress: float | None = None
+    log: str | None = None
+    group_id: str | None = None  # a comparison this job belongs to
+
+    @classmethod
+    def create(cls, request: GenerationRequest, *, group_id: str | None = None) -> Job:
+        now = time.time()
+        job = cls(id=new_job_id(now), request=request, created_at=now, group_id=group_id)
+        job.history.append(StateChange(JobState.PENDING, now))
+        return job
+
+    def first_time(self, *states: JobState) -> float | None:
+        """When the job first entered any of `states`."""
+        return next((c.at for c in self.history if c.state in states), None)
+
+    @property
+    def finished_at(self) -> float | None:
+        return self.history[-1].at if self.state.is_terminal and self.history else None
+
+    def timings(self) -> dict[str, float | None]:
+        """Seconds spent queued, running, downloading, and in all; None where unknown."""
+        submitted = self.first_time(JobState.SUBMITTED)
+        running = self.first_time(JobState.RUNNING)
+        downloading = self.first_time(JobState.DOWNLOADING)
+        end = self.finished_at
+
+        def span(a: float | None, b: float | None) -> float | None:
+            return round(b - a, 3) if a is not None and b is not None and b >= a else None
+
+        after_queue = running or downloading
+        return {
+            "submit": span(self.created_at, submitted),
+            "queued": span(submitted, after_queue),
+            "running": span(running, downloading) if running else None,
+            "download": span(downloading, end),
+            "total": span(self.created_at, end),
+        }
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """What the engine tells its listeners: a job changed. `job` is a snapshot, safe to keep."""
+
+    job_id: str
+    state: JobState
+    at: float
+    queue_position: int | None = None
+    progress: float | None = None
+    log: str | None = None
+    files: tuple[str, ...] = ()
+    error: JobError | None = None
+    detail: str | None = None

@@ -1,0 +1,334 @@
+"""The one interface every provider adapter implements, and the HTTP helpers they share.
+
+An adapter only speaks its wire protocol: it builds bodies, sends one request per call, and maps
+answers onto `StatusUpdate`/`ProviderResult` or raises `ProviderError`. Retries, the poll schedule,
+deadlines, concurrency and downloads belong to the engine.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import re
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+from fluxtui.core import catalog
+from fluxtui.core.catalog import ModelSpec
+from fluxtui.core.errors import ProviderError
+from fluxtui.core.models import ErrorKind, GenerationRequest, Handle, ProviderResult, StatusUpdate
+from fluxtui.core.settings import ProviderSettings
+
+#: the environment variable that holds each provider's key, by provider name, then by kind
+KEY_ENV_VARS = {
+    "comet": "COMETAPI_KEY",
+    "bfl": "BFL_API_KEY",
+    "apiyi": "APIYI_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "fal": "FAL_KEY",
+}
+#: how messages name a provider: its brand, else its configured name
+BRANDS = {"comet": "CometAPI", "bfl": "BFL", "apiyi": "APIYI", "openai": "OpenAI", "fal": "fal"}
+
+
+class CancelOutcome(StrEnum):
+    REQUESTED = "requested"  # the provider will stop (or drop) the job
+    ALREADY_DONE = "already_done"  # too late: the job finished
+    NOT_FOUND = "not_found"
+    UNSUPPORTED = "unsupported"  # this provider cannot cancel: the engine stops following it locally
+
+
+class Provider(ABC):
+    """A FLUX service behind one wire protocol."""
+
+    #: the protocol family: "bfl" (CometAPI and BFL), "openai" (APIYI and compatibles), "fal"
+    kind: str
+    can_cancel: bool = False
+    can_stream: bool = False
+    #: the synchronous OpenAI Images API answers the submit with the result; no polling
+    synchronous: bool = False
+
+    def __init__(self, settings: ProviderSettings, client: httpx.AsyncClient):
+        self.settings = settings
+        self.client = client
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def label(self) -> str:
+        """The provider as messages name it ("CometAPI" for the provider named comet)."""
+        return BRANDS.get(self.name, self.name)
+
+    @property
+    def catalog_kind(self) -> str:
+        return catalog.catalog_kind(self.settings)
+
+    def model_spec(self, model_id: str) -> ModelSpec:
+        return catalog.model_spec(self.catalog_kind, model_id)
+
+    def validate(self, request: GenerationRequest) -> list[str]:
+        """Every problem the catalog finds with `request` for this provider; [] when it may be sent."""
+        return catalog.validate(self.catalog_kind, request)
+
+    @property
+    def key_hint(self) -> str:
+        """Where this provider's key is set: "COMETAPI_KEY or [providers.comet] api_key"."""
+        env = KEY_ENV_VARS.get(self.name) or KEY_ENV_VARS.get(self.settings.kind)
+        table = f"[providers.{self.name}] api_key"
+        return f"{env} or {table}" if env else table
+
+    def api_key(self) -> str:
+        """The key itself, for `auth_headers` only; AUTH error when none is configured."""
+        key = self.settings.api_key
+        if not key:
+            raise ProviderError(
+                ErrorKind.AUTH,
+                f"no API key for {self.name}: set {self.key_hint} in config",
+                request_sent=False,
+            )
+        return key.reveal()
+
+    @abstractmethod
+    def auth_headers(self) -> dict[str, str]:
+        """The headers that carry the key, in this protocol's scheme."""
+
+    @abstractmethod
+    def build_body(self, request: GenerationRequest) -> dict[str, Any]:
+        """The JSON body of the submit, with canonical params mapped to wire fields."""
+
+    @abstractmethod
+    async def submit(self, request: GenerationRequest) -> Handle:
+        """Send the paid request once. Never retries by itself."""
+
+    async def poll(self, handle: Handle) -> StatusUpdate:
+        """Ask once where the job stands."""
+        raise NotImplementedError(f"{self.name} has no status to poll")
+
+    def stream(self, handle: Handle) -> AsyncIterator[StatusUpdate]:
+        """Status updates pushed by the provider until the job ends (only when `can_stream`)."""
+        raise NotImplementedError(f"{self.name} cannot stream status")
+
+    async def fetch_result(self, handle: Handle, update: StatusUpdate | None = None) -> ProviderResult:
+        """The finished job's images. `update` is the final status, which may already carry them."""
+        if update is not None and update.result is not None:
+            return update.result
+        if handle.result is not None:
+            return handle.result
+        raise ProviderError(ErrorKind.BAD_RESPONSE, f"{self.name} reported no result")
+
+    async def cancel(self, handle: Handle) -> CancelOutcome:
+        return CancelOutcome.UNSUPPORTED
+
+    # ---- one HTTP exchange, for the subclasses ----
+
+    def headers(self) -> dict[str, str]:
+        return {**self.settings.extra_headers, "Accept": "application/json", **self.auth_headers()}
+
+    async def send(self, method: str, url: str | httpx.URL, **kwargs: Any) -> httpx.Response:
+        """One request with this provider's headers; transport failures become ProviderError."""
+        headers = self.headers()  # before the try: a missing key is an AUTH error, nothing sent
+        try:
+            return await self.client.request(method, url, headers=headers, **kwargs)
+        except httpx.TransportError as exc:
+            raise transport_error(self.name, exc) from exc
+        except httpx.InvalidURL as exc:
+            raise self.bad_response(f"{self.label}: cannot use the URL {url}") from exc
+
+    def read_json(self, response: httpx.Response) -> Any:
+        """The JSON body of an answer, or BAD_RESPONSE with an excerpt of what came instead."""
+        try:
+            return response.json()
+        except ValueError as exc:
+            request_id = request_id_of(response.headers)
+            message = (
+                f"{self.label} answered {response.status_code} with something that is not JSON: "
+                f"{excerpt(response.text)!r}"
+            )
+            message += f" (request id {request_id})" if request_id else ""
+            raise self.bad_response(message, request_id) from exc
+
+    def http_error(self, response: httpx.Response) -> ProviderError:
+        """The error for a non-2xx answer (the body must have been read)."""
+        status, headers, text = response.status_code, response.headers, response.text
+        error = parse_http_error(self.label, status, headers, text, key_hint=self.key_hint)
+        return self.redacted(error)
+
+    def bad_response(self, message: str, request_id: str | None = None) -> ProviderError:
+        return self.redacted(ProviderError(ErrorKind.BAD_RESPONSE, message, request_id=request_id))
+
+    def redacted(self, error: ProviderError) -> ProviderError:
+        """`error` with the key masked, should the server have echoed it back."""
+        key = self.settings.api_key.reveal() if self.settings.api_key else ""
+        if key and key in error.message:
+            error.message = error.message.replace(key, "****")
+            error.args = (error.message,)
+        return error
+
+
+# ---- helpers shared by the adapters ------------------------------------------------------------
+
+STATUS_KINDS: dict[int, ErrorKind] = {
+    400: ErrorKind.VALIDATION,
+    401: ErrorKind.AUTH,
+    402: ErrorKind.CREDITS,
+    403: ErrorKind.AUTH,
+    404: ErrorKind.NOT_FOUND,
+    410: ErrorKind.NOT_FOUND,
+    422: ErrorKind.VALIDATION,
+    429: ErrorKind.RATE_LIMITED,
+}
+
+
+def kind_for_status(status_code: int) -> ErrorKind:
+    if status_code in STATUS_KINDS:
+        return STATUS_KINDS[status_code]
+    if status_code >= 500:
+        return ErrorKind.SERVER
+    return ErrorKind.FAILED
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """`Retry-After` as seconds, from either of its forms (delta-seconds or an HTTP date)."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def transport_error(provider: str, exc: httpx.TransportError) -> ProviderError:
+    """Map an httpx transport failure; `request_sent` is False only when nothing left the machine."""
+    not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    what = {
+        httpx.ConnectError: "could not connect",
+        httpx.ConnectTimeout: "timed out connecting",
+        httpx.ReadTimeout: "timed out waiting for an answer",
+        httpx.WriteTimeout: "timed out sending the request",
+        httpx.PoolTimeout: "too many connections in use",
+        httpx.RemoteProtocolError: "the connection was dropped",
+        httpx.ReadError: "the connection broke while reading",
+    }.get(type(exc), "network error")
+    return ProviderError(
+        ErrorKind.TRANSPORT, f"{provider}: {what} ({type(exc).__name__})", request_sent=not not_sent
+    )
+
+
+def excerpt(text: str, limit: int = 200) -> str:
+    """`text` on one line, cut to about `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def show_json(data: Any) -> str:
+    """A short one-line rendering of a JSON answer, for messages."""
+    return excerpt(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    for name in ("x-request-id", "x-fal-request-id", "request-id"):
+        if headers.get(name):
+            return headers[name]
+    return None
+
+
+def error_detail(body: Any) -> str | None:
+    """Readable text from the error bodies these services send: FastAPI `detail` (a string, or a
+    list of {loc, msg}: "width: must be a multiple of 32"), OpenAI `{"error": {"message"}}`,
+    `message`."""
+    if isinstance(body, str):
+        return body.strip() or None
+    if not isinstance(body, Mapping):
+        return None
+    detail = body.get("detail")
+    if isinstance(detail, list) and detail:
+        return "; ".join(_validation_item(item) for item in detail)
+    for value in (detail, body.get("error"), body.get("message"), body.get("msg")):
+        if isinstance(value, Mapping):
+            value = value.get("message") or value.get("msg") or value.get("detail")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+MODERATION_CODES = frozenset({"content_policy_violation", "moderation_blocked", "content_filter"})
+MODERATION_WORDS = re.compile(r"content[ _-]?policy|moderat|safety system", re.IGNORECASE)
+
+
+def is_moderation(body: Any) -> bool:
+    """Whether an error body says a safety filter refused the request: an OpenAI error `code`/`type`
+    or a FastAPI `detail[].type` such as content_policy_violation, or words to that effect."""
+    codes: set[str] = set()
+    if isinstance(body, Mapping):
+        error, detail = body.get("error"), body.get("detail")
+        if isinstance(error, Mapping):
+            codes |= {str(error.get("code")), str(error.get("type"))}
+        if isinstance(detail, list):
+            codes |= {str(item.get("type")) for item in detail if isinstance(item, Mapping)}
+    return bool(codes & MODERATION_CODES) or bool(MODERATION_WORDS.search(error_detail(body) or ""))
+
+
+def _validation_item(item: Any) -> str:
+    if not isinstance(item, Mapping):
+        return str(item)
+    loc = [str(part) for part in item.get("loc") or () if part != "body"]
+    msg = str(item.get("msg") or item.get("type") or "invalid")
+    return f"{'.'.join(loc)}: {msg}" if loc else msg
+
+
+def parse_http_error(
+    label: str,
+    status: int,
+    headers: Mapping[str, str],
+    text: str,
+    kind: ErrorKind | None = None,
+    key_hint: str | None = None,
+) -> ProviderError:
+    """The ProviderError for a non-2xx answer: kind from the status (unless `kind` is given), a
+    message a user can act on (a rejected key names `key_hint`, where the key is set), the request
+    id (also in the message: users quote it to support) and `Retry-After`."""
+    explicit = kind is not None
+    kind = kind or kind_for_status(status)
+    try:
+        body: Any = json.loads(text)
+    except ValueError:
+        body = text if text.strip() and not text.lstrip().startswith("<") else None
+    detail = error_detail(body)
+    detail = excerpt(detail) if detail else None
+    retry_after = retry_after_seconds(headers)
+    head = {
+        ErrorKind.AUTH: f"key rejected by {label} ({status})",
+        ErrorKind.CREDITS: f"out of credits at {label} ({status})",
+        ErrorKind.RATE_LIMITED: f"{label} is busy: too many requests or jobs in flight ({status})",
+        ErrorKind.VALIDATION: f"{label} rejected the request ({status})",
+        ErrorKind.NOT_FOUND: f"{label} answered {status} not found",
+        ErrorKind.SERVER: f"{label} server error ({status})",
+        ErrorKind.MODERATED: f"{label} refused the request on content policy ({status})",
+        # only when a caller knows the answer is the model's own failure, not just an odd status
+        ErrorKind.FAILED: f"{label}: the generation failed ({status})" if explicit else None,
+    }.get(kind) or f"{label} answered HTTP {status}"
+    message = f"{head}: {detail}" if detail else head
+    if kind is ErrorKind.AUTH and key_hint:
+        message += f"; check {key_hint}"
+    if retry_after is not None:
+        message += f"; retry after {math.ceil(retry_after)} s"
+    request_id = request_id_of(headers)
+    if request_id:
+        message += f" (request id {request_id})"
+    return ProviderError(
+        kind, message, status_code=status, request_id=request_id, retry_after=retry_after
+    )

@@ -1,0 +1,185 @@
+"""CometAPI and Black Forest Labs: submit a job, then poll it (BFL's protocol; CometAPI proxies it).
+
+How BFL's answers map onto JobState:
+- `Pending` is QUEUED until an answer carries a `progress` above 0, then RUNNING. BFL does not tell
+  a queued job from a running one otherwise; every answer is read on its own, so the engine must
+  not move a job back from RUNNING to QUEUED when a later answer lacks `progress`.
+- `Ready` is DOWNLOADING with the result (`result.sample`, `result.seed`).
+- `Request Moderated` (the input was refused) and `Content Moderated` (the output was withheld) are
+  MODERATED; BFL charges neither.
+- `Task not found`, or HTTP 404 on a poll, is EXPIRED with a NOT_FOUND error: the job was ours (the
+  submit gave its id), so the service has dropped it (or it lives on another cluster and the
+  `polling_url` was lost); polling again cannot bring it back.
+- `Error` is FAILED with the reason from `details` or `error` (text or an object, whichever came).
+- Any other status is FAILED with the raw text: an unknown status is never a reason to keep polling.
+Status strings are matched ignoring case and spacing, so that a proxy's "pending" is not a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from fluxtui.core import catalog
+from fluxtui.core.errors import ProviderError
+from fluxtui.core.models import (
+    ErrorKind,
+    GenerationRequest,
+    Handle,
+    ImageRef,
+    JobError,
+    JobState,
+    ProviderResult,
+    StatusUpdate,
+)
+from fluxtui.core.providers.base import Provider, error_detail, excerpt, show_json
+
+#: where the API lives under the base URL, by settings.kind
+API_PREFIXES = {"comet": "/flux/v1", "bfl": "/v1"}
+SIZE_FIELDS = ("width", "height", "aspect_ratio")
+RESULT_DETAILS = ("prompt", "start_time", "end_time", "duration")
+
+
+class BflProvider(Provider):
+    """settings.kind "comet" (Bearer key, /flux/v1/...) or "bfl" (x-key header, /v1/...)."""
+
+    kind = "bfl"
+
+    @property
+    def api_root(self) -> str:
+        return self.settings.base_url.rstrip("/") + API_PREFIXES[self.settings.kind]
+
+    def auth_headers(self) -> dict[str, str]:
+        key = self.api_key()
+        if self.settings.kind == "comet":
+            return {"Authorization": f"Bearer {key}"}
+        return {"x-key": key}
+
+    def build_body(self, request: GenerationRequest) -> dict[str, Any]:
+        """BFL's field names are the canonical ones; sizes are resolved (a ratio becomes width and
+        height, except for ultra); num_images is not a BFL field (one image per request); extra
+        goes last, verbatim."""
+        params = {k: v for k, v in request.params.items() if v is not None}
+        body: dict[str, Any] = {"prompt": request.prompt}
+        body.update(catalog.resolve_size(self.model_spec(request.model), params))
+        body.update({k: v for k, v in params.items() if k not in SIZE_FIELDS and k != "num_images"})
+        body.update(request.extra)
+        return body
+
+    async def submit(self, request: GenerationRequest) -> Handle:
+        url = f"{self.api_root}/{quote(request.model.strip('/'))}"
+        response = await self.send("POST", url, json=self.build_body(request))
+        if not response.is_success:
+            raise self.http_error(response)
+        return handle_from_submit(self.name, self.label, self.read_json(response))
+
+    async def poll(self, handle: Handle) -> StatusUpdate:
+        """GET the `polling_url` the submit returned, verbatim (it may name another host), else
+        get_result?id= under the base URL."""
+        if handle.urls.get("polling_url"):
+            response = await self.send("GET", handle.urls["polling_url"])
+        else:
+            response = await self.send(
+                "GET", f"{self.api_root}/get_result", params={"id": handle.request_id}
+            )
+        if response.status_code == 404:
+            return job_not_found(self.label, "HTTP 404")
+        if not response.is_success:
+            raise self.http_error(response)
+        return parse_status(self.label, self.read_json(response))
+
+
+def handle_from_submit(provider: str, label: str, data: Any) -> Handle:
+    """The Handle for a submit answer `{"id", "polling_url"?}`."""
+    job_id = data.get("id") if isinstance(data, Mapping) else None
+    if not isinstance(job_id, str) or not job_id:
+        message = f"{label} answered the submit without a job id: {show_json(data)}"
+        raise ProviderError(ErrorKind.BAD_RESPONSE, message)
+    polling_url = data.get("polling_url")
+    urls = {"polling_url": polling_url} if isinstance(polling_url, str) and polling_url else {}
+    return Handle(provider=provider, request_id=job_id, urls=urls)
+
+
+def parse_status(label: str, data: Any) -> StatusUpdate:
+    """A get_result answer `{"id", "status", "result", "progress"?, "details"?}` as a StatusUpdate."""
+    raw = data.get("status") if isinstance(data, Mapping) else None
+    if not isinstance(raw, str):
+        message = f"{label} sent a status without one: {show_json(data)}"
+        raise ProviderError(ErrorKind.BAD_RESPONSE, message)
+    status = " ".join(raw.split()).casefold()
+    if status == "pending":
+        progress = _progress(data.get("progress"))
+        if progress:
+            return StatusUpdate(JobState.RUNNING, raw, progress=progress)
+        return StatusUpdate(JobState.QUEUED, raw)
+    if status == "ready":
+        return _ready(label, raw, data)
+    if status == "task not found":
+        return job_not_found(label, raw)
+    details = _reason(data.get("details"))
+    if status == "request moderated":
+        message = f"{label} refused the request: the prompt or input image was moderated"
+        message += " (not charged)"
+        return _ended(JobState.MODERATED, ErrorKind.MODERATED, raw, _with(message, details))
+    if status == "content moderated":
+        message = f"{label} withheld the image: the output was moderated (not charged)"
+        return _ended(JobState.MODERATED, ErrorKind.MODERATED, raw, _with(message, details))
+    if status == "error":
+        reason = details or _reason(data.get("error"))
+        message = f"{label}: the generation failed"
+        message += f": {reason}" if reason else " (no reason given)"
+        return _ended(JobState.FAILED, ErrorKind.FAILED, raw, message)
+    message = f"{label} reported an unknown status {raw!r}"
+    return _ended(JobState.FAILED, ErrorKind.FAILED, raw, message)
+
+
+def job_not_found(label: str, raw: str) -> StatusUpdate:
+    message = f"{label} no longer knows this job ({raw}): its id is unknown there or has expired"
+    return _ended(JobState.EXPIRED, ErrorKind.NOT_FOUND, raw, message)
+
+
+def _ready(label: str, raw: str, data: Mapping[str, Any]) -> StatusUpdate:
+    result = data.get("result")
+    sample = result.get("sample") if isinstance(result, Mapping) else None
+    if not isinstance(sample, str) or not sample:
+        message = f"{label} reported Ready without an image URL: {show_json(data)}"
+        return _ended(JobState.FAILED, ErrorKind.BAD_RESPONSE, raw, message)
+    seed = result.get("seed")
+    details = {k: result[k] for k in RESULT_DETAILS if result.get(k) is not None}
+    if isinstance(data.get("cost"), int | float):
+        details["cost"] = data["cost"]
+    return StatusUpdate(
+        JobState.DOWNLOADING,
+        raw,
+        result=ProviderResult(
+            images=(ImageRef(url=sample),),
+            seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+            details=details,
+        ),
+    )
+
+
+def _ended(state: JobState, kind: ErrorKind, raw: str, message: str) -> StatusUpdate:
+    return StatusUpdate(state, raw, error=JobError(kind, message, raw_status=raw))
+
+
+def _progress(value: Any) -> float | None:
+    """BFL's optional progress as 0..1 (above 1 is read as a percentage); None when absent or 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return min(1.0, value / 100 if value > 1 else float(value))
+
+
+def _reason(value: Any) -> str | None:
+    """Readable text from a `details`/`error` field: a string, a list, or an object."""
+    if value is None or value == "" or value == {} or value == []:
+        return None
+    if isinstance(value, list):
+        return "; ".join(r for item in value if (r := _reason(item))) or None
+    text = error_detail(value) if isinstance(value, Mapping) else None
+    return excerpt(text or (value if isinstance(value, str) else show_json(value)), 300)
+
+
+def _with(message: str, details: str | None) -> str:
+    return f"{message}: {details}" if details else message

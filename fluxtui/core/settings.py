@@ -1,0 +1,46 @@
+"""Per-provider settings, as the config file and the environment resolve them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class Secret:
+    """An API key that never shows itself in a repr, a log line or an f-string."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        """The key itself: call only where it goes into a request header."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('****')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """How to reach one provider. `kind` picks the wire protocol: comet, bfl, openai or fal."""
+
+    name: str
+    kind: str
+    base_url: str
+    api_key: Secret | None = None
+    default_model: str | None = None
+    concurrency: int = 4
+    models: tuple[str, ...] = ()  # extra model ids to offer (an OpenAI-compatible gateway's list)
+    extra_headers: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,57 @@
+"""Settings of the simulator and the public addresses it names in its answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: The services the simulator speaks, each under its own path prefix.
+SERVICES = ("comet", "bfl", "apiyi", "openai", "fal")
+
+#: Path prefix of each service: ``base_url(service) == api_url + BASE_PATHS[service]``.
+BASE_PATHS = {
+    "comet": "/comet",
+    "bfl": "/bfl",
+    "apiyi": "/apiyi/v1",
+    "openai": "/openai/v1",
+    "fal": "/fal",
+}
+
+
+@dataclass
+class SimConfig:
+    """Defaults for every job; a prompt's ``[[sim: ...]]`` directive overrides them per job.
+
+    Attributes:
+        queue_s: seconds a job waits in the queue before it runs.
+        run_s: seconds a job runs before it is done.
+        queue_depth: fal queue position at submit; it counts down to 0 over ``queue_s``.
+        latency_s: delay added to every request before it is handled.
+        url_ttl_s: lifetime of signed image URLs, counted from the job's end.
+        not_found_as_404: BFL/Comet answer an unknown id with HTTP 404 (else HTTP 200 and
+            status "Task not found").
+        seed: seeds the simulator's randomness (ids, chosen seeds); None = unpredictable.
+        required_keys: service -> the only key it accepts; services not listed accept any
+            non-empty key (except the magic ``sim-invalid-key`` and ``sim-no-credits``).
+    """
+
+    queue_s: float = 0.8
+    run_s: float = 2.0
+    queue_depth: int = 2
+    latency_s: float = 0.0
+    url_ttl_s: float = 600.0
+    not_found_as_404: bool = False
+    seed: int | None = None
+    required_keys: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublicUrls:
+    """Where clients reach the simulator: ``api`` plays the services' API hosts, ``cluster``
+    plays BFL's other cluster host and the image delivery host (no trailing slashes)."""
+
+    api: str = "http://api.sim"
+    cluster: str = "http://cluster.sim"
+
+    def base_url(self, service: str) -> str:
+        """The base URL an adapter for ``service`` is configured with."""
+        return self.api + BASE_PATHS[service]

@@ -1,0 +1,171 @@
+"""Jobs and their clock-driven life: queued for ``queue_s``, running for ``run_s``, then done.
+
+No background task moves a job along: every answer computes the job's phase from the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from fluxtui.sim.directives import Directives, within
+
+
+class Phase(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+@dataclass(eq=False)
+class Job:
+    """One accepted generation request.
+
+    ``text`` is the prompt without directives (drawn on the image); ``prompt`` is as sent.
+    ``failure`` holds a service-specific reason the job ends without an image (e.g. fal's
+    validation errors), decided at submit time; ``nsfw`` jobs deliver a black image.
+    """
+
+    id: str
+    service: str
+    model: str
+    prompt: str
+    text: str
+    directives: Directives
+    seed: int
+    width: int
+    height: int
+    fmt: str
+    queue_s: float
+    run_s: float
+    depth: int = 0
+    num_images: int = 1
+    params: dict[str, Any] = field(default_factory=dict)
+    failure: Any = None
+    nsfw: bool = False
+    submits: int = 1
+    created: float = field(default_factory=time.time)
+    t0: float = field(default_factory=time.monotonic)
+    cancelled: bool = False
+    polls: int = 0
+    drops: Counter[str] = field(default_factory=Counter)
+    images: dict[int, bytes] = field(default_factory=dict)
+    render_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def phase(self) -> Phase:
+        if self.cancelled:
+            return Phase.CANCELLED
+        elapsed = self.elapsed()
+        if elapsed < self.queue_s:
+            return Phase.QUEUED
+        if elapsed < self.queue_s + self.run_s:
+            return Phase.RUNNING
+        return Phase.DONE
+
+    def remaining(self) -> float:
+        """Seconds until the job is done."""
+        return max(0.0, self.queue_s + self.run_s - self.elapsed())
+
+    def progress(self) -> float:
+        """Fraction of the running time spent, 0..1."""
+        if self.run_s <= 0:
+            return 1.0
+        return min(1.0, max(0.0, (self.elapsed() - self.queue_s) / self.run_s))
+
+    def queue_position(self) -> int:
+        """``depth`` at submit, counting down to 0 in equal slices of the queue time."""
+        if self.queue_s <= 0:
+            return 0
+        slice_s = self.queue_s / (self.depth + 1)
+        return max(0, self.depth - math.floor(self.elapsed() / slice_s))
+
+    @property
+    def start_time(self) -> float:
+        """Unix time the job starts running."""
+        return self.created + self.queue_s
+
+    @property
+    def end_time(self) -> float:
+        """Unix time the job is done."""
+        return self.start_time + self.run_s
+
+    def take_poll(self) -> int | None:
+        """Count a status poll; the HTTP code it must answer by directive, if any."""
+        self.polls += 1
+        d = self.directives
+        return d.poll if d.poll is not None and within(d.poll_times, self.polls) else None
+
+    def take_drop(self, stage: str) -> bool:
+        """Count an answer at ``stage``; whether a directive says to drop the connection."""
+        d = self.directives
+        if d.drop != stage:
+            return False
+        if stage == "submit":  # every submit is a new job: count submits of the prompt
+            return within(d.drop_times, self.submits)
+        self.drops[stage] += 1
+        return within(d.drop_times, self.drops[stage])
+
+
+class JobStore:
+    """All jobs of one simulator, and the submit attempts per (service, prompt)."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._rng = random.Random(seed)
+        self.jobs: dict[str, Job] = {}
+        self.attempts: Counter[tuple[str, str]] = Counter()
+
+    def count_submit(self, service: str, prompt: str) -> int:
+        """Record a submit attempt; returns its number (1-based) for this prompt."""
+        self.attempts[service, prompt] += 1
+        return self.attempts[service, prompt]
+
+    def new_id(self) -> str:
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def new_seed(self) -> int:
+        return self._rng.randrange(2**32)
+
+    def add(self, job: Job) -> Job:
+        self.jobs[job.id] = job
+        return job
+
+    def get(self, job_id: str, services: tuple[str, ...]) -> Job | None:
+        """The job with this id if it belongs to one of ``services``."""
+        job = self.jobs.get(job_id)
+        return job if job is not None and job.service in services else None
+
+    def reset(self) -> None:
+        self.jobs.clear()
+        self.attempts.clear()
+
+    def listing(self) -> dict[str, Any]:
+        """What ``GET /_sim/jobs`` answers."""
+        return {
+            "jobs": [
+                {
+                    "id": job.id,
+                    "service": job.service,
+                    "model": job.model,
+                    "prompt": job.prompt,
+                    "state": job.phase().value,
+                    "submits": self.attempts[job.service, job.prompt],
+                    "created": job.created,
+                }
+                for job in self.jobs.values()
+            ],
+            "submit_attempts": [
+                {"service": service, "prompt": prompt, "count": count}
+                for (service, prompt), count in self.attempts.items()
+            ],
+        }

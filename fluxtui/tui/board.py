@@ -1,0 +1,62 @@
+"""The jobs the app shows, newest first: this session's and recent ones from the store.
+
+A plain view model shared by the queue and the preview; the app is the only one that changes it.
+Session jobs are the engine's own `Job` objects, so they are always current.
+"""
+
+from __future__ import annotations
+
+from fluxtui.core.models import Job
+
+
+class JobBoard:
+    def __init__(self) -> None:
+        self.order: list[str] = []  # job ids, newest first
+        self.jobs: dict[str, Job] = {}
+        self.details: dict[str, str] = {}  # the engine's latest word on a live job ("retrying…")
+        self.session: set[str] = set()  # ids of the jobs run by this session
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self.jobs
+
+    def get(self, job_id: str | None) -> Job | None:
+        return self.jobs.get(job_id) if job_id else None
+
+    def at(self, index: int) -> Job | None:
+        return self.jobs[self.order[index]] if 0 <= index < len(self.order) else None
+
+    def index(self, job_id: str) -> int | None:
+        try:
+            return self.order.index(job_id)
+        except ValueError:
+            return None
+
+    def add(self, job: Job) -> None:
+        """A job of this session, on top (or in place, when it is already shown)."""
+        self.session.add(job.id)
+        if job.id not in self.jobs:
+            self.order.insert(0, job.id)
+        self.jobs[job.id] = job
+
+    def add_history(self, jobs: list[Job]) -> None:
+        """Older jobs from the store (newest first), below those shown."""
+        for job in jobs:
+            if job.id not in self.jobs:
+                self.order.append(job.id)
+                self.jobs[job.id] = job
+
+    def remove(self, job_id: str) -> None:
+        if self.jobs.pop(job_id, None) is not None:
+            self.order.remove(job_id)
+        self.details.pop(job_id, None)
+        self.session.discard(job_id)
+
+    def is_live(self, job: Job) -> bool:
+        """Whether the job is followed by this session (a stored unfinished one is not)."""
+        return job.id in self.session and not job.state.is_terminal
+
+    def live_count(self) -> int:
+        return sum(1 for job_id in self.session if not self.jobs[job_id].state.is_terminal)

@@ -1,0 +1,123 @@
+"""How jobs read on screen: state glyphs, live details, durations, short names. Pure functions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fluxtui.core.models import ErrorKind, Job, JobState
+
+GLYPHS = {
+    JobState.PENDING: "·",
+    JobState.SUBMITTED: "↑",
+    JobState.QUEUED: "○",
+    JobState.RUNNING: "●",
+    JobState.DOWNLOADING: "↓",
+    JobState.DONE: "✓",
+    JobState.FAILED: "✗",
+    JobState.MODERATED: "⊘",
+    JobState.CANCELLED: "–",
+    JobState.EXPIRED: "✗",
+    JobState.TIMED_OUT: "✗",
+}
+#: the component class (and so the colour) of each state in the queue
+STATE_CLASSES = {
+    JobState.PENDING: "muted",
+    JobState.SUBMITTED: "active",
+    JobState.QUEUED: "waiting",
+    JobState.RUNNING: "active",
+    JobState.DOWNLOADING: "active",
+    JobState.DONE: "done",
+    JobState.FAILED: "bad",
+    JobState.MODERATED: "warn",
+    JobState.CANCELLED: "muted",
+    JobState.EXPIRED: "bad",
+    JobState.TIMED_OUT: "bad",
+}
+ERROR_HINTS = {
+    ErrorKind.AUTH: "check the key: `fluxtui providers` shows where each key comes from",
+    ErrorKind.CREDITS: "top up the account at the provider, or switch provider",
+    ErrorKind.RATE_LIMITED: "the provider is busy: retry in a moment",
+    ErrorKind.SERVER: "the provider failed: retry with r",
+    ErrorKind.TRANSPORT: "the provider could not be reached: check the network, then retry with r",
+    ErrorKind.MODERATED: "change the prompt or the safety tolerance, then retry",
+    ErrorKind.TIMEOUT: "the provider took too long; the job may still finish there",
+    ErrorKind.INTERRUPTED: "retry with r to send a new job",
+}
+
+
+def is_live(job: Job, session_ids: set[str] | frozenset[str]) -> bool:
+    """Whether the job is running in this session (a stored unfinished job is not)."""
+    return not job.state.is_terminal and job.id in session_ids
+
+
+def duration(seconds: float | None) -> str:
+    """0:07, 12:34, 1:02:03; "" when unknown."""
+    if seconds is None or seconds < 0:
+        return ""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+def elapsed(job: Job, now: float) -> float | None:
+    """Seconds since the job was created, or its whole run once it ended."""
+    if job.state.is_terminal:
+        return job.timings()["total"]
+    return max(0.0, now - job.created_at)
+
+
+def error_text(job: Job) -> str:
+    """Why the job ended badly, as the engine worded it."""
+    if job.error:
+        return job.error.message
+    return (job.history[-1].detail or "") if job.history else ""
+
+
+def live_detail(job: Job, detail: str | None, live: bool) -> str:
+    """The one-line detail of the queue: queue position, progress, log, reason, or result size."""
+    state = job.state
+    if state is JobState.DONE:
+        size = f"{job.width}×{job.height}" if job.width and job.height else ""
+        count = f"{len(job.files)} images" if len(job.files) > 1 else ""
+        return " · ".join(part for part in (size, count) if part)
+    if state.is_terminal:
+        return error_text(job)
+    if not live:
+        return "interrupted: press r to resume"
+    parts: list[str] = []
+    if state is JobState.QUEUED and job.queue_position is not None:
+        parts.append(f"#{job.queue_position + 1} in queue")
+    if state is JobState.RUNNING and job.progress is not None:
+        parts.append(f"{job.progress:.0%}")
+    if detail:
+        parts.append(detail)
+    elif job.log:
+        parts.append(job.log)
+    return " · ".join(parts)
+
+
+def short_model(model: str) -> str:
+    """fal-ai/flux-pro/v1.1 -> flux-pro/v1.1; BFL ids stay as they are."""
+    return model.split("/", 1)[1] if model.startswith("fal-ai/") else model
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def short_path(path: str | Path) -> str:
+    """The path with the home folder as ~."""
+    text = str(path)
+    home = os.path.expanduser("~")
+    return "~" + text[len(home) :] if home != "/" and text.startswith(home + os.sep) else text
+
+
+def progress_bar(progress: float | None, width: int) -> str:
+    """A bar of block characters; an empty track when progress is unknown."""
+    width = max(1, width)
+    if progress is None:
+        return "░" * width
+    filled = round(max(0.0, min(1.0, progress)) * width)
+    return "█" * filled + "░" * (width - filled)

@@ -1,0 +1,1 @@
+"""The app's screens: the main one and its modals (help, confirm, model picker, zoomed preview)."""

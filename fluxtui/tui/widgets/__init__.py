@@ -1,0 +1,1 @@
+"""The app's panes: the prompt form, the job queue and the preview."""

@@ -1,0 +1,101 @@
+"""An image drawn with upper-half blocks: two pixels per cell, in any terminal with colour.
+
+Textual-only (no terminal probing), so it is the fallback for every terminal and the renderer the
+tests pin. The file is decoded off the event loop, once, into a small thumbnail; each size the
+widget takes is rendered once into cached strips.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image as PILImage
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+THUMBNAIL_PX = 512  # wider than any terminal is in half-cells
+UPPER_HALF = "▀"
+
+
+class HalfcellImage(Widget):
+    """Shows one image file, scaled to fit, centred horizontally."""
+
+    def __init__(self, path: Path | str, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.path = Path(path)
+        self.problem: str | None = None
+        self._pixels: PILImage.Image | None = None
+        self._strips: tuple[Size, list[Strip]] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._pixels is not None or self.problem is not None
+
+    def on_mount(self) -> None:
+        self.run_worker(self._load, thread=True, group="image-load", exit_on_error=False)
+
+    def _load(self) -> None:
+        try:
+            with PILImage.open(self.path) as image:
+                image.draft("RGB", (THUMBNAIL_PX, THUMBNAIL_PX))  # JPEG: decode at a smaller scale
+                pixels = image.convert("RGB")
+                pixels.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+        except (OSError, ValueError, PILImage.DecompressionBombError) as exc:
+            self.app.call_from_thread(self._failed, f"cannot read the image: {exc}")
+            return
+        self.app.call_from_thread(self._loaded, pixels)
+
+    def _loaded(self, pixels: PILImage.Image) -> None:
+        self._pixels = pixels
+        self._strips = None
+        self.refresh()
+
+    def _failed(self, problem: str) -> None:
+        self.problem = problem
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self.problem is not None:
+            return Strip([Segment(self.problem[:width])]) if y == 0 else Strip.blank(width)
+        strips = self._render_strips()
+        return strips[y] if y < len(strips) else Strip.blank(width)
+
+    def _render_strips(self) -> list[Strip]:
+        size = self.size
+        if self._strips is not None and self._strips[0] == size:
+            return self._strips[1]
+        strips = _to_strips(self._pixels, size) if self._pixels is not None else []
+        self._strips = (size, strips)
+        return strips
+
+
+def fitted(image_size: tuple[int, int], box: Size) -> tuple[int, int]:
+    """Columns and half-cell rows of an image scaled to fit `box` with its aspect ratio kept."""
+    width, height = image_size
+    if not (width and height and box.width and box.height):
+        return 0, 0
+    scale = min(box.width / width, box.height * 2 / height)
+    return max(1, round(width * scale)), max(2, round(height * scale / 2) * 2)
+
+
+def _to_strips(pixels: PILImage.Image, box: Size) -> list[Strip]:
+    columns, rows = fitted(pixels.size, box)
+    if not columns:
+        return []
+    scaled = pixels.resize((columns, rows), PILImage.Resampling.BILINEAR)
+    data = scaled.load()
+    pad = Segment(" " * ((box.width - columns) // 2))
+    strips: list[Strip] = []
+    for top in range(0, rows, 2):
+        segments = [pad]
+        for x in range(columns):
+            upper, lower = data[x, top], data[x, top + 1]
+            style = Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
+            segments.append(Segment(UPPER_HALF, style))
+        strips.append(Strip(Segment.simplify(segments)).extend_cell_length(box.width))
+    return strips

@@ -1,0 +1,182 @@
+"""The job queue: one line per job, newest first, drawn line by line (thousands of jobs stay cheap).
+
+Each line: state (the engine's words) and its live detail (queue position, progress, log, or the
+reason it ended), provider, model, prompt, elapsed time. The keys act on the job under the cursor;
+the actions themselves belong to the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from fluxtui.core.models import Job
+from fluxtui.tui import format as fmt
+from fluxtui.tui.board import JobBoard
+from fluxtui.tui.keymap import JOB_KEYS, bindings
+
+STATE_WIDTH = 13
+PROVIDER_WIDTH = 7
+MODEL_WIDTH = 16
+ELAPSED_WIDTH = 8
+
+
+class JobQueue(ScrollView, can_focus=True):
+    """Every job of the board; the cursor selects the one the preview shows."""
+
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("pageup", "move(-10)", "Page up", show=False),
+        Binding("pagedown", "move(10)", "Page down", show=False),
+        Binding("home", "move(-1_000_000)", "First", show=False),
+        Binding("end", "move(1_000_000)", "Last", show=False),
+        Binding("enter", "app.zoom", "Zoom", show=False),
+        *bindings(JOB_KEYS),
+    ]
+    COMPONENT_CLASSES = {
+        "job-queue--cursor",
+        "job-queue--muted",
+        "job-queue--active",
+        "job-queue--waiting",
+        "job-queue--done",
+        "job-queue--bad",
+        "job-queue--warn",
+        "job-queue--dim",
+    }
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        """The cursor moved to another job (None: the queue is empty)."""
+
+        def __init__(self, job_id: str | None) -> None:
+            super().__init__()
+            self.job_id = job_id
+
+    def __init__(self, board: JobBoard, clock: Callable[[], float], *, id: str | None = None):
+        super().__init__(id=id)
+        self.board = board
+        self.clock = clock
+        self._highlighted: str | None = None
+
+    # ---- the app tells the queue what changed ---------------------------------------------------
+
+    @property
+    def selected(self) -> str | None:
+        job = self.board.at(self.cursor)
+        return job.id if job else None
+
+    def jobs_changed(self, *, keep: str | None = None) -> None:
+        """Jobs were added or removed: keep the cursor on `keep` (default: the selected job)."""
+        keep = keep or self._highlighted
+        index = self.board.index(keep) if keep else None
+        self.virtual_size = Size(self.size.width, len(self.board))
+        self.cursor = index if index is not None else min(self.cursor, max(0, len(self.board) - 1))
+        self.update_title()
+        self.refresh()
+
+    def select(self, job_id: str) -> None:
+        index = self.board.index(job_id)
+        if index is not None:
+            self.cursor = index
+
+    def update_title(self) -> None:
+        live = self.board.live_count()
+        total = len(self.board)
+        self.border_title = f"Jobs · {live} running" if live else "Jobs"
+        self.border_subtitle = f"{total}" if total else ""
+
+    # ---- cursor ---------------------------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.board) - 1))
+
+    def watch_cursor(self, cursor: int) -> None:
+        self.scroll_to_region(Region(0, cursor, 1, 1), animate=False, force=True)
+        self.refresh()
+        job_id = self.selected
+        if job_id != self._highlighted:
+            self._highlighted = job_id
+            self.post_message(self.Highlighted(job_id))
+
+    def action_move(self, step: int) -> None:
+        self.cursor += step
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = offset.y + int(self.scroll_offset.y)
+        if index < len(self.board):
+            self.cursor = index
+            if event.chain == 2:
+                self.app.run_action("app.zoom")
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.board))
+
+    # ---- drawing --------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        index = y + int(self.scroll_offset.y)
+        job = self.board.at(index)
+        if job is None:
+            text = self._empty_line(y) if not len(self.board) else Text()
+        else:
+            text = self.row(job, width)
+            if index == self.cursor:
+                text.stylize(self.get_component_rich_style("job-queue--cursor"))
+        segments = list(text.render(self.app.console))
+        return Strip(segments).crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+
+    def _empty_line(self, y: int) -> Text:
+        lines = ("No jobs yet.", "Write a prompt and press ctrl+j to generate.")
+        if y >= len(lines):
+            return Text()
+        return Text(" " + lines[y], self.get_component_rich_style("job-queue--dim"))
+
+    def row(self, job: Job, width: int) -> Text:
+        """One job as a line `width` cells wide."""
+        state_style = self.get_component_rich_style(f"job-queue--{fmt.STATE_CLASSES[job.state]}")
+        dim = self.get_component_rich_style("job-queue--dim")
+        live = self.board.is_live(job)
+        detail = fmt.one_line(fmt.live_detail(job, self.board.details.get(job.id), live))
+        request = job.request
+        elapsed = fmt.duration(fmt.elapsed(job, self.clock())) if live or job.state.is_terminal else ""
+
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(_cell(f"{fmt.GLYPHS[job.state]} {job.state.label}", STATE_WIDTH), state_style)
+        rest = width - STATE_WIDTH - ELAPSED_WIDTH
+        if width >= 60:
+            text.append(_cell(request.provider, PROVIDER_WIDTH), dim)
+            rest -= PROVIDER_WIDTH
+        if width >= 90:
+            text.append(_cell(fmt.short_model(request.model), MODEL_WIDTH), dim)
+            rest -= MODEL_WIDTH
+        rest = max(rest, 0)
+        detail_width = min(cell_len(detail) + 1, rest * 2 // 5) if detail else 0
+        text.append(_cell(fmt.one_line(request.prompt), rest - detail_width))
+        text.append(_cell(detail, detail_width), state_style if job.state.is_terminal else dim)
+        text.append(elapsed.rjust(ELAPSED_WIDTH - 1) + " ", dim)
+        return text
+
+
+def _cell(value: str, width: int) -> str:
+    """`value` fitted to `width - 1` cells (an ellipsis marks a cut), then a one-cell gap."""
+    if width <= 0:
+        return ""
+    room = width - 1
+    if cell_len(value) > room:
+        value = set_cell_size(value, room - 1) + "…" if room > 0 else ""
+    return set_cell_size(value, room) + " "

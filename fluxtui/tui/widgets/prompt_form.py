@@ -1,0 +1,348 @@
+"""The prompt form: the prompt, the provider and model, and the parameters of that model.
+
+The form only shows and reads values: which fields a model has comes from the catalog (through
+`form_model`), whether a value is allowed comes from the engine (the app validates on every
+`PromptForm.Changed` and hands the problems back to `show_problems`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
+
+from fluxtui.core import catalog
+from fluxtui.core.config import Config
+from fluxtui.core.models import GenerationRequest
+from fluxtui.tui import form_model
+from fluxtui.tui.form_model import FieldSpec
+from fluxtui.tui.keymap import FORM_KEYS, bindings
+
+INPUT_TYPES = {"int": "integer", "seed": "integer", "float": "number"}
+
+
+def default_model(config: Config, provider: str) -> str:
+    """The model the form starts with for `provider`."""
+    entry = config.entry(provider)
+    kind = entry.catalog_kind
+    return entry.default_model or catalog.default_model(kind) or (entry.models[0] if entry.models else "")
+
+
+def model_spec(config: Config, provider: str, model: str) -> catalog.ModelSpec:
+    return catalog.model_spec(config.entry(provider).catalog_kind, model)
+
+
+def known_models(config: Config, provider: str) -> list[catalog.ModelSpec]:
+    entry = config.entry(provider)
+    return catalog.models_for(entry.catalog_kind, entry.models)
+
+
+class FieldRow(Vertical):
+    """One parameter: its label, its control, its rule, and the problem with its value."""
+
+    def __init__(self, field: FieldSpec, value: Any, random_seed: bool):
+        super().__init__(classes="field-row", id=f"row-{field.name}")
+        self.field = field
+        self.value = value
+        self.random_seed = random_seed
+
+    def compose(self) -> ComposeResult:
+        field = self.field
+        with Horizontal(classes="field-line"):
+            yield Label(field.label, classes="field-label")
+            yield self._control()
+            if field.kind == "seed":
+                yield Checkbox("random", self.random_seed, id="seed-random", compact=True,
+                               tooltip="pick a new random seed for every job (ctrl+r)")
+            yield Static(field.hint, classes="field-hint")
+        yield Static("", classes="field-error")
+
+    def _control(self) -> Widget:
+        field, value = self.field, self.value
+        control_id = f"field-{field.name}"
+        if field.kind == "bool":
+            checked = field.default if value is None else value
+            return Checkbox("", bool(checked), id=control_id, compact=True, tooltip=field.help)
+        if field.kind == "choice":
+            return Select(
+                [(f"{c} (default)" if c == field.default else c, c) for c in field.choices],
+                value=field.default if value is None else value,
+                allow_blank=field.default is None,
+                id=control_id,
+                compact=True,
+                tooltip=field.help,
+            )
+        return Input(
+            "" if value is None else str(value),
+            placeholder=field.placeholder,
+            type=INPUT_TYPES.get(field.kind, "text"),
+            id=control_id,
+            compact=True,
+            disabled=field.kind == "seed" and self.random_seed,
+            tooltip=field.help,
+            select_on_focus=False,
+        )
+
+    def set_problem(self, problem: str | None) -> None:
+        self.set_class(problem is not None, "-invalid")
+        self.query_one(".field-error", Static).update(problem or "")
+
+
+class ParamFields(VerticalScroll, can_focus=False):
+    """The rows of the chosen model's parameters; rebuilt when the model's fields change."""
+
+    fields: reactive[tuple[FieldSpec, ...]] = reactive((), recompose=True)
+
+    class Rebuilt(Message):
+        """The rows were rebuilt for other fields."""
+
+    def __init__(self, *, id: str | None = None):
+        super().__init__(id=id)
+        self.initial: dict[str, Any] = {}
+        self.random_seed = True
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self.post_message(self.Rebuilt())
+
+    def compose(self) -> ComposeResult:
+        for field in self.fields:
+            yield FieldRow(field, self.initial.get(field.name), self.random_seed)
+
+    def show(self, fields: list[FieldSpec], values: Mapping[str, Any]) -> None:
+        """Show `fields`, filled with `values` (by field name)."""
+        self.initial = dict(values)
+        if tuple(fields) == self.fields:
+            self._fill(values)
+        else:
+            self.fields = tuple(fields)
+
+    def _fill(self, values: Mapping[str, Any]) -> None:
+        for row in self.query(FieldRow):
+            control = self.query_one(f"#field-{row.field.name}")
+            value = values.get(row.field.name)
+            if isinstance(control, Input):
+                control.value = "" if value is None else str(value)
+            elif isinstance(control, Checkbox):
+                control.value = bool(row.field.default if value is None else value)
+            elif isinstance(control, Select):
+                control.value = row.field.default if value is None else value
+
+    def values(self) -> dict[str, Any]:
+        """The raw value of every field: text of inputs, state of switches, choice of selects."""
+        raw: dict[str, Any] = {}
+        for row in self.query(FieldRow):
+            control = row.query_one(f"#field-{row.field.name}")
+            if isinstance(control, Input | Checkbox):
+                raw[row.field.name] = control.value
+            elif isinstance(control, Select):
+                raw[row.field.name] = None if control.is_blank() else control.value
+        return raw or dict(self.initial)
+
+    def set_random_seed(self, on: bool) -> None:
+        self.random_seed = on
+        for checkbox in self.query("#seed-random").results(Checkbox):
+            checkbox.value = on
+        for seed in self.query("#field-seed").results(Input):
+            seed.disabled = on
+
+    def set_problems(self, problems: Mapping[str, str]) -> None:
+        for row in self.query(FieldRow):
+            row.set_problem(problems.get(row.field.name))
+
+
+class PromptForm(Vertical):
+    """Write a prompt, pick provider and model, set parameters; the app submits it."""
+
+    BINDINGS = bindings(FORM_KEYS)
+
+    class Changed(Message):
+        """Something in the form changed: the app validates it again."""
+
+    def __init__(self, config: Config, *, provider: str | None = None, id: str | None = None):
+        super().__init__(id=id)
+        self.config = config
+        self.provider = provider or config.preferred_provider()
+        self.model = default_model(config, self.provider)
+        self._field_specs: list[FieldSpec] = []
+        self._parse_problems: dict[str, str] = {}
+        self.problems: list[str] = []  # the engine's, as last shown
+
+    # ---- building ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TextArea(id="prompt", soft_wrap=True, compact=True, highlight_cursor_line=False,
+                       placeholder="Describe the image…  (ctrl+j generates)")
+        yield Static("", id="prompt-error", classes="field-error")
+        with Horizontal(id="where"):
+            yield Label("Provider", classes="field-label")
+            yield Select(self._provider_options(), value=self.provider, allow_blank=False,
+                         id="provider", compact=True)
+            yield Label("Model", classes="field-label", id="model-caption")
+            yield Input(self.model, id="model", compact=True, select_on_focus=False,
+                        placeholder="model id", suggester=self._suggester())
+        yield Static("", id="model-note")
+        yield ParamFields(id="params")
+        yield Static("", id="form-status")
+
+    def on_mount(self) -> None:
+        self.border_title = "New image"
+        self._show_fields({})
+
+    def _provider_options(self) -> list[tuple[str, str]]:
+        options = []
+        for name, entry in self.config.providers.items():
+            suffix = "" if entry.has_key else " (no key)"
+            options.append((f"{entry.label}{suffix}", name))
+        return options
+
+    def _suggester(self) -> SuggestFromList:
+        ids = [spec.id for spec in known_models(self.config, self.provider)]
+        return SuggestFromList(ids, case_sensitive=False)
+
+    @property
+    def spec(self) -> catalog.ModelSpec:
+        return model_spec(self.config, self.provider, self.model)
+
+    def _show_fields(self, values: Mapping[str, Any]) -> None:
+        spec = self.spec
+        self._field_specs = form_model.fields_for(spec)
+        note = spec.label if spec.known else "not in the catalog: sent as typed, types checked only"
+        self.query_one("#model-note", Static).update(note)
+        self.query_one(ParamFields).show(self._field_specs, values)
+
+    # ---- reading ----------------------------------------------------------------------------
+
+    @property
+    def prompt(self) -> str:
+        return self.query_one("#prompt", TextArea).text.strip()
+
+    @property
+    def random_seed(self) -> bool:
+        return self.query_one(ParamFields).random_seed
+
+    def read(self, *, fill_seed: bool = False) -> tuple[GenerationRequest, dict[str, str]]:
+        """The request the form describes, and the fields whose text does not parse.
+
+        With `fill_seed`, a random seed is picked when the random toggle is on, so every job's
+        seed is known (and can be reused) even on services that do not report it.
+        """
+        params, problems = form_model.parse_values(
+            self._field_specs, self.query_one(ParamFields).values(), random_seed=self.random_seed
+        )
+        has_seed = any(f.kind == "seed" for f in self._field_specs)
+        if fill_seed and self.random_seed and has_seed:
+            params["seed"] = form_model.new_seed()
+        self._parse_problems = problems
+        return GenerationRequest(self.prompt, self.provider, self.model, params), problems
+
+    # ---- showing problems -------------------------------------------------------------------
+
+    def show_problems(self, problems: list[str], *, submitting: bool = False) -> None:
+        """Mark each field with the first problem about it; the rest go to the status line."""
+        self.problems = problems
+        names = [f.name for f in self._field_specs]
+        by_field: dict[str, str] = dict(self._parse_problems)
+        general: list[str] = []
+        for problem in problems:
+            field = form_model.problem_field(problem, names)
+            if field == "prompt" and not submitting:
+                continue
+            if field is None:
+                general.append(problem)
+            else:
+                by_field.setdefault(field, problem)
+        self.query_one(ParamFields).set_problems(by_field)
+        self.query_one("#prompt-error", Static).update(by_field.get("prompt", ""))
+        self.set_class("prompt" in by_field, "-prompt-invalid")
+        count = len(by_field) + len(general)
+        status = self.query_one("#form-status", Static)
+        if count:
+            status.update("; ".join(general) or f"{count} problem{'s' if count > 1 else ''} to fix")
+        else:
+            status.update(f"ctrl+j: generate with {self.model or '?'} on {self.provider}")
+        status.set_class(bool(count), "-invalid")
+
+    # ---- changing -----------------------------------------------------------------------------
+
+    def set_provider(self, provider: str, model: str | None = None) -> None:
+        """Switch provider (and model: the provider's default unless given)."""
+        values = self.query_one(ParamFields).values()
+        self.provider = provider
+        self.model = model or default_model(self.config, provider)
+        with self.prevent(Select.Changed, Input.Changed):
+            self.query_one("#provider", Select).value = provider
+            model_input = self.query_one("#model", Input)
+            model_input.suggester = self._suggester()
+            model_input.value = self.model
+        self._show_fields(values)
+        self.post_message(self.Changed())
+
+    def set_model(self, model: str) -> None:
+        values = self.query_one(ParamFields).values()
+        self.model = model.strip()
+        with self.prevent(Input.Changed):
+            self.query_one("#model", Input).value = self.model
+        self._show_fields(values)
+        self.post_message(self.Changed())
+
+    def load(self, request: GenerationRequest) -> None:
+        """Fill the form from a job's request (its seed is kept: the random toggle goes off)."""
+        self.set_provider(request.provider, request.model)
+        self.query_one("#prompt", TextArea).text = request.prompt
+        params = form_model.raw_values(self._field_specs, request.params)
+        self.set_random_seed(params.get("seed") is None)
+        self.query_one(ParamFields).show(self._field_specs, params)
+        self.post_message(self.Changed())
+
+    def set_seed(self, seed: int) -> None:
+        self.set_random_seed(False)
+        for seed_input in self.query("#field-seed").results(Input):
+            seed_input.value = str(seed)
+
+    def set_random_seed(self, on: bool) -> None:
+        self.query_one(ParamFields).set_random_seed(on)
+        self.post_message(self.Changed())
+
+    @on(ParamFields.Rebuilt)
+    def _rebuilt(self, event: ParamFields.Rebuilt) -> None:
+        event.stop()
+        self.post_message(self.Changed())
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.select.id == "provider":
+            if isinstance(event.value, str) and event.value != self.provider:
+                self.set_provider(event.value)
+            return
+        self.post_message(self.Changed())
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if event.input.id == "model":
+            values = self.query_one(ParamFields).values()
+            self.model = event.value.strip()
+            self._show_fields(values)
+        self.post_message(self.Changed())
+
+    @on(Checkbox.Changed)
+    def _checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        if event.checkbox.id == "seed-random":
+            self.query_one(ParamFields).set_random_seed(event.value)
+        self.post_message(self.Changed())
+
+    @on(TextArea.Changed)
+    def _prompt_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed())

@@ -1,0 +1,218 @@
+"""The headless CLI, driven as a user would: flags in, progress on stderr, results and exit codes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fluxtui import cli
+from fluxtui.commands.requests import BadFlags, parse_param, parse_size
+from fluxtui.core import paths
+from fluxtui.session import SIM_SERVICES
+from tests.helpers import sim_jobs
+
+
+def write_config(sim, key: str = "placeholder-key", extra: str = "") -> Path:
+    """A config.toml in the isolated XDG config dir naming the simulator as every provider."""
+    lines = [extra]
+    for name in SIM_SERVICES:
+        lines.append(f'[providers.{name}]\nbase_url = "{sim.base_url(name)}"\napi_key = "{key}"\n')
+    path = paths.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+    return path
+
+
+@pytest.fixture
+def configured(sim) -> Path:
+    return write_config(sim)
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_generate_json(configured, capsys) -> None:
+    code, out, _ = run_cli(capsys, "generate", "a red fox", "-p", "comet", "--seed", "5", "--json")
+    assert code == 0
+    [line] = out.splitlines()
+    result = json.loads(line)
+    assert set(result) == {"id", "provider", "model", "state", "files", "seed", "width",
+                           "height", "timings", "error"}
+    assert result["state"] == "done" and result["seed"] == 5 and result["model"] == "flux-pro-1.1"
+    assert Path(result["files"][0]).is_file()
+    assert result["timings"]["total"] > 0
+
+
+def test_several_providers_run_side_by_side(configured, capsys) -> None:
+    code, out, _ = run_cli(capsys, "generate", "a fox", "-p", "comet", "-p", "fal", "-p", "apiyi",
+                           "--size", "512x512", "--json")
+    assert code == 0
+    results = [json.loads(line) for line in out.splitlines()]
+    assert sorted(r["provider"] for r in results) == ["apiyi", "comet", "fal"]
+    assert {(r["width"], r["height"]) for r in results} == {(512, 512)}
+
+
+def test_human_output_names_files_and_seed(configured, capsys) -> None:
+    code, out, err = run_cli(capsys, "generate", "a fox", "-p", "bfl", "--seed", "77")
+    assert code == 0
+    assert "seed 77" in out
+    assert Path(out.splitlines()[1].strip()).is_file()
+    assert "done" in err  # the progress lines
+
+
+def test_param_passes_through_and_reaches_fal(configured, capsys) -> None:
+    code, out, _ = run_cli(capsys, "generate", "a fox", "-p", "fal", "--param", "num_images=2",
+                           "--param", "enable_safety_checker=false", "--json")
+    assert code == 0
+    assert len(json.loads(out)["files"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--model", "flux-pro-1.1", "--width", "1000", "--height", "768"],
+         "width 1000 is not a multiple of 32 for flux-pro-1.1"),
+        (["--width", "1024"], "give --width and --height together"),
+        (["--size", "big"], "--size 'big' is not WIDTHxHEIGHT"),
+        (["--size", "512x512", "--aspect", "16:9"], "give a size or --aspect, not both"),
+        (["--param", "oops"], "--param 'oops' is not KEY=VALUE"),
+        (["-p", "nowhere"], "unknown provider 'nowhere'"),
+    ],
+)
+def test_bad_input_exits_2_with_a_specific_message(configured, capsys, argv, message) -> None:
+    code, out, err = run_cli(capsys, "generate", "a fox", *argv)
+    assert code == 2
+    assert message in err
+    assert out == ""
+
+
+def test_no_key_exits_2_and_suggests_demo(capsys) -> None:
+    code, _, err = run_cli(capsys, "generate", "a fox", "-p", "comet")
+    assert code == 2
+    assert "no API key for comet: set COMETAPI_KEY" in err and "--demo" in err
+
+
+def test_a_rejected_key_exits_3(sim, capsys) -> None:
+    write_config(sim, key="sim-invalid-key")
+    code, out, err = run_cli(capsys, "generate", "a fox", "-p", "fal", "--json")
+    assert code == 3
+    assert json.loads(out)["error"]["kind"] == "auth"
+    assert "sim-invalid-key" not in out + err
+
+
+def test_moderation_exits_3(configured, capsys) -> None:
+    code, _, _ = run_cli(capsys, "generate", "a fox [[sim: status=Request Moderated]]", "-p", "bfl")
+    assert code == 3
+
+
+def test_a_timeout_exits_4(configured, capsys) -> None:
+    code, out, _ = run_cli(capsys, "generate", "a fox [[sim: queue=5]]", "-p", "comet",
+                           "--timeout", "0.5", "--json")
+    assert code == 4
+    assert json.loads(out)["state"] == "timed_out"
+
+
+def test_a_provider_failure_exits_1(configured, capsys) -> None:
+    code, _, err = run_cli(capsys, "generate", "a fox [[sim: status=Error]]", "-p", "comet")
+    assert code == 1
+    assert "failed" in err
+
+
+def test_a_broken_config_file_is_named(capsys) -> None:
+    path = paths.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[providers.fal]\nconcurrency = 'lots'\n")
+    code, _, err = run_cli(capsys, "providers")
+    assert code == 2
+    assert f"{path}, line 2: providers.fal.concurrency must be an int" in err
+
+
+def test_providers_never_prints_keys(configured, capsys) -> None:
+    code, out, _ = run_cli(capsys, "providers", "--json")
+    assert code == 0
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert rows["comet"]["key"] == "config"
+    assert "flux-pro-1.1" in rows["comet"]["models"]
+    assert "placeholder-key" not in out
+
+
+def test_history_lists_and_filters(configured, capsys) -> None:
+    run_cli(capsys, "generate", "an owl at night", "-p", "comet")
+    run_cli(capsys, "generate", "a whale", "-p", "fal")
+    code, out, _ = run_cli(capsys, "history", "--json", "--search", "owl")
+    assert code == 0
+    [row] = [json.loads(line) for line in out.splitlines()]
+    assert row["prompt"] == "an owl at night" and row["state"] == "done"
+    code, out, _ = run_cli(capsys, "history", "--provider", "fal")
+    assert "a whale" in out and "owl" not in out
+
+
+def test_locate_prints_isolated_paths(capsys, isolated_home) -> None:
+    code, out, _ = run_cli(capsys, "locate")
+    assert code == 0
+    assert str(isolated_home / "config" / "fluxtui" / "config.toml") in out
+    assert str(isolated_home / "data" / "fluxtui" / "images") in out
+
+
+def test_parse_param_reads_json_else_string() -> None:
+    assert parse_param("steps=3") == ("steps", 3)
+    assert parse_param("raw=true") == ("raw", True)
+    assert parse_param("image_size={\"width\": 512, \"height\": 512}") == (
+        "image_size", {"width": 512, "height": 512})
+    assert parse_param("acceleration=high") == ("acceleration", "high")
+    assert parse_size("1024x768") == (1024, 768)
+    with pytest.raises(BadFlags):
+        parse_size("1024")
+
+
+def test_demo_mode_needs_no_key() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "fluxtui", "generate", "a red fox [[sim: queue=0.1, run=0.2]]",
+         "--demo", "--json"],
+        capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["state"] == "done" and Path(result["files"][0]).is_file()
+
+
+def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
+    prompt = "killed mid-job 9c1e [[sim: queue=1.5, run=0.3]]"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "fluxtui", "generate", prompt, "-p", "bfl", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    store = paths.store_file()
+    state = None
+    for _ in range(300):
+        if store.exists():
+            with sqlite3.connect(store) as db:
+                row = db.execute("SELECT state, handle FROM jobs").fetchone()
+            if row and row[1]:
+                state = row[0]
+                break
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert state in ("submitted", "queued", "running")
+    done = subprocess.run(
+        [sys.executable, "-m", "fluxtui", "resume", "--json"],
+        capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["state"] == "done" and Path(result["files"][0]).is_file()
+    assert len([j for j in sim_jobs(sim) if "killed mid-job 9c1e" in j.get("prompt", "")]) == 1
+    again = subprocess.run([sys.executable, "-m", "fluxtui", "resume"], capture_output=True,
+                           text=True, timeout=60)
+    assert again.returncode == 0 and "nothing to resume" in again.stderr

@@ -1,0 +1,88 @@
+"""The config file and the environment; mistakes are named with file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fluxtui.core import config as config_module
+from fluxtui.core.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_built_in_providers_without_a_file(tmp_path: Path) -> None:
+    config = config_module.load(tmp_path / "missing.toml", env={})
+    assert set(config.providers) == {"comet", "bfl", "apiyi", "openai", "fal"}
+    assert config.providers["bfl"].concurrency == 24
+    assert not config.any_key
+    assert config.settings("fal").api_key is None
+
+
+def test_env_keys_win_and_are_never_shown(tmp_path: Path) -> None:
+    path = write(tmp_path, '[providers.fal]\napi_key = "from-file"\n')
+    config = config_module.load(path, env={"FAL_KEY": "from-env-placeholder"})
+    settings = config.settings("fal")
+    assert settings.api_key.reveal() == "from-env-placeholder"
+    assert config.providers["fal"].key_source == "env FAL_KEY"
+    assert "from-env-placeholder" not in repr(settings)
+    assert "from-env-placeholder" not in f"{settings.api_key}"
+
+
+def test_openai_base_url_from_env(tmp_path: Path) -> None:
+    config = config_module.load(tmp_path / "none.toml", env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    assert config.settings("openai").base_url == "http://127.0.0.1:9/v1"
+
+
+def test_a_new_openai_compatible_provider(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'default_provider = "gw"\n\n[providers.gw]\nkind = "openai"\n'
+        'base_url = "http://127.0.0.1:9/v1"\nmodels = ["flux-dev"]\napi_key = "placeholder"\n',
+    )
+    config = config_module.load(path, env={})
+    assert config.preferred_provider() == "gw"
+    assert config.settings("gw").kind == "openai"
+    assert config.settings("gw").models == ("flux-dev",)
+
+
+def test_key_command_runs_only_when_settings_are_asked_for(tmp_path: Path) -> None:
+    path = write(tmp_path, '[providers.comet]\napi_key_command = "echo placeholder-key"\n')
+    config = config_module.load(path, env={})
+    assert config.providers["comet"].has_key
+    assert config.settings("comet").api_key.reveal() == "placeholder-key"
+
+
+def test_failing_key_command_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, '[providers.comet]\napi_key_command = "false"\n')
+    with pytest.raises(ConfigError, match=r"providers.comet\] api_key_command exited 1"):
+        config_module.load(path, env={}).settings("comet")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("timeout = \n", r"config.toml: .*line 1"),
+        ('[providers.fal]\nconcurrency = "many"\n',
+         r"config.toml, line 2: providers.fal.concurrency must be an int, got 'many'"),
+        ('[providers.fal]\nconcurency = 3\n',
+         r"config.toml, line 2: providers.fal.concurency is not a setting here"),
+        ('[providers.mine]\nbase_url = "http://127.0.0.1:9"\n',
+         r"line 1: providers.mine.kind is needed for a new provider"),
+        ('[providers.mine]\nkind = "replicate"\nbase_url = "http://x"\n',
+         r"line 2: providers.mine.kind must be one of comet, bfl, openai, fal, got 'replicate'"),
+        ('[providers.fal]\nbase_url = "queue.fal.run"\n',
+         r"line 2: providers.fal.base_url must start with http:// or https://"),
+        ('default_provider = "nope"\n', r"line 1: default_provider names no provider: 'nope'"),
+        ("timeout = -1\n", r"line 1: timeout must be more than 0 seconds"),
+        ('colour = "red"\n', r"line 1: colour is not a setting here"),
+    ],
+)
+def test_mistakes_name_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config_module.load(write(tmp_path, text), env={})

@@ -1,0 +1,66 @@
+"""Provenance goes into PNG and JPEG files without touching the image data."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from fluxtui.core import provenance
+
+
+def encode(fmt: str, size: tuple[int, int] = (40, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 40, 10)).save(out, format=fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_embed_then_read_back(fmt: str) -> None:
+    original = encode(fmt)
+    meta = {"prompt": "a fox — in the snow", "seed": 42, "provider": "fal"}
+    stamped = provenance.embed(original, meta)
+    assert provenance.read(stamped) == meta
+    with Image.open(io.BytesIO(stamped)) as img:
+        img.load()
+        assert img.size == (40, 30)
+    with Image.open(io.BytesIO(original)) as a, Image.open(io.BytesIO(stamped)) as b:
+        assert a.tobytes() == b.tobytes()
+
+
+def test_png_keeps_original_chunks_byte_for_byte() -> None:
+    original = encode("PNG")
+    stamped = provenance.embed(original, {"seed": 1})
+    assert len(stamped) > len(original)
+    assert stamped.endswith(original[33:])  # everything after IHDR is untouched
+    assert stamped.startswith(original[:33])
+
+
+def test_jpeg_comment_follows_the_app_segments() -> None:
+    original = encode("JPEG")
+    stamped = provenance.embed(original, {"seed": 1})
+    assert stamped[:2] == b"\xff\xd8"
+    assert stamped[2:4] == b"\xff\xe0"  # JFIF APP0 still first
+    app0_end = 4 + int.from_bytes(stamped[4:6], "big")
+    assert stamped[app0_end:app0_end + 2] == b"\xff\xfe"  # the COM segment comes next
+    com_end = app0_end + 2 + int.from_bytes(stamped[app0_end + 2:app0_end + 4], "big")
+    assert stamped[:app0_end] + stamped[com_end:] == original  # nothing else changed
+    with Image.open(io.BytesIO(stamped)) as img:
+        assert img.info.get("comment", b"").startswith(b"fluxtui ")
+
+
+def test_a_huge_prompt_is_shortened_to_fit_a_jpeg_segment() -> None:
+    meta = {"prompt": "é" * 100_000, "seed": 3}
+    stamped = provenance.embed(encode("JPEG"), meta)
+    back = provenance.read(stamped)
+    assert back["prompt_truncated"] is True
+    assert back["seed"] == 3
+    assert back["prompt"].startswith("éé")
+
+
+def test_other_bytes_are_left_alone() -> None:
+    webp = encode("WEBP")
+    assert provenance.sniff_format(webp) == "webp"
+    assert provenance.embed(webp, {"seed": 1}) == webp
+    assert provenance.sniff_format(b"<html>") is None
