@@ -12,7 +12,8 @@ import pytest
 from fluxtui.core.errors import ConfigError, ProviderError
 from fluxtui.core.models import ErrorKind, GenerationRequest, ImageRef, JobState
 from fluxtui.core.providers import bfl, fal, openai_images
-from fluxtui.core.providers import create_provider, validate
+from fluxtui.core.config import BUILTIN_PROVIDERS
+from fluxtui.core.providers import create_provider
 from fluxtui.core.providers.base import CancelOutcome, Provider, is_moderation, parse_http_error
 from fluxtui.core.settings import ProviderSettings, Secret
 
@@ -34,7 +35,9 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def make(client: httpx.AsyncClient, name: str, key: str | None = KEY, **extra: Any) -> Provider:
-    settings = ProviderSettings(name, KINDS[name], BASES[name], Secret(key) if key else None, **extra)
+    builtin = BUILTIN_PROVIDERS[name]
+    settings = ProviderSettings(name, KINDS[name], BASES[name], Secret(key) if key else None,
+                                label=builtin.label, key_env=builtin.key_env, **extra)
     return create_provider(settings, client)
 
 
@@ -104,8 +107,8 @@ def test_validate_uses_the_providers_catalog(client: httpx.AsyncClient) -> None:
     request = req("flux-2-pro", {"width": 1000, "height": 1024})
     assert make(client, "apiyi").validate(request) == [
         "width 1000 is not a multiple of 16 for flux-2-pro"]
-    assert validate(make(client, "openai").settings, request) == []  # lenient gateway
-    assert validate(make(client, "comet").settings, req("flux-pro-1.1", {"steps": 3})) == [
+    assert make(client, "openai").validate(request) == []  # lenient gateway
+    assert make(client, "comet").validate(req("flux-pro-1.1", {"steps": 3})) == [
         "steps is not a parameter of flux-pro-1.1"]
 
 

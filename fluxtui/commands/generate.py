@@ -60,7 +60,10 @@ def run_generate(args: argparse.Namespace) -> int:
         missing = [r.provider for r in requests if not config.entry(r.provider).has_key]
         if missing:
             return _bad_input(
-                "; ".join(f"no API key for {name}: {_key_hint(name)}" for name in missing)
+                "; ".join(
+                    f"no API key for {name}: set {config.entry(name).key_hint} in the config file"
+                    for name in missing
+                )
                 + " (or add --demo to try the built-in simulator)"
             )
     return asyncio.run(_generate(config, requests, args))
@@ -71,7 +74,7 @@ async def _generate(config: config_module.Config, requests: list, args: argparse
         try:
             jobs = [engine.create_job(request) for request in requests]
         except InvalidRequest as exc:
-            return _bad_input("; ".join(exc.problems))
+            return _bad_input(*exc.problems)
         return await _run_jobs(engine, jobs, args.json, resume=False)
 
 
@@ -99,7 +102,7 @@ async def _run_jobs(engine: Engine, jobs: list[Job], as_json: bool, *, resume: b
 
     async def run_and_report(job: Job) -> Job:
         await run(job)
-        _report(job, as_json)
+        printer.above(lambda: _report(job, as_json))
         return job
 
     try:
@@ -130,12 +133,7 @@ def _report(job: Job, as_json: bool) -> None:
     sys.stdout.flush()
 
 
-def _key_hint(name: str) -> str:
-    builtin = config_module.BUILTIN_PROVIDERS.get(name)
-    env = f"set {builtin.key_env} or " if builtin else ""
-    return f"{env}add api_key to [providers.{name}] in the config file"
-
-
-def _bad_input(message: str) -> int:
-    print(f"fluxtui: {message}", file=sys.stderr)
+def _bad_input(*problems: str) -> int:
+    for problem in problems:
+        print(f"fluxtui: {problem}", file=sys.stderr)
     return cli.EXIT_BAD_INPUT

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from fluxtui.core.models import Job, JobEvent, JobState
@@ -16,7 +17,8 @@ def describe(job: Job, now: float | None = None) -> str:
     end = job.finished_at or now
     detail = ""
     if job.state is JobState.QUEUED and job.queue_position is not None:
-        detail = f"#{job.queue_position} in queue"
+        ahead = job.queue_position
+        detail = "next in queue" if ahead == 0 else f"{ahead} ahead in queue"
     elif job.state is JobState.RUNNING:
         parts = []
         if job.progress is not None:
@@ -40,7 +42,7 @@ class ProgressPrinter:
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty()
         self._drawn = 0
-        self._last: dict[str, tuple[JobState, int | None, str | None]] = {}
+        self._last: dict[str, tuple[JobState, int | None]] = {}
 
     def on_event(self, event: JobEvent) -> None:
         if self.live:
@@ -49,7 +51,7 @@ class ProgressPrinter:
         job = next((j for j in self.jobs if j.id == event.job_id), None)
         if job is None:
             return
-        key = (event.state, event.queue_position, event.log)
+        key = (event.state, event.queue_position)  # not every log line: this goes to log files
         if self._last.get(job.id) != key:
             self._last[job.id] = key
             print(describe(job), file=self.stream, flush=True)
@@ -62,6 +64,15 @@ class ProgressPrinter:
         self.stream.write(up + lines)
         self.stream.flush()
         self._drawn = len(self.jobs)
+
+    def above(self, write: Callable[[], None]) -> None:
+        """Run `write` (which prints finished results) above the live lines, not through them."""
+        if self.live and self._drawn:
+            self.stream.write(f"\x1b[{self._drawn}F\x1b[J")
+            self.stream.flush()
+            self._drawn = 0
+        write()
+        self.redraw()
 
     async def tick(self, interval: float = 0.2) -> None:
         """Keep elapsed times moving while jobs wait (cancel the task to stop)."""

@@ -30,7 +30,7 @@ from typing import Any
 
 from fluxtui.core import paths
 from fluxtui.core.errors import ConfigError
-from fluxtui.core.settings import ProviderSettings, Secret
+from fluxtui.core.settings import ProviderSettings, Secret, key_hint
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,9 @@ class BuiltinProvider:
 BUILTIN_PROVIDERS: dict[str, BuiltinProvider] = {
     "comet": BuiltinProvider("comet", "https://api.cometapi.com", "COMETAPI_KEY", 8, "CometAPI"),
     # BFL allows 24 tasks in flight for most models.
-    "bfl": BuiltinProvider("bfl", "https://api.bfl.ai", "BFL_API_KEY", 24, "Black Forest Labs"),
+    "bfl": BuiltinProvider("bfl", "https://api.bfl.ai", "BFL_API_KEY", 24, "BFL"),
     "apiyi": BuiltinProvider("openai", "https://api.apiyi.com/v1", "APIYI_API_KEY", 4, "APIYI"),
-    "openai": BuiltinProvider(
-        "openai", "https://api.openai.com/v1", "OPENAI_API_KEY", 4, "OpenAI-compatible"
-    ),
+    "openai": BuiltinProvider("openai", "https://api.openai.com/v1", "OPENAI_API_KEY", 4, "OpenAI"),
     # fal never rejects for concurrency (jobs wait IN_QUEUE); this only bounds our own connections.
     "fal": BuiltinProvider("fal", "https://queue.fal.run", "FAL_KEY", 16, "fal"),
 }
@@ -84,6 +82,11 @@ class ProviderEntry:
     default_model: str | None = None
     concurrency: int = 4
     models: tuple[str, ...] = ()
+    key_env: str | None = None
+
+    @property
+    def key_hint(self) -> str:
+        return key_hint(self.name, self.key_env)
 
     @property
     def has_key(self) -> bool:
@@ -138,6 +141,8 @@ class Config:
             default_model=entry.default_model,
             concurrency=entry.concurrency,
             models=entry.models,
+            label=entry.label,
+            key_env=entry.key_env,
         )
 
 
@@ -208,6 +213,7 @@ def _builtin_entry(name: str, spec: BuiltinProvider) -> ProviderEntry:
         base_url=spec.base_url,
         label=spec.label,
         concurrency=spec.concurrency,
+        key_env=spec.key_env,
     )
 
 
@@ -245,6 +251,7 @@ def _merge_entry(
         default_model=table.get("default_model"),
         concurrency=concurrency,
         models=tuple(models),
+        key_env=base.key_env if base else None,
     )
 
 

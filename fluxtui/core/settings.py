@@ -44,3 +44,15 @@ class ProviderSettings:
     concurrency: int = 4
     models: tuple[str, ...] = ()  # extra model ids to offer (an OpenAI-compatible gateway's list)
     extra_headers: dict[str, str] = field(default_factory=dict)
+    label: str = ""  # how messages name it ("CometAPI"); the name when empty
+    key_env: str | None = None  # the environment variable its key may come from
+
+    @property
+    def key_hint(self) -> str:
+        """Where the key is set: "COMETAPI_KEY or [providers.comet] api_key"."""
+        return key_hint(self.name, self.key_env)
+
+
+def key_hint(name: str, key_env: str | None) -> str:
+    table = f"[providers.{name}] api_key"
+    return f"{key_env} or {table}" if key_env else table

@@ -161,6 +161,8 @@ class JobStore:
                     "state": job.phase().value,
                     "submits": self.attempts[job.service, job.prompt],
                     "created": job.created,
+                    "ready_at": job.end_time,
+                    "polls": job.polls,
                 }
                 for job in self.jobs.values()
             ],

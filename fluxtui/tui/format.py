@@ -83,7 +83,7 @@ def live_detail(job: Job, detail: str | None, live: bool) -> str:
         count = f"{len(job.files)} images" if len(job.files) > 1 else ""
         return " · ".join(part for part in (size, count) if part)
     if state.is_terminal:
-        return error_text(job)
+        return short_reason(error_text(job))
     if not live:
         return "interrupted: press r to resume"
     parts: list[str] = []
@@ -96,6 +96,12 @@ def live_detail(job: Job, detail: str | None, live: bool) -> str:
     elif job.log:
         parts.append(job.log)
     return " · ".join(parts)
+
+
+def short_reason(message: str) -> str:
+    """The head of an error message ("key rejected by fal (401): …" -> "key rejected by fal (401)")."""
+    head, _, rest = message.partition(": ")
+    return head if rest and " " in head else message
 
 
 def short_model(model: str) -> str:

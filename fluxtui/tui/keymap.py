@@ -48,7 +48,7 @@ APP_KEYS = (
     KeyAction("help", "f1,question_mark", "app.help", "Help", "Show every key and what it does"),
     KeyAction("command-palette", "ctrl+p", "app.command_palette", "Commands",
               "Search every command: switch provider or model, demo mode, image protocol…",
-              priority=True),
+              show=False, priority=True),
     KeyAction("focus-form", "f2", "app.focus_pane('form')", "Form", "Move to the prompt",
               show=False),
     KeyAction("focus-queue", "f3", "app.focus_pane('queue')", "Jobs", "Move to the job queue",

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from fluxtui.core import catalog
 from fluxtui.core.errors import ConfigError
-from fluxtui.core.models import GenerationRequest
 from fluxtui.core.providers.base import Provider
 from fluxtui.core.providers.bfl import BflProvider
 from fluxtui.core.providers.fal import FalProvider
@@ -33,9 +31,4 @@ def create_provider(settings: ProviderSettings, client: httpx.AsyncClient) -> Pr
     return adapter(settings, client)
 
 
-def validate(settings: ProviderSettings, request: GenerationRequest) -> list[str]:
-    """Every problem with `request` for the provider `settings` describe; [] when it may be sent."""
-    return catalog.validate(catalog.catalog_kind(settings), request)
-
-
-__all__ = ["PROVIDER_KINDS", "Provider", "create_provider", "validate"]
+__all__ = ["PROVIDER_KINDS", "Provider", "create_provider"]

@@ -25,18 +25,6 @@ from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import ErrorKind, GenerationRequest, Handle, ProviderResult, StatusUpdate
 from fluxtui.core.settings import ProviderSettings
 
-#: the environment variable that holds each provider's key, by provider name, then by kind
-KEY_ENV_VARS = {
-    "comet": "COMETAPI_KEY",
-    "bfl": "BFL_API_KEY",
-    "apiyi": "APIYI_API_KEY",
-    "openai": "OPENAI_API_KEY",
-    "fal": "FAL_KEY",
-}
-#: how messages name a provider: its brand, else its configured name
-BRANDS = {"comet": "CometAPI", "bfl": "BFL", "apiyi": "APIYI", "openai": "OpenAI", "fal": "fal"}
-
-
 class CancelOutcome(StrEnum):
     REQUESTED = "requested"  # the provider will stop (or drop) the job
     ALREADY_DONE = "already_done"  # too late: the job finished
@@ -65,7 +53,7 @@ class Provider(ABC):
     @property
     def label(self) -> str:
         """The provider as messages name it ("CometAPI" for the provider named comet)."""
-        return BRANDS.get(self.name, self.name)
+        return self.settings.label or self.name
 
     @property
     def catalog_kind(self) -> str:
@@ -80,10 +68,7 @@ class Provider(ABC):
 
     @property
     def key_hint(self) -> str:
-        """Where this provider's key is set: "COMETAPI_KEY or [providers.comet] api_key"."""
-        env = KEY_ENV_VARS.get(self.name) or KEY_ENV_VARS.get(self.settings.kind)
-        table = f"[providers.{self.name}] api_key"
-        return f"{env} or {table}" if env else table
+        return self.settings.key_hint
 
     def api_key(self) -> str:
         """The key itself, for `auth_headers` only; AUTH error when none is configured."""

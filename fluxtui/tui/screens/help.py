@@ -55,6 +55,6 @@ class HelpScreen(ModalScreen[None]):
             for action in actions:
                 keys = self.keymap.get(action.id, action.keys)
                 shown = ", ".join(self.show_key(key) for key in keys.split(","))
-                table.add_row(shown, action.help, action.id)
+                table.add_row(Text(shown), Text(action.help), Text(action.id))
             table.add_row("", "", "")
         return table

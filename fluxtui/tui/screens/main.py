@@ -40,7 +40,7 @@ class MainScreen(Screen[None]):
         yield Header(icon="◆")
         with Container(id="panes"):
             with Container(id="left"):
-                yield PromptForm(self.config, id="form")
+                yield PromptForm(self.config, demo=self.demo, id="form")
                 yield JobQueue(self.board, self.clock, id="queue")
             yield Preview(self.board, self.images, self.clock, demo=self.demo, id="preview")
         yield Footer()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -50,9 +51,10 @@ class ModelPicker(ModalScreen[str | None]):
         for spec in self.models:
             haystack = f"{spec.id} {spec.label}".lower()
             if all(word in haystack for word in words):
-                options.add_option(Option(f"{spec.id}  [dim]{spec.label}[/]", id=spec.id))
+                options.add_option(Option(Text.assemble(spec.id, "  ", (spec.label, "dim")), id=spec.id))
         if text.strip() and text.strip() not in {spec.id for spec in self.models}:
-            options.add_option(Option(f"use [b]{text.strip()}[/] as typed", id=f"typed:{text.strip()}"))
+            options.add_option(Option(Text.assemble("use ", (text.strip(), "bold"), " as typed"),
+                                      id=f"typed:{text.strip()}"))
         if options.option_count:
             options.highlighted = 0
 

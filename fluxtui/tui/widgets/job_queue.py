@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from fluxtui.core.models import Job
+from fluxtui.core.models import Job, JobState
 from fluxtui.tui import format as fmt
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.keymap import JOB_KEYS, bindings
@@ -158,14 +158,16 @@ class JobQueue(ScrollView, can_focus=True):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(_cell(f"{fmt.GLYPHS[job.state]} {job.state.label}", STATE_WIDTH), state_style)
         rest = width - STATE_WIDTH - ELAPSED_WIDTH
-        if width >= 60:
+        if width >= 50:
             text.append(_cell(request.provider, PROVIDER_WIDTH), dim)
             rest -= PROVIDER_WIDTH
-        if width >= 90:
+        if width >= 80:
             text.append(_cell(fmt.short_model(request.model), MODEL_WIDTH), dim)
             rest -= MODEL_WIDTH
         rest = max(rest, 0)
-        detail_width = min(cell_len(detail) + 1, rest * 2 // 5) if detail else 0
+        failed = job.state.is_terminal and job.state is not JobState.DONE
+        share = 3 / 5 if failed else 2 / 5
+        detail_width = min(cell_len(detail) + 1, int(rest * share)) if detail else 0
         text.append(_cell(fmt.one_line(request.prompt), rest - detail_width))
         text.append(_cell(detail, detail_width), state_style if job.state.is_terminal else dim)
         text.append(elapsed.rjust(ELAPSED_WIDTH - 1) + " ", dim)

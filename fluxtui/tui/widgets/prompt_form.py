@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -57,7 +58,7 @@ class FieldRow(Vertical):
     def compose(self) -> ComposeResult:
         field = self.field
         with Horizontal(classes="field-line"):
-            yield Label(field.label, classes="field-label")
+            yield Label("" if field.kind == "bool" else field.label, classes="field-label")
             yield self._control()
             if field.kind == "seed":
                 yield Checkbox("random", self.random_seed, id="seed-random", compact=True,
@@ -70,7 +71,8 @@ class FieldRow(Vertical):
         control_id = f"field-{field.name}"
         if field.kind == "bool":
             checked = field.default if value is None else value
-            return Checkbox("", bool(checked), id=control_id, compact=True, tooltip=field.help)
+            return Checkbox(field.label, bool(checked), id=control_id, compact=True,
+                            tooltip=field.help)
         if field.kind == "choice":
             return Select(
                 [(f"{c} (default)" if c == field.default else c, c) for c in field.choices],
@@ -93,7 +95,8 @@ class FieldRow(Vertical):
 
     def set_problem(self, problem: str | None) -> None:
         self.set_class(problem is not None, "-invalid")
-        self.query_one(".field-error", Static).update(problem or "")
+        for error in self.query(".field-error").results(Static):
+            error.update(Text(problem or ""))
 
 
 class ParamFields(VerticalScroll, can_focus=False):
@@ -127,25 +130,28 @@ class ParamFields(VerticalScroll, can_focus=False):
 
     def _fill(self, values: Mapping[str, Any]) -> None:
         for row in self.query(FieldRow):
-            control = self.query_one(f"#field-{row.field.name}")
             value = values.get(row.field.name)
-            if isinstance(control, Input):
-                control.value = "" if value is None else str(value)
-            elif isinstance(control, Checkbox):
-                control.value = bool(row.field.default if value is None else value)
-            elif isinstance(control, Select):
-                control.value = row.field.default if value is None else value
+            for control in row.query(f"#field-{row.field.name}"):
+                if isinstance(control, Input):
+                    control.value = "" if value is None else str(value)
+                elif isinstance(control, Checkbox):
+                    control.value = bool(row.field.default if value is None else value)
+                elif isinstance(control, Select):
+                    control.value = row.field.default if value is None else value
 
     def values(self) -> dict[str, Any]:
-        """The raw value of every field: text of inputs, state of switches, choice of selects."""
-        raw: dict[str, Any] = {}
+        """The raw value of every field: text of inputs, state of switches, choice of selects.
+
+        Rows still being built report the values they are being built with.
+        """
+        raw = dict(self.initial)
         for row in self.query(FieldRow):
-            control = row.query_one(f"#field-{row.field.name}")
-            if isinstance(control, Input | Checkbox):
-                raw[row.field.name] = control.value
-            elif isinstance(control, Select):
-                raw[row.field.name] = None if control.is_blank() else control.value
-        return raw or dict(self.initial)
+            for control in row.query(f"#field-{row.field.name}"):
+                if isinstance(control, Input | Checkbox):
+                    raw[row.field.name] = control.value
+                elif isinstance(control, Select):
+                    raw[row.field.name] = None if control.is_blank() else control.value
+        return raw
 
     def set_random_seed(self, on: bool) -> None:
         self.random_seed = on
@@ -167,10 +173,12 @@ class PromptForm(Vertical):
     class Changed(Message):
         """Something in the form changed: the app validates it again."""
 
-    def __init__(self, config: Config, *, provider: str | None = None, id: str | None = None):
+    def __init__(self, config: Config, *, demo: bool = False, id: str | None = None):
+        """`demo`: every provider is played by the simulator (none lacks a key)."""
         super().__init__(id=id)
         self.config = config
-        self.provider = provider or config.preferred_provider()
+        self.demo = demo
+        self.provider = config.preferred_provider()
         self.model = default_model(config, self.provider)
         self._field_specs: list[FieldSpec] = []
         self._parse_problems: dict[str, str] = {}
@@ -200,7 +208,7 @@ class PromptForm(Vertical):
     def _provider_options(self) -> list[tuple[str, str]]:
         options = []
         for name, entry in self.config.providers.items():
-            suffix = "" if entry.has_key else " (no key)"
+            suffix = "" if entry.has_key or self.demo else " (no key)"
             options.append((f"{entry.label}{suffix}", name))
         return options
 
@@ -216,7 +224,7 @@ class PromptForm(Vertical):
         spec = self.spec
         self._field_specs = form_model.fields_for(spec)
         note = spec.label if spec.known else "not in the catalog: sent as typed, types checked only"
-        self.query_one("#model-note", Static).update(note)
+        self.query_one("#model-note", Static).update(Text(note))
         self.query_one(ParamFields).show(self._field_specs, values)
 
     # ---- reading ----------------------------------------------------------------------------
@@ -261,14 +269,14 @@ class PromptForm(Vertical):
             else:
                 by_field.setdefault(field, problem)
         self.query_one(ParamFields).set_problems(by_field)
-        self.query_one("#prompt-error", Static).update(by_field.get("prompt", ""))
+        self.query_one("#prompt-error", Static).update(Text(by_field.get("prompt", "")))
         self.set_class("prompt" in by_field, "-prompt-invalid")
         count = len(by_field) + len(general)
         status = self.query_one("#form-status", Static)
         if count:
-            status.update("; ".join(general) or f"{count} problem{'s' if count > 1 else ''} to fix")
+            status.update(Text("; ".join(general) or f"{count} problem{'s' if count > 1 else ''} to fix"))
         else:
-            status.update(f"ctrl+j: generate with {self.model or '?'} on {self.provider}")
+            status.update(Text(f"ctrl+j: generate with {self.model or '?'} on {self.provider}"))
         status.set_class(bool(count), "-invalid")
 
     # ---- changing -----------------------------------------------------------------------------

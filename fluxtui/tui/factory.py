@@ -1,0 +1,38 @@
+"""Building the app: what `launch` runs and what the tests drive (with a fixture config and store)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from fluxtui.core.config import Config
+from fluxtui.tui.app import FluxApp
+from fluxtui.tui.backend import Backend, DemoSimulator
+from fluxtui.tui.image_support import ImageBackend, load_backend
+
+
+def create_app(
+    config: Config,
+    store_path: Path,
+    image_protocol: str | ImageBackend = "halfcell",
+    *,
+    simulator: DemoSimulator | None = None,
+    library: Path | None = None,
+    clock: Callable[[], float] = time.time,
+    tick_s: float = 1.0,
+    flush_s: float = 0.1,
+) -> FluxApp:
+    """The app on `config` and the store at `store_path`.
+
+    `simulator` (demo mode) is a simulator starting in the background; a config already pointed at
+    a simulator (`config.demo`) is demo mode too. `image_protocol` is a protocol name (loaded
+    without probing for halfcell/none) or a backend chosen beforehand. `clock` and the intervals
+    let snapshot tests freeze the elapsed times.
+    """
+    images = image_protocol if isinstance(image_protocol, ImageBackend) else load_backend(
+        image_protocol, terminal=False
+    )
+    backend = Backend(config, store_path, simulator=simulator, library=library)
+    demo = config.demo or simulator is not None
+    return FluxApp(backend, images, demo=demo, clock=clock, tick_s=tick_s, flush_s=flush_s)

@@ -1,0 +1,70 @@
+"""Helpers for driving the real app: bounded waits, the screen as text, config variants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from textual.message import Message
+from textual.pilot import Pilot
+
+from fluxtui.core.config import Config
+from fluxtui.tui.app import FluxApp
+
+STEP_S = 0.05
+MAX_STEPS = 200  # 10 s: a bound, never a sleep the test relies on
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], Any], what: str) -> Any:
+    """Pause the pilot until `condition()` is truthy (at most MAX_STEPS pauses); its value."""
+    for _ in range(MAX_STEPS):
+        value = condition()
+        if value:
+            return value
+        await pilot.pause(STEP_S)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def screen_text(app: FluxApp) -> str:
+    """What the terminal shows, as plain text."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def with_key(config: Config, provider: str, key: str) -> Config:
+    entry = replace(config.providers[provider], key=key)
+    return replace(config, providers={**config.providers, provider: entry})
+
+
+def with_tui(config: Config, **tui: Any) -> Config:
+    return replace(config, tui={**config.tui, **tui})
+
+
+class Recorder:
+    """Every message the app handles, for assertions on what happened (message_hook)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    def __call__(self, message: Message) -> None:
+        self.messages.append(message)
+
+    def of(self, kind: type) -> list[Any]:
+        return [m for m in self.messages if isinstance(m, kind)]
+
+
+async def ready(pilot: Pilot) -> FluxApp:
+    """Wait until the engine is open; the app."""
+    app = pilot.app
+    assert isinstance(app, FluxApp)
+    await wait_for(pilot, lambda: app.backend.engine is not None, "the engine to open")
+    await pilot.pause()
+    return app
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    """Type `text` key by key into whatever has focus."""
+    from textual.keys import _character_to_key
+
+    await pilot.press(*(_character_to_key(ch) for ch in text))

@@ -1,0 +1,154 @@
+"""The prompt form: the fields each model takes, rules enforced as you type, refusals on submit."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, TextArea
+
+from fluxtui.tui.widgets.prompt_form import FieldRow, PromptForm
+from tests.helpers import sim_jobs
+from tests.tui.helpers import ready, screen_text, type_text, wait_for
+
+
+def field_names(form: PromptForm) -> list[str]:
+    return [row.field.name for row in form.query(FieldRow)]
+
+
+def field_error(form: PromptForm, name: str) -> str:
+    row = form.query_one(f"#row-{name}", FieldRow)
+    return str(row.query_one(".field-error").render()) if row.has_class("-invalid") else ""
+
+
+async def set_model(pilot, form: PromptForm, provider: str, model: str) -> None:
+    form.set_provider(provider, model)
+    await wait_for(pilot, lambda: form.query(FieldRow) and form.read()[0].model == model,
+                   f"the fields of {model}")
+    await pilot.pause()
+
+
+async def test_fields_follow_the_model(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        form = app.main_screen().form
+        await set_model(pilot, form, "bfl", "flux-pro-1.1-ultra")
+        await wait_for(pilot, lambda: "aspect_ratio" in field_names(form), "ultra's fields")
+        assert "size" not in field_names(form) and "steps" not in field_names(form)
+        assert "raw" in field_names(form)
+
+        await set_model(pilot, form, "bfl", "flux-pro")
+        await wait_for(pilot, lambda: "interval" in field_names(form), "flux-pro's fields")
+        assert {"size", "seed", "steps", "guidance", "safety_tolerance"} <= set(field_names(form))
+        assert "raw" not in field_names(form) and "num_images" not in field_names(form)
+        steps = form.query_one("#field-steps", Input)
+        assert steps.placeholder == "40"  # the default is shown
+
+        await set_model(pilot, form, "fal", "fal-ai/flux/schnell")
+        await wait_for(pilot, lambda: "acceleration" in field_names(form), "schnell's fields")
+        assert "guidance" not in field_names(form) and "num_images" in field_names(form)
+
+
+async def test_typed_model_id_is_accepted(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        form = app.main_screen().form
+        form.set_provider("fal")
+        model = form.query_one("#model", Input)
+        model.focus()
+        model.value = ""
+        await type_text(pilot, "fal-ai/flux-lora")
+        await wait_for(pilot, lambda: form.model == "fal-ai/flux-lora", "the typed model")
+        await wait_for(pilot, lambda: "not in the catalog" in screen_text(app), "the model note")
+        assert {"size", "seed", "steps"} <= set(field_names(form))
+
+
+async def test_bad_values_are_marked_at_the_field_and_refused(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        form = app.main_screen().form
+        await set_model(pilot, form, "fal", "fal-ai/flux/dev")
+        form.query_one("#prompt", TextArea).text = "a fox with too many steps"
+        form.query_one("#field-steps", Input).focus()
+        await type_text(pilot, "60")
+        message = "steps 60 is out of range 0–50 for fal-ai/flux/dev"
+        await wait_for(pilot, lambda: field_error(form, "steps") == message, "the field's error")
+        assert message in screen_text(app)
+
+        jobs_before = len(sim_jobs(sim))
+        await pilot.press("ctrl+j")  # from the field, not only from the prompt
+        await pilot.pause(0.2)
+        assert not app.board.jobs and len(sim_jobs(sim)) == jobs_before
+        assert any(message in n.message for n in app._notifications)
+
+        form.query_one("#field-steps", Input).value = "30"
+        await wait_for(pilot, lambda: not field_error(form, "steps"), "the error to clear")
+
+
+async def test_size_rule_and_unparsable_size(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        form = app.main_screen().form
+        await set_model(pilot, form, "comet", "flux-pro-1.1")
+        size = form.query_one("#field-size", Input)
+        size.value = "1000x768"
+        await wait_for(pilot, lambda: "multiple of 32" in field_error(form, "size"), "the size error")
+        assert field_error(form, "size") == "width 1000 is not a multiple of 32 for flux-pro-1.1"
+        size.value = "huge"
+        await wait_for(pilot, lambda: "is not WIDTHxHEIGHT" in field_error(form, "size"),
+                       "the parse error")
+        size.value = "16:9"
+        await wait_for(pilot, lambda: not field_error(form, "size"), "a ratio to be fine")
+        request, problems = form.read()
+        assert not problems and request.params["aspect_ratio"] == "16:9"
+
+
+async def test_empty_prompt_is_refused_with_the_reason(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: "prompt is empty" in screen_text(app), "the prompt's error")
+        assert not app.board.jobs
+        await type_text(pilot, "x")
+        await wait_for(pilot, lambda: "prompt is empty" not in screen_text(app), "it to clear")
+
+
+async def test_random_seed_toggle_and_reuse_last_seed(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        form = app.main_screen().form
+        await set_model(pilot, form, "bfl", "flux-dev")
+        assert form.random_seed and form.query_one("#field-seed", Input).disabled
+        await pilot.press("ctrl+r")
+        assert not form.random_seed and not form.query_one("#field-seed", Input).disabled
+        await pilot.press("ctrl+r")
+        assert form.random_seed
+
+        form.query_one("#prompt", TextArea).text = "a fox for its seed"
+        await pilot.press("ctrl+j")
+        job = await wait_for(pilot, lambda: app.board.at(0), "the job")
+        await wait_for(pilot, lambda: job.seed is not None and job.state.is_terminal, "the job")
+        await pilot.press("ctrl+l")
+        assert not form.random_seed
+        assert form.read()[0].params["seed"] == job.seed
+
+
+async def test_model_picker(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        form = app.main_screen().form
+        form.set_provider("fal")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: "Models of fal" in screen_text(app), "the picker")
+        await type_text(pilot, "schnell")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: form.model == "fal-ai/flux/schnell", "the picked model")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: "Models of fal" in screen_text(app), "the picker again")
+        await type_text(pilot, "someone/custom-flux")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: form.model == "someone/custom-flux", "the typed id")

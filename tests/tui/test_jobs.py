@@ -1,0 +1,220 @@
+"""Jobs through the real app and the simulator: submit, watch, preview, cancel, retry, re-run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import TextArea
+
+from fluxtui.core.models import ErrorKind, JobState
+from fluxtui.tui.messages import JobChanged
+from fluxtui.tui.widgets.halfcell import HalfcellImage
+from fluxtui.tui.widgets.job_queue import JobQueue
+from fluxtui.tui.widgets.preview import Preview
+
+from tests.tui.helpers import Recorder, ready, screen_text, type_text, wait_for, with_key
+
+SLOW = "[[sim: queue=0.6, run=0.6]]"
+
+
+def queue_line(app, index: int = 0) -> str:
+    queue = app.main_screen().queue
+    job = queue.board.at(index)
+    return queue.row(job, 100).plain if job else ""
+
+
+async def submit(pilot, provider: str, prompt: str):
+    """Put `prompt` in the form on `provider`, press ctrl+j; the job created."""
+    app = pilot.app
+    app.switch_provider(provider)
+    app.main_screen().query_one("#prompt", TextArea).text = prompt
+    before = set(app.board.jobs)
+    await pilot.press("ctrl+j")
+    job_id = await wait_for(pilot, lambda: next(iter(set(app.board.jobs) - before), None),
+                            "the job to appear in the queue")
+    return app.board.jobs[job_id]
+
+
+async def test_typed_prompt_goes_through_the_queue_into_the_preview(make_app):
+    recorder = Recorder()
+    app = make_app()
+    async with app.run_test(size=(140, 44), message_hook=recorder) as pilot:
+        await ready(pilot)
+        assert app.focused is app.main_screen().query_one("#prompt", TextArea)
+        await type_text(pilot, "a red fox in the snow ")
+        app.main_screen().query_one("#prompt", TextArea).insert(SLOW)
+        await pilot.press("ctrl+j")
+        job = await wait_for(pilot, lambda: app.board.at(0), "the job")
+
+        seen: list[str] = []
+
+        def sample() -> bool:
+            line = queue_line(app)
+            state = line.split()[1] if line else ""
+            if not seen or seen[-1] != state:
+                seen.append(state)
+            return job.state is JobState.DONE
+
+        await wait_for(pilot, sample, "the job to finish")
+        assert [s for s in seen if s in ("queued", "running", "done")] == ["queued", "running", "done"]
+        states = [m.event.state for m in recorder.of(JobChanged) if m.event.job_id == job.id]
+        assert JobState.QUEUED in states and JobState.RUNNING in states and states[-1] is JobState.DONE
+        assert job.request.prompt.startswith("a red fox in the snow")
+
+        preview = app.main_screen().preview
+        image = await wait_for(pilot, lambda: next(iter(preview.query(HalfcellImage)), None),
+                               "the preview to show the image")
+        await wait_for(pilot, lambda: image.loaded, "the image to load")
+        assert image.path == Path(job.files[0]) and image.problem is None
+        await pilot.pause()
+        text = screen_text(app)
+        assert "✓ done" in text
+        assert f"seed {job.seed} · {job.request.provider} · {job.request.model}" in text
+        assert Path(job.files[0]).name in text
+
+
+async def test_preview_shows_live_state_while_the_job_runs(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        job = await submit(pilot, "fal", f"a slow lighthouse {SLOW}")
+        preview = app.main_screen().preview
+        await wait_for(pilot, lambda: job.state is JobState.RUNNING, "the job to run")
+        await pilot.pause(0.15)
+        assert not preview.query(HalfcellImage)
+        assert "● running" in screen_text(app)
+        await wait_for(pilot, lambda: preview.query(HalfcellImage), "the image once done")
+
+
+async def test_cancel_on_fal(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        job = await submit(pilot, "fal", "a long queue [[sim: queue=30]]")
+        await wait_for(pilot, lambda: job.state is JobState.QUEUED, "the job to be queued")
+        await pilot.press("f3")
+        assert isinstance(app.focused, JobQueue)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: job.state is JobState.CANCELLED, "the job to be cancelled")
+        await pilot.pause(0.15)
+        assert "– cancelled" in queue_line(app)
+        assert "cancelled at fal" in screen_text(app)
+
+
+async def test_retry_after_a_simulated_500(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        failed = await submit(pilot, "comet", "a retried fox [[sim: submit=500, submit_times=1]]")
+        await wait_for(pilot, lambda: failed.state is JobState.FAILED, "the submit to fail")
+        assert failed.error and failed.error.kind is ErrorKind.SERVER
+        await pilot.pause(0.15)
+        assert "server error (500)" in queue_line(app)
+        await pilot.press("f3", "r")
+        retried = await wait_for(pilot, lambda: app.board.at(0) is not failed and app.board.at(0),
+                                 "the retry")
+        assert retried.request == failed.request
+        await wait_for(pilot, lambda: retried.state is JobState.DONE, "the retry to succeed")
+        assert failed.state is JobState.FAILED
+
+
+async def test_rejected_key_names_the_provider(make_app, sim_config):
+    app = make_app(with_key(sim_config, "fal", "sim-invalid-key"))
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        job = await submit(pilot, "fal", "a fox with a bad key")
+        await wait_for(pilot, lambda: job.state.is_terminal, "the job to end")
+        assert job.state is JobState.FAILED and job.error.kind is ErrorKind.AUTH
+        await pilot.pause(0.15)
+        assert "✗ failed" in queue_line(app) and "key rejected by fal (401)" in queue_line(app)
+        text = screen_text(app)
+        assert "key rejected by fal (401)" in text
+        assert "check the key" in text
+
+
+async def test_rerun_with_the_same_seed_and_a_new_one(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        first = await submit(pilot, "bfl", "a seeded fox")
+        await wait_for(pilot, lambda: first.state is JobState.DONE, "the first job")
+        assert first.seed is not None
+        await pilot.press("f3", "s")
+        same = await wait_for(pilot, lambda: app.board.at(0) is not first and app.board.at(0),
+                              "the re-run")
+        await wait_for(pilot, lambda: same.state is JobState.DONE, "the re-run to end")
+        assert same.request.params["seed"] == first.seed == same.seed
+        assert same.request.prompt == first.request.prompt
+        app.main_screen().queue.select(first.id)
+        await pilot.press("n")
+        fresh = await wait_for(pilot, lambda: app.board.at(0) not in (first, same) and app.board.at(0),
+                               "the re-run with a new seed")
+        assert fresh.request.params["seed"] != first.seed
+
+
+async def test_copy_prompt_back_into_the_form(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        job = await submit(pilot, "fal", "a copied fox")
+        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        form = app.main_screen().form
+        app.switch_provider("bfl")
+        form.query_one("#prompt", TextArea).text = "something else"
+        await pilot.press("f3", "e")
+        await wait_for(pilot, lambda: form.provider == "fal", "the form to switch back")
+        await pilot.pause()
+        assert form.prompt == "a copied fox"
+        assert not form.random_seed
+        request, problems = form.read()
+        assert not problems and request.params.get("seed") == job.request.params["seed"]
+        assert app.focused is form.query_one("#prompt", TextArea)
+
+
+async def test_copy_path_and_open_without_a_display(make_app, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr("shutil.which", lambda name: f"/usr/bin/{name}")
+    notes: list[str] = []
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append(message))
+        job = await submit(pilot, "fal", "a fox to copy")
+        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        await pilot.press("f3", "y")
+        assert app.clipboard == job.files[0]
+        await pilot.press("o")
+        await wait_for(pilot, lambda: any("no graphical display" in n for n in notes),
+                       "the reason the viewer cannot open")
+
+
+async def test_delete_asks_then_removes_the_job(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        job = await submit(pilot, "fal", "a fox to delete")
+        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        await pilot.press("f3", "d")
+        await wait_for(pilot, lambda: "Delete this job" in screen_text(app), "the question")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: job.id not in app.board, "the job to go")
+        assert app.backend.store.get(job.id) is None
+        assert not Path(job.files[0]).exists()
+        assert "No jobs yet" in screen_text(app)
+
+
+async def test_zoom_shows_the_preview_on_a_narrow_terminal(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert not app.main_screen().preview.display or not app.main_screen().preview_visible
+        job = await submit(pilot, "fal", "a fox to zoom")
+        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        await pilot.press("f3", "z")
+        zoomed = await wait_for(pilot, lambda: next(iter(app.screen.query("#zoomed")), None),
+                                "the zoomed preview")
+        assert isinstance(zoomed, Preview)
+        await wait_for(pilot, lambda: zoomed.query(HalfcellImage), "the image, zoomed")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.screen.query("#zoomed"), "the zoom to close")

@@ -1,0 +1,180 @@
+"""The app around the jobs: keys and keymap, help, command palette, layout, history, notices."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import TextArea
+
+from fluxtui.core.models import GenerationRequest, Job, JobState, StateChange
+from fluxtui.core.store import Store
+from fluxtui.tui.app import DEMO_SUBTITLE
+from fluxtui.tui.screens.help import HelpScreen
+from fluxtui.tui.widgets.job_queue import JobQueue
+from fluxtui.tui.widgets.preview import Preview
+from fluxtui.tui.widgets.prompt_form import PromptForm
+from tests.tui.helpers import ready, screen_text, type_text, wait_for, with_tui
+
+
+def stored_job(prompt: str, state: JobState, created_at: float, **fields) -> Job:
+    job = Job.create(GenerationRequest(prompt, "fal", "fal-ai/flux/dev", {"seed": 7}))
+    job.created_at = created_at
+    job.state = state
+    job.history = [StateChange(JobState.PENDING, created_at), StateChange(state, created_at + 2)]
+    for name, value in fields.items():
+        setattr(job, name, value)
+    return job
+
+
+async def test_demo_mode_is_said_in_the_header(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert app.sub_title == DEMO_SUBTITLE
+        assert "demo — simulator, no keys" in screen_text(app)
+
+
+async def test_help_screen_and_question_mark_in_the_prompt(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await type_text(pilot, "why?")
+        assert app.main_screen().form.prompt == "why?"  # typed, not the help key
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        text = screen_text(app)
+        assert "submit" in text and "cancel-job" in text and "[tui.keymap]" in text
+        await pilot.press("escape")
+        await pilot.press("f3", "question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help from the queue")
+
+
+async def test_keymap_from_config_remaps_by_id(make_app, sim_config):
+    config = with_tui(sim_config, keymap={"submit": "f5", "cancel-job": "x", "nonsense": "q"})
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert any("'nonsense' is not a binding id" in n.message for n in app._notifications)
+        app.main_screen().form.query_one("#prompt", TextArea).text = "a remapped fox [[sim: queue=30]]"
+        await pilot.press("ctrl+j")
+        await pilot.pause(0.1)
+        assert not app.board.jobs
+        await pilot.press("f5")
+        job = await wait_for(pilot, lambda: app.board.at(0), "a job sent with f5")
+        await wait_for(pilot, lambda: job.state is JobState.QUEUED, "the job to queue")
+        await pilot.press("f3", "x")
+        await wait_for(pilot, lambda: job.state is JobState.CANCELLED, "x to cancel")
+        assert "f5" in screen_text(app)  # the footer shows the current key
+
+
+async def test_command_palette_switches_provider(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        form = app.main_screen().form
+        app.switch_provider("fal")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "provider black forest")
+        await wait_for(pilot, lambda: "Provider: Black Forest Labs" in screen_text(app),
+                       "the command")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: form.provider == "bfl", "the provider switch")
+        assert form.model == "flux-pro-1.1"
+
+
+async def test_palette_offers_state_aware_commands(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        from fluxtui.tui.commands import FluxCommands
+
+        provider = FluxCommands(app.screen)
+        titles = [title for title, _, _ in provider.commands()]
+        assert "Open the image folder" in titles and "Images: text only" in titles
+        assert not any(t.startswith("Cancel all") for t in titles)  # nothing runs
+        assert not any("Leave demo mode" in t for t in titles)  # no real keys to go back to
+        app.main_screen().form.query_one("#prompt", TextArea).text = "slow [[sim: queue=30]]"
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: app.board.live_count(), "a running job")
+        titles = [title for title, _, _ in provider.commands()]
+        assert "Cancel all running jobs (1)" in titles
+        assert "Cancel the selected job" in titles
+        app.cancel_all()
+
+
+@pytest.mark.parametrize(
+    ("size", "layout"),
+    [((80, 24), "narrow"), ((120, 40), "medium"), ((160, 48), "wide")],
+)
+async def test_layout_reflows_with_the_width(make_app, size, layout):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        main = app.main_screen()
+        form, queue = main.query_one(PromptForm).region, main.query_one(JobQueue).region
+        preview = main.query_one("#preview", Preview)
+        if layout == "narrow":
+            assert not main.preview_visible and preview.region.width == 0
+            assert queue.y > form.y and queue.x == form.x  # form over queue
+        elif layout == "medium":
+            assert queue.y > form.y and preview.region.x > form.right - 1
+        else:
+            assert form.y == queue.y and form.x < queue.x < preview.region.x  # side by side
+
+
+async def test_history_from_the_store_newest_first(make_app, tmp_path):
+    now = time.time()
+    store = Store(tmp_path / "jobs.sqlite3")
+    store.save(stored_job("an old fox", JobState.DONE, now - 600))
+    store.save(stored_job("a newer fox", JobState.FAILED, now - 300))
+    interrupted = stored_job("an interrupted fox", JobState.QUEUED, now - 100)
+    store.save(interrupted)
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(app.board) == 3, "the stored jobs")
+        prompts = [app.board.jobs[i].request.prompt for i in app.board.order]
+        assert prompts == ["an interrupted fox", "a newer fox", "an old fox"]
+        assert any("not finished" in n.message for n in app._notifications)
+        assert "interrupted: press r to resume" in screen_text(app)
+
+
+async def test_a_job_ending_elsewhere_is_announced(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        app.main_screen().form.query_one("#prompt", TextArea).text = "first fox"
+        await pilot.press("ctrl+j")
+        first = await wait_for(pilot, lambda: app.board.at(0), "the first job")
+        app.main_screen().form.query_one("#prompt", TextArea).text = "second fox [[sim: queue=30]]"
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: app.board.at(0) is not first, "the second job")
+        await wait_for(pilot, lambda: first.state is JobState.DONE, "the first job to end")
+        # the second job is selected, so the first one's end is announced
+        await wait_for(pilot, lambda: any(n.message.startswith("first fox")
+                                          for n in app._notifications), "a notification")
+        app.cancel_all()
+
+
+async def test_quit_with_running_jobs_asks(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        app.main_screen().form.query_one("#prompt", TextArea).text = "slow fox [[sim: queue=30]]"
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: app.board.live_count(), "a running job")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: "still running" in screen_text(app), "the question")
+        await pilot.press("escape")
+        assert app.is_running
+        await pilot.press("ctrl+q", "y")
+        await wait_for(pilot, lambda: not app.is_running, "the app to quit")
+
+
+def test_styles_are_found(tmp_path: Path):
+    from fluxtui.tui.app import CSS_FILES, styles_dir
+
+    assert all((styles_dir() / name).is_file() for name in CSS_FILES)
