@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from fluxtui import cli
@@ -216,3 +218,33 @@ def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
     again = subprocess.run([sys.executable, "-m", "fluxtui", "resume"], capture_output=True,
                            text=True, timeout=60)
     assert again.returncode == 0 and "nothing to resume" in again.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_sim_command_serves_the_protocols() -> None:
+    port = free_port()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "fluxtui", "sim", "--port", str(port), "--cluster-port",
+         str(free_port()), "--queue", "0", "--run", "0.1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        answer = None
+        for _ in range(200):
+            try:
+                answer = httpx.post(f"http://127.0.0.1:{port}/fal/fal-ai/flux/dev",
+                                    json={"prompt": "a fox"}, headers={"Authorization": "Key x"})
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert answer is not None and answer.status_code == 200
+        assert answer.json()["status"] == "IN_QUEUE"
+    finally:
+        child.terminate()
+        out, _ = child.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/comet" in out

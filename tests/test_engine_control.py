@@ -114,3 +114,17 @@ async def test_invalid_requests_are_refused_before_anything_is_stored(engine: En
     problems = engine.validate(bad)
     assert problems == ["width 1000 is not a multiple of 32 for flux-pro-1.1"]
     assert engine.store.count() == 0
+
+
+async def test_resume_retries_a_download_that_failed(sim_config, store, tmp_path) -> None:
+    prompt = "flaky delivery [[sim: drop=download, drop_times=8]]"
+    async with Engine(sim_config, store, library=tmp_path / "lib", backoff_s=0.01) as first:
+        job = await first.generate(request(first, "comet", prompt))
+    assert job.state is JobState.FAILED and job.error.kind is ErrorKind.TRANSPORT
+    async with Engine(sim_config, store, library=tmp_path / "lib", backoff_s=0.01) as second:
+        [again] = second.resumable_jobs()
+        assert again.id == job.id
+        await second.resume(again)
+        assert again.state is JobState.DONE and again.error is None
+        assert second.resumable_jobs() == []
+    assert store.get(job.id).files == again.files

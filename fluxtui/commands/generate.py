@@ -84,7 +84,7 @@ def run_resume(args: argparse.Namespace) -> int:
 
 async def _resume(config: config_module.Config, args: argparse.Namespace) -> int:
     async with open_engine(config, demo_mode=args.demo) as engine:
-        jobs = engine.store.unfinished()
+        jobs = engine.resumable_jobs()
         if args.job_ids:
             wanted = tuple(args.job_ids)
             jobs = [job for job in jobs if job.id.startswith(wanted)]

@@ -37,7 +37,7 @@ from fluxtui.core.models import (
 from fluxtui.core.providers import create_provider
 from fluxtui.core.providers.base import CancelOutcome, Provider
 from fluxtui.core.schedule import PollSchedule, eta_from_progress
-from fluxtui.core.store import Store
+from fluxtui.core.store import JobQuery, Store
 
 log = logging.getLogger("fluxtui.engine")
 T = TypeVar("T")
@@ -47,6 +47,11 @@ SUBMIT_ATTEMPTS = 5
 GET_ATTEMPTS = 6
 MAX_BACKOFF_S = 30.0
 MIN_FOLLOW_S = 60.0
+#: how long providers keep result URLs (fal 1 h; BFL 10 min): older failed downloads are lost
+RESULT_URL_LIFETIME_S = 3600.0
+RETRYABLE_DOWNLOAD_ERRORS = frozenset(
+    {ErrorKind.TRANSPORT, ErrorKind.SERVER, ErrorKind.RATE_LIMITED, ErrorKind.BAD_RESPONSE}
+)
 
 STATE_FOR_ERROR = {
     ErrorKind.MODERATED: JobState.MODERATED,
@@ -196,9 +201,17 @@ class Engine:
             self._controls.pop(job.id, None)
         return job
 
+    def resumable_jobs(self) -> list[Job]:
+        """Stored jobs `resume` can carry on: unfinished ones, and recent downloads that failed."""
+        since = time.time() - RESULT_URL_LIFETIME_S
+        failed = self.store.jobs(JobQuery(state=JobState.FAILED, since=since, limit=None))
+        return self.store.unfinished() + [job for job in reversed(failed) if _download_failed(job)]
+
     async def resume(self, job: Job) -> Job:
-        """Carry on a job found unfinished in the store (after a crash or a quit)."""
-        if job.state.is_terminal:
+        """Carry on a job left unfinished (a crash or a quit), or retry its failed download."""
+        if _download_failed(job):
+            job.error = None
+        elif job.state.is_terminal:
             return job
         if job.handle is None and any(c.detail == SENDING for c in job.history):
             self._finish(
@@ -379,17 +392,20 @@ class Engine:
     async def _download(self, job: Job, result: ProviderResult, control: _Control) -> None:
         if not result.images:
             raise ProviderError(ErrorKind.BAD_RESPONSE, f"{job.request.provider} returned no image")
-        if any(result.nsfw):
-            flagged = sum(result.nsfw)
+        flags = result.nsfw or (False,) * len(result.images)
+        images = [image for image, flagged in zip(result.images, flags, strict=False) if not flagged]
+        withheld = len(result.images) - len(images)
+        if not images:
             raise ProviderError(
                 ErrorKind.MODERATED,
-                f"{job.request.provider}'s safety checker flagged {flagged} image(s) as NSFW",
+                f"{job.request.provider}'s safety checker flagged the image as NSFW",
             )
         job.seed = result.seed if result.seed is not None else job.request.param("seed")
         job.queue_position = None
         self._set_state(job, JobState.DOWNLOADING)
-        files: list[str] = []
-        for index, image in enumerate(result.images):
+        for index, image in enumerate(images):
+            if index < len(job.files):
+                continue  # saved before a crash or a failed download of a later image
             path, width, height = await self._retry_get(
                 job,
                 control,
@@ -400,15 +416,16 @@ class Engine:
                     job_id=job.id,
                     created_at=job.created_at,
                     index=index,
-                    count=len(result.images),
+                    count=len(images),
                     meta=self._provenance(job),
                 ),
                 cancellable=False,  # a finished image is always kept
             )
-            files.append(str(path))
+            job.files.append(str(path))
             job.width, job.height = width, height
-        job.files = files
-        self._set_state(job, JobState.DONE)
+            self.store.save(job)
+        note = f"{withheld} image(s) withheld by the safety checker" if withheld else None
+        self._set_state(job, JobState.DONE, note)
 
     def _provenance(self, job: Job) -> dict[str, Any]:
         request = job.request
@@ -508,6 +525,18 @@ class Engine:
         job.error = error
         job.queue_position = None
         self._set_state(job, STATE_FOR_ERROR.get(error.kind, JobState.FAILED), error.message)
+
+
+def _download_failed(job: Job) -> bool:
+    """A job that failed while downloading a result whose URLs may still work."""
+    return (
+        job.state is JobState.FAILED
+        and job.handle is not None
+        and job.handle.result is not None
+        and job.error is not None
+        and job.error.kind in RETRYABLE_DOWNLOAD_ERRORS
+        and job.created_at > time.time() - RESULT_URL_LIFETIME_S
+    )
 
 
 def _user_agent() -> dict[str, str]:

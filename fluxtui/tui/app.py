@@ -166,7 +166,7 @@ class FluxApp(App[int]):
         event = message.event
         engine = self.backend.engine
         job = engine.jobs.get(event.job_id) if engine else None
-        if job is None:
+        if job is None or not self._showing:
             return
         if job.id not in self.board.session:
             self.board.add(job)
@@ -231,7 +231,7 @@ class FluxApp(App[int]):
 
     def _flush(self) -> None:
         """Repaint what changed since the last flush (at most ~10 times a second)."""
-        if not self._dirty:
+        if not self._dirty or not self._showing:
             return
         dirty, self._dirty = self._dirty, set()
         main = self.main_screen()
@@ -244,7 +244,7 @@ class FluxApp(App[int]):
 
     def _tick(self) -> None:
         """Once a second: the elapsed times of live jobs."""
-        if not self.board.live_count():
+        if not self.board.live_count() or not self._showing:
             return
         self.main_screen().queue.refresh()
         for preview in self.screen.query(Preview):
@@ -531,6 +531,11 @@ class FluxApp(App[int]):
         self.notify(f"images: {images.description}", timeout=3)
 
     # ---- helpers --------------------------------------------------------------------------------
+
+    @property
+    def _showing(self) -> bool:
+        """False once the app is closing (its screens are gone)."""
+        return any(isinstance(s, MainScreen) for s in self.screen_stack)
 
     def main_screen(self) -> MainScreen:
         """The main screen (under any modal that is open)."""

@@ -46,7 +46,8 @@ class FluxCommands(Provider):
         config = app.backend.base_config
         for name, entry in config.providers.items():
             if name != form.provider:
-                yield (f"Provider: {entry.label}", f"switch the form to {name}",
+                label = entry.label if entry.label.lower() == name else f"{entry.label} ({name})"
+                yield (f"Provider: {label}", f"switch the form to {name}",
                        partial(app.switch_provider, name))
         for spec in known_models(config, form.provider):
             if spec.id != form.model:

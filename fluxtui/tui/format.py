@@ -85,7 +85,7 @@ def live_detail(job: Job, detail: str | None, live: bool) -> str:
     if state.is_terminal:
         return short_reason(error_text(job))
     if not live:
-        return "interrupted: press r to resume"
+        return "interrupted · r resumes"
     parts: list[str] = []
     if state is JobState.QUEUED and job.queue_position is not None:
         parts.append(f"#{job.queue_position + 1} in queue")

@@ -27,7 +27,10 @@ async def wait_for(pilot: Pilot, condition: Callable[[], Any], what: str) -> Any
 
 
 def screen_text(app: FluxApp) -> str:
-    """What the terminal shows, as plain text."""
+    """What the terminal shows (modals over the screens below them), as plain text."""
+    from textual._compositor import visible_screen_stack
+
+    visible_screen_stack.set(app._background_screens)
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 

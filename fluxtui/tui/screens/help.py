@@ -26,7 +26,7 @@ NOTES = (
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss", "Close", key_display="esc")]
 
     def __init__(self, keymap: Mapping[str, str], show_key: Callable[[str], str], config_path: str):
         """`keymap`: the user's remapped keys by id; `show_key`: how the app shows a key."""
