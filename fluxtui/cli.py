@@ -49,26 +49,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="provider (repeat to run the same request on several at once)",
     )
     gen.add_argument("--model", "-m", help="model id (any id is accepted)")
-    gen.add_argument("--width", type=int, metavar="W")
-    gen.add_argument("--height", type=int, metavar="H")
-    gen.add_argument("--size", metavar="WxH", help="width and height together, e.g. 1024x768")
-    gen.add_argument("--aspect", metavar="R", help="aspect ratio, e.g. 16:9")
-    gen.add_argument("--seed", type=int, metavar="N")
-    gen.add_argument("--steps", type=int, metavar="N")
-    gen.add_argument("--guidance", type=float, metavar="X")
-    gen.add_argument("--safety", type=int, metavar="N", help="safety tolerance")
-    gen.add_argument("--format", choices=("png", "jpeg"), help="output format")
+    _add_request_flags(gen)
     gen.add_argument("--num-images", type=int, metavar="N")
-    gen.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a provider field passed verbatim (VALUE read as JSON when it parses)",
-    )
     gen.add_argument("--base-url", metavar="URL", help="use this base URL for the provider")
     gen.add_argument("--timeout", type=float, metavar="S", help="give up after S seconds")
+    _add_over_budget(gen)
     _add_common(gen)
+
+    cmp = commands.add_parser(
+        "compare",
+        help="the same prompt, size and seed on several providers/models, then a table",
+        description="Send one prompt, size and seed to several targets at once; print a table "
+        "of timings, sizes and prices, and write a contact sheet and the table (Markdown, CSV, "
+        "JSON) to the library. With no size, every target gets 1024x768; with no seed, one "
+        "random seed is shared.",
+    )
+    cmp.add_argument("prompt", nargs="?", help="what to draw")
+    cmp.add_argument(
+        "--target",
+        "-t",
+        action="append",
+        metavar="P:M",
+        help="provider:model, e.g. comet:flux-pro-1.1 or fal:fal-ai/flux/dev; a bare provider "
+        "means its default model (repeatable)",
+    )
+    cmp.add_argument(
+        "--set", action="append", metavar="NAME", help="a saved set of targets (repeatable)"
+    )
+    cmp.add_argument("--list-sets", action="store_true", help="list the saved sets and exit")
+    _add_request_flags(cmp)
+    cmp.add_argument("--sheet", metavar="PATH", help="also write the contact sheet PNG here")
+    cmp.add_argument("--timeout", type=float, metavar="S", help="give up after S seconds")
+    _add_over_budget(cmp)
+    cmp.set_defaults(num_images=None)
+    _add_json_demo(cmp)
 
     resume = commands.add_parser("resume", help="carry on jobs left unfinished by a crash or quit")
     resume.add_argument("job_ids", nargs="*", metavar="ID", help="only these jobs")
@@ -79,9 +93,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser("history", help="list past jobs, newest first")
     history.add_argument("--limit", type=int, default=20, metavar="N")
-    history.add_argument("--search", metavar="TEXT", help="only prompts containing TEXT")
+    history.add_argument("--offset", type=int, default=0, metavar="N", help="skip N jobs")
+    history.add_argument(
+        "--search", metavar="TEXT", help="only prompts containing every word of TEXT"
+    )
     history.add_argument("--provider", metavar="P")
+    history.add_argument("--model", metavar="M")
+    history.add_argument("--state", choices=[s.value for s in _job_states()])
+    history.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only jobs since WHEN: today, yesterday, 30m, 2h, 7d, 2025-06-01, '2025-06-01 14:30'",
+    )
+    history.add_argument(
+        "--sort",
+        choices=("newest", "oldest", "fastest", "slowest"),
+        default="newest",
+        help="fastest/slowest: by time to image",
+    )
+    history.add_argument(
+        "--comparisons", action="store_true", help="list comparisons instead of jobs"
+    )
     history.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    export = commands.add_parser(
+        "export",
+        help="copy a job's images (or a comparison's) to DIR with a JSON sidecar",
+    )
+    export.add_argument("id", metavar="ID", help="a job id or comparison id (cmp-…), or a prefix")
+    export.add_argument("dir", metavar="DIR", help="the folder to write to (made if needed)")
+    export.add_argument("--json", action="store_true", help="print what was written as JSON")
+
+    spend = commands.add_parser("spend", help="what today's images cost, from the price table")
+    spend.add_argument("--json", action="store_true", help="print JSON")
+    spend.add_argument("--prices", action="store_true", help="also list the price table")
 
     commands.add_parser("locate", help="print the config, data and cache paths")
 
@@ -91,6 +136,47 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--queue", type=float, metavar="S", help="seconds each job waits in queue")
     sim.add_argument("--run", type=float, metavar="S", help="seconds each job runs")
     return parser
+
+
+def _add_request_flags(parser: argparse.ArgumentParser) -> None:
+    """The generic request flags `generate` and `compare` share."""
+    parser.add_argument("--width", type=int, metavar="W")
+    parser.add_argument("--height", type=int, metavar="H")
+    parser.add_argument("--size", metavar="WxH", help="width and height together, e.g. 1024x768")
+    parser.add_argument("--aspect", metavar="R", help="aspect ratio, e.g. 16:9")
+    parser.add_argument("--seed", type=int, metavar="N")
+    parser.add_argument("--steps", type=int, metavar="N")
+    parser.add_argument("--guidance", type=float, metavar="X")
+    parser.add_argument("--safety", type=int, metavar="N", help="safety tolerance")
+    parser.add_argument("--format", choices=("png", "jpeg"), help="output format")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a provider field passed verbatim (VALUE read as JSON when it parses)",
+    )
+
+
+def _add_over_budget(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--over-budget",
+        action="store_true",
+        help="send even when it crosses the [budget] in the config (else refused, exit 2)",
+    )
+
+
+def _job_states() -> list:
+    from fluxtui.core.models import JobState
+
+    return list(JobState)
+
+
+def _add_json_demo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.add_argument(
+        "--demo", action="store_true", help="run against the built-in simulator (no keys needed)"
+    )
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -132,11 +218,21 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fluxtui.commands.info import run_sim
 
         return run_sim(args)
+    if args.command == "compare":
+        from fluxtui.commands.compare import run_compare
+
+        return run_compare(args)
+    if args.command in ("history", "export"):
+        from fluxtui.commands import library
+
+        return {"history": library.run_history, "export": library.run_export}[args.command](args)
+    if args.command == "spend":
+        from fluxtui.commands.costs import run_spend
+
+        return run_spend(args)
     from fluxtui.commands import info
 
-    return {"providers": info.run_providers, "history": info.run_history, "locate": info.run_locate}[
-        args.command
-    ](args)
+    return {"providers": info.run_providers, "locate": info.run_locate}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from fluxtui import cli
+from fluxtui.commands.costs import check_budget
 from fluxtui.commands.progress import ProgressPrinter, describe
 from fluxtui.commands.requests import BadFlags, requests_from_args
 from fluxtui.core import config as config_module
@@ -71,6 +72,10 @@ def run_generate(args: argparse.Namespace) -> int:
 
 async def _generate(config: config_module.Config, requests: list, args: argparse.Namespace) -> int:
     async with open_engine(config, demo_mode=args.demo) as engine:
+        refused = check_budget(config, engine.store, requests, over_budget=args.over_budget,
+                               demo=args.demo)
+        if refused is not None:
+            return refused
         try:
             jobs = [engine.create_job(request) for request in requests]
         except InvalidRequest as exc:

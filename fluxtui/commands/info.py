@@ -1,16 +1,13 @@
-"""`fluxtui providers`, `history`, `locate` and `sim`."""
+"""`fluxtui providers`, `locate` and `sim` (`history` is in library.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
 
-from fluxtui.commands.progress import describe
 from fluxtui.core import config as config_module
 from fluxtui.core import paths
 from fluxtui.core.catalog import models_for
-from fluxtui.core.store import JobQuery, Store
 
 
 def run_providers(args: argparse.Namespace) -> int:
@@ -39,27 +36,6 @@ def run_providers(args: argparse.Namespace) -> int:
         print(f"         models: {', '.join(row['models']) or '(any id you give)'}")
     if not config.any_key:
         print("\nNo API keys are set: `fluxtui generate PROMPT --demo` uses the built-in simulator.")
-    return 0
-
-
-def run_history(args: argparse.Namespace) -> int:
-    store = Store(paths.store_file())
-    try:
-        jobs = store.jobs(JobQuery(search=args.search, provider=args.provider, limit=args.limit))
-    finally:
-        store.close()
-    from fluxtui.commands.generate import job_json
-
-    for job in jobs:
-        if args.json:
-            print(json.dumps({**job_json(job), "prompt": job.request.prompt,
-                              "created_at": job.created_at}))
-            continue
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
-        print(f"{job.id}  {when}  {describe(job)}")
-        print(f"    {job.request.prompt[:100]}")
-        for path in job.files:
-            print(f"    {path}")
     return 0
 
 

@@ -29,7 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from fluxtui.core import paths
+from fluxtui.core.budget import Budget, parse_budget
+from fluxtui.core.comparison import split_target
 from fluxtui.core.errors import ConfigError
+from fluxtui.core.pricing import Price, parse_price
 from fluxtui.core.settings import ProviderSettings, Secret, key_hint
 
 
@@ -65,7 +68,16 @@ _PROVIDER_KEYS = {
     "models": list,
     "label": str,
 }
-_TOP_KEYS = {"default_provider": str, "timeout": (int, float), "providers": dict, "tui": dict}
+_TOP_KEYS = {
+    "default_provider": str,
+    "timeout": (int, float),
+    "providers": dict,
+    "tui": dict,
+    "prices": dict,
+    "budget": dict,
+    "sets": dict,
+}
+_BUDGET_KEYS = {"daily": (int, float), "session": (int, float)}
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,11 @@ class Config:
     demo: bool = False
     path: Path | None = None
     tui: dict[str, Any] = field(default_factory=dict)  # the [tui] table, read by the TUI
+    #: [prices]: (provider, model) -> Price, over pricing.DEFAULT_PRICES
+    prices: dict[tuple[str, str], Price] = field(default_factory=dict)
+    budget: Budget = field(default_factory=Budget)  # [budget]
+    #: [sets]: saved comparison sets, name -> "provider:model" targets
+    sets: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def entry(self, name: str) -> ProviderEntry:
         try:
@@ -183,7 +200,54 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
         timeout_s=timeout,
         path=path,
         tui=dict(data.get("tui") or {}),
+        prices=_prices(data.get("prices") or {}, providers, problems),
+        budget=_budget(data.get("budget") or {}, problems),
+        sets=_sets(data.get("sets") or {}, providers, problems),
     )
+
+
+def _prices(
+    table: dict[str, Any], providers: dict[str, ProviderEntry], problems: _Checker
+) -> dict[tuple[str, str], Price]:
+    """[prices.PROVIDER] tables: model id = USD per image, or {per_image, per_megapixel}."""
+    prices: dict[tuple[str, str], Price] = {}
+    for name, models in table.items():
+        if not isinstance(models, dict):
+            problems.fail("prices", name, 'must be a table like [prices.NAME] of "model" = USD')
+        if name not in providers:
+            problems.fail(f"prices.{name}", None, f"names no provider: {name!r}")
+        for model, value in models.items():
+            price = parse_price(value)
+            if isinstance(price, str):
+                problems.fail(f"prices.{name}", model, price)
+            prices[(name, model)] = price
+    return prices
+
+
+def _budget(table: dict[str, Any], problems: _Checker) -> Budget:
+    problems.check_table(table, _BUDGET_KEYS, section="budget")
+    budget = parse_budget(table)
+    if isinstance(budget, tuple):
+        problems.fail("budget", *budget)
+    return budget
+
+
+def _sets(
+    table: dict[str, Any], providers: dict[str, ProviderEntry], problems: _Checker
+) -> dict[str, tuple[str, ...]]:
+    """[sets]: name = ["provider:model", ...]; each provider must exist."""
+    sets: dict[str, tuple[str, ...]] = {}
+    for name, targets in table.items():
+        if not isinstance(targets, list) or not targets:
+            problems.fail("sets", name, 'must be a list like ["comet:flux-pro-1.1", "fal"]')
+        for text in targets:
+            parsed = split_target(text) if isinstance(text, str) else None
+            if parsed is None:
+                problems.fail("sets", name, f"has {text!r}, which is not PROVIDER:MODEL")
+            elif parsed[0] not in providers:
+                problems.fail("sets", name, f"has {text!r}: no provider is named {parsed[0]!r}")
+        sets[name] = tuple(targets)
+    return sets
 
 
 def demo_config(config: Config, base_urls: dict[str, str]) -> Config:
@@ -315,7 +379,8 @@ class _Checker:
                 in_section = bool(header and header.match(line))
                 section_line = number if in_section else section_line
                 continue
-            if in_section and key and re.match(rf"^{re.escape(key)}\s*=", stripped):
+            quoted = "|".join(f"{q}{re.escape(key)}{q}" for q in ("", '"', "'")) if key else ""
+            if in_section and key and re.match(rf"^(?:{quoted})\s*=", stripped):
                 return number
         return section_line
 

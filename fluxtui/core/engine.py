@@ -35,6 +35,7 @@ from fluxtui.core.models import (
     StatusUpdate,
 )
 from fluxtui.core.providers import create_provider
+from fluxtui.core.redaction import redact
 from fluxtui.core.providers.base import CancelOutcome, Provider
 from fluxtui.core.schedule import PollSchedule, eta_from_progress
 from fluxtui.core.store import JobQuery, Store
@@ -171,7 +172,7 @@ class Engine:
         problems = self.validate(request)
         if problems:
             raise InvalidRequest(problems)
-        job = Job.create(request, group_id=group_id)
+        job = Job.create(request, group_id=group_id, demo=self.config.demo)
         self.jobs[job.id] = job
         self.store.save(job)
         self._emit(job)
@@ -436,8 +437,8 @@ class Engine:
             "model": request.model,
             "prompt": request.prompt,
             "seed": job.seed,
-            "params": request.params,
-            "extra": request.extra,
+            "params": redact(request.params),
+            "extra": redact(request.extra),
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.created_at)),
             "timings": job.timings(),
         }

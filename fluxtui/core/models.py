@@ -260,11 +260,14 @@ class Job:
     progress: float | None = None
     log: str | None = None
     group_id: str | None = None  # a comparison this job belongs to
+    demo: bool = False  # ran on the built-in simulator: nothing was paid
 
     @classmethod
-    def create(cls, request: GenerationRequest, *, group_id: str | None = None) -> Job:
+    def create(
+        cls, request: GenerationRequest, *, group_id: str | None = None, demo: bool = False
+    ) -> Job:
         now = time.time()
-        job = cls(id=new_job_id(now), request=request, created_at=now, group_id=group_id)
+        job = cls(id=new_job_id(now), request=request, created_at=now, group_id=group_id, demo=demo)
         job.history.append(StateChange(JobState.PENDING, now))
         return job
 

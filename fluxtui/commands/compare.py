@@ -1,0 +1,154 @@
+"""`fluxtui compare`: the same prompt, size and seed on several targets at once, then a table.
+
+Progress goes to stderr as for `generate`; at the end the table (or, with `--json`, one JSON
+object) goes to stdout, and the contact sheet and the table (Markdown, CSV, JSON) are written to
+`<library>/comparisons/<id>/` (`--sheet PATH` writes the sheet there too). The exit code is 0 when
+every target made its image, else the first non-zero code of `generate`'s scheme.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from fluxtui import cli
+from fluxtui.commands.costs import check_budget
+from fluxtui.commands.generate import exit_code
+from fluxtui.commands.progress import ProgressPrinter
+from fluxtui.commands.requests import BadFlags, params_from_args, parse_param
+from fluxtui.core import compare, compare_table, exports
+from fluxtui.core import config as config_module
+from fluxtui.core.compare import TargetError, TargetPlan
+from fluxtui.core.comparison import Comparison
+from fluxtui.core.config import Config
+from fluxtui.core.errors import InvalidRequest
+from fluxtui.core.pricing import PriceTable
+from fluxtui.session import open_engine, with_timeout
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    config = with_timeout(config_module.load(), args.timeout)
+    if args.list_sets:
+        for name, targets in compare.saved_sets(config).items():
+            print(f"{name:<16} {' '.join(targets)}")
+        return cli.EXIT_OK
+    if not args.prompt or not args.prompt.strip():
+        return _bad_input("give a PROMPT to compare")
+    try:
+        targets = compare.resolve_targets(config, args.target or (), args.set or ())
+        params = compare.shared_params(params_from_args(args))
+        extra = dict(parse_param(p) for p in args.param)
+    except (BadFlags, TargetError) as exc:
+        return _bad_input(str(exc))
+    if not args.demo:
+        missing = sorted({t.provider for t in targets if not config.entry(t.provider).has_key})
+        if missing:
+            return _bad_input(*(
+                f"no API key for {name}: set {config.entry(name).key_hint} in the config file"
+                for name in missing
+            ), "(or add --demo to compare on the built-in simulator)")
+    plans = compare.plan(config, args.prompt, params, targets, extra)
+    problems = compare.problems_of(plans)
+    if problems:
+        return _bad_input(*problems)
+    return asyncio.run(_compare(config, plans, params, extra, args))
+
+
+async def _compare(
+    config: Config,
+    plans: list[TargetPlan],
+    params: dict[str, Any],
+    extra: dict[str, Any],
+    args: argparse.Namespace,
+) -> int:
+    async with open_engine(config, demo_mode=args.demo) as engine:
+        refused = check_budget(config, engine.store, [p.request for p in plans],
+                               over_budget=args.over_budget, demo=args.demo)
+        if refused is not None:
+            return refused
+        set_name = ", ".join(args.set) if args.set else None
+        try:
+            comparison, jobs = compare.start(engine, args.prompt, params, plans, extra=extra,
+                                             set_name=set_name)
+        except InvalidRequest as exc:
+            return _bad_input(*exc.problems)
+        for plan in plans:
+            if plan.dropped:
+                print(f"fluxtui: {plan.target} does not take {', '.join(plan.dropped)}: "
+                      "dropped for it", file=sys.stderr)
+        printer = ProgressPrinter(jobs)
+        stop_listening = engine.add_listener(printer.on_event)
+        ticker = asyncio.create_task(printer.tick())
+        try:
+            jobs = await compare.run(engine, jobs)
+        finally:
+            ticker.cancel()
+            stop_listening()
+            printer.redraw()
+        rows = compare_table.rows(comparison, jobs, PriceTable.with_overrides(config.prices))
+        folder = exports.comparison_folder(engine.library, comparison)
+        written = exports.export_comparison(comparison, rows, folder)
+        sheet = None
+        if args.sheet:
+            sheet = exports.write_sheet(rows, exports.sheet_title(comparison), Path(args.sheet))
+        if args.json:
+            print(json.dumps(_as_json(comparison, rows, written, sheet), ensure_ascii=False))
+        else:
+            _print_table(comparison, rows, written, sheet)
+    codes = [exit_code(job) for job in jobs]
+    return next((code for code in codes if code != cli.EXIT_OK), cli.EXIT_OK)
+
+
+def _as_json(
+    comparison: Comparison,
+    rows: list[compare_table.CompareRow],
+    written: exports.ComparisonExport,
+    sheet: Path | None,
+) -> dict[str, Any]:
+    record = exports.comparison_dict(comparison)
+    return {
+        "id": comparison.id,
+        "prompt": comparison.prompt,
+        "params": record["params"],
+        "set_name": comparison.set_name,
+        "rows": [row.to_dict() for row in rows],
+        "fastest": [str(r.target) for r in rows if r.fastest],
+        "cheapest": [str(r.target) for r in rows if r.cheapest],
+        "exports": {
+            "folder": str(written.folder),
+            "sheet": str(written.sheet),
+            "markdown": str(written.markdown),
+            "csv": str(written.csv),
+            "json": str(written.json),
+        },
+        "sheet": str(sheet) if sheet else None,
+    }
+
+
+def _print_table(
+    comparison: Comparison,
+    rows: list[compare_table.CompareRow],
+    written: exports.ComparisonExport,
+    sheet: Path | None,
+) -> None:
+    print(f"comparison {comparison.id}: {exports.sheet_title(comparison)}")
+    print(exports.table_text(rows))
+    for label, marked in (("fastest", [r for r in rows if r.fastest]),
+                          ("cheapest", [r for r in rows if r.cheapest])):
+        if marked:
+            print(f"{label}: {', '.join(str(r.target) for r in marked)}")
+    if not any(r.cheapest for r in rows) and any(r.done for r in rows):
+        print("cheapest: unknown (no price is known for the targets that finished)")
+    print(f"sheet:  {sheet or written.sheet}")
+    print(f"tables: {written.markdown}, {written.csv.name}, {written.json.name}")
+    sys.stdout.flush()
+
+
+def _bad_input(*problems: str) -> int:
+    for problem in problems:
+        print(f"fluxtui: {problem}", file=sys.stderr)
+    return cli.EXIT_BAD_INPUT

@@ -1,0 +1,154 @@
+"""`fluxtui history` (the library, searched and filtered) and `fluxtui export ID DIR`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from fluxtui import cli
+from fluxtui.commands.progress import describe
+from fluxtui.core import compare, compare_table, exports
+from fluxtui.core import config as config_module
+from fluxtui.core import paths
+from fluxtui.core.comparison import COMPARISON_PREFIX
+from fluxtui.core.library import WhenError, parse_when
+from fluxtui.core.models import Job, JobState
+from fluxtui.core.pricing import PriceTable
+from fluxtui.core.store import JobQuery, Store
+
+
+def run_history(args: argparse.Namespace) -> int:
+    try:
+        since = parse_when(args.since) if args.since else None
+    except WhenError as exc:
+        print(f"fluxtui: --since {exc}", file=sys.stderr)
+        return cli.EXIT_BAD_INPUT
+    store = Store(paths.store_file())
+    try:
+        if args.comparisons:
+            return _comparisons(store, args, since)
+        query = JobQuery(
+            search=args.search,
+            provider=args.provider,
+            model=args.model,
+            state=JobState(args.state) if args.state else None,
+            since=since,
+            limit=args.limit,
+            offset=args.offset,
+            sort=args.sort,
+        )
+        jobs = store.jobs(query)
+    finally:
+        store.close()
+    from fluxtui.commands.generate import job_json
+
+    for job in jobs:
+        if args.json:
+            print(json.dumps({**job_json(job), "prompt": job.request.prompt,
+                              "created_at": job.created_at, "group_id": job.group_id}))
+            continue
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
+        print(f"{job.id}  {when}  {describe(job)}")
+        print(f"    {job.request.prompt[:100]}")
+        if job.group_id:
+            print(f"    in comparison {job.group_id}")
+        for path in job.files:
+            print(f"    {path}")
+    return cli.EXIT_OK
+
+
+def _comparisons(store: Store, args: argparse.Namespace, since: float | None) -> int:
+    """`history --comparisons`: each comparison with one line per target."""
+    prices = PriceTable.with_overrides(config_module.load().prices)
+    listed = store.comparisons(search=args.search, since=since, limit=args.limit,
+                               offset=args.offset)
+    for comparison in listed:
+        _, jobs = compare.load(store, comparison.id)
+        rows = compare_table.rows(comparison, jobs, prices)
+        if args.json:
+            print(json.dumps({"comparison": exports.comparison_dict(comparison),
+                              "rows": [r.to_dict() for r in rows]}, ensure_ascii=False))
+            continue
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(comparison.created_at))
+        print(f"{comparison.id}  {when}  {len(rows)} targets  {comparison.prompt[:80]}")
+        for row in rows:
+            total = exports.seconds(row.total_s)
+            marks = f"  ({', '.join(row.marks)})" if row.marks else ""
+            print(f"    {str(row.target):<32} {exports.state_text(row)[:60]:<20} {total}{marks}")
+    return cli.EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    folder = Path(args.dir)
+    store = Store(paths.store_file())
+    try:
+        if args.id.startswith(COMPARISON_PREFIX):
+            return _export_comparison(store, args.id, folder, args.json)
+        found = store.find(args.id)
+        if not found and store.find_comparisons(args.id):
+            return _export_comparison(store, args.id, folder, args.json)
+    finally:
+        store.close()
+    if len(found) != 1:
+        problem = (f"no job has the id {args.id!r} (see `fluxtui history`)" if not found else
+                   f"{args.id!r} matches {len(found)} jobs: {', '.join(j.id for j in found)}")
+        print(f"fluxtui: {problem}", file=sys.stderr)
+        return cli.EXIT_BAD_INPUT
+    return _export_job(found[0], folder, args.json)
+
+
+def _export_job(job: Job, folder: Path, as_json: bool) -> int:
+    if not exports.has_image(job):
+        why = f": {job.error.message}" if job.error else ""
+        print(f"fluxtui: job {job.id} has no image to export ({job.state.label}{why})",
+              file=sys.stderr)
+        return cli.EXIT_OTHER
+    result = exports.export_job(job, folder)
+    for path in result.missing:
+        print(f"fluxtui: {path} is missing on disk; not exported", file=sys.stderr)
+    if as_json:
+        print(json.dumps(_job_export_json(result)))
+    else:
+        for path in (*result.files, result.sidecar):
+            print(path)
+    return cli.EXIT_OTHER if result.missing else cli.EXIT_OK
+
+
+def _export_comparison(store: Store, comparison_id: str, folder: Path, as_json: bool) -> int:
+    try:
+        comparison, jobs = compare.load(store, comparison_id)
+    except compare.NotFound as exc:
+        print(f"fluxtui: {exc}", file=sys.stderr)
+        return cli.EXIT_BAD_INPUT
+    prices = PriceTable.with_overrides(config_module.load().prices)
+    rows = compare_table.rows(comparison, jobs, prices)
+    result = exports.export_comparison(comparison, rows, folder, jobs=jobs)
+    missing = [path for job in result.jobs for path in job.missing]
+    for path in missing:
+        print(f"fluxtui: {path} is missing on disk; not exported", file=sys.stderr)
+    if as_json:
+        print(json.dumps({
+            "comparison": comparison.id,
+            "sheet": str(result.sheet),
+            "markdown": str(result.markdown),
+            "csv": str(result.csv),
+            "json": str(result.json),
+            "jobs": [_job_export_json(j) for j in result.jobs],
+        }))
+    else:
+        for path in (*result.paths(), *(p for j in result.jobs for p in (*j.files, j.sidecar))):
+            print(path)
+    return cli.EXIT_OTHER if missing else cli.EXIT_OK
+
+
+def _job_export_json(result: exports.JobExport) -> dict[str, Any]:
+    return {
+        "id": result.job_id,
+        "files": [str(p) for p in result.files],
+        "sidecar": str(result.sidecar),
+        "missing": list(result.missing),
+    }

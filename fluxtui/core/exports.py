@@ -1,0 +1,418 @@
+"""Exports: the comparison table as text/Markdown/CSV/JSON, a labelled contact sheet PNG, and a
+job's files copied out with a JSON sidecar of their provenance.
+
+Nothing here prints; functions return text or write files (atomically) and return their paths.
+No secret reaches an export: requests hold no API keys, and parameters whose names say they are
+secret (webhook_secret, anything with key/token/password in its name) are written as "[redacted]".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fluxtui import __version__
+from fluxtui.core.compare_table import CompareRow
+from fluxtui.core.comparison import Comparison
+from fluxtui.core.files import write_atomically
+from fluxtui.core.models import Job, JobState
+from fluxtui.core.pricing import usd
+from fluxtui.core.redaction import redact
+
+
+COLUMNS = (
+    "target", "state", "queued", "running", "download", "total", "image", "file", "price/image",
+    "marks", "dropped",
+)
+
+
+# ---- the table ----------------------------------------------------------------------------------
+
+
+def seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s"
+
+
+def file_size(n: int | None) -> str:
+    if n is None:
+        return "–"
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def image_size(width: int | None, height: int | None, times: str = "×") -> str:
+    return f"{width}{times}{height}" if width and height else "–"
+
+
+def state_text(row: CompareRow) -> str:
+    return f"{row.state}: {row.reason}" if row.reason and not row.done else row.state
+
+
+def cells(row: CompareRow) -> dict[str, str]:
+    """The row as display strings, by COLUMNS."""
+    return {
+        "target": str(row.target),
+        "state": state_text(row),
+        "queued": seconds(row.queued_s),
+        "running": seconds(row.running_s),
+        "download": seconds(row.download_s),
+        "total": seconds(row.total_s),
+        "image": image_size(row.width, row.height),
+        "file": file_size(row.file_bytes),
+        "price/image": usd(row.price_usd),
+        "marks": ", ".join(row.marks),
+        "dropped": ", ".join(row.dropped),
+    }
+
+
+def table_text(rows: Sequence[CompareRow]) -> str:
+    """An aligned plain-text table (for a terminal)."""
+    data = [cells(r) for r in rows]
+    widths = {c: max([len(c)] + [len(d[c]) for d in data]) for c in COLUMNS}
+    right = {"queued", "running", "download", "total", "file", "price/image"}
+
+    def line(values: Mapping[str, str]) -> str:
+        parts = [values[c].rjust(widths[c]) if c in right else values[c].ljust(widths[c])
+                 for c in COLUMNS]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line({c: c for c in COLUMNS}), *(line(d) for d in data)])
+
+
+def table_markdown(rows: Sequence[CompareRow], comparison: Comparison | None = None) -> str:
+    """A Markdown table, under a heading naming the prompt when `comparison` is given."""
+    out = []
+    if comparison is not None:
+        out += [f"# Comparison {comparison.id}", "", f"Prompt: {_md(comparison.prompt)}", ""]
+        shared = _shared_text(comparison)
+        if shared:
+            out += [shared, ""]
+    out.append("| " + " | ".join(COLUMNS) + " |")
+    out.append("|" + "|".join("---:" if c in ("queued", "running", "download", "total", "file",
+                                              "price/image") else "---" for c in COLUMNS) + "|")
+    for row in rows:
+        data = cells(row)
+        if row.marks:
+            data["marks"] = ", ".join(f"**{m}**" for m in row.marks)
+        out.append("| " + " | ".join(_md(data[c]) for c in COLUMNS) + " |")
+    return "\n".join(out) + "\n"
+
+
+def table_csv(rows: Sequence[CompareRow]) -> str:
+    """CSV with raw numbers (seconds, bytes, USD); an unknown value is an empty cell."""
+    buffer = io.StringIO()
+    names = ["target", "provider", "model", "job_id", "state", "reason", "queued_s", "running_s",
+             "download_s", "total_s", "width", "height", "file_bytes", "price_usd", "fastest",
+             "cheapest", "dropped", "seed"]
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        data = row.to_dict()
+        data["dropped"] = " ".join(row.dropped)
+        writer.writerow({k: ("" if data[k] is None else data[k]) for k in names})
+    return buffer.getvalue()
+
+
+def table_json(rows: Sequence[CompareRow], comparison: Comparison | None = None) -> str:
+    payload: dict[str, Any] = {"rows": [r.to_dict() for r in rows]}
+    if comparison is not None:
+        payload = {"comparison": comparison_dict(comparison), **payload}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def comparison_dict(comparison: Comparison) -> dict[str, Any]:
+    """The comparison record as JSON-ready data, secrets redacted."""
+    data = comparison.to_dict()
+    data["params"] = redact(data["params"])
+    data["extra"] = redact(data["extra"])
+    data["created"] = _iso(comparison.created_at)
+    return data
+
+
+def _shared_text(comparison: Comparison) -> str:
+    params = comparison.params
+    parts = []
+    if params.get("width") and params.get("height"):
+        parts.append(f"size {params['width']}×{params['height']}")
+    if params.get("aspect_ratio"):
+        parts.append(f"aspect {params['aspect_ratio']}")
+    if params.get("seed") is not None:
+        parts.append(f"seed {params['seed']}")
+    return ", ".join(parts)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _iso(at: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(at))
+
+
+# ---- the contact sheet --------------------------------------------------------------------------
+
+BACKGROUND = (255, 255, 255)
+PLACEHOLDER = (232, 232, 232)
+INK = (20, 20, 20)
+MUTED = (110, 110, 110)
+BAD = (180, 30, 30)
+GOOD = (20, 120, 50)
+FONT_SIZE = 14
+LINE_HEIGHT = 19
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """Where everything goes on a contact sheet of `count` cells: a title band, then a grid of
+    cells, each an image box (`cell`×`cell`) over a label band of LABEL_LINES lines."""
+
+    count: int
+    columns: int
+    rows: int
+    cell: int = 320
+    label_lines: int = 5
+    margin: int = 16
+    header: int = 48
+
+    @property
+    def label_height(self) -> int:
+        return self.label_lines * LINE_HEIGHT + 8
+
+    @property
+    def size(self) -> tuple[int, int]:
+        width = self.margin + self.columns * (self.cell + self.margin)
+        height = self.header + self.rows * (self.cell + self.label_height + self.margin)
+        return width, height + self.margin
+
+    def origin(self, index: int) -> tuple[int, int]:
+        row, column = divmod(index, self.columns)
+        x = self.margin + column * (self.cell + self.margin)
+        y = self.header + self.margin + row * (self.cell + self.label_height + self.margin)
+        return x, y
+
+    def image_box(self, index: int) -> tuple[int, int, int, int]:
+        x, y = self.origin(index)
+        return x, y, x + self.cell, y + self.cell
+
+    def label_box(self, index: int) -> tuple[int, int, int, int]:
+        x, y = self.origin(index)
+        return x, y + self.cell, x + self.cell, y + self.cell + self.label_height
+
+
+def sheet_layout(count: int, *, max_columns: int = 4, cell: int = 320) -> SheetLayout:
+    """A near-square grid: 1–2 cells side by side, 3–4 in two columns … at most `max_columns`."""
+    count = max(1, count)
+    columns = min(max_columns, math.ceil(math.sqrt(count)))
+    if count <= 3:
+        columns = count
+    return SheetLayout(count, columns, math.ceil(count / columns), cell=cell)
+
+
+def cell_labels(row: CompareRow) -> list[tuple[str, tuple[int, int, int]]]:
+    """The label lines of one cell, with their colours: target, outcome, price and marks, extra."""
+    if row.done:
+        outcome = (f"done in {seconds(row.total_s)}", INK)
+    else:
+        outcome = (state_text(row), BAD)
+    price = "price unknown" if row.price_usd is None else f"{usd(row.price_usd)}/image"
+    marks = (" · " + ", ".join(row.marks)) if row.marks else ""
+    # "x", not "×": the fallback bitmap font and Pillow's default font lack the multiplication sign
+    size = f"{image_size(row.width, row.height, 'x')} · {file_size(row.file_bytes)}"
+    dropped = "dropped: " + ", ".join(row.dropped) if row.dropped else ""
+    return [
+        (str(row.target), INK),
+        outcome,
+        (price + marks, GOOD if row.marks else MUTED),
+        (size, MUTED),
+        (dropped, MUTED),
+    ]
+
+
+def render_sheet(rows: Sequence[CompareRow], title: str, *, cell: int = 320) -> Any:
+    """The contact sheet as a PIL image (RGB)."""
+    from PIL import Image, ImageDraw
+
+    layout = sheet_layout(len(rows), cell=cell)
+    sheet = Image.new("RGB", layout.size, BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    font, title_font = _font(FONT_SIZE), _font(FONT_SIZE + 4)
+    title = _fit(draw, title, title_font, layout.size[0] - 2 * layout.margin)
+    draw.text((layout.margin, 14), title, fill=INK, font=title_font)
+    for index, row in enumerate(rows):
+        box = layout.image_box(index)
+        draw.rectangle(box, fill=PLACEHOLDER)
+        image = _open_first(row.files) if row.done else None
+        if image is not None:
+            image.thumbnail((layout.cell, layout.cell))
+            x = box[0] + (layout.cell - image.width) // 2
+            y = box[1] + (layout.cell - image.height) // 2
+            sheet.paste(image, (x, y))
+        else:
+            word = row.state if not row.done else "image missing"
+            width = draw.textlength(word, font=title_font)
+            draw.text((box[0] + (layout.cell - width) / 2, box[1] + layout.cell / 2 - 10), word,
+                      fill=BAD, font=title_font)
+        x, y, _, _ = layout.label_box(index)
+        for line, (text, colour) in enumerate(cell_labels(row)):
+            draw.text((x + 2, y + 4 + line * LINE_HEIGHT), _fit(draw, text, font, layout.cell - 4),
+                      fill=colour, font=font)
+    return sheet
+
+
+def write_sheet(rows: Sequence[CompareRow], title: str, path: Path) -> Path:
+    """Render the contact sheet and write it to `path` as a PNG (atomically)."""
+    buffer = io.BytesIO()
+    render_sheet(rows, title).save(buffer, format="PNG", optimize=True)
+    write_atomically(path, buffer.getvalue())
+    return path
+
+
+def sheet_title(comparison: Comparison) -> str:
+    shared = _shared_text(comparison).replace("×", "x")
+    return f"{comparison.prompt}" + (f"  ({shared})" if shared else "")
+
+
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError, ImportError):  # an old Pillow, or one without FreeType
+        return ImageFont.load_default()
+
+
+def _fit(draw: Any, text: str, font: Any, width: int) -> str:
+    """`text` shortened with an ellipsis to fit `width` pixels."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=font) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _open_first(files: Sequence[str]) -> Any:
+    from PIL import Image
+
+    for path in files:
+        try:
+            with Image.open(path) as img:
+                img.draft("RGB", (640, 640))  # JPEG: decode at a reduced scale, much faster
+                return img.convert("RGB")
+        except OSError:
+            continue
+    return None
+
+
+# ---- writing a comparison out -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparisonExport:
+    folder: Path
+    sheet: Path
+    markdown: Path
+    csv: Path
+    json: Path
+    jobs: tuple[JobExport, ...] = ()
+
+    def paths(self) -> list[Path]:
+        return [self.sheet, self.markdown, self.csv, self.json]
+
+
+def comparison_folder(library: Path, comparison: Comparison) -> Path:
+    """Where a comparison's exports live in the library: `<library>/comparisons/<id>/`."""
+    return library / "comparisons" / comparison.id
+
+
+def export_comparison(
+    comparison: Comparison,
+    rows: Sequence[CompareRow],
+    folder: Path,
+    *,
+    jobs: Sequence[Job] = (),
+) -> ComparisonExport:
+    """Write sheet.png, table.md, table.csv and table.json into `folder`; with `jobs`, also copy
+    each job's images and sidecar there (see `export_job`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sheet = write_sheet(rows, sheet_title(comparison), folder / "sheet.png")
+    written = {}
+    for name, text in (
+        ("table.md", table_markdown(rows, comparison)),
+        ("table.csv", table_csv(rows)),
+        ("table.json", table_json(rows, comparison)),
+    ):
+        write_atomically(folder / name, text.encode("utf-8"))
+        written[name] = folder / name
+    copied = tuple(export_job(job, folder) for job in jobs if job.files)
+    return ComparisonExport(
+        folder, sheet, written["table.md"], written["table.csv"], written["table.json"], copied
+    )
+
+
+# ---- writing a job out --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobExport:
+    job_id: str
+    files: tuple[Path, ...]
+    sidecar: Path
+    missing: tuple[str, ...] = field(default=())  # files the store lists but the disk lacks
+
+
+def sidecar(job: Job, exported: Sequence[Path] = ()) -> dict[str, Any]:
+    """A job's provenance as JSON-ready data: what the image file carries, and more."""
+    request = job.request
+    return {
+        "generator": f"fluxtui {__version__}",
+        "job_id": job.id,
+        "provider": request.provider,
+        "model": request.model,
+        "prompt": request.prompt,
+        "seed": job.seed,
+        "params": redact(request.params),
+        "extra": redact(request.extra),
+        "created_at": _iso(job.created_at),
+        "state": job.state.value,
+        "width": job.width,
+        "height": job.height,
+        "timings": job.timings(),
+        "group_id": job.group_id,
+        "files": [p.name for p in exported],
+        "source_files": list(job.files),
+        "error": job.error.to_dict() if job.error else None,
+    }
+
+
+def export_job(job: Job, folder: Path) -> JobExport:
+    """Copy the job's images (their original bytes, provenance inside) into `folder`, and write
+    `<job-id>.json` beside them. A file missing on disk is listed in `missing`, not raised."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copied, missing = [], []
+    for source in map(Path, job.files):
+        if not source.is_file():
+            missing.append(str(source))
+            continue
+        target = folder / source.name
+        if source.resolve() != target.resolve():
+            shutil.copy2(source, target)
+        copied.append(target)
+    side = folder / f"{job.id}.json"
+    text = json.dumps(sidecar(job, copied), indent=2, ensure_ascii=False) + "\n"
+    write_atomically(side, text.encode("utf-8"))
+    return JobExport(job.id, tuple(copied), side, tuple(missing))
+
+
+def has_image(job: Job) -> bool:
+    return job.state is JobState.DONE and bool(job.files)

@@ -1,0 +1,74 @@
+"""The library: every generated job, paged, searched and filtered (for `history` and the TUI).
+
+The queries themselves are `Store.jobs(JobQuery(...))` and `Store.count(...)`; this module adds a
+page (the jobs plus the total the filters match) and the date words users type for `--since`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from fluxtui.core.errors import FluxtuiError
+from fluxtui.core.models import Job
+from fluxtui.core.store import JobQuery, Store
+
+_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNIT_S = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M:%S")
+
+
+class WhenError(FluxtuiError, ValueError):
+    """A date the user typed that cannot be read; the message shows what can be."""
+
+
+def parse_when(text: str, now: float | None = None) -> float:
+    """A moment as unix time, from "today", "yesterday", "30m"/"2h"/"7d"/"2w" (that long ago),
+    "2025-06-01" (local midnight) or "2025-06-01 14:30"."""
+    now = time.time() if now is None else now
+    word = text.strip().lower()
+    midnight = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    if word == "today":
+        return midnight.timestamp()
+    if word == "yesterday":
+        return (midnight - timedelta(days=1)).timestamp()
+    match = _RELATIVE.match(word)
+    if match:
+        return now - float(match[1]) * _UNIT_S[match[2].lower()]
+    for fmt in _FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt).timestamp()
+        except ValueError:
+            continue
+    raise WhenError(
+        f"{text!r} is not a date: use today, yesterday, 30m, 2h, 7d, 2w, 2025-06-01 "
+        "or '2025-06-01 14:30'"
+    )
+
+
+@dataclass(frozen=True)
+class LibraryPage:
+    """One page of the library: `jobs` from `offset`, and how many jobs the filters match."""
+
+    jobs: list[Job]
+    total: int
+    offset: int
+    limit: int | None
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.jobs) < self.total
+
+
+def page(store: Store, query: JobQuery = JobQuery(limit=100)) -> LibraryPage:
+    """The jobs `query` selects (its page) and the count of all it matches. Blocking (SQLite): a
+    UI calls it from a thread (the store's connection may be shared across threads)."""
+    return LibraryPage(store.jobs(query), store.count(query), query.offset, query.limit)
+
+
+def next_page(current: LibraryPage, query: JobQuery) -> JobQuery:
+    """The query for the page after `current`."""
+    return replace(query, offset=current.offset + len(current.jobs))
