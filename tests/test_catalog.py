@@ -353,3 +353,11 @@ def test_defaults_and_specs_read_as_documented() -> None:
     assert not ultra.accepts("width")
     assert model_spec("fal", "fal-ai/flux/dev").max_images == 4
     assert model_spec("openai", "flux-2-flex").params["guidance"].default == 4.5
+
+
+def test_a_size_becomes_the_ratio_for_an_aspect_only_model() -> None:
+    request = GenerationRequest("a fox", "bfl", "flux-pro-1.1-ultra",
+                                {"width": 1024, "height": 768, "steps": 20})
+    fitted, dropped = split_supported("bfl", request)
+    assert fitted.params == {"aspect_ratio": "4:3"}
+    assert dropped == ["steps"]

@@ -99,8 +99,9 @@ def test_dropped_params_are_named_per_target(config: Config) -> None:
     assert dropped == {
         "fal:fal-ai/flux/dev": ("safety_tolerance",),
         "comet:flux-pro-1.1": ("steps",),
-        "bfl:flux-pro-1.1-ultra": ("width", "height", "steps"),
+        "bfl:flux-pro-1.1-ultra": ("steps",),  # its size is kept as a ratio
     }
+    assert plans[2].request.params["aspect_ratio"] == "1:1"
     for p in plans:
         assert not set(p.dropped) & set(p.request.params)
         assert p.request.params["seed"] == 4242 and p.ok

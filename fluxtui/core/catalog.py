@@ -362,12 +362,24 @@ def validate(kind: str, request: GenerationRequest) -> list[str]:
 
 
 def split_supported(kind: str, request: GenerationRequest) -> tuple[GenerationRequest, list[str]]:
-    """`request` without the params its model does not take, and their names (`extra` is kept)."""
+    """`request` without the params its model does not take, and their names (`extra` is kept).
+
+    A size given to a model that only takes an aspect ratio (ultra) is kept as its ratio.
+    """
     spec = model_spec(kind, request.model)
-    dropped = [name for name in request.params if not spec.accepts(name)]
-    if not dropped:
+    params = dict(request.params)
+    width, height = params.get("width"), params.get("height")
+    if spec.known and spec.aspect and spec.size is None and "aspect_ratio" not in params:
+        if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+            divisor = math.gcd(width, height)
+            ratio = f"{width // divisor}:{height // divisor}"
+            if _aspect_problem(spec, "aspect_ratio", ratio) is None:
+                del params["width"], params["height"]
+                params["aspect_ratio"] = ratio
+    dropped = [name for name in params if not spec.accepts(name)]
+    if not dropped and params == request.params:
         return request, []
-    kept = {k: v for k, v in request.params.items() if k not in dropped}
+    kept = {k: v for k, v in params.items() if k not in dropped}
     return request.replace(params=kept), dropped
 
 
