@@ -9,6 +9,8 @@ The steps, each usable on its own (the CLI runs them in one go, the TUI one at a
 3. `start(engine, prompt, params, plans)` -> the stored `Comparison` and its pending jobs, all with
    the comparison's id as `group_id`; nothing is sent yet (the TUI runs each job in its worker).
 4. `run(engine, jobs)` runs them concurrently; `load(store, id)` reopens a stored comparison.
+5. `rerun_target(engine, comparison, job)` replaces one target's job with a new one (same request);
+   `set_favourite(store, comparison, job_id)` keeps one image as the best.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import asyncio
 import random
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fluxtui.core import catalog
@@ -251,3 +253,31 @@ def load(store: Store, comparison_id: str) -> tuple[Comparison, list[Job]]:
         comparison = found[0]
     by_id = {job.id: job for job in store.jobs(JobQuery(group_id=comparison.id, limit=None))}
     return comparison, [by_id[i] for i in comparison.job_ids if i in by_id]
+
+
+# ---- changing a stored comparison ---------------------------------------------------------------
+
+
+def rerun_target(engine: Engine, comparison: Comparison, job: Job) -> tuple[Comparison, Job]:
+    """A new pending job for the target `job` ran for (the same request: prompt, params, seed),
+    stored in the comparison in its place; the old job stays in the library. Nothing is sent.
+    InvalidRequest if the request is refused now (nothing stored)."""
+    entry = comparison.entry_for(job.id)
+    if entry is None:
+        raise NotFound(f"job {job.id} is not part of comparison {comparison.id}")
+    new = engine.create_job(job.request, group_id=comparison.id)
+    entries = tuple(replace(e, job_id=new.id) if e is entry else e for e in comparison.entries)
+    favourite = None if comparison.favourite == job.id else comparison.favourite
+    updated = replace(comparison, entries=entries, favourite=favourite)
+    engine.store.save_comparison(updated)
+    return updated, new
+
+
+def set_favourite(store: Store, comparison: Comparison, job_id: str | None) -> Comparison:
+    """The comparison with `job_id` kept as its favourite (None: none), stored."""
+    if job_id is not None and job_id not in comparison.job_ids:
+        raise NotFound(f"job {job_id} is not part of comparison {comparison.id}")
+    updated = replace(comparison, favourite=job_id)
+    store.save_comparison(updated)
+    return updated
+

@@ -82,6 +82,7 @@ class Comparison:
     extra: dict[str, Any] = field(default_factory=dict)
     entries: tuple[ComparisonEntry, ...] = ()
     set_name: str | None = None  # the saved set it was made from, if any
+    favourite: str | None = None  # the job id of the image the user keeps as the best
 
     @property
     def targets(self) -> list[Target]:
@@ -103,6 +104,7 @@ class Comparison:
             "extra": dict(self.extra),
             "targets": [entry.to_dict() for entry in self.entries],
             "set_name": self.set_name,
+            "favourite": self.favourite,
         }
 
     @classmethod
@@ -115,4 +117,5 @@ class Comparison:
             extra=dict(data.get("extra") or {}),
             entries=tuple(ComparisonEntry.from_dict(e) for e in data.get("targets") or ()),
             set_name=data.get("set_name"),
+            favourite=data.get("favourite"),
         )

@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App
@@ -22,6 +24,7 @@ from textual.worker import Worker, WorkerState
 from fluxtui.core import paths
 from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.models import GenerationRequest, Job, JobEvent, JobState
+from fluxtui.core.pricing import Spend
 from fluxtui.core.store import JobQuery
 from fluxtui.tui import form_model, system
 from fluxtui.tui import format as fmt
@@ -36,6 +39,7 @@ from fluxtui.tui.screens.help import HelpScreen
 from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.screens.model_picker import ModelPicker
 from fluxtui.tui.screens.zoom import ZoomScreen
+from fluxtui.tui.spending import Spending, guard
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.preview import Preview
 from fluxtui.tui.widgets.prompt_form import PromptForm, known_models
@@ -44,7 +48,7 @@ log = logging.getLogger("fluxtui.tui")
 
 DEMO_SUBTITLE = "demo — simulator, no keys"
 ON_DONE = ("title", "bell", "both", "none")
-DEFAULT_HISTORY = 500
+HISTORY_PAGE = 200  # stored jobs loaded at a time; more as the queue's cursor nears the end
 JOB_ACTIONS = frozenset({
     "cancel_job", "retry_job", "rerun", "edit_job", "open_file", "copy_path", "delete_job",
     "zoom", "flip_image",
@@ -58,7 +62,8 @@ def styles_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "styles"
 
 
-CSS_FILES = ("app.tcss", "form.tcss", "queue.tcss", "preview.tcss", "dialogs.tcss")
+CSS_FILES = ("app.tcss", "form.tcss", "queue.tcss", "preview.tcss", "dialogs.tcss",
+             "compare.tcss", "library.tcss")
 
 
 class FluxApp(App[int]):
@@ -91,9 +96,12 @@ class FluxApp(App[int]):
         self.selected_id: str | None = None
         self.user_keys: dict[str, str] = {}
         tui = backend.base_config.tui
-        self.on_done = tui.get("on_done", "title") if tui.get("on_done") in ON_DONE else "title"
-        self.history_limit = int(tui.get("history", DEFAULT_HISTORY))
+        self.done_signal = tui.get("on_done", "title") if tui.get("on_done") in ON_DONE else "title"
+        self.history_page = int(tui.get("history_page", HISTORY_PAGE))
+        self._history_done = False
         self._dirty: set[str] = set()
+        self._quitting = False
+        self.spending = Spending(backend.base_config, clock())
         self._stop_listening: Callable[[], None] | None = None
 
     # ---- life cycle -----------------------------------------------------------------------------
@@ -109,6 +117,7 @@ class FluxApp(App[int]):
         if isinstance(tui.get("theme"), str) and tui["theme"] in self.available_themes:
             self.theme = tui["theme"]
         self.sub_title = DEMO_SUBTITLE if self.demo else self._providers_subtitle()
+        self._show_spend()
         self._write_terminal(system.PUSH_TITLE)
         self.set_interval(self.flush_s, self._flush)
         self.set_interval(self.tick_s, self._tick)
@@ -131,17 +140,33 @@ class FluxApp(App[int]):
     def _after_first_paint(self) -> None:
         self.run_worker(self._open_engine(), name="open engine", exit_on_error=False)
         self._load_history()
+        self._measure_spend()
 
     def _load_history(self) -> None:
-        store = self.backend.open_store()
-        self.board.add_history(store.jobs(JobQuery(limit=self.history_limit)))
-        main = self.main_screen()
-        main.queue.jobs_changed()
+        self._load_more_history()
         interrupted = sum(1 for job in self.board.jobs.values() if not job.state.is_terminal)
         if interrupted:
             self.notify(f"{interrupted} job(s) were not finished when fluxtui last stopped: "
                         "select one and press r, or use the command palette to resume them all.",
                         title="Unfinished jobs", timeout=8)
+
+    def _load_more_history(self) -> None:
+        """The next page of stored jobs, older than those shown."""
+        if self._history_done:
+            return
+        store = self.backend.open_store()
+        stored = [self.board.jobs[i] for i in self.board.order if i not in self.board.session]
+        # Start after the oldest one shown (jobs added meanwhile are newer: they shift nothing).
+        offset = store.count(JobQuery(since=stored[-1].created_at)) if stored else 0
+        page = store.jobs(JobQuery(limit=self.history_page, offset=offset))
+        self._history_done = len(page) < self.history_page
+        self.board.add_history(page)
+        self.main_screen().queue.jobs_changed()
+
+    @on(JobQueue.NearEnd)
+    def _near_end(self, message: JobQueue.NearEnd) -> None:
+        if message.still_near(len(self.board)):
+            self._load_more_history()
 
     async def _open_engine(self) -> None:
         try:
@@ -187,7 +212,11 @@ class FluxApp(App[int]):
         self.run_worker(run(job), name=f"job {job.id}", group="jobs", exit_on_error=False)
         self._dirty.add(job.id)
 
-    def _send(self, request: GenerationRequest) -> Job | None:
+    def _send(self, request: GenerationRequest) -> None:
+        """Create and start a job once the budget allows it (it may ask first)."""
+        self.within_budget([request], partial(self._send_now, request))
+
+    def _send_now(self, request: GenerationRequest) -> Job | None:
         """Create and start a job; None (with the reasons shown) when the request is refused."""
         engine = self.backend.engine
         if engine is None:
@@ -215,10 +244,15 @@ class FluxApp(App[int]):
         """Tell the user a job ended: window title, maybe the bell, a toast if they look elsewhere."""
         word = f"{fmt.GLYPHS[job.state]} {job.state.label}"
         prompt = fmt.one_line(job.request.prompt)
-        if self.on_done in ("title", "both"):
+        if self.done_signal in ("title", "both"):
             self._write_terminal(system.set_title(f"fluxtui · {word} · {prompt[:40]}"))
-        if self.on_done in ("bell", "both"):
+        if self.done_signal in ("bell", "both"):
             self.bell()
+        self._measure_spend()
+        from fluxtui.tui.screens.compare import CompareScreen  # lazily: it is not needed to paint
+
+        if isinstance(self.screen, CompareScreen) and self.screen.shows(job.id):
+            return  # its cell says so
         if job.id == self.selected_id and self.app_focus and isinstance(self.screen, MainScreen):
             if self.main_screen().preview_visible:
                 return
@@ -237,7 +271,7 @@ class FluxApp(App[int]):
         main = self.main_screen()
         main.queue.update_title()
         main.queue.refresh()
-        for preview in self.screen.query(Preview):
+        for preview in self._previews():
             if preview.job_id in dirty:
                 preview.refresh_job()
         self.refresh_bindings()
@@ -247,7 +281,7 @@ class FluxApp(App[int]):
         if not self.board.live_count() or not self._showing:
             return
         self.main_screen().queue.refresh()
-        for preview in self.screen.query(Preview):
+        for preview in self._previews():
             job = preview.job
             if job is not None and self.board.is_live(job):
                 preview.refresh_job()
@@ -274,7 +308,8 @@ class FluxApp(App[int]):
     # ---- actions: anywhere ----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "submit" or action in ("toggle_random_seed", "reuse_seed", "pick_model"):
+        if action in ("submit", "toggle_random_seed", "reuse_seed", "pick_model", "compare",
+                      "library"):
             return isinstance(self.screen, MainScreen)
         if action in JOB_ACTIONS:
             return self._job_action_enabled(action, parameters)
@@ -422,8 +457,11 @@ class FluxApp(App[int]):
 
     def action_copy_path(self) -> None:
         path = self._current_image()
-        if path is None:
-            return
+        if path is not None:
+            self.copy_path(path)
+
+    def copy_path(self, path: Path) -> None:
+        """Put `path` on the clipboard (OSC 52, wrapped for tmux when inside it) and say so."""
         self.copy_to_clipboard(str(path))
         wrapped = system.tmux_clipboard(str(path))
         if wrapped:
@@ -465,16 +503,69 @@ class FluxApp(App[int]):
                                         demo=self.demo))
 
     def action_flip_image(self, step: int) -> None:
-        for preview in self.screen.query(Preview):
+        for preview in self._previews():
             preview.flip(step)
 
+    def _previews(self) -> list[Preview]:
+        """The previews on screen: the main one, or the zoomed one over it."""
+        if isinstance(self.screen, ZoomScreen):
+            return [self.screen.preview]
+        return [self.main_screen().preview]
+
     def _current_image(self) -> Path | None:
-        previews = list(self.screen.query(Preview))
+        previews = self._previews()
         path = previews[0].image_path if previews else None
         if path is None:
             job = self._selected()
             path = Path(job.files[0]) if job and job.files else None
         return path
+
+    # ---- comparisons, the library, spend ---------------------------------------------------------
+
+    def action_compare(self) -> None:
+        from fluxtui.tui.screens.compare import open_picker  # lazily, as the library below
+
+        open_picker(self)
+
+    def action_library(self) -> None:
+        from fluxtui.tui.screens.library import open_library
+
+        open_library(self)
+
+    def run_jobs(self, jobs: list[Job]) -> None:
+        """Run jobs created elsewhere (a comparison's), each in a worker of its own."""
+        for job in jobs:
+            self._start(job)
+
+    def send_request(self, request: GenerationRequest) -> None:
+        """Send `request` as a new job, after the budget check (refusals are shown)."""
+        self._send(request)
+
+    def forget_job(self, job: Job) -> None:
+        """Delete a job and its image files."""
+        self._delete(job, with_files=True)
+
+    def within_budget(self, requests: list[GenerationRequest], go: Callable[[], object]) -> None:
+        """Call `go` unless sending `requests` would cross the budget: then ask first, with the
+        reason. Demo mode charges nothing, so it is never checked."""
+        in_flight = [job.request for job in self.board.jobs.values() if self.board.is_live(job)]
+        verdict = None if self.demo else self.spending.check(requests, in_flight)
+        guard(self, verdict, go)
+
+    @work(thread=True, group="spend", exclusive=True, exit_on_error=False)
+    def _measure_spend(self) -> None:
+        if self._quitting:
+            return
+        today, session = self.spending.measure(self.backend.store_path, self.clock())
+        self.call_from_thread(self._spend_measured, today, session)
+
+    def _spend_measured(self, today: Spend, session: Spend) -> None:
+        self.spending.update(today, session)
+        self._show_spend()
+
+    def _show_spend(self) -> None:
+        # Nothing is charged in demo mode: the header says "demo" instead.
+        self.title = "fluxtui" if self.demo else f"fluxtui · {self.spending.header()}"
 
     # ---- switching (the command palette calls these) --------------------------------------------
 
@@ -509,6 +600,7 @@ class FluxApp(App[int]):
         await self.backend.close_engine()
         self.demo = demo
         self.sub_title = DEMO_SUBTITLE if demo else self._providers_subtitle()
+        self._show_spend()
         self.main_screen().preview.demo = demo
         await self._open_engine()
         self.notify("demo mode: the simulator plays every provider" if demo else
@@ -524,7 +616,6 @@ class FluxApp(App[int]):
     def set_image_backend(self, images: ImageBackend) -> None:
         self.images = images
         main = self.main_screen()
-        main.images = images
         main.preview.images = images
         main.preview.show(None)
         main.preview.show(self.selected_id)
@@ -532,10 +623,14 @@ class FluxApp(App[int]):
 
     # ---- helpers --------------------------------------------------------------------------------
 
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        self._quitting = True  # timers and late engine events must not touch the screens now
+        super().exit(*args, **kwargs)
+
     @property
     def _showing(self) -> bool:
-        """False once the app is closing (its screens are gone)."""
-        return any(isinstance(s, MainScreen) for s in self.screen_stack)
+        """False once the app is closing."""
+        return not self._quitting and any(isinstance(s, MainScreen) for s in self.screen_stack)
 
     def main_screen(self) -> MainScreen:
         """The main screen (under any modal that is open)."""

@@ -1,51 +1,21 @@
 """What the app runs on: the config, the job store, the demo simulator and the engine.
 
-In demo mode the simulator starts in a thread as soon as the app is launched, so the first paint
-does not wait for it; the engine is opened (in the app's loop) once the simulator answers.
+The engine (and with it httpx and the providers) is imported and opened after the first paint;
+in demo mode it opens once the simulator, started in a thread, answers.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fluxtui import session
 from fluxtui.core.config import Config
-from fluxtui.core.engine import Engine
 from fluxtui.core.store import Store
+from fluxtui.tui.demo import DemoSimulator
 
 if TYPE_CHECKING:
-    from fluxtui.sim import SimServer
-
-SIM_START_TIMEOUT_S = 20.0
-
-
-class DemoSimulator:
-    """The provider simulator for demo mode, starting in a background thread."""
-
-    def __init__(self) -> None:
-        self._future: Future[SimServer] = Future()
-        threading.Thread(target=self._start, name="fluxtui-sim-start", daemon=True).start()
-
-    def _start(self) -> None:
-        try:
-            self._future.set_result(session.start_simulator())
-        except BaseException as exc:  # reported to whoever waits for the server
-            self._future.set_exception(exc)
-
-    def server(self) -> SimServer:
-        """The running simulator; waits for it to start (raises if it could not)."""
-        return self._future.result(timeout=SIM_START_TIMEOUT_S)
-
-    def stop(self) -> None:
-        try:
-            server = self._future.result(timeout=SIM_START_TIMEOUT_S)
-        except Exception:
-            return
-        server.stop()
+    from fluxtui.core.engine import Engine
 
 
 class Backend:
@@ -56,13 +26,12 @@ class Backend:
         config: Config,
         store_path: Path,
         *,
-        simulator: DemoSimulator | None = None,
         library: Path | None = None,
     ):
         self.base_config = config
         self.store_path = store_path
         self.library = library
-        self.simulator = simulator
+        self.simulator: DemoSimulator | None = None
         self.store: Store | None = None
         self.engine: Engine | None = None
 
@@ -78,6 +47,9 @@ class Backend:
 
     async def open(self, *, demo: bool) -> Engine:
         """A new engine on the simulator (`demo`) or on the configured services."""
+        from fluxtui import session
+        from fluxtui.core.engine import Engine
+
         store = self.open_store()
         config = self.base_config
         if demo and not config.demo:

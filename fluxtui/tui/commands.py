@@ -14,6 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from fluxtui.core import paths
 from fluxtui.tui import image_support, system
+from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.widgets.prompt_form import known_models
 
 if TYPE_CHECKING:
@@ -71,9 +72,15 @@ class FluxCommands(Provider):
         live = app.board.live_count()
         if live:
             yield (f"Cancel all running jobs ({live})", "stop them at the provider", app.cancel_all)
+        on_main = isinstance(self.screen, MainScreen)
         for action, title, help_text, command in JOB_COMMANDS:
-            if app.board.get(app.selected_id) and app.check_action(action, ()):
+            if on_main and app.board.get(app.selected_id) and app.check_action(action, ()):
                 yield (title, help_text, partial(app.run_action, command))
+        if on_main:
+            yield ("Compare providers and models…", "the form's prompt, size and seed on "
+                   "several targets at once", app.action_compare)
+            yield ("Open the library", "every image made: search, filter, re-run, export, delete",
+                   app.action_library)
         library = paths.library_dir()
         yield ("Open the image folder", str(library), partial(self._open_folder, library))
         yield ("Copy the image folder's path", str(library),

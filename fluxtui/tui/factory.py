@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fluxtui.core.config import Config
 from fluxtui.tui.app import FluxApp
-from fluxtui.tui.backend import Backend, DemoSimulator
+from fluxtui.tui.backend import Backend
 from fluxtui.tui.image_support import ImageBackend, load_backend
 
 
@@ -17,7 +17,7 @@ def create_app(
     store_path: Path,
     image_protocol: str | ImageBackend = "halfcell",
     *,
-    simulator: DemoSimulator | None = None,
+    demo: bool = False,
     library: Path | None = None,
     clock: Callable[[], float] = time.time,
     tick_s: float = 1.0,
@@ -25,14 +25,13 @@ def create_app(
 ) -> FluxApp:
     """The app on `config` and the store at `store_path`.
 
-    `simulator` (demo mode) is a simulator starting in the background; a config already pointed at
-    a simulator (`config.demo`) is demo mode too. `image_protocol` is a protocol name (loaded
+    `demo` runs every provider on the built-in simulator (started after the first paint); a config
+    already pointed at a simulator (`config.demo`) is demo mode too. `image_protocol` is a protocol name (loaded
     without probing for halfcell/none) or a backend chosen beforehand. `clock` and the intervals
     let snapshot tests freeze the elapsed times.
     """
     images = image_protocol if isinstance(image_protocol, ImageBackend) else load_backend(
         image_protocol, terminal=False
     )
-    backend = Backend(config, store_path, simulator=simulator, library=library)
-    demo = config.demo or simulator is not None
-    return FluxApp(backend, images, demo=demo, clock=clock, tick_s=tick_s, flush_s=flush_s)
+    backend = Backend(config, store_path, library=library)
+    return FluxApp(backend, images, demo=demo or config.demo, clock=clock, tick_s=tick_s, flush_s=flush_s)

@@ -12,8 +12,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from fluxtui.core.catalog import ASPECT_RANGE_TEXT, MP, ModelSpec, ParamRule, SizeRule
-from fluxtui.core.catalog import parse_aspect, parse_wxh
+from fluxtui.core.catalog import (
+    ASPECT_RANGE_TEXT,
+    MP,
+    ModelSpec,
+    ParamRule,
+    SizeRule,
+    parse_aspect,
+    parse_wxh,
+)
 
 FieldKind = Literal["size", "aspect", "seed", "int", "float", "text", "bool", "choice"]
 

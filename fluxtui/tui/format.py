@@ -46,11 +46,6 @@ ERROR_HINTS = {
 }
 
 
-def is_live(job: Job, session_ids: set[str] | frozenset[str]) -> bool:
-    """Whether the job is running in this session (a stored unfinished job is not)."""
-    return not job.state.is_terminal and job.id in session_ids
-
-
 def duration(seconds: float | None) -> str:
     """0:07, 12:34, 1:02:03; "" when unknown."""
     if seconds is None or seconds < 0:

@@ -10,6 +10,7 @@ for a protocol that needs it (`halfcell` and `none` never do: half-cell blocks a
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -94,10 +95,15 @@ def _usable_terminal() -> bool:
 def _halfcell(requested: str, note: str = "") -> ImageBackend:
     from fluxtui.tui.widgets.halfcell import HalfcellImage
 
-    return ImageBackend(requested, "halfcell", HalfcellImage, note)
+    def factory(path: Path) -> Widget:
+        return HalfcellImage(path, classes="image")
+
+    return ImageBackend(requested, "halfcell", factory, note)
 
 
 def _textual_image_backend(requested: str) -> ImageBackend:
+    # It logs failed probes with tracebacks; Python would print them on the terminal.
+    logging.getLogger("textual_image").addHandler(logging.NullHandler())
     import textual_image.renderable as renderables
     import textual_image.widget as widgets
 

@@ -41,10 +41,13 @@ class KeyAction:
 
 
 # Submit works from anywhere (ctrl+j is what a terminal sends for ctrl+enter's neighbour and works
-# in tmux; alt+enter reaches apps only in terminals with the kitty keyboard protocol).
+# in tmux; alt+enter reaches apps only in terminals with the kitty keyboard protocol). Not a
+# priority binding: the key must reach the focused field after the keys typed before it, or a
+# fast typist's (or a paste's) last characters would be missing from what is sent. No field
+# handles ctrl+j, so it bubbles up to here.
 APP_KEYS = (
     KeyAction("submit", "ctrl+j,alt+enter", "app.submit", "Generate",
-              "Send the form to the provider", priority=True),
+              "Send the form to the provider"),
     KeyAction("help", "f1,question_mark", "app.help", "Help", "Show every key and what it does"),
     KeyAction("command-palette", "ctrl+p", "app.command_palette", "Commands",
               "Search every command: switch provider or model, demo mode, image protocol…",
@@ -57,6 +60,10 @@ APP_KEYS = (
               show=False),
     KeyAction("quit", "ctrl+q", "app.quit", "Quit", "Quit (running jobs can be resumed later)",
               priority=True),
+    KeyAction("compare", "ctrl+t", "app.compare", "Compare",
+              "Send the form's prompt, size and seed to several providers and models at once"),
+    KeyAction("library", "ctrl+g", "app.library", "Library",
+              "Every image made: search, filter, show, re-run, export, delete"),
 )
 FORM_KEYS = (
     KeyAction("toggle-random-seed", "ctrl+r", "app.toggle_random_seed", "Random seed",
@@ -87,7 +94,59 @@ JOB_KEYS = (
     KeyAction("previous-image", "left_square_bracket", "app.flip_image(-1)", "Previous image",
               "Previous image of a job that made several", show=False),
 )
-GROUPS = {"Anywhere": APP_KEYS, "Form": FORM_KEYS, "Job queue and preview": JOB_KEYS}
+#: the target picker that opens a comparison
+PICKER_KEYS = (
+    KeyAction("compare-start", "ctrl+j", "screen.start", "Compare",
+              "In the target picker: send the prompt to every ticked target"),
+)
+COMPARE_KEYS = (
+    KeyAction("compare-enlarge", "z,enter", "screen.enlarge", "Enlarge",
+              "Show the selected target's image on the whole screen"),
+    KeyAction("compare-rerun", "r", "screen.rerun", "Re-run",
+              "Run the selected target again: same prompt, size and seed"),
+    KeyAction("compare-favourite", "f", "screen.favourite", "Favourite",
+              "Keep the selected image as the comparison's favourite (again: unmark it)"),
+    KeyAction("compare-export", "x", "screen.export", "Export",
+              "Write the contact sheet and the table (Markdown, CSV, JSON) to the library folder"),
+    KeyAction("compare-open-file", "o", "screen.open_file", "Open",
+              "Open the selected image in the system viewer"),
+    KeyAction("compare-copy-path", "y", "screen.copy_path", "Copy path",
+              "Copy the selected image's path to the clipboard (OSC 52: works over SSH)"),
+    KeyAction("compare-close", "escape,q", "screen.close", "Back",
+              "Leave the comparison (its jobs keep running; reopen it from the library)"),
+)
+LIBRARY_KEYS = (
+    KeyAction("library-show", "enter,z", "screen.show_entry", "Show",
+              "Show the image large, with its full provenance"),
+    KeyAction("library-to-form", "e", "screen.entry_to_form", "To form",
+              "Copy the entry's prompt, seed and settings into the form"),
+    KeyAction("library-rerun", "r", "screen.rerun_entry", "Re-run",
+              "Send the entry's request again, with its seed"),
+    KeyAction("library-open-file", "o", "screen.open_entry", "Open",
+              "Open the image in the system viewer"),
+    KeyAction("library-copy-path", "y", "screen.copy_entry_path", "Copy path",
+              "Copy the image's path to the clipboard (OSC 52: works over SSH)"),
+    KeyAction("library-export", "x", "screen.export_entry", "Export",
+              "Copy the image and a JSON sidecar of its provenance to a folder"),
+    KeyAction("library-delete", "d,delete", "screen.delete_entry", "Delete",
+              "Delete the image file and its job together (asks first)"),
+    KeyAction("library-comparison", "c", "screen.open_comparison", "Comparison",
+              "Reopen the comparison the entry belongs to"),
+)
+#: the library's keys that work from its filter fields too
+LIBRARY_SCREEN_KEYS = (
+    KeyAction("library-search", "slash", "screen.focus_search", "Search",
+              "Search the prompts; tab moves on to the provider, model, state, date and sort"),
+    KeyAction("library-close", "escape", "screen.close", "Back",
+              "Back to the list from a filter; from the list, back to the main screen"),
+)
+GROUPS = {
+    "Anywhere": APP_KEYS,
+    "Form": FORM_KEYS,
+    "Job queue and preview": JOB_KEYS,
+    "Comparison": (*PICKER_KEYS, *COMPARE_KEYS),
+    "Library": (*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS),
+}
 ALL_IDS = frozenset(action.id for group in GROUPS.values() for action in group)
 
 

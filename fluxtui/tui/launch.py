@@ -1,7 +1,7 @@
 """`fluxtui` with no command: read the config, choose the image protocol, start the app.
 
 With no API key configured (or with `--demo`) the app opens on the built-in simulator, which starts
-in a background thread while the terminal is probed and the app paints.
+in a background thread once the app has painted.
 """
 
 from __future__ import annotations
@@ -32,20 +32,12 @@ def launch(image_protocol: str | None, demo: bool) -> int:
         print(f"fluxtui: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    from fluxtui.tui.backend import DemoSimulator
-
-    simulator = DemoSimulator() if demo or not config.any_key else None
     images = image_support.load_backend(protocol)  # probes the terminal, before the app runs
 
     from fluxtui.tui.factory import create_app
 
-    app = create_app(config, paths.store_file(), images, simulator=simulator)
-    try:
-        code = app.run()
-    finally:
-        if simulator is not None:
-            simulator.stop()  # the app stops it on unmount; this covers a failed start
-    return code or 0
+    app = create_app(config, paths.store_file(), images, demo=demo or not config.any_key)
+    return app.run() or 0
 
 
 def _attach_terminal() -> str | None:

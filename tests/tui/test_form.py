@@ -152,3 +152,19 @@ async def test_model_picker(make_app):
         await type_text(pilot, "someone/custom-flux")
         await pilot.press("enter")
         await wait_for(pilot, lambda: form.model == "someone/custom-flux", "the typed id")
+
+
+async def test_keys_arriving_in_one_burst_submit_everything_typed(make_app):
+    """A paste or tmux send-keys delivers text and ctrl+j together: the job gets all the text."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        for char in "a burst of keys":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("ctrl+j", None))
+        await wait_for(pilot, lambda: app.backend.engine is not None and app.backend.engine.jobs,
+                       "the submitted job")
+        [job] = app.backend.engine.jobs.values()
+        assert job.request.prompt == "a burst of keys"

@@ -11,10 +11,9 @@ from fluxtui.tui.messages import JobChanged
 from fluxtui.tui.widgets.halfcell import HalfcellImage
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.preview import Preview
-
 from tests.tui.helpers import Recorder, ready, screen_text, type_text, wait_for, with_key
 
-SLOW = "[[sim: queue=0.6, run=0.6]]"
+SLOW = "[[sim: queue=1, run=1]]"
 
 
 def queue_line(app, index: int = 0) -> str:
@@ -41,6 +40,7 @@ async def test_typed_prompt_goes_through_the_queue_into_the_preview(make_app):
     async with app.run_test(size=(140, 44), message_hook=recorder) as pilot:
         await ready(pilot)
         assert app.focused is app.main_screen().query_one("#prompt", TextArea)
+        app.switch_provider("fal")  # its status stream reports every state as it happens
         await type_text(pilot, "a red fox in the snow ")
         app.main_screen().query_one("#prompt", TextArea).insert(SLOW)
         await pilot.press("ctrl+j")
@@ -73,17 +73,19 @@ async def test_typed_prompt_goes_through_the_queue_into_the_preview(make_app):
         assert Path(job.files[0]).name in text
 
 
-async def test_preview_shows_live_state_while_the_job_runs(make_app):
+async def test_preview_shows_live_state_not_a_stale_image(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
-        job = await submit(pilot, "fal", f"a slow lighthouse {SLOW}")
         preview = app.main_screen().preview
-        await wait_for(pilot, lambda: job.state is JobState.RUNNING, "the job to run")
-        await pilot.pause(0.15)
-        assert not preview.query(HalfcellImage)
-        assert "● running" in screen_text(app)
-        await wait_for(pilot, lambda: preview.query(HalfcellImage), "the image once done")
+        first = await submit(pilot, "fal", "a quick lighthouse")
+        await wait_for(pilot, lambda: preview.query(HalfcellImage), "the first image")
+        second = await submit(pilot, "fal", "a slow lighthouse [[sim: queue=0.2, run=30]]")
+        await wait_for(pilot, lambda: second.state is JobState.RUNNING, "the second job to run")
+        await wait_for(pilot, lambda: "● running" in screen_text(app), "the live state")
+        assert preview.job_id == second.id and not preview.query(HalfcellImage)
+        assert first.state is JobState.DONE
+        app.cancel_all()
 
 
 async def test_cancel_on_fal(make_app, sim):
@@ -218,3 +220,48 @@ async def test_zoom_shows_the_preview_on_a_narrow_terminal(make_app):
         await wait_for(pilot, lambda: zoomed.query(HalfcellImage), "the image, zoomed")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not app.screen.query("#zoomed"), "the zoom to close")
+
+
+async def test_resume_a_job_interrupted_by_a_quit(make_app, engine):
+    """A job left mid-way in the store (fluxtui stopped) is followed again with r."""
+    import asyncio
+
+    from tests.helpers import request
+
+    job = engine.create_job(request(engine, "fal", "an interrupted fox [[sim: queue=1, run=0.3]]"))
+    task = asyncio.create_task(engine.run(job))
+    for _ in range(200):
+        if job.handle is not None:
+            break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert job.handle is not None and not job.state.is_terminal
+
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        stored = await wait_for(pilot, lambda: app.board.get(job.id), "the stored job")
+        assert "interrupted · r resumes" in queue_line(app)
+        await pilot.press("f3", "r")
+        await wait_for(pilot, lambda: stored.state is JobState.DONE, "the resumed job to end")
+        assert len(app.board) == 1 and stored.files
+
+
+async def test_flip_through_the_images_of_one_job(make_app):
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        form = app.main_screen().form
+        app.switch_provider("fal")
+        await wait_for(pilot, lambda: form.query("#field-num_images"), "the images field")
+        form.query_one("#field-num_images").value = "2"
+        job = await submit(pilot, "fal", "two foxes")
+        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        assert len(job.files) == 2
+        preview = app.main_screen().preview
+        await wait_for(pilot, lambda: "image 1/2" in screen_text(app), "the image count")
+        await pilot.press("f3", "right_square_bracket")
+        await wait_for(pilot, lambda: any(i.path == Path(job.files[1])
+                                          for i in preview.query(HalfcellImage)), "image 2")
+        assert "image 2/2" in screen_text(app)

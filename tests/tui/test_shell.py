@@ -77,7 +77,7 @@ async def test_command_palette_switches_provider(make_app):
         app.switch_provider("fal")
         await pilot.press("ctrl+p")
         await type_text(pilot, "provider bfl")
-        await wait_for(pilot, lambda: "Provider: BFL (bfl)" in screen_text(app), "the command")
+        await wait_for(pilot, lambda: "Provider: BFL" in screen_text(app), "the command")
         await pilot.press("enter")
         await wait_for(pilot, lambda: form.provider == "bfl", "the provider switch")
         assert form.model == "flux-pro-1.1"
@@ -142,18 +142,54 @@ async def test_history_from_the_store_newest_first(make_app, tmp_path):
         assert "interrupted · r resumes" in queue.row(app.board.at(0), 100).plain
 
 
+async def test_the_mouse_selects_a_job(make_app, tmp_path):
+    now = time.time()
+    store = Store(tmp_path / "jobs.sqlite3")
+    for n in range(3):
+        store.save(stored_job(f"clicked fox {n}", JobState.DONE, now - n))
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(app.board) == 3, "the stored jobs")
+        queue = app.main_screen().queue
+        third = app.board.at(2)
+        await pilot.click(JobQueue, offset=(10, 3))  # the border, then rows 0, 1, 2
+        await wait_for(pilot, lambda: app.selected_id == third.id, "the clicked job")
+        assert app.main_screen().preview.job_id == third.id and queue.cursor == 2
+
+
+async def test_older_history_pages_in_as_the_cursor_nears_it(make_app, sim_config, tmp_path):
+    now = time.time()
+    store = Store(tmp_path / "jobs.sqlite3")
+    store.save_many([stored_job(f"fox {n}", JobState.DONE, now - n) for n in range(250)])
+    store.close()
+    app = make_app(with_tui(sim_config, history_page=100))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(app.board) == 100, "the first page")
+        await pilot.press("f3", "end")
+        await wait_for(pilot, lambda: len(app.board) == 200, "the second page")
+        await pilot.press("end")
+        await wait_for(pilot, lambda: len(app.board) == 250, "the last page")
+        prompts = [app.board.jobs[i].request.prompt for i in app.board.order]
+        assert prompts == [f"fox {n}" for n in range(250)]
+
+
 async def test_a_job_ending_elsewhere_is_announced(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        app.main_screen().form.query_one("#prompt", TextArea).text = "first fox"
+        form = app.main_screen().form
+        form.query_one("#prompt", TextArea).text = "first fox [[sim: queue=30]]"
         await pilot.press("ctrl+j")
         first = await wait_for(pilot, lambda: app.board.at(0), "the first job")
-        app.main_screen().form.query_one("#prompt", TextArea).text = "second fox [[sim: queue=30]]"
+        form.query_one("#prompt", TextArea).text = "second fox [[sim: queue=30]]"
         await pilot.press("ctrl+j")
         await wait_for(pilot, lambda: app.board.at(0) is not first, "the second job")
-        await wait_for(pilot, lambda: first.state is JobState.DONE, "the first job to end")
-        # the second job is selected, so the first one's end is announced
+        assert app.selected_id != first.id  # the new job is the one looked at
+        app.backend.engine.cancel(first.id)
+        await wait_for(pilot, lambda: first.state.is_terminal, "the first job to end")
         await wait_for(pilot, lambda: any(n.message.startswith("first fox")
                                           for n in app._notifications), "a notification")
         app.cancel_all()
@@ -170,8 +206,65 @@ async def test_quit_with_running_jobs_asks(make_app):
         await wait_for(pilot, lambda: "still running" in screen_text(app), "the question")
         await pilot.press("escape")
         assert app.is_running
-        await pilot.press("ctrl+q", "y")
-        await wait_for(pilot, lambda: not app.is_running, "the app to quit")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: "still running" in screen_text(app), "the question again")
+        await pilot.press("y")
+    assert app.return_code == 0 and not app.is_running
+
+
+async def test_demo_mode_on_and_off_from_the_palette(make_app, sim_config):
+    from dataclasses import replace
+
+    app = make_app(replace(sim_config, demo=False))  # keys that look real (they reach the sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert app.sub_title != DEMO_SUBTITLE
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "demo mode")
+        await wait_for(pilot, lambda: "try everything on the built-in simulator" in screen_text(app),
+                       "the demo command")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.sub_title == DEMO_SUBTITLE, "demo mode")
+        engine = await wait_for(pilot, lambda: app.backend.engine, "the demo engine")
+        assert engine.config.demo
+        app.main_screen().form.query_one("#prompt", TextArea).text = "a demo fox"
+        await pilot.press("ctrl+j")
+        job = await wait_for(pilot, lambda: app.board.at(0), "a job")
+        await wait_for(pilot, lambda: job.state is JobState.DONE, "the demo job")
+        await app.set_demo(False)
+        assert app.sub_title != DEMO_SUBTITLE and not app.backend.engine.config.demo
+
+
+async def test_images_off_from_the_palette(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        app.main_screen().form.query_one("#prompt", TextArea).text = "a fox, text only"
+        await pilot.press("ctrl+j")
+        job = await wait_for(pilot, lambda: app.board.at(0), "a job")
+        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "images text")
+        await wait_for(pilot, lambda: "Images: text only" in screen_text(app), "the command")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "preview is off" in screen_text(app), "text only")
+        assert app.images.protocol == "none"
+
+
+async def test_a_failing_worker_is_reported_not_fatal(make_app, monkeypatch):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+
+        async def broken(job):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(app.backend.engine, "run", broken)
+        app.main_screen().form.query_one("#prompt", TextArea).text = "a doomed fox"
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: any("boom" in n.message for n in app._notifications),
+                       "the failure to be shown")
+        assert app.is_running
 
 
 def test_styles_are_found(tmp_path: Path):

@@ -1,1 +1,2 @@
-"""The app's screens: the main one and its modals (help, confirm, model picker, zoomed preview)."""
+"""The app's screens: the main one, comparisons and the library, and their modals (help, confirm,
+model picker, zoomed preview, target picker, enlarged image, folder prompt)."""

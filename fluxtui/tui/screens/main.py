@@ -30,32 +30,23 @@ class MainScreen(Screen[None]):
     def __init__(self, config: Config, board: JobBoard, images: ImageBackend,
                  clock: Callable[[], float], *, demo: bool):
         super().__init__()
-        self.config = config
-        self.board = board
-        self.images = images
-        self.clock = clock
-        self.demo = demo
+        self.form = PromptForm(config, demo=demo, id="form")
+        self.queue = JobQueue(board, clock, id="queue")
+        self.preview = Preview(board, images, clock, demo=demo, id="preview")
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
         with Container(id="panes"):
             with Container(id="left"):
-                yield PromptForm(self.config, demo=self.demo, id="form")
-                yield JobQueue(self.board, self.clock, id="queue")
-            yield Preview(self.board, self.images, self.clock, demo=self.demo, id="preview")
+                yield self.form
+                yield self.queue
+            yield self.preview
         yield Footer()
 
-    @property
-    def form(self) -> PromptForm:
-        return self.query_one(PromptForm)
-
-    @property
-    def queue(self) -> JobQueue:
-        return self.query_one(JobQueue)
-
-    @property
-    def preview(self) -> Preview:
-        return self.query_one("#preview", Preview)
+    def on_screen_resume(self) -> None:
+        """Back from a modal (the zoomed preview, say): show what changed meanwhile."""
+        self.preview.refresh_job()
+        self.queue.refresh()
 
     @property
     def preview_visible(self) -> bool:

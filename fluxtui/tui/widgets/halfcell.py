@@ -27,9 +27,19 @@ class HalfcellImage(Widget):
     def __init__(self, path: Path | str, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
         self.path = Path(path)
+        self.source_size = _source_size(self.path)
         self.problem: str | None = None
         self._pixels: PILImage.Image | None = None
         self._strips: tuple[Size, list[Strip]] | None = None
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """As many rows as the image needs at this width (CSS max-height may cap it)."""
+        if self.source_size is None:
+            return 1
+        return fitted(self.source_size, Size(width, container.height or 10_000))[1] // 2
 
     @property
     def loaded(self) -> bool:
@@ -60,18 +70,29 @@ class HalfcellImage(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        style = self.rich_style
         if self.problem is not None:
-            return Strip([Segment(self.problem[:width])]) if y == 0 else Strip.blank(width)
+            line = Strip([Segment(self.problem[:width], style)]) if y == 0 else Strip([])
+            return line.extend_cell_length(width, style)
         strips = self._render_strips()
-        return strips[y] if y < len(strips) else Strip.blank(width)
+        return strips[y] if y < len(strips) else Strip.blank(width, style)
 
     def _render_strips(self) -> list[Strip]:
         size = self.size
         if self._strips is not None and self._strips[0] == size:
             return self._strips[1]
-        strips = _to_strips(self._pixels, size) if self._pixels is not None else []
+        strips = _to_strips(self._pixels, size, self.rich_style) if self._pixels is not None else []
         self._strips = (size, strips)
         return strips
+
+
+def _source_size(path: Path) -> tuple[int, int] | None:
+    """The image's size from its header (cheap: the pixels are not decoded)."""
+    try:
+        with PILImage.open(path) as image:
+            return image.size
+    except (OSError, ValueError):
+        return None
 
 
 def fitted(image_size: tuple[int, int], box: Size) -> tuple[int, int]:
@@ -83,13 +104,13 @@ def fitted(image_size: tuple[int, int], box: Size) -> tuple[int, int]:
     return max(1, round(width * scale)), max(2, round(height * scale / 2) * 2)
 
 
-def _to_strips(pixels: PILImage.Image, box: Size) -> list[Strip]:
+def _to_strips(pixels: PILImage.Image, box: Size, background: Style) -> list[Strip]:
     columns, rows = fitted(pixels.size, box)
     if not columns:
         return []
     scaled = pixels.resize((columns, rows), PILImage.Resampling.BILINEAR)
     data = scaled.load()
-    pad = Segment(" " * ((box.width - columns) // 2))
+    pad = Segment(" " * ((box.width - columns) // 2), background)
     strips: list[Strip] = []
     for top in range(0, rows, 2):
         segments = [pad]
@@ -97,5 +118,5 @@ def _to_strips(pixels: PILImage.Image, box: Size) -> list[Strip]:
             upper, lower = data[x, top], data[x, top + 1]
             style = Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
             segments.append(Segment(UPPER_HALF, style))
-        strips.append(Strip(Segment.simplify(segments)).extend_cell_length(box.width))
+        strips.append(Strip(Segment.simplify(segments)).extend_cell_length(box.width, background))
     return strips

@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from fluxtui.core.models import Job, JobState
+from fluxtui.core.models import Job
 from fluxtui.tui import format as fmt
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.keymap import JOB_KEYS, bindings
@@ -28,6 +28,8 @@ STATE_WIDTH = 13
 PROVIDER_WIDTH = 7
 MODEL_WIDTH = 16
 ELAPSED_WIDTH = 8
+DETAIL_SHARE = 0.5
+NEAR_END = 30  # rows from the end at which older jobs are asked for
 
 
 class JobQueue(ScrollView, can_focus=True):
@@ -55,6 +57,17 @@ class JobQueue(ScrollView, can_focus=True):
     }
 
     cursor: reactive[int] = reactive(0, always_update=True)
+
+    class NearEnd(Message):
+        """The cursor or the scroll is near the last job shown: older ones may follow."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+        def still_near(self, shown: int) -> bool:
+            """Whether `index` is still near the end with `shown` jobs (pages load in between)."""
+            return self.index >= shown - NEAR_END
 
     class Highlighted(Message):
         """The cursor moved to another job (None: the queue is empty)."""
@@ -94,7 +107,7 @@ class JobQueue(ScrollView, can_focus=True):
         live = self.board.live_count()
         total = len(self.board)
         self.border_title = f"Jobs · {live} running" if live else "Jobs"
-        self.border_subtitle = f"{total}" if total else ""
+        self.border_subtitle = f"{total} job{'s' if total != 1 else ''}" if total else ""
 
     # ---- cursor ---------------------------------------------------------------------------------
 
@@ -104,10 +117,19 @@ class JobQueue(ScrollView, can_focus=True):
     def watch_cursor(self, cursor: int) -> None:
         self.scroll_to_region(Region(0, cursor, 1, 1), animate=False, force=True)
         self.refresh()
+        self._check_near_end(cursor)
         job_id = self.selected
         if job_id != self._highlighted:
             self._highlighted = job_id
             self.post_message(self.Highlighted(job_id))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._check_near_end(int(new) + self.size.height)
+
+    def _check_near_end(self, index: int) -> None:
+        if len(self.board) and index >= len(self.board) - NEAR_END:
+            self.post_message(self.NearEnd(index))
 
     def action_move(self, step: int) -> None:
         self.cursor += step
@@ -165,10 +187,9 @@ class JobQueue(ScrollView, can_focus=True):
             text.append(_cell(fmt.short_model(request.model), MODEL_WIDTH), dim)
             rest -= MODEL_WIDTH
         rest = max(rest, 0)
-        failed = job.state.is_terminal and job.state is not JobState.DONE
-        share = 3 / 5 if failed else 2 / 5
-        detail_width = min(cell_len(detail) + 1, int(rest * share)) if detail else 0
-        text.append(_cell(fmt.one_line(request.prompt), rest - detail_width))
+        prompt = fmt.one_line(request.prompt)
+        detail_width = int(rest * DETAIL_SHARE) if detail else 0  # a column: details line up
+        text.append(_cell(prompt, rest - detail_width))
         text.append(_cell(detail, detail_width), state_style if job.state.is_terminal else dim)
         text.append(elapsed.rjust(ELAPSED_WIDTH - 1) + " ", dim)
         return text

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Container, Vertical
+from textual.containers import Vertical
 from textual.widgets import Static
 
 from fluxtui.core.models import Job, JobState
@@ -33,6 +33,7 @@ class Preview(Vertical, can_focus=True):
     """Shows one job of the board: `show(job_id)`, then `refresh_job()` whenever it may have changed."""
 
     BINDINGS = bindings(JOB_KEYS)
+    COMPONENT_CLASSES = {f"preview--{name}" for name in set(fmt.STATE_CLASSES.values())}
 
     def __init__(
         self,
@@ -52,16 +53,30 @@ class Preview(Vertical, can_focus=True):
         self.job_id: str | None = None
         self.image_index = 0
         self._image_path: Path | None = None
+        self._head_line = Static("", id="preview-head")
+        self._body_text = Static("", id="preview-body")
+        self._meta_text = Static("", id="preview-meta")
+        self._holder = Vertical(id="preview-image")
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="preview-head")
-        yield Container(id="preview-image")
-        yield Static("", id="preview-body")
-        yield Static("", id="preview-meta")
+        yield self._head_line
+        yield self._body_text
+        with self._holder:
+            yield self._meta_text
 
     def on_mount(self) -> None:
         self.border_title = "Preview"
         self.refresh_job()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_image)
+
+    def _fit_image(self) -> None:
+        """Leave room under the image for what is known about it."""
+        holder = self._holder
+        room = holder.content_size.height - self._meta_text.outer_size.height
+        for image in holder.query(".image"):
+            image.styles.max_height = max(2, room)
 
     @property
     def job(self) -> Job | None:
@@ -92,19 +107,20 @@ class Preview(Vertical, can_focus=True):
 
     def refresh_job(self) -> None:
         job = self.job
-        head = self.query_one("#preview-head", Static)
-        body = self.query_one("#preview-body", Static)
-        meta = self.query_one("#preview-meta", Static)
+        head, body, meta = self._head_line, self._body_text, self._meta_text
         if job is None:
             self._set_image(None)
             head.update(Text("No job selected", style="bold"))
             body.update(WELCOME + (DEMO_NOTE if self.demo else ""))
+            body.display = True
             meta.update("")
             return
         path = self.image_path
         self._set_image(path if path and path.is_file() else None)
         head.update(self._head(job))
-        body.update(self._body(job, path))
+        text = self._body(job, path)
+        body.update(text)
+        body.display = bool(text.plain)
         meta.update(self._meta(job, path))
 
     # ---- parts ----------------------------------------------------------------------------------
@@ -114,13 +130,15 @@ class Preview(Vertical, can_focus=True):
         if path == self._image_path:
             return
         self._image_path = path
-        holder = self.query_one("#preview-image", Container)
-        holder.remove_children()
+        holder = self._holder
+        holder.remove_children(".image")
         if path is not None and self.images.factory is not None:
-            holder.mount(self.images.factory(path))
+            holder.mount(self.images.factory(path), before=0)
+            self.call_after_refresh(self._fit_image)
 
     def _head(self, job: Job) -> Text:
-        text = Text(f"{fmt.GLYPHS[job.state]} {job.state.label}", style=_state_style(job.state))
+        style = self.get_component_rich_style(f"preview--{fmt.STATE_CLASSES[job.state]}")
+        text = Text(f"{fmt.GLYPHS[job.state]} {job.state.label}", style=style)
         if job.state is JobState.RUNNING and job.progress is not None:
             text.append(f"  {job.progress:.0%}")
         if job.state is JobState.QUEUED and job.queue_position is not None:
@@ -148,7 +166,8 @@ class Preview(Vertical, can_focus=True):
         elif live:
             detail = fmt.live_detail(job, self.board.details.get(job.id), live)
             width = max(10, self.content_size.width - 8)
-            text.append(fmt.progress_bar(job.progress, width), style="cyan")
+            text.append(fmt.progress_bar(job.progress, width),
+                        style=self.get_component_rich_style("preview--active"))
             text.append(f" {fmt.duration(fmt.elapsed(job, self.clock()))}\n")
             if detail:
                 text.append(detail + "\n", style="dim")
@@ -179,15 +198,4 @@ def _timings(job: Job) -> str:
              (("queued", "queued"), ("running", "running"), ("download", "download"),
               ("total", "total")) if spans.get(key) is not None]
     return " · ".join(parts)
-
-
-def _state_style(state: JobState) -> str:
-    return {
-        "done": "bold green",
-        "bad": "bold red",
-        "warn": "bold magenta",
-        "muted": "bold",
-        "waiting": "bold yellow",
-        "active": "bold cyan",
-    }[fmt.STATE_CLASSES[state]]
 

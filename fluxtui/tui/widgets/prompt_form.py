@@ -182,7 +182,6 @@ class PromptForm(Vertical):
         self.model = default_model(config, self.provider)
         self._field_specs: list[FieldSpec] = []
         self._parse_problems: dict[str, str] = {}
-        self.problems: list[str] = []  # the engine's, as last shown
 
     # ---- building ---------------------------------------------------------------------------
 
@@ -256,7 +255,6 @@ class PromptForm(Vertical):
 
     def show_problems(self, problems: list[str], *, submitting: bool = False) -> None:
         """Mark each field with the first problem about it; the rest go to the status line."""
-        self.problems = problems
         names = [f.name for f in self._field_specs]
         by_field: dict[str, str] = dict(self._parse_problems)
         general: list[str] = []

@@ -1,0 +1,377 @@
+"""Comparisons: pick targets for the form's prompt, then watch them side by side.
+
+`open_picker(app)` asks for the targets (checkboxes or a saved set) and starts the comparison
+through the core (`compare.plan`, `compare.start`), after the budget check; the app runs each job
+in its own worker. `CompareScreen` shows the targets as a grid of inline previews filling in live,
+with the core's table (`compare_table.rows`) under it; `reopen` shows a stored one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from fluxtui.core import compare, compare_table, exports, paths
+from fluxtui.core.compare import TargetError, TargetPlan
+from fluxtui.core.compare_table import CompareRow
+from fluxtui.core.comparison import Comparison, Target
+from fluxtui.core.errors import InvalidRequest
+from fluxtui.core.models import Job
+from fluxtui.tui import format as fmt
+from fluxtui.tui import system
+from fluxtui.tui.image_support import ImageBackend
+from fluxtui.tui.key_commands import key_commands
+from fluxtui.tui.keymap import COMPARE_KEYS, bindings
+from fluxtui.tui.screens.image_view import ImageView
+from fluxtui.tui.screens.targets import TargetChoice, TargetPicker
+from fluxtui.tui.widgets.compare_grid import CompareCell, CompareGrid, cell_view
+from fluxtui.tui.widgets.prompt_form import known_models
+
+if TYPE_CHECKING:
+    from fluxtui.tui.app import FluxApp
+
+POLL_S = 0.1  # how often the cells look at their jobs (the engine updates them in place)
+#: the table's columns (the core's), what matters most first: a narrow terminal cuts the rest
+TABLE_COLUMNS = ("target", "state", "total", "price/image", "marks", "queued", "running",
+                 "download", "image", "file", "dropped")
+RIGHT_ALIGNED = frozenset({"queued", "running", "download", "total", "file", "price/image"})
+
+
+# ---- starting one --------------------------------------------------------------------------------
+
+
+def open_picker(app: FluxApp) -> None:
+    """Ask which targets get the form's prompt, size and seed; then start the comparison."""
+    form = app.main_screen().form
+    request, unparsed = form.read()
+    if not request.prompt:
+        app.notify("write a prompt first", title="Compare", severity="warning")
+        return
+    if unparsed:
+        app.notify("\n".join(unparsed.values()), title="Not sent", severity="error")
+        return
+    engine = app.backend.engine
+    config = engine.config if engine else app.backend.base_config
+    params = compare.shared_params(request.params)
+    offered = [Target(name, spec.id) for name in config.providers
+               for spec in known_models(config, name)]
+    sets: dict[str, list[Target]] = {}
+    for name in compare.saved_sets(config):
+        try:
+            sets[name] = compare.resolve_targets(config, sets=[name])
+        except TargetError:
+            continue  # a set naming a provider this config lacks: not offered
+    heading = f"“{fmt.one_line(request.prompt)[:80]}”  {shared_text(params)}"
+    picker = TargetPicker(heading, offered, sets, [Target(form.provider, form.model)],
+                          partial(compare.plan, config, request.prompt, params))
+
+    def chosen(choice: TargetChoice | None) -> None:
+        if choice is not None:
+            _check_and_start(app, request.prompt, params, choice)
+
+    app.push_screen(picker, chosen)
+
+
+def _check_and_start(app: FluxApp, prompt: str, params: dict[str, Any],
+                     choice: TargetChoice) -> None:
+    engine = app.backend.engine
+    if engine is None:
+        app.notify("still starting: try again in a moment", severity="warning")
+        return
+    plans = compare.plan(engine.config, prompt, params, list(choice.targets))
+    app.within_budget([p.request for p in plans if p.ok],
+                      partial(_start, app, prompt, params, plans, choice.set_name))
+
+
+def _start(app: FluxApp, prompt: str, params: dict[str, Any], plans: list[TargetPlan],
+           set_name: str | None) -> None:
+    engine = app.backend.engine
+    if engine is None:
+        return
+    try:
+        comparison, jobs = compare.start(engine, prompt, params, plans, set_name=set_name,
+                                         skip_invalid=True)
+    except InvalidRequest as exc:
+        app.notify("\n".join(exc.problems), title="Not sent", severity="error", timeout=8)
+        return
+    app.run_jobs(jobs)
+    app.push_screen(CompareScreen(comparison, jobs, app.images))
+
+
+def reopen(app: FluxApp, comparison: Comparison, jobs: list[Job]) -> None:
+    """Show a stored comparison (`compare.load`); its jobs still running here are followed live."""
+    engine = app.backend.engine
+    if engine is not None:
+        jobs = [engine.jobs.get(job.id, job) for job in jobs]
+    app.push_screen(CompareScreen(comparison, jobs, app.images))
+
+
+def shared_text(params: Mapping[str, Any]) -> str:
+    """"size 1024×768 · seed 42" (or "aspect 16:9 · …")."""
+    parts = []
+    if params.get("width") and params.get("height"):
+        parts.append(f"size {params['width']}×{params['height']}")
+    if params.get("aspect_ratio"):
+        parts.append(f"aspect {params['aspect_ratio']}")
+    if params.get("seed") is not None:
+        parts.append(f"seed {params['seed']}")
+    return " · ".join(parts)
+
+
+# ---- the screen ----------------------------------------------------------------------------------
+
+
+class CompareScreen(Screen[None]):
+    """A comparison: a cell per target over the table of timings, sizes and prices."""
+
+    BINDINGS = [
+        Binding("left,h", "move_cell(-1, 0)", "Left", show=False),
+        Binding("right,l", "move_cell(1, 0)", "Right", show=False),
+        Binding("up,k", "move_cell(0, -1)", "Up", show=False),
+        Binding("down,j", "move_cell(0, 1)", "Down", show=False),
+        *bindings(COMPARE_KEYS),
+    ]
+    COMMANDS = {key_commands("Comparison", COMPARE_KEYS)}
+
+    def __init__(self, comparison: Comparison, jobs: list[Job], images: ImageBackend):
+        super().__init__()
+        self.comparison = comparison
+        self.jobs = {job.id: job for job in jobs}
+        self.images = images
+        self.grid = CompareGrid(len(comparison.entries), images, id="compare-grid")
+        self.table: DataTable[Text] = DataTable(id="compare-table", cursor_type="row")
+        self.table.can_focus = False  # the keys move between the cells; a click picks a row
+        self.rows: list[CompareRow] = []
+        self.selected = 0
+        self._seen: tuple[Any, ...] | None = None
+        self._export_due = False  # export once every job has ended (again after a re-run)
+
+    @property
+    def flux(self) -> FluxApp:
+        return cast("FluxApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        yield Static(self._heading(), id="compare-head")
+        yield self.grid
+        yield self.table
+        yield Static("", id="compare-status")
+        yield Footer()
+
+    def _heading(self) -> Text:
+        comparison = self.comparison
+        text = Text(f"“{fmt.one_line(comparison.prompt)}”", style="italic")
+        shared = shared_text(comparison.params)
+        text.append(f"  {shared}" if shared else "", style="dim")
+        text.append(f"  · set {comparison.set_name}" if comparison.set_name else "", style="dim")
+        text.append(f"  · {comparison.id}", style="dim")
+        return text
+
+    def on_mount(self) -> None:
+        for column in TABLE_COLUMNS:
+            self.table.add_column(column, key=column)
+        folder = self._folder()
+        self._export_due = not self._ended() or not (folder / "sheet.png").exists()
+        if not self._export_due:
+            self._show_folder(folder)
+        self._refresh_view(force=True)
+        self.set_interval(POLL_S, self._refresh_view)
+        if self.grid.cells:
+            self.grid.cells[0].focus()
+
+    # ---- following the jobs ---------------------------------------------------------------------
+
+    def job_of(self, index: int) -> Job | None:
+        job_id = self.comparison.entries[index].job_id
+        return self.jobs.get(job_id) if job_id else None
+
+    def shows(self, job_id: str) -> bool:
+        """Whether `job_id` is one of the targets on screen now."""
+        return job_id in self.comparison.job_ids
+
+    def _ended(self) -> bool:
+        return all(job.state.is_terminal for job in self._current_jobs())
+
+    def _current_jobs(self) -> list[Job]:
+        return [job for i in range(len(self.comparison.entries)) if (job := self.job_of(i))]
+
+    def _refresh_view(self, force: bool = False) -> None:
+        """Redraw what changed: the cells, the table; export once every job has ended."""
+        now = self.flux.clock()
+        board = self.flux.board
+        jobs = self._current_jobs()
+        seen = tuple((job.id, job.state, job.progress, job.queue_position, len(job.files),
+                      job.log, int(now) if board.is_live(job) else None) for job in jobs)
+        if seen == self._seen and not force:
+            return
+        self._seen = seen
+        prices = self.flux.spending.prices
+        self.rows = compare_table.rows(self.comparison, jobs, prices)
+        for index, (cell, row) in enumerate(zip(self.grid.cells, self.rows, strict=True)):
+            job = self.job_of(index)
+            cell.show(cell_view(row, job, live=job is not None and board.is_live(job), now=now,
+                                favourite=row.job_id is not None
+                                and row.job_id == self.comparison.favourite))
+        self._fill_table()
+        if self._export_due and self._ended():
+            self._export_due = False
+            self._export(quiet=True)
+
+    def _fill_table(self) -> None:
+        table = self.table
+        table.clear()
+        for index, row in enumerate(self.rows):
+            cells = exports.cells(row)
+            cells["state"] = row.state  # its cell says why, at length
+            if row.job_id is not None and row.job_id == self.comparison.favourite:
+                cells["marks"] = ", ".join(["★ favourite", *row.marks])
+            table.add_row(*(self._cell(name, cells[name], row) for name in TABLE_COLUMNS),
+                          key=str(index))
+        if self.rows:
+            table.move_cursor(row=self.selected, animate=False)
+
+    @staticmethod
+    def _cell(column: str, value: str, row: CompareRow) -> Text:
+        style = ""
+        if column == "state":
+            style = "green" if row.done else ("red" if row.reason else "")
+        elif column == "marks":
+            style = "bold green"
+        elif column == "dropped":
+            style = "yellow"
+        elif (column == "total" and row.fastest) or (column == "price/image" and row.cheapest):
+            style = "bold green"
+        return Text(value, style=style, justify="right" if column in RIGHT_ALIGNED else "left")
+
+    # ---- selection ------------------------------------------------------------------------------
+
+    @on(CompareCell.Selected)
+    def _cell_selected(self, event: CompareCell.Selected) -> None:
+        self._select(event.index)
+
+    def _select(self, index: int) -> None:
+        """Keys act on target `index` from now on (its cell gets the focus)."""
+        self.selected = index
+        self.table.move_cursor(row=index, animate=False)
+
+    @on(DataTable.RowSelected)
+    def _row_clicked(self, event: DataTable.RowSelected) -> None:
+        self._select(event.cursor_row)
+        self.grid.cells[event.cursor_row].focus()
+
+    def action_move_cell(self, dx: int, dy: int) -> None:
+        cells = self.grid.cells
+        target = self.selected + dx + dy * self.grid.columns
+        if 0 <= target < len(cells):
+            self._select(target)
+            cells[target].focus()
+
+    # ---- actions --------------------------------------------------------------------------------
+
+    def _image(self) -> Path | None:
+        """The selected target's image; None (said) when it has none."""
+        row = self.rows[self.selected]
+        if row.done and row.files:
+            return Path(row.files[0])
+        self.notify(f"{row.target} has no image ({row.state})", severity="warning", timeout=3)
+        return None
+
+    def action_enlarge(self) -> None:
+        cell = self.grid.cells[self.selected]
+        view = cell.view
+        if view is None:
+            return
+        details = Text.assemble((view.subtitle, "bold"), "\n", view.body, "\n", view.foot,
+                                "\n", (fmt.one_line(self.comparison.prompt), "italic"))
+        self.app.push_screen(ImageView(self.images, view.image, view.title, details))
+
+    def action_rerun(self) -> None:
+        job = self.job_of(self.selected)
+        if job is None:
+            self.notify("this target was not sent: " + (self.rows[self.selected].reason or ""),
+                        severity="warning")
+            return
+        if self.flux.board.is_live(job):
+            self.notify("it is still running", severity="warning", timeout=3)
+            return
+        self.flux.within_budget([job.request], partial(self._rerun, job))
+
+    def _rerun(self, job: Job) -> None:
+        engine = self.flux.backend.engine
+        if engine is None:
+            self.notify("still starting: try again in a moment", severity="warning")
+            return
+        try:
+            self.comparison, new = compare.rerun_target(engine, self.comparison, job)
+        except (InvalidRequest, compare.NotFound) as exc:
+            problems = exc.problems if isinstance(exc, InvalidRequest) else [str(exc)]
+            self.notify("\n".join(problems), title="Not sent", severity="error")
+            return
+        self.jobs.pop(job.id, None)
+        self.jobs[new.id] = new
+        self.flux.run_jobs([new])
+        self._export_due = True
+        self._refresh_view(force=True)
+
+    def action_favourite(self) -> None:
+        job_id = self.rows[self.selected].job_id
+        if job_id is None:
+            self.notify("this target was not sent", severity="warning", timeout=3)
+            return
+        keep = None if self.comparison.favourite == job_id else job_id
+        self.comparison = compare.set_favourite(self.flux.backend.open_store(), self.comparison,
+                                                keep)
+        self._refresh_view(force=True)
+
+    def action_export(self) -> None:
+        self._export(quiet=False)
+
+    def _folder(self) -> Path:
+        return exports.comparison_folder(self.flux.backend.library or paths.library_dir(),
+                                         self.comparison)
+
+    def _export(self, *, quiet: bool) -> None:
+        self.query_one("#compare-status", Static).update(Text("writing the sheet and tables…",
+                                                              style="dim"))
+        self._write_exports(self.comparison, list(self.rows), self._folder(), quiet)
+
+    @work(thread=True, group="compare-export", exit_on_error=False)
+    def _write_exports(self, comparison: Comparison, rows: list[CompareRow], folder: Path,
+                       quiet: bool) -> None:
+        written = exports.export_comparison(comparison, rows, folder)
+        self.app.call_from_thread(self._exported, written, quiet)
+
+    def _exported(self, written: exports.ComparisonExport, quiet: bool) -> None:
+        self._show_folder(written.folder)
+        if not quiet:
+            self.notify(fmt.short_path(written.folder), title="Comparison exported", timeout=5)
+
+    def _show_folder(self, folder: Path) -> None:
+        self.query_one("#compare-status", Static).update(Text.assemble(
+            ("sheet.png, table.md, table.csv, table.json in ", "dim"), fmt.short_path(folder),
+            ("  (x writes them again)", "dim")))
+
+    @work(group="open-file", exit_on_error=False)
+    async def action_open_file(self) -> None:
+        path = self._image()
+        if path is not None:
+            problem = await system.open_in_viewer(path)
+            if problem:
+                self.notify(problem, title="Cannot open the image", severity="warning", timeout=8)
+
+    def action_copy_path(self) -> None:
+        path = self._image()
+        if path is not None:
+            self.flux.copy_path(path)
+
+    def action_close(self) -> None:
+        self.dismiss()

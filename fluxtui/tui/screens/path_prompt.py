@@ -1,0 +1,33 @@
+"""Ask for a folder (where to export to); enter accepts, escape cancels."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class PathPrompt(ModalScreen[str | None]):
+    """Dismisses with the text typed (stripped), or None on escape or when left empty."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, question: str, default: str):
+        super().__init__()
+        self.question = question
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="path-dialog"):
+            yield Static(Text(self.question))
+            yield Input(self.default, id="path-input", select_on_focus=False)
+            yield Static(Text("enter exports · esc cancels · the folder is made if needed",
+                              style="dim"))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)

@@ -1,0 +1,151 @@
+"""Pick a comparison's targets: tick provider+model pairs, or pick a saved set; see what each
+target will drop or refuse before anything is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
+
+from fluxtui.core.compare import TargetPlan
+from fluxtui.core.comparison import Target
+from fluxtui.tui.keymap import PICKER_KEYS, bindings
+
+
+@dataclass(frozen=True)
+class TargetChoice:
+    """The ticked targets, and the saved set they are exactly (if any)."""
+
+    targets: tuple[Target, ...]
+    set_name: str | None
+
+
+class TargetPicker(ModalScreen[TargetChoice | None]):
+    """Dismisses with the choice, or None on escape."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), *bindings(PICKER_KEYS)]
+
+    def __init__(
+        self,
+        heading: str,
+        targets: Sequence[Target],
+        sets: Mapping[str, Sequence[Target]],
+        ticked: Sequence[Target],
+        plan: Callable[[list[Target]], list[TargetPlan]],
+    ):
+        """`targets`: every target offered; `sets`: saved sets by name; `plan`: what each ticked
+        target would be sent (its dropped params and problems)."""
+        super().__init__()
+        self.heading = heading
+        self.targets = list(dict.fromkeys([*targets, *ticked]))
+        self.sets = {name: list(members) for name, members in sets.items()}
+        self.ticked = list(ticked)
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-dialog"):
+            yield Static(Text(self.heading), id="picker-head")
+            with Horizontal(id="picker-lists"):
+                yield OptionList(*self._set_options(), id="picker-sets")
+                yield SelectionList[str](*self._selections(), id="picker-targets")
+            yield Static("", id="picker-plan")
+            with Horizontal(id="picker-buttons"):
+                yield Button(Text("Compare"), id="picker-start", variant="primary")
+                yield Button(Text("Cancel"), id="picker-cancel")
+
+    def _set_options(self) -> list[Option]:
+        return [Option(Text.assemble((name, "bold"), "\n", (", ".join(map(str, members)), "dim")),
+                       id=name) for name, members in self.sets.items()]
+
+    def _selections(self) -> list[Selection[str]]:
+        return [Selection(f"{t.provider} · {t.model}", str(t), t in self.ticked)
+                for t in self.targets]
+
+    def on_mount(self) -> None:
+        dialog = self.query_one("#picker-dialog")
+        dialog.border_title = "Compare"
+        dialog.border_subtitle = ("space ticks · enter on a set ticks its targets · "
+                                  f"{self._key('compare-start')} compares · esc cancels")
+        self.query_one("#picker-sets").border_title = "Saved sets"
+        self.query_one("#picker-targets").border_title = "Targets"
+        self.query_one(SelectionList).focus()
+        self._show_plan()
+
+    def _key(self, binding_id: str) -> str:
+        """The key of binding `binding_id` now (the user's keymap may have changed it)."""
+        for active in self.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.app.get_key_display(active.binding)
+        return binding_id
+
+    @on(SelectionList.SelectedChanged)
+    def _ticks_changed(self) -> None:
+        """Keep the ticked targets in the order they were ticked (a set's own order)."""
+        chosen = set(self.query_one(SelectionList).selected)
+        kept = [t for t in self.ticked if str(t) in chosen]
+        self.ticked = kept + [t for t in self.targets if str(t) in chosen and t not in kept]
+        self._show_plan()
+
+    @on(OptionList.OptionSelected, "#picker-sets")
+    def _set_picked(self, event: OptionList.OptionSelected) -> None:
+        members = self.sets.get(event.option.id or "", [])
+        targets = self.query_one(SelectionList)
+        for target in members:
+            if target not in self.targets:
+                self.targets.append(target)
+                targets.add_option(Selection(f"{target.provider} · {target.model}", str(target)))
+        with self.prevent(SelectionList.SelectedChanged):
+            targets.deselect_all()
+            for target in members:
+                targets.select(str(target))
+        self.ticked = list(members)
+        self._show_plan()
+        targets.focus()
+
+    def _show_plan(self) -> None:
+        ticked = self.ticked
+        text = Text()
+        if not ticked:
+            text.append("Tick at least one target (space), or pick a saved set.", style="dim")
+        for plan in self.plan(ticked):
+            if plan.problems:
+                text.append(f"✗ {plan.target}: {'; '.join(plan.problems)} (not sent)\n",
+                            style="red")
+            elif plan.dropped:
+                text.append(f"✓ {plan.target} — does not take {', '.join(plan.dropped)}: "
+                            "dropped for it\n", style="yellow")
+            else:
+                text.append(f"✓ {plan.target}\n")
+        self.query_one("#picker-plan", Static).update(text)
+
+    def _set_name(self, ticked: list[Target]) -> str | None:
+        return next((name for name, members in self.sets.items()
+                     if sorted(members) == sorted(ticked)), None)
+
+    def action_start(self) -> None:
+        ticked = self.ticked
+        if not ticked:
+            self.notify("tick at least one target first", severity="warning")
+            return
+        if not any(plan.ok for plan in self.plan(ticked)):
+            self.notify("no ticked target can take this request (see why below the lists)",
+                        severity="warning")
+            return
+        self.dismiss(TargetChoice(tuple(ticked), self._set_name(ticked)))
+
+    @on(Button.Pressed, "#picker-start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#picker-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)

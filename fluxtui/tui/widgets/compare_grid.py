@@ -1,0 +1,166 @@
+"""The comparison's grid: one cell per target, its image once done, else its live state or why it
+failed; each labelled with provider, model, state and time to image.
+
+The cells only show what `cell_view` words from the core's table row (`compare_table.CompareRow`)
+and the job; the screen decides when (it polls the jobs, which the engine updates in place).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Container, Grid, Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from fluxtui.core.compare_table import NOT_SENT, CompareRow
+from fluxtui.core.exports import file_size
+from fluxtui.core.models import Job, JobState
+from fluxtui.core.pricing import usd
+from fluxtui.tui import format as fmt
+from fluxtui.tui.image_support import ImageBackend
+
+MIN_CELL_WIDTH = 34  # columns: narrower cells go on more rows
+FAVOURITE = "★"
+
+
+@dataclass(frozen=True)
+class CellView:
+    """What one cell shows."""
+
+    title: str  # provider · model (★ when it is the favourite)
+    subtitle: str  # state and time to image
+    tone: str  # done, live, bad or muted: the cell's border colour
+    image: Path | None  # the image to draw, when there is one on disk
+    body: Text  # in place of the image: the live state, or why there is none
+    foot: Text  # size, file size, price, marks, dropped params
+
+
+def cell_view(row: CompareRow, job: Job | None, *, live: bool, now: float,
+              favourite: bool) -> CellView:
+    """How a target's cell reads, from its table row and (when it was sent) its job."""
+    title = f"{row.target.provider} · {fmt.short_model(row.target.model)}"
+    title += f" {FAVOURITE}" if favourite else ""
+    image = Path(row.files[0]) if row.done and row.files else None
+    body = Text()
+    if job is None:
+        tone = "muted" if row.state == NOT_SENT else "bad"
+        subtitle = row.state
+        body.append((row.reason or "") + "\n", style="bold")
+    elif row.done:
+        tone, subtitle = "done", f"✓ done · {_seconds(row.total_s)}"
+        if image is None or not image.is_file():
+            body.append(f"The image file is gone: {image}" if image else "No image was saved.",
+                        style="bold")
+            image = None
+    elif job.state.is_terminal:
+        tone = "bad" if job.state is not JobState.CANCELLED else "muted"
+        subtitle = f"{fmt.GLYPHS[job.state]} {job.state.label} · {_seconds(row.total_s)}"
+        body.append(fmt.error_text(job) + "\n", style="bold")
+        hint = fmt.ERROR_HINTS.get(job.error.kind) if job.error else None
+        if hint:
+            body.append(hint + "\n", style="dim")
+    elif live:
+        tone = "live"
+        elapsed = fmt.duration(fmt.elapsed(job, now))
+        subtitle = f"{fmt.GLYPHS[job.state]} {job.state.label} · {elapsed}"
+        body.append(fmt.progress_bar(job.progress, 20), style="cyan")
+        detail = fmt.live_detail(job, None, live)
+        body.append("\n" + detail if detail else "", style="dim")
+    else:
+        tone, subtitle = "muted", f"{fmt.GLYPHS[job.state]} {job.state.label}"
+        body.append("Not finished when fluxtui last stopped: resume it from the main queue (r).",
+                    style="dim")
+    return CellView(title, subtitle, tone, image, body, _foot(row))
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} s"
+
+
+def _foot(row: CompareRow) -> Text:
+    parts = []
+    if row.width and row.height:
+        parts.append(f"{row.width}×{row.height}")
+    if row.file_bytes is not None:
+        parts.append(file_size(row.file_bytes))
+    if row.job_id is not None:
+        parts.append("price unknown" if row.price_usd is None else f"{usd(row.price_usd)}/image")
+    text = Text(" · ".join(parts), style="dim")
+    for mark in row.marks:
+        text.append(f" · {mark}", style="bold green")
+    if row.dropped:
+        text.append(f"\ndropped: {', '.join(row.dropped)}", style="yellow")
+    return text
+
+
+class CompareCell(Vertical, can_focus=True):
+    """One target of the comparison."""
+
+    class Selected(Message):
+        """The cell got the focus: the keys act on its target now."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, index: int, images: ImageBackend):
+        super().__init__(classes="compare-cell", id=f"cell-{index}")
+        self.index = index
+        self.images = images
+        self.view: CellView | None = None
+        self._holder = Container(classes="cell-image")
+        self._body = Static("", classes="cell-body")
+        self._foot = Static("", classes="cell-foot")
+
+    def compose(self) -> ComposeResult:
+        with self._holder:
+            yield self._body
+        yield self._foot
+
+    def on_focus(self) -> None:
+        self.post_message(self.Selected(self.index))
+
+    def on_click(self) -> None:
+        self.focus()
+
+    def show(self, view: CellView) -> None:
+        if view == self.view:
+            return
+        previous, self.view = self.view, view
+        self.border_title = view.title
+        self.border_subtitle = view.subtitle
+        for tone in ("done", "live", "bad", "muted"):
+            self.set_class(tone == view.tone, f"-{tone}")
+        if previous is None or previous.image != view.image:
+            self._holder.remove_children(".image")
+            if view.image is not None and self.images.factory is not None:
+                self._holder.mount(self.images.factory(view.image), before=0)
+        body = view.body
+        if view.image is not None and self.images.factory is None:
+            body = Text("Image saved (preview is off: image protocol none).", style="dim")
+        self._body.update(body)
+        self._body.display = bool(body.plain)
+        self._foot.update(view.foot)
+
+
+class CompareGrid(Grid):
+    """The cells, in as many columns as fit (at least MIN_CELL_WIDTH each)."""
+
+    def __init__(self, count: int, images: ImageBackend, *, id: str | None = None):
+        super().__init__(id=id)
+        self.cells = [CompareCell(index, images) for index in range(count)]
+        self.columns = 1
+
+    def compose(self) -> ComposeResult:
+        yield from self.cells
+
+    def on_resize(self) -> None:
+        count = len(self.cells)
+        self.columns = max(1, min(count, self.size.width // MIN_CELL_WIDTH))
+        self.styles.grid_size_columns = self.columns
+        self.styles.grid_size_rows = math.ceil(count / self.columns)
