@@ -14,12 +14,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import httpx
 
 from fluxtui import __version__
-from fluxtui.core import paths
+from fluxtui.core import paths, provenance
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest, ProviderError
 from fluxtui.core.files import save_image
@@ -35,7 +35,6 @@ from fluxtui.core.models import (
     StatusUpdate,
 )
 from fluxtui.core.providers import create_provider
-from fluxtui.core.redaction import redact
 from fluxtui.core.providers.base import CancelOutcome, Provider
 from fluxtui.core.schedule import PollSchedule, eta_from_progress
 from fluxtui.core.store import JobQuery, Store
@@ -418,7 +417,7 @@ class Engine:
                     created_at=job.created_at,
                     index=index,
                     count=len(images),
-                    meta=self._provenance(job),
+                    meta=provenance.record(job),
                 ),
                 cancellable=False,  # a finished image is always kept
             )
@@ -427,21 +426,6 @@ class Engine:
             self.store.save(job)
         note = f"{withheld} image(s) withheld by the safety checker" if withheld else None
         self._set_state(job, JobState.DONE, note)
-
-    def _provenance(self, job: Job) -> dict[str, Any]:
-        request = job.request
-        return {
-            "generator": f"fluxtui {__version__}",
-            "job_id": job.id,
-            "provider": request.provider,
-            "model": request.model,
-            "prompt": request.prompt,
-            "seed": job.seed,
-            "params": redact(request.params),
-            "extra": redact(request.extra),
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.created_at)),
-            "timings": job.timings(),
-        }
 
     async def _retry_get(
         self,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fluxtui import __version__
+from fluxtui.core import provenance
 from fluxtui.core.compare_table import CompareRow
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.files import write_atomically
@@ -95,7 +95,7 @@ def table_markdown(rows: Sequence[CompareRow], comparison: Comparison | None = N
     out = []
     if comparison is not None:
         out += [f"# Comparison {comparison.id}", "", f"Prompt: {_md(comparison.prompt)}", ""]
-        shared = _shared_text(comparison)
+        shared = shared_text(comparison.params)
         if shared:
             out += [shared, ""]
     out.append("| " + " | ".join(COLUMNS) + " |")
@@ -140,8 +140,8 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
     return data
 
 
-def _shared_text(comparison: Comparison) -> str:
-    params = comparison.params
+def shared_text(params: Mapping[str, Any], separator: str = ", ") -> str:
+    """What every target of a comparison shared: "size 1024×768, seed 42" (or "aspect 16:9, …")."""
     parts = []
     if params.get("width") and params.get("height"):
         parts.append(f"size {params['width']}×{params['height']}")
@@ -149,7 +149,7 @@ def _shared_text(comparison: Comparison) -> str:
         parts.append(f"aspect {params['aspect_ratio']}")
     if params.get("seed") is not None:
         parts.append(f"seed {params['seed']}")
-    return ", ".join(parts)
+    return separator.join(parts)
 
 
 def _md(text: str) -> str:
@@ -279,7 +279,7 @@ def write_sheet(rows: Sequence[CompareRow], title: str, path: Path) -> Path:
 
 
 def sheet_title(comparison: Comparison) -> str:
-    shared = _shared_text(comparison).replace("×", "x")
+    shared = shared_text(comparison.params).replace("×", "x")
     return f"{comparison.prompt}" + (f"  ({shared})" if shared else "")
 
 
@@ -373,17 +373,8 @@ class JobExport:
 
 def sidecar(job: Job, exported: Sequence[Path] = ()) -> dict[str, Any]:
     """A job's provenance as JSON-ready data: what the image file carries, and more."""
-    request = job.request
     return {
-        "generator": f"fluxtui {__version__}",
-        "job_id": job.id,
-        "provider": request.provider,
-        "model": request.model,
-        "prompt": request.prompt,
-        "seed": job.seed,
-        "params": redact(request.params),
-        "extra": redact(request.extra),
-        "created_at": _iso(job.created_at),
+        **provenance.record(job),
         "state": job.state.value,
         "width": job.width,
         "height": job.height,

@@ -9,13 +9,35 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 import zlib
 from typing import Any
+
+from fluxtui import __version__
+from fluxtui.core.models import Job
+from fluxtui.core.redaction import redact
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_KEYWORD = b"fluxtui"
 JPEG_COMMENT_PREFIX = b"fluxtui "
 _JPEG_SEGMENT_MAX = 65533  # a segment's payload, after its 2-byte length
+
+
+def record(job: Job) -> dict[str, Any]:
+    """What fluxtui writes about a job into its image files and export sidecars."""
+    request = job.request
+    return {
+        "generator": f"fluxtui {__version__}",
+        "job_id": job.id,
+        "provider": request.provider,
+        "model": request.model,
+        "prompt": request.prompt,
+        "seed": job.seed,
+        "params": redact(request.params),
+        "extra": redact(request.extra),
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.created_at)),
+        "timings": job.timings(),
+    }
 
 
 def sniff_format(data: bytes) -> str | None:

@@ -8,7 +8,6 @@ with the core's table (`compare_table.rows`) under it; `reopen` shows a stored o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -70,7 +69,8 @@ def open_picker(app: FluxApp) -> None:
             sets[name] = compare.resolve_targets(config, sets=[name])
         except TargetError:
             continue  # a set naming a provider this config lacks: not offered
-    heading = f"“{fmt.one_line(request.prompt)[:80]}”  {shared_text(params)}"
+    shared = exports.shared_text(params, " · ")
+    heading = f"“{fmt.one_line(request.prompt)[:80]}”  {shared}"
     picker = TargetPicker(heading, offered, sets, [Target(form.provider, form.model)],
                           partial(compare.plan, config, request.prompt, params))
 
@@ -113,18 +113,6 @@ def reopen(app: FluxApp, comparison: Comparison, jobs: list[Job]) -> None:
     if engine is not None:
         jobs = [engine.jobs.get(job.id, job) for job in jobs]
     app.push_screen(CompareScreen(comparison, jobs, app.images))
-
-
-def shared_text(params: Mapping[str, Any]) -> str:
-    """"size 1024×768 · seed 42" (or "aspect 16:9 · …")."""
-    parts = []
-    if params.get("width") and params.get("height"):
-        parts.append(f"size {params['width']}×{params['height']}")
-    if params.get("aspect_ratio"):
-        parts.append(f"aspect {params['aspect_ratio']}")
-    if params.get("seed") is not None:
-        parts.append(f"seed {params['seed']}")
-    return " · ".join(parts)
 
 
 # ---- the screen ----------------------------------------------------------------------------------
@@ -170,7 +158,7 @@ class CompareScreen(Screen[None]):
     def _heading(self) -> Text:
         comparison = self.comparison
         text = Text(f"“{fmt.one_line(comparison.prompt)}”", style="italic")
-        shared = shared_text(comparison.params)
+        shared = exports.shared_text(comparison.params, " · ")
         text.append(f"  {shared}" if shared else "", style="dim")
         text.append(f"  · set {comparison.set_name}" if comparison.set_name else "", style="dim")
         text.append(f"  · {comparison.id}", style="dim")
