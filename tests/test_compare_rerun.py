@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from fluxtui.core import compare
+from fluxtui.core import compare, compare_table
 from fluxtui.core.engine import Engine
 from fluxtui.core.models import JobState
+from fluxtui.core.pricing import PriceTable
 from tests.test_compare import SMALL, THREE, cmp_engine, config  # noqa: F401 (fixtures)
 
 
@@ -37,5 +38,7 @@ async def test_a_favourite_must_belong_to_the_comparison(cmp_engine: Engine) -> 
         compare.set_favourite(cmp_engine.store, comparison, "not-a-job")
     kept = compare.set_favourite(cmp_engine.store, comparison, jobs[0].id)
     assert cmp_engine.store.get_comparison(comparison.id).favourite == jobs[0].id
+    [row] = compare_table.rows(kept, jobs, PriceTable.with_overrides())
+    assert row.favourite and row.marks[0] == "favourite"  # on the sheet and in the tables
     cleared = compare.set_favourite(cmp_engine.store, kept, None)
     assert cmp_engine.store.get_comparison(comparison.id) == cleared and cleared.favourite is None

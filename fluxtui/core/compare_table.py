@@ -38,6 +38,7 @@ class CompareRow:
     files: tuple[str, ...] = ()
     fastest: bool = False
     cheapest: bool = False
+    favourite: bool = False  # the image the user keeps as the best
     marks: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -66,6 +67,7 @@ class CompareRow:
             "files": list(self.files),
             "fastest": self.fastest,
             "cheapest": self.cheapest,
+            "favourite": self.favourite,
         }
 
 
@@ -74,7 +76,7 @@ def rows(comparison: Comparison, jobs: list[Job], prices: PriceTable) -> list[Co
     by_id = {job.id: job for job in jobs}
     built = [_row(entry, by_id.get(entry.job_id or ""), comparison, prices)
              for entry in comparison.entries]
-    return _mark(built)
+    return _mark(built, comparison.favourite)
 
 
 def _row(
@@ -116,7 +118,7 @@ def _file_bytes(files: list[str]) -> int | None:
     return sum(sizes) if sizes else None
 
 
-def _mark(table: list[CompareRow]) -> list[CompareRow]:
+def _mark(table: list[CompareRow], favourite: str | None) -> list[CompareRow]:
     done = [r for r in table if r.done]
     totals = [r.total_s for r in done if r.total_s is not None]
     priced = [r.price_usd for r in done if r.price_usd is not None]
@@ -126,7 +128,10 @@ def _mark(table: list[CompareRow]) -> list[CompareRow]:
     for row in table:
         is_fastest = row.done and fastest is not None and row.total_s == fastest
         is_cheapest = row.done and cheapest is not None and row.price_usd == cheapest
-        marks = tuple(m for m, on in (("fastest", is_fastest), ("cheapest", is_cheapest)) if on)
-        marked.append(replace(row, fastest=is_fastest, cheapest=is_cheapest, marks=marks))
+        is_favourite = row.job_id is not None and row.job_id == favourite
+        flags = (("favourite", is_favourite), ("fastest", is_fastest), ("cheapest", is_cheapest))
+        marks = tuple(mark for mark, on in flags if on)
+        marked.append(replace(row, fastest=is_fastest, cheapest=is_cheapest,
+                              favourite=is_favourite, marks=marks))
     return marked
 

@@ -114,7 +114,7 @@ def table_csv(rows: Sequence[CompareRow]) -> str:
     buffer = io.StringIO()
     names = ["target", "provider", "model", "job_id", "state", "reason", "queued_s", "running_s",
              "download_s", "total_s", "width", "height", "file_bytes", "price_usd", "fastest",
-             "cheapest", "dropped", "seed"]
+             "cheapest", "favourite", "dropped", "seed"]
     writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
     writer.writeheader()
     for row in rows:

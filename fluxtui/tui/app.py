@@ -33,7 +33,7 @@ from fluxtui.tui.board import JobBoard
 from fluxtui.tui.commands import FluxCommands
 from fluxtui.tui.image_support import ImageBackend, load_backend
 from fluxtui.tui.keymap import APP_KEYS, bindings, user_keymap
-from fluxtui.tui.messages import EngineReady, JobChanged
+from fluxtui.tui.messages import EngineReady, JobChanged, JobEnded
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.help import HelpScreen
 from fluxtui.tui.screens.main import MainScreen
@@ -249,6 +249,7 @@ class FluxApp(App[int]):
         if self.done_signal in ("bell", "both"):
             self.bell()
         self._measure_spend()
+        self.screen.post_message(JobEnded(job.id))
         from fluxtui.tui.screens.compare import CompareScreen  # lazily: it is not needed to paint
 
         if isinstance(self.screen, CompareScreen) and self.screen.shows(job.id):

@@ -15,5 +15,13 @@ class JobChanged(Message):
         self.event = event
 
 
+class JobEnded(Message, bubble=False):
+    """Sent to the screen on top when a job ends, so that a screen listing jobs can refresh."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__()
+        self.job_id = job_id
+
+
 class EngineReady(Message):
     """The engine is open (after the simulator started, in demo mode): jobs can be sent."""

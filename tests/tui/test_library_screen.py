@@ -283,3 +283,17 @@ async def test_the_palette_runs_the_entry_commands(make_app, seeded):
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ImageView), "the entry, large")
         assert "a red fox number 0" in screen_text(app)
+
+
+async def test_a_job_that_ends_while_the_library_is_open_appears_in_it(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: app.backend.engine is not None, "the engine")
+        screen = await open_library(pilot)
+        assert screen.list.pages.total == 0
+        engine = app.backend.engine
+        job = engine.create_job(GenerationRequest("a late heron", "fal", "fal-ai/flux/dev"))
+        app.run_jobs([job])
+        await wait_for(pilot, lambda: screen.list.pages.total == 1, "the finished job listed")
+        assert app.screen is screen and screen.list.current.id == job.id

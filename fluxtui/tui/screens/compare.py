@@ -207,8 +207,7 @@ class CompareScreen(Screen[None]):
         for index, (cell, row) in enumerate(zip(self.grid.cells, self.rows, strict=True)):
             job = self.job_of(index)
             cell.show(cell_view(row, job, live=job is not None and board.is_live(job), now=now,
-                                favourite=row.job_id is not None
-                                and row.job_id == self.comparison.favourite))
+                                favourite=row.favourite))
         self._fill_table()
         if self._export_due and self._ended():
             self._export_due = False
@@ -220,8 +219,7 @@ class CompareScreen(Screen[None]):
         for index, row in enumerate(self.rows):
             cells = exports.cells(row)
             cells["state"] = row.state  # its cell says why, at length
-            if row.job_id is not None and row.job_id == self.comparison.favourite:
-                cells["marks"] = ", ".join(["★ favourite", *row.marks])
+            cells["marks"] = ", ".join(f"★ {m}" if m == "favourite" else m for m in row.marks)
             table.add_row(*(self._cell(name, cells[name], row) for name in TABLE_COLUMNS),
                           key=str(index))
         if self.rows:

@@ -32,6 +32,7 @@ from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.key_commands import key_commands
 from fluxtui.tui.keymap import LIBRARY_KEYS, LIBRARY_SCREEN_KEYS, bindings
 from fluxtui.tui.library_pages import is_filtered
+from fluxtui.tui.messages import JobEnded
 from fluxtui.tui.threaded_store import StoreClosed, ThreadedStore
 from fluxtui.tui.screens.compare import reopen
 from fluxtui.tui.screens.confirm import ConfirmScreen
@@ -160,6 +161,10 @@ class LibraryScreen(Screen[None]):
     @on(Select.Changed)
     def _chosen(self) -> None:
         self.apply_filters()
+
+    def on_job_ended(self, _: JobEnded) -> None:
+        """A job ended while the library is open: show it (or its new state) where it belongs."""
+        self.list.show(self._query, keep_cursor=True)
 
     # ---- the list says --------------------------------------------------------------------------
 
