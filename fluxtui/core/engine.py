@@ -239,7 +239,7 @@ class Engine:
         if result is None:
             try:
                 async with self._limits[provider.name], asyncio.timeout(self._remaining(job)):
-                    self._check_cancel(job, control, provider)
+                    await self._check_cancel(job, control, provider)
                     await self._submit(job, provider, control)
                     update = await self._follow(job, provider, control)
                     result = await self._retry_get(
@@ -326,7 +326,7 @@ class Engine:
                 cancelled.cancel()
                 if consumer in done:
                     return consumer.result()
-                await self._check_cancel_async(job, control, provider)  # raises unless too late
+                await self._check_cancel(job, control, provider)  # raises unless too late
         finally:
             consumer.cancel()
 
@@ -463,13 +463,9 @@ class Engine:
             await asyncio.wait_for(control.cancel.wait(), timeout=delay)
         except TimeoutError:
             return
-        await self._check_cancel_async(job, control, provider)
+        await self._check_cancel(job, control, provider)
 
-    def _check_cancel(self, job: Job, control: _Control, provider: Provider) -> None:
-        if control.cancel.is_set() and job.handle is None:
-            raise _Cancelled("cancelled before it was sent")
-
-    async def _check_cancel_async(self, job: Job, control: _Control, provider: Provider) -> None:
+    async def _check_cancel(self, job: Job, control: _Control, provider: Provider) -> None:
         if not control.cancel.is_set():
             return
         if job.handle is None:
