@@ -127,17 +127,7 @@ class Engine:
         return lambda: self._listeners.remove(listener)
 
     def _emit(self, job: Job, detail: str | None = None) -> None:
-        event = JobEvent(
-            job_id=job.id,
-            state=job.state,
-            at=time.time(),
-            queue_position=job.queue_position,
-            progress=job.progress,
-            log=job.log,
-            files=tuple(job.files),
-            error=job.error,
-            detail=detail,
-        )
+        event = JobEvent(job=job.snapshot(), at=time.time(), detail=detail)
         for listener in list(self._listeners):
             try:
                 listener(event)

@@ -17,6 +17,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -34,15 +35,25 @@ class JobState(StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     TIMED_OUT = "timed_out"
+    # The run stopped, but the job is not over: the provider may still hold a paid result.
+    UNREACHABLE = "unreachable"  # the provider stopped answering before the deadline; resumable
+    CACHED = "cached"  # the image is safe in the cache dir; the library could not be written
+    UNCERTAIN = "uncertain"  # the submit may have been taken (and charged); the user decides
 
     @property
     def is_terminal(self) -> bool:
+        """The run ended: nothing more happens to the job unless it is resumed or retried."""
         return self in TERMINAL_STATES
+
+    @property
+    def is_resumable(self) -> bool:
+        """Ended for now, but `resume` carries it on without sending anything new."""
+        return self in RESUMABLE_STATES
 
     @property
     def label(self) -> str:
         """Human words for the state ("timed out" rather than "timed_out")."""
-        return self.value.replace("_", " ")
+        return STATE_LABELS.get(self, self.value.replace("_", " "))
 
 
 TERMINAL_STATES = frozenset(
@@ -53,8 +64,14 @@ TERMINAL_STATES = frozenset(
         JobState.CANCELLED,
         JobState.EXPIRED,
         JobState.TIMED_OUT,
+        JobState.UNREACHABLE,
+        JobState.CACHED,
+        JobState.UNCERTAIN,
     }
 )
+#: ended runs that `resume` picks up by itself (an uncertain submit waits for the user's word)
+RESUMABLE_STATES = frozenset({JobState.UNREACHABLE, JobState.CACHED})
+STATE_LABELS = {JobState.CACHED: "saved to cache", JobState.UNCERTAIN: "submit uncertain"}
 
 
 class ErrorKind(StrEnum):
@@ -241,35 +258,12 @@ def new_job_id(now: float | None = None) -> str:
     return f"{millis:011x}{secrets.token_hex(3)}"
 
 
-@dataclass
-class Job:
-    """A request on its way through a provider, and everything learnt about it."""
+class Timeline:
+    """Timings read off a job's state history; shared by `Job` and `JobSnapshot`."""
 
-    id: str
-    request: GenerationRequest
-    state: JobState = JobState.PENDING
-    created_at: float = field(default_factory=time.time)
-    handle: Handle | None = None
-    history: list[StateChange] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    seed: int | None = None
-    width: int | None = None
-    height: int | None = None
-    error: JobError | None = None
-    queue_position: int | None = None
-    progress: float | None = None
-    log: str | None = None
-    group_id: str | None = None  # a comparison this job belongs to
-    demo: bool = False  # ran on the built-in simulator: nothing was paid
-
-    @classmethod
-    def create(
-        cls, request: GenerationRequest, *, group_id: str | None = None, demo: bool = False
-    ) -> Job:
-        now = time.time()
-        job = cls(id=new_job_id(now), request=request, created_at=now, group_id=group_id, demo=demo)
-        job.history.append(StateChange(JobState.PENDING, now))
-        return job
+    created_at: float
+    state: JobState
+    history: Sequence[StateChange]
 
     def first_time(self, *states: JobState) -> float | None:
         """When the job first entered any of `states`."""
@@ -299,16 +293,116 @@ class Job:
         }
 
 
+@dataclass
+class Job(Timeline):
+    """A request on its way through a provider, and everything learnt about it.
+
+    Mutable, and owned by the core (the engine while it runs the job, the store between runs).
+    The faces see `JobSnapshot`s: `job.snapshot()`, or the one each `JobEvent` carries.
+    """
+
+    id: str
+    request: GenerationRequest
+    state: JobState = JobState.PENDING
+    created_at: float = field(default_factory=time.time)
+    handle: Handle | None = None
+    history: list[StateChange] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    seed: int | None = None
+    width: int | None = None
+    height: int | None = None
+    error: JobError | None = None
+    queue_position: int | None = None
+    progress: float | None = None
+    log: str | None = None
+    group_id: str | None = None  # a comparison this job belongs to
+    demo: bool = False  # ran on the built-in simulator: nothing was paid
+
+    @classmethod
+    def create(
+        cls, request: GenerationRequest, *, group_id: str | None = None, demo: bool = False
+    ) -> Job:
+        now = time.time()
+        job = cls(id=new_job_id(now), request=request, created_at=now, group_id=group_id, demo=demo)
+        job.history.append(StateChange(JobState.PENDING, now))
+        return job
+
+    def snapshot(self) -> JobSnapshot:
+        """An immutable copy of what a face may show; safe to keep while the job goes on."""
+        return JobSnapshot(
+            id=self.id,
+            request=self.request,
+            state=self.state,
+            created_at=self.created_at,
+            history=tuple(self.history),
+            files=tuple(self.files),
+            seed=self.seed,
+            width=self.width,
+            height=self.height,
+            error=self.error,
+            queue_position=self.queue_position,
+            progress=self.progress,
+            log=self.log,
+            group_id=self.group_id,
+            demo=self.demo,
+            submitted=self.handle is not None,
+        )
+
+
+@dataclass(frozen=True)
+class JobSnapshot(Timeline):
+    """A job as it stood at one moment: what the TUI and the CLI show. Never changes."""
+
+    id: str
+    request: GenerationRequest
+    state: JobState
+    created_at: float
+    history: tuple[StateChange, ...] = ()
+    files: tuple[str, ...] = ()
+    seed: int | None = None
+    width: int | None = None
+    height: int | None = None
+    error: JobError | None = None
+    queue_position: int | None = None
+    progress: float | None = None
+    log: str | None = None
+    group_id: str | None = None
+    demo: bool = False
+    submitted: bool = False  # the provider took it (it has a handle): a retry would pay again
+
+
 @dataclass(frozen=True)
 class JobEvent:
     """What the engine tells its listeners: a job changed. `job` is a snapshot, safe to keep."""
 
-    job_id: str
-    state: JobState
+    job: JobSnapshot
     at: float
-    queue_position: int | None = None
-    progress: float | None = None
-    log: str | None = None
-    files: tuple[str, ...] = ()
-    error: JobError | None = None
     detail: str | None = None
+
+    @property
+    def job_id(self) -> str:
+        return self.job.id
+
+    @property
+    def state(self) -> JobState:
+        return self.job.state
+
+    @property
+    def queue_position(self) -> int | None:
+        return self.job.queue_position
+
+    @property
+    def progress(self) -> float | None:
+        return self.job.progress
+
+    @property
+    def log(self) -> str | None:
+        return self.job.log
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.job.files
+
+    @property
+    def error(self) -> JobError | None:
+        return self.job.error
