@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     resume = commands.add_parser("resume", help="carry on jobs left unfinished by a crash or quit")
     resume.add_argument("job_ids", nargs="*", metavar="ID", help="only these jobs")
+    resume.add_argument(
+        "--resend",
+        action="store_true",
+        help="send these jobs, whose submit is uncertain, again (the provider may charge twice)",
+    )
     _add_common(resume)
 
     providers = commands.add_parser("providers", help="list providers, models and key status")

@@ -60,9 +60,23 @@ def test_create_provider_by_kind(client: httpx.AsyncClient) -> None:
 
 def test_capabilities(client: httpx.AsyncClient) -> None:
     apiyi, queue, comet = make(client, "apiyi"), make(client, "fal"), make(client, "comet")
-    assert apiyi.synchronous and not apiyi.can_cancel
-    assert queue.can_cancel and queue.can_stream and not queue.synchronous
-    assert not (comet.can_cancel or comet.can_stream or comet.synchronous)
+    assert apiyi.state_while_submitting is JobState.RUNNING and not apiyi.can_cancel
+    assert queue.can_cancel and queue.can_stream
+    assert queue.state_while_submitting is JobState.PENDING
+    assert not (comet.can_cancel or comet.can_stream)
+
+
+@pytest.mark.parametrize(("adapter", "answer"), [
+    (bfl, {"status": "Exploded"}),
+    (bfl, {"status": "Ready", "result": {}}),
+    (fal, {"status": "CANCELLED"}),
+])
+def test_an_answer_fluxtui_cannot_read_is_an_error_worth_another_poll(adapter, answer) -> None:
+    """Not an ending: the engine follows the paid job on, until its deadline."""
+    with pytest.raises(ProviderError) as caught:
+        adapter.parse_status("P", answer)
+    assert caught.value.kind is ErrorKind.BAD_RESPONSE and not caught.value.ends_job
+    assert answer["status"] in caught.value.message
 
 
 @pytest.mark.parametrize(("name", "headers"), [
@@ -257,8 +271,8 @@ def test_bfl_ready_carries_the_result() -> None:
      'BFL: the generation failed: {"code": 7}'),
     ({"status": "Error", "details": None}, JobState.FAILED, ErrorKind.FAILED,
      "BFL: the generation failed (no reason given)"),
-    ({"status": "Exploded"}, JobState.FAILED, ErrorKind.FAILED,
-     "BFL reported an unknown status 'Exploded'"),
+    ({"status": "Failed", "details": "worker lost"}, JobState.FAILED, ErrorKind.FAILED,
+     "BFL: the generation failed: worker lost"),
 ])
 def test_bfl_endings(answer: dict, state: JobState, kind: ErrorKind, message: str) -> None:
     update = bfl.parse_status("BFL", answer)
@@ -470,8 +484,6 @@ def test_fal_status(answer: dict, state: JobState, position: int | None, progres
     ({"status": "COMPLETED", "error": "Request was cancelled", "error_type": "request_cancelled"},
      JobState.CANCELLED, ErrorKind.CANCELLED,
      "fal: the request was cancelled (request_cancelled): Request was cancelled"),
-    ({"status": "CANCELLED"}, JobState.FAILED, ErrorKind.FAILED,
-     "fal reported an unknown status 'CANCELLED'"),
 ])
 def test_fal_endings(answer: dict, state: JobState, kind: ErrorKind, message: str) -> None:
     update = fal.parse_status("fal", answer)

@@ -80,7 +80,7 @@ async def _compare(
             if plan.dropped:
                 print(f"fluxtui: {plan.target} does not take {', '.join(plan.dropped)}: "
                       "dropped for it", file=sys.stderr)
-        printer = ProgressPrinter(jobs)
+        printer = ProgressPrinter([job.snapshot() for job in jobs])
         stop_listening = engine.add_listener(printer.on_event)
         ticker = asyncio.create_task(printer.tick())
         try:

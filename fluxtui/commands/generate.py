@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -17,13 +18,15 @@ from fluxtui.core import config as config_module
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.models import ErrorKind, Job, JobState
+from fluxtui.core.store import JobQuery
+from fluxtui.core.text import inert
 from fluxtui.session import open_engine, with_timeout
 
 REFUSALS = frozenset({ErrorKind.AUTH, ErrorKind.CREDITS, ErrorKind.MODERATED})
 
 
 def exit_code(job: Job) -> int:
-    if job.state is JobState.DONE:
+    if job.state in (JobState.DONE, JobState.CACHED):  # cached: the image is on disk all the same
         return cli.EXIT_OK
     if job.state is JobState.TIMED_OUT:
         return cli.EXIT_TIMED_OUT
@@ -80,7 +83,7 @@ async def _generate(config: config_module.Config, requests: list, args: argparse
             jobs = [engine.create_job(request) for request in requests]
         except InvalidRequest as exc:
             return _bad_input(*exc.problems)
-        return await _run_jobs(engine, jobs, args.json, resume=False)
+        return await _run_jobs(engine, jobs, args.json, run=engine.run)
 
 
 def run_resume(args: argparse.Namespace) -> int:
@@ -88,22 +91,58 @@ def run_resume(args: argparse.Namespace) -> int:
 
 
 async def _resume(config: config_module.Config, args: argparse.Namespace) -> int:
+    if args.resend and not args.job_ids:
+        return _bad_input("--resend needs the ids of the jobs to send again (they may be paid twice)")
     async with open_engine(config, demo_mode=args.demo) as engine:
+        if args.resend:
+            jobs, problems = _uncertain_jobs(engine, args.job_ids)
+            if problems:
+                return _bad_input(*problems)
+            return await _run_jobs(engine, jobs, args.json, run=engine.resend)
         jobs = engine.resumable_jobs()
         if args.job_ids:
             wanted = tuple(args.job_ids)
             jobs = [job for job in jobs if job.id.startswith(wanted)]
         if not jobs:
             print("nothing to resume: every job has ended", file=sys.stderr)
+            _mention_uncertain(engine)
             return cli.EXIT_OK
-        return await _run_jobs(engine, jobs, args.json, resume=True)
+        return await _run_jobs(engine, jobs, args.json, run=engine.resume)
 
 
-async def _run_jobs(engine: Engine, jobs: list[Job], as_json: bool, *, resume: bool) -> int:
-    printer = ProgressPrinter(jobs)
+def _uncertain_jobs(engine: Engine, prefixes: list[str]) -> tuple[list[Job], list[str]]:
+    """The stored jobs the prefixes name, each of them uncertain; or what is wrong with them."""
+    jobs: list[Job] = []
+    problems: list[str] = []
+    for prefix in prefixes:
+        found = engine.store.find(prefix)
+        if len(found) != 1:
+            what = "no job" if not found else f"{len(found)} jobs"
+            problems.append(f"{what} with an id starting {inert(prefix)!r}")
+        elif found[0].state is not JobState.UNCERTAIN:
+            problems.append(f"job {found[0].id[:8]} is {found[0].state.label}, not uncertain")
+        else:
+            jobs.append(found[0])
+    return jobs, problems
+
+
+def _mention_uncertain(engine: Engine) -> None:
+    uncertain = engine.store.jobs(JobQuery(state=JobState.UNCERTAIN, limit=None))
+    if uncertain:
+        ids = " ".join(job.id[:8] for job in uncertain)
+        print(
+            f"{len(uncertain)} job(s) may have been taken by the provider: check there, then "
+            f"`fluxtui resume --resend {ids}` sends them again",
+            file=sys.stderr,
+        )
+
+
+async def _run_jobs(
+    engine: Engine, jobs: list[Job], as_json: bool, *, run: Callable[[Job], Awaitable[Job]]
+) -> int:
+    printer = ProgressPrinter([job.snapshot() for job in jobs])
     stop_listening = engine.add_listener(printer.on_event)
     ticker = asyncio.create_task(printer.tick())
-    run = engine.resume if resume else engine.run
 
     async def run_and_report(job: Job) -> Job:
         await run(job)
@@ -125,7 +164,7 @@ def _report(job: Job, as_json: bool) -> None:
     if as_json:
         print(json.dumps(job_json(job)), flush=True)
         return
-    if job.state is JobState.DONE:
+    if job.state in (JobState.DONE, JobState.CACHED):
         size = f"{job.width}×{job.height}" if job.width else ""
         total = job.timings()["total"]
         print(f"{job.request.provider} {job.request.model}: seed {job.seed} {size} in {total:.1f}s")

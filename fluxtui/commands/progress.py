@@ -1,4 +1,8 @@
-"""Live progress of jobs on stderr: redrawn lines on a terminal, one line per change elsewhere."""
+"""Live progress of jobs on stderr: redrawn lines on a terminal, one line per change elsewhere.
+
+It knows the jobs only from the engine's events (each carries a snapshot of its job), and every
+text from outside (model ids, provider messages, log lines) goes through `inert` first.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from fluxtui.core.models import Job, JobEvent, JobState
+from fluxtui.core.models import Job, JobEvent, JobSnapshot, JobState
+from fluxtui.core.text import inert
 
 
-def describe(job: Job, now: float | None = None) -> str:
+def describe(job: Job | JobSnapshot, now: float | None = None) -> str:
     """One line: provider, model, state with its detail, elapsed seconds."""
     now = time.time() if now is None else now
     end = job.finished_at or now
@@ -28,7 +33,7 @@ def describe(job: Job, now: float | None = None) -> str:
         detail = " ".join(parts)
     elif job.error is not None:
         detail = job.error.message
-    return (
+    return inert(
         f"{job.request.provider:<7} {job.request.model:<22} {job.state.label:<11} "
         f"{end - job.created_at:6.1f}s  {detail}"
     ).rstrip()
@@ -37,19 +42,19 @@ def describe(job: Job, now: float | None = None) -> str:
 class ProgressPrinter:
     """Listens to the engine and keeps one line per job up to date."""
 
-    def __init__(self, jobs: list[Job], stream: TextIO | None = None):
-        self.jobs = jobs
+    def __init__(self, jobs: list[JobSnapshot], stream: TextIO | None = None):
+        self.jobs = {job.id: job for job in jobs}
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty()
         self._drawn = 0
         self._last: dict[str, tuple[JobState, int | None]] = {}
 
     def on_event(self, event: JobEvent) -> None:
+        if event.job_id not in self.jobs:
+            return
+        self.jobs[event.job_id] = job = event.job
         if self.live:
             self.redraw()
-            return
-        job = next((j for j in self.jobs if j.id == event.job_id), None)
-        if job is None:
             return
         key = (event.state, event.queue_position)  # not every log line: this goes to log files
         if self._last.get(job.id) != key:
@@ -60,7 +65,7 @@ class ProgressPrinter:
         if not self.live:
             return
         up = f"\x1b[{self._drawn}F" if self._drawn else ""
-        lines = "".join(f"\x1b[2K{describe(job)}\n" for job in self.jobs)
+        lines = "".join(f"\x1b[2K{describe(job)}\n" for job in self.jobs.values())
         self.stream.write(up + lines)
         self.stream.flush()
         self._drawn = len(self.jobs)

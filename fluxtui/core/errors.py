@@ -27,6 +27,8 @@ class ProviderError(FluxtuiError):
     `retry_after` is the provider's `Retry-After` in seconds, when it sent one.
     `request_sent` is False only when the request certainly never reached the server (connection
     refused, connect timeout): the one case where re-sending a paid submit is safe.
+    `ends_job` is set by an adapter when the answer really means the end of a submitted job (an
+    error result, a moderation): any other failure while following a paid job is worth another try.
     """
 
     def __init__(
@@ -39,6 +41,7 @@ class ProviderError(FluxtuiError):
         raw_status: str | None = None,
         retry_after: float | None = None,
         request_sent: bool = True,
+        ends_job: bool = False,
     ):
         super().__init__(message)
         self.kind = kind
@@ -48,6 +51,7 @@ class ProviderError(FluxtuiError):
         self.raw_status = raw_status
         self.retry_after = retry_after
         self.request_sent = request_sent
+        self.ends_job = ends_job
 
     @property
     def transient(self) -> bool:

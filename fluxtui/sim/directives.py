@@ -18,6 +18,9 @@ Directive          Effect
 ``poll=CODE``      status polls answer CODE (429 500 503 ...); BFL/Comet get_result, fal status
                    and status/stream
 ``poll_times=N``   ``poll=`` only for the first N polls of the job (default: every poll)
+``garble=N``       the first N status polls answer 200 with a body that is not JSON
+``stream=CODE``    fal: ``status/stream`` answers CODE (404, 405 ...) instead of a stream, every
+                   time; plain status polls are not affected
 ``retry_after=S``  adds ``Retry-After: S`` to 429 and 503 answers (S may be fractional)
 ``status=TEXT``    final outcome. BFL/Comet: the final status string: ``Request Moderated`` and
                    ``Task not found`` at once, ``Content Moderated``, ``Error`` or any unknown
@@ -68,6 +71,8 @@ class Directives:
     submit_times: int | None = None
     poll: int | None = None
     poll_times: int | None = None
+    garble: int | None = None
+    stream: int | None = None
     retry_after: float | None = None
     status: str | None = None
     nsfw: bool = False
@@ -135,6 +140,8 @@ _PARSERS = {
     "submit_times": _count,
     "poll": _http_code,
     "poll_times": _count,
+    "garble": _count,
+    "stream": _http_code,
     "retry_after": _seconds,
     "status": _text,
     "nsfw": _flag,

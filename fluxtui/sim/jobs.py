@@ -106,6 +106,10 @@ class Job:
         d = self.directives
         return d.poll if d.poll is not None and within(d.poll_times, self.polls) else None
 
+    def take_garble(self) -> bool:
+        """Whether this status poll (counted by `take_poll`) must answer with a broken body."""
+        return self.directives.garble is not None and self.polls <= self.directives.garble
+
     def take_drop(self, stage: str) -> bool:
         """Count an answer at ``stage``; whether a directive says to drop the connection."""
         d = self.directives

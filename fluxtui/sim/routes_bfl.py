@@ -194,6 +194,8 @@ def routes(sim: Sim) -> list[Route]:
                 return fault_response(dialect, code, job.directives)
             if job.take_drop("poll"):
                 return DropConnection()
+            if job.take_garble():
+                return Response("<html>502 upstream hiccup", status_code=200, media_type="text/html")
             answer = await _poll_answer(job)
             if answer["status"] != "Pending" and job.take_drop("result"):
                 return DropConnection()

@@ -216,6 +216,8 @@ def routes(sim: Sim) -> list[Route]:
             return fault_response(dialect, code, job.directives)
         if job.take_drop("poll"):
             return DropConnection()
+        if job.take_garble():
+            return Response("<html>502 upstream hiccup", status_code=200, media_type="text/html")
         return None
 
     async def status(request: Request) -> Response | DropConnection:
@@ -231,6 +233,8 @@ def routes(sim: Sim) -> list[Route]:
         job = await find(request)
         if not isinstance(job, Job):
             return job
+        if job.directives.stream is not None:
+            return JSONResponse({"detail": "Not Found"}, status_code=job.directives.stream)
         if (fault := poll_fault(job)) is not None:
             return fault
         urls, logs = request_urls(job), _wants_logs(request)

@@ -15,15 +15,35 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from fluxtui.core import catalog
 from fluxtui.core.catalog import ModelSpec
 from fluxtui.core.errors import ProviderError
-from fluxtui.core.models import ErrorKind, GenerationRequest, Handle, ProviderResult, StatusUpdate
+from fluxtui.core.models import (
+    ErrorKind,
+    GenerationRequest,
+    Handle,
+    JobState,
+    ProviderResult,
+    StatusUpdate,
+)
 from fluxtui.core.settings import ProviderSettings
+
+
+class Pace(Protocol):
+    """How the engine paces a provider's `wait()`: the poll schedule and what a failed poll costs.
+
+    Both calls sleep as long as the engine decides; `trouble` re-raises an error that ends the job.
+    """
+
+    async def tick(self, update: StatusUpdate) -> None:
+        """A poll answered `update` and the job goes on: wait until the next poll is due."""
+
+    async def trouble(self, error: ProviderError) -> None:
+        """A poll (or a stream) failed with `error`: record it, then wait before trying again."""
 
 class CancelOutcome(StrEnum):
     REQUESTED = "requested"  # the provider will stop (or drop) the job
@@ -39,8 +59,9 @@ class Provider(ABC):
     kind: str
     can_cancel: bool = False
     can_stream: bool = False
-    #: the synchronous OpenAI Images API answers the submit with the result; no polling
-    synchronous: bool = False
+    #: the state a job is in while its submit is in flight: a synchronous API (the OpenAI Images
+    #: API) generates during the submit, so it is RUNNING then
+    state_while_submitting: JobState = JobState.PENDING
 
     def __init__(self, settings: ProviderSettings, client: httpx.AsyncClient):
         self.settings = settings
@@ -97,9 +118,28 @@ class Provider(ABC):
         """Ask once where the job stands."""
         raise NotImplementedError(f"{self.name} has no status to poll")
 
-    def stream(self, handle: Handle) -> AsyncIterator[StatusUpdate]:
-        """Status updates pushed by the provider until the job ends (only when `can_stream`)."""
-        raise NotImplementedError(f"{self.name} cannot stream status")
+    async def wait(
+        self, handle: Handle, pace: Pace, *, stream: bool = True
+    ) -> AsyncIterator[StatusUpdate]:
+        """Status updates until the result is ready (a DOWNLOADING update) or the job ended (a
+        terminal one). This one polls, as `pace` says; adapters that stream, or that answer the
+        submit with the result, override it. `stream=False` asks for plain polling."""
+        async for update in self.poll_until_done(handle, pace):
+            yield update
+
+    async def poll_until_done(self, handle: Handle, pace: Pace) -> AsyncIterator[StatusUpdate]:
+        """Poll, yielding every answer, until one says ready or ended; a failed poll is
+        `pace.trouble` (which waits, or raises when the job cannot go on), never the end."""
+        while True:
+            try:
+                update = await self.poll(handle)
+            except ProviderError as exc:
+                await pace.trouble(exc)
+                continue
+            yield update
+            if update.state is JobState.DOWNLOADING or update.state.is_terminal:
+                return
+            await pace.tick(update)
 
     async def fetch_result(self, handle: Handle, update: StatusUpdate | None = None) -> ProviderResult:
         """The finished job's images. `update` is the final status, which may already carry them."""

@@ -10,8 +10,9 @@ How BFL's answers map onto JobState:
 - `Task not found`, or HTTP 404 on a poll, is EXPIRED with a NOT_FOUND error: the job was ours (the
   submit gave its id), so the service has dropped it (or it lives on another cluster and the
   `polling_url` was lost); polling again cannot bring it back.
-- `Error` is FAILED with the reason from `details` or `error` (text or an object, whichever came).
-- Any other status is FAILED with the raw text: an unknown status is never a reason to keep polling.
+- `Error` (or `Failed`) is FAILED with the reason from `details` or `error` (text or an object).
+- Any other status is a BAD_RESPONSE error: the engine keeps following the paid job (it may be a
+  proxy's glitch) until its deadline, and then leaves it resumable.
 Status strings are matched ignoring case and spacing, so that a proxy's "pending" is not a failure.
 """
 
@@ -125,13 +126,13 @@ def parse_status(label: str, data: Any) -> StatusUpdate:
     if status == "content moderated":
         message = f"{label} withheld the image: the output was moderated (not charged)"
         return _ended(JobState.MODERATED, ErrorKind.MODERATED, raw, _with(message, details))
-    if status == "error":
+    if status in ("error", "failed"):
         reason = details or _reason(data.get("error"))
         message = f"{label}: the generation failed"
         message += f": {reason}" if reason else " (no reason given)"
         return _ended(JobState.FAILED, ErrorKind.FAILED, raw, message)
-    message = f"{label} reported an unknown status {raw!r}"
-    return _ended(JobState.FAILED, ErrorKind.FAILED, raw, message)
+    message = f"{label} reported a status fluxtui does not know: {raw!r}"
+    raise ProviderError(ErrorKind.BAD_RESPONSE, message, raw_status=raw)
 
 
 def job_not_found(label: str, raw: str) -> StatusUpdate:
@@ -144,7 +145,7 @@ def _ready(label: str, raw: str, data: Mapping[str, Any]) -> StatusUpdate:
     sample = result.get("sample") if isinstance(result, Mapping) else None
     if not isinstance(sample, str) or not sample:
         message = f"{label} reported Ready without an image URL: {show_json(data)}"
-        return _ended(JobState.FAILED, ErrorKind.BAD_RESPONSE, raw, message)
+        raise ProviderError(ErrorKind.BAD_RESPONSE, message, raw_status=raw)
     seed = result.get("seed")
     details = {k: result[k] for k in RESULT_DETAILS if result.get(k) is not None}
     if isinstance(data.get("cost"), int | float):

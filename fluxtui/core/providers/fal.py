@@ -16,6 +16,7 @@ How fal's answers map onto JobState:
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -37,6 +38,7 @@ from fluxtui.core.models import (
 )
 from fluxtui.core.providers.base import (
     CancelOutcome,
+    Pace,
     Provider,
     error_detail,
     excerpt,
@@ -46,6 +48,7 @@ from fluxtui.core.providers.base import (
     transport_error,
 )
 
+log = logging.getLogger("fluxtui.fal")
 SIZE_FIELDS = ("width", "height", "aspect_ratio")
 CANCEL_OUTCOMES = {
     "CANCELLATION_REQUESTED": CancelOutcome.REQUESTED,
@@ -96,9 +99,26 @@ class FalProvider(Provider):
             raise self.http_error(response)
         return parse_status(self.label, self.read_json(response))
 
+    async def wait(
+        self, handle: Handle, pace: Pace, *, stream: bool = True
+    ) -> AsyncIterator[StatusUpdate]:
+        """Follow the status stream, and poll once it fails or closes early: a stream is an
+        optimisation (proxies and gateways often do not pass SSE), so its failure, whatever it
+        answered, never decides the job's fate."""
+        if stream:
+            try:
+                async for update in self.stream(handle):
+                    yield update
+                    if update.state is JobState.DOWNLOADING or update.state.is_terminal:
+                        return
+            except (ProviderError, httpx.HTTPError) as exc:
+                log.info("the status stream of %s failed (%s); polling", handle.request_id, exc)
+        async for update in self.poll_until_done(handle, pace):
+            yield update
+
     async def stream(self, handle: Handle) -> AsyncIterator[StatusUpdate]:
         """`GET {status_url}/stream` (Server-Sent Events), until COMPLETED. Ends quietly if the
-        stream closes before that: the engine then polls."""
+        stream closes before that."""
         status_url = httpx.URL(self._url(handle, "status_url"))
         url = status_url.copy_with(path=status_url.path.rstrip("/") + "/stream")
         headers = {**self.headers(), "Accept": "text/event-stream"}
@@ -195,9 +215,8 @@ def parse_status(label: str, data: Any) -> StatusUpdate:
         if error or error_type:
             return _completed_with_error(label, raw, error, error_type, last_log)
         return StatusUpdate(JobState.DOWNLOADING, raw, log=last_log)
-    message = f"{label} reported an unknown status {raw!r}"
-    error = JobError(ErrorKind.FAILED, message, raw_status=raw)
-    return StatusUpdate(JobState.FAILED, raw, error=error)
+    message = f"{label} reported a status fluxtui does not know: {raw!r}"
+    raise ProviderError(ErrorKind.BAD_RESPONSE, message, raw_status=raw)
 
 
 def _completed_with_error(
@@ -260,7 +279,8 @@ def parse_result(label: str, data: Any) -> ProviderResult:
     nsfw = tuple(bool(f) for f in flags) if isinstance(flags, list) else ()
     if len(nsfw) == len(refs) and all(nsfw):
         what = "the image" if len(refs) == 1 else f"all {len(refs)} images"
-        raise ProviderError(ErrorKind.MODERATED, f"{label}'s safety checker flagged {what} as NSFW")
+        message = f"{label}'s safety checker flagged {what} as NSFW"
+        raise ProviderError(ErrorKind.MODERATED, message, ends_job=True)
     details = {k: data[k] for k in RESULT_DETAILS if data.get(k) is not None}
     return ProviderResult(tuple(refs), seed=_int(data.get("seed")), nsfw=nsfw, details=details)
 
@@ -280,7 +300,10 @@ def result_error(
         kind = ErrorKind.MODERATED
     elif status >= 500 and error_detail(body) is not None:
         kind = ErrorKind.FAILED
-    return parse_http_error(label, status, headers, text, kind, key_hint)
+    error = parse_http_error(label, status, headers, text, kind, key_hint)
+    # the model's own verdict on this job: refused, invalid input, or failed
+    error.ends_job = error.kind in (ErrorKind.MODERATED, ErrorKind.FAILED, ErrorKind.VALIDATION)
+    return error
 
 
 def parse_cancel(data: Any) -> CancelOutcome | None:

@@ -11,15 +11,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
 
 from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
-from fluxtui.core.models import ErrorKind, GenerationRequest, Handle, ImageRef, ProviderResult
+from fluxtui.core.models import (
+    ErrorKind,
+    GenerationRequest,
+    Handle,
+    ImageRef,
+    JobState,
+    ProviderResult,
+    StatusUpdate,
+)
 from fluxtui.core.providers.base import (
+    Pace,
     Provider,
     is_moderation,
     parse_http_error,
@@ -42,7 +51,7 @@ class OpenAIImagesProvider(Provider):
     """settings.kind "openai": APIYI (its model table) or any other gateway (lenient models)."""
 
     kind = "openai"
-    synchronous = True
+    state_while_submitting = JobState.RUNNING
     #: seconds to wait for the answer to the paid POST: hanging up early loses the image, not the bill
     read_timeout: float = 300.0
 
@@ -77,6 +86,12 @@ class OpenAIImagesProvider(Provider):
         request_id = request_id_of(response.headers)
         result = parse_images(self.label, data, body.get("seed"), request_id)
         return Handle(provider=self.name, request_id=request_id, result=result)
+
+    async def wait(
+        self, handle: Handle, pace: Pace, *, stream: bool = True
+    ) -> AsyncIterator[StatusUpdate]:
+        """Nothing to follow: the submit's answer carried the images."""
+        yield StatusUpdate(JobState.DOWNLOADING, "inline", result=handle.result)
 
     def _error(self, response: httpx.Response) -> ProviderError:
         status, headers, text = response.status_code, response.headers, response.text
