@@ -13,6 +13,10 @@ class ConfigError(FluxtuiError):
     """The config file or the environment is wrong; the message names the file, line and key."""
 
 
+class StoreError(FluxtuiError):
+    """The job store cannot be opened, read or written; the message names the file and the fix."""
+
+
 class InvalidRequest(FluxtuiError):
     """A request failed client-side validation; nothing was sent. One message per problem."""
 
