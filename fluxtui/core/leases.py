@@ -54,9 +54,10 @@ class Lease:
 
         An id of another shape has no process to check: only its heartbeat can make it stale.
         """
-        host, _, rest = owner.partition(":")
-        pid = rest.partition(":")[0]
-        return cls(owner, host, int(pid) if pid.isdigit() else 0, now)
+        parts = owner.split(":")
+        if len(parts) == 3 and parts[1].isdigit():
+            return cls(owner, parts[0], int(parts[1]), now)
+        return cls(owner, "", 0, now)
 
     def is_stale(self, now: float | None = None) -> bool:
         """True when its owner stopped heartbeating (for over `LEASE_TTL_S`) or its process is gone."""
@@ -81,6 +82,12 @@ def read(db: sqlite3.Connection, job_id: str) -> Lease | None:
         "SELECT owner, host, pid, heartbeat_at FROM leases WHERE job_id = ?", (job_id,)
     ).fetchone()
     return Lease(*row) if row else None
+
+
+def every(db: sqlite3.Connection) -> dict[str, Lease]:
+    """Every lease, by job id."""
+    cursor = db.execute("SELECT job_id, owner, host, pid, heartbeat_at FROM leases")
+    return {job_id: Lease(*rest) for job_id, *rest in cursor}
 
 
 def write(db: sqlite3.Connection, job_id: str, owner: str) -> None:

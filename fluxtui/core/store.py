@@ -118,26 +118,6 @@ class JobQuery:
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
-#: what the user reads for each SQLite failure that the file or the disk causes (primary codes)
-_FAILURES = {
-    sqlite3.SQLITE_FULL: "cannot write the job store {path}: the disk is full; free some space",
-    sqlite3.SQLITE_READONLY: "cannot write the job store {path}: it is read-only; make it and "
-    "its folder writable",
-    sqlite3.SQLITE_PERM: "cannot write the job store {path}: permission denied; make it and its "
-    "folder writable",
-    sqlite3.SQLITE_CANTOPEN: "cannot open the job store {path}: its folder must exist and be "
-    "writable (SQLite keeps two files next to it)",
-    sqlite3.SQLITE_BUSY: "the job store {path} is busy: another fluxtui process kept it locked "
-    "for over {timeout:.0f} s; try again",
-    sqlite3.SQLITE_LOCKED: "the job store {path} is busy: another fluxtui process kept it locked "
-    "for over {timeout:.0f} s; try again",
-    sqlite3.SQLITE_IOERR: "cannot read or write the job store {path}: {error}; check the disk",
-    sqlite3.SQLITE_NOTADB: "{path} is not a job store (or it is damaged): move it aside and "
-    "fluxtui starts a new one",
-    sqlite3.SQLITE_CORRUPT: "the job store {path} is damaged: move it aside and fluxtui starts "
-    "a new one",
-}
-
 
 def _is_busy(exc: sqlite3.Error) -> bool:
     return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY,
@@ -154,16 +134,10 @@ def _readable_errors(
         try:
             return method(store, *args, **kwargs)
         except sqlite3.Error as exc:
-            code = getattr(exc, "sqlite_errorcode", None)
-            failure = _FAILURES.get(code & 0xFF) if code is not None else None
-            if failure is None:
-                raise  # a bug, not the environment
-            message = failure.format(path=store.path, timeout=BUSY_TIMEOUT_S, error=exc)
-            raise StoreError(message) from exc
-        except OSError as exc:  # making the store's folder
-            raise StoreError(
-                f"cannot create the folder of the job store {store.path}: {exc.strerror}"
-            ) from exc
+            readable = StoreError.from_sqlite(store.path, exc, BUSY_TIMEOUT_S)
+            if readable is None:
+                raise  # a bug, not the file or the disk
+            raise readable from exc
 
     return guarded
 
@@ -178,14 +152,23 @@ class Store:
     @_readable_errors
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder of the job store {path}: {exc.strerror}"
+            ) from exc
         # the timeout is SQLite's busy timeout, in force before the first statement runs
         self._db = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
-        self._use_wal()
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        try:
+            self._use_wal()
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
 
     def _use_wal(self) -> None:
         """Switch the file to WAL. On a new file, processes opening it at once can each find it
@@ -333,7 +316,7 @@ class Store:
     def count(self, query: JobQuery = JobQuery()) -> int:
         where, args = _where(query)
         (n,) = self._db.execute(f"SELECT COUNT(*) FROM jobs {where}", args).fetchone()
-        return n
+        return int(n)
 
     @_readable_errors
     def unfinished(self, free_for: str | None = None) -> list[Job]:
@@ -350,9 +333,7 @@ class Store:
         jobs = [_from_row(columns, row) for row in cursor.fetchall()]
         if free_for is None:
             return jobs
-        held = {row[0]: Lease(*row[1:]) for row in self._db.execute(
-            "SELECT job_id, owner, host, pid, heartbeat_at FROM leases"
-        )}
+        held = leases.every(self._db)
         return [job for job in jobs if leases.may_take(held.get(job.id), free_for)]
 
     @_readable_errors
