@@ -137,8 +137,8 @@ def seed(path: Path, count: int) -> None:
         if job.state is JobState.DONE:
             job.files = [images[index % IMAGES]]
     store = Store(path)
-    for start in range(0, count, 1000):
-        store.save_many(jobs[start:start + 1000])
+    for job in jobs:
+        store.save(job)
     store.close()
 
 

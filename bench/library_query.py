@@ -112,8 +112,8 @@ def seed_store(store: Store, n: int, rng: random.Random) -> None:
             ))
         else:
             jobs.append(make_job(rng, now))
-    for start in range(0, len(jobs), 1000):
-        store.save_many(jobs[start:start + 1000])
+    for job in jobs:
+        store.save(job)
     for comparison in comparisons:
         store.save_comparison(comparison)
 
@@ -154,7 +154,7 @@ def main() -> int:
         seed_store(store, args.jobs, rng)
         seeded = time.perf_counter() - started
         total = store.count()
-        print(f"store: {total} jobs, {store.count_comparisons()} comparisons, "
+        print(f"store: {total} jobs, {len(store.comparisons(limit=None))} comparisons, "
               f"{path.stat().st_size / 1e6:.1f} MB, seeded in {seeded:.1f}s", file=sys.stderr)
 
         month_ago = time.time() - 30 * DAY

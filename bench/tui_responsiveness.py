@@ -85,7 +85,8 @@ def fill_store(path: Path, count: int) -> None:
             job.files, job.seed, job.width, job.height = [images[index % 10]], index, 1024, 768
         jobs.append(job)
     store = Store(path)
-    store.save_many(jobs)
+    for job in jobs:
+        store.save(job)
     store.close()
 
 

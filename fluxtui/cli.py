@@ -197,13 +197,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from fluxtui.tui.launch import launch
 
         return launch(image_protocol=args.image_protocol, demo=args.app_demo)
-    from fluxtui.core.errors import ConfigError
+    from fluxtui.core.errors import ConfigError, StoreError
 
     try:
         return _dispatch(args)
     except ConfigError as exc:
         print(f"fluxtui: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (StoreError, OSError) as exc:  # the job store, the data dir: the message says what to do
+        print(f"fluxtui: {exc}", file=sys.stderr)
+        return EXIT_OTHER
     except KeyboardInterrupt:
         print("fluxtui: interrupted; unfinished jobs can be resumed with `fluxtui resume`",
               file=sys.stderr)

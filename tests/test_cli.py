@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ import pytest
 from fluxtui import cli
 from fluxtui.commands.requests import BadFlags, parse_param, parse_size
 from fluxtui.core import paths
+from fluxtui.core.models import JobState
+from fluxtui.core.store import Store
 from fluxtui.session import SIM_SERVICES
 from tests.helpers import sim_jobs
 
@@ -191,22 +192,21 @@ def test_demo_mode_needs_no_key() -> None:
 def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
     prompt = "killed mid-job 9c1e [[sim: queue=1.5, run=0.3]]"
     child = subprocess.Popen(
-        [sys.executable, "-m", "fluxtui", "generate", prompt, "-p", "bfl", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "fluxtui", "generate", prompt, "-p", "bfl", "--json",
+         "--timeout", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    store = paths.store_file()
-    state = None
-    for _ in range(300):
-        if store.exists():
-            with sqlite3.connect(store) as db:
-                row = db.execute("SELECT state, handle FROM jobs").fetchone()
-            if row and row[1]:
-                state = row[0]
-                break
-        time.sleep(0.02)
+    # the child prints a line per state change once it has stored it: the first is "submitted",
+    # written after the handle; only then is there a job to resume
+    assert child.stderr is not None
+    first = child.stderr.readline()
     child.send_signal(signal.SIGKILL)
-    child.wait()
-    assert state in ("submitted", "queued", "running")
+    child.communicate()
+    assert " submitted " in first, first
+    store = Store(paths.store_file())
+    [job] = store.unfinished()
+    store.close()
+    assert job.handle is not None and job.state in (JobState.SUBMITTED, JobState.QUEUED)
     done = subprocess.run(
         [sys.executable, "-m", "fluxtui", "resume", "--json"],
         capture_output=True, text=True, timeout=60

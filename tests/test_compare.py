@@ -164,7 +164,7 @@ async def test_an_invalid_target_stops_the_whole_comparison_before_sending(
                          [Target("apiyi", "flux-2-pro"), Target("comet", "flux-pro-1.1")])
     with pytest.raises(InvalidRequest, match="comet:flux-pro-1.1: width 2048"):
         compare.start(cmp_engine, "too big", {}, plans)
-    assert cmp_engine.store.count() == 0 and cmp_engine.store.count_comparisons() == 0
+    assert cmp_engine.store.count() == 0 and cmp_engine.store.comparisons() == []
     # the TUI may keep the valid targets instead: the other is stored as "not sent"
     comparison, jobs = compare.start(cmp_engine, "too big", {}, plans, skip_invalid=True)
     assert len(jobs) == 1 and comparison.entries[1].job_id is None

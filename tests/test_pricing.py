@@ -127,11 +127,12 @@ def test_demo_jobs_cost_nothing() -> None:
 
 def test_spend_since_reads_the_store(store: Store) -> None:
     today = budget.day_start()
-    store.save_many([
+    for job in (
         done_job("bfl", "flux-pro-1.1"),
         done_job("bfl", "flux-pro-1.1-ultra"),
         done_job("bfl", "flux-pro-1.1", created_at=today - 3600),  # yesterday
-    ])
+    ):
+        store.save(job)
     spent = budget.spend_since(store, PriceTable.with_overrides(), today)
     assert spent.usd == pytest.approx(0.10) and spent.images == 2
 

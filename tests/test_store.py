@@ -62,7 +62,8 @@ def test_jobs_come_newest_first_and_filter(store: Store) -> None:
     old = make_job("an old lighthouse", provider="comet")
     old.created_at -= 3600
     new = make_job("a new red fox", provider="fal")
-    store.save_many([old, new])
+    for job in (old, new):
+        store.save(job)
     assert [j.id for j in store.jobs()] == [new.id, old.id]
     assert [j.id for j in store.jobs(JobQuery(search="lighthouse"))] == [old.id]
     assert [j.id for j in store.jobs(JobQuery(search="red new"))] == [new.id]
@@ -74,7 +75,8 @@ def test_jobs_come_newest_first_and_filter(store: Store) -> None:
 def test_unfinished_lists_jobs_that_did_not_end(store: Store) -> None:
     running = make_job(state=JobState.RUNNING)
     done = make_job(state=JobState.DONE)
-    store.save_many([running, done])
+    for job in (running, done):
+        store.save(job)
     assert [j.id for j in store.unfinished()] == [running.id]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from fluxtui.core.models import ErrorKind, JobError
 
 
@@ -11,6 +14,40 @@ class FluxtuiError(Exception):
 
 class ConfigError(FluxtuiError):
     """The config file or the environment is wrong; the message names the file, line and key."""
+
+
+class StoreError(FluxtuiError):
+    """The job store cannot be opened, read or written; the message names the file and the fix."""
+
+    @classmethod
+    def from_sqlite(cls, path: Path, exc: sqlite3.Error, busy_timeout_s: float) -> StoreError | None:
+        """The error for users when the file or the disk caused `exc`; None when it is a bug."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        wording = _STORE_FAILURES.get(code & 0xFF) if code is not None else None
+        if wording is None:
+            return None
+        return cls(wording.format(path=path, timeout=busy_timeout_s, error=exc))
+
+
+_BUSY = ("the job store {path} is busy: another fluxtui process kept it locked for over "
+         "{timeout:.0f} s; try again")
+#: the words for each SQLite failure the file or the disk causes, by primary result code
+_STORE_FAILURES = {
+    sqlite3.SQLITE_FULL: "cannot write the job store {path}: the disk is full; free some space",
+    sqlite3.SQLITE_READONLY: "cannot write the job store {path}: it is read-only; make it and "
+    "its folder writable",
+    sqlite3.SQLITE_PERM: "cannot write the job store {path}: permission denied; make it and its "
+    "folder writable",
+    sqlite3.SQLITE_CANTOPEN: "cannot open the job store {path}: its folder must exist and be "
+    "writable (SQLite keeps two files next to it)",
+    sqlite3.SQLITE_BUSY: _BUSY,
+    sqlite3.SQLITE_LOCKED: _BUSY,
+    sqlite3.SQLITE_IOERR: "cannot read or write the job store {path}: {error}; check the disk",
+    sqlite3.SQLITE_NOTADB: "{path} is not a job store (or it is damaged): move it aside and "
+    "fluxtui starts a new one",
+    sqlite3.SQLITE_CORRUPT: "the job store {path} is damaged: move it aside and fluxtui starts "
+    "a new one",
+}
 
 
 class InvalidRequest(FluxtuiError):

@@ -8,21 +8,33 @@ Schema 2 adds `jobs.image_s` (seconds from creation to the saved image, for done
 from the history on every save, so that the library can sort by it) and the `comparisons` table
 (one row per comparison; its jobs carry its id as `group_id`). A schema-1 file is migrated in
 place when it is opened.
+
+Schema 3 adds the `leases` table: which process follows which job (`fluxtui.core.leases`).
+
+Any number of processes may open, migrate and write the same file at once: the busy timeout is
+set on connecting, the switch to WAL is retried while another process holds the new file, the
+migration runs once under the write lock, and every read that decides a write is in a
+`BEGIN IMMEDIATE` transaction.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from fluxtui.core import leases
 from fluxtui.core.comparison import Comparison
+from fluxtui.core.errors import StoreError
+from fluxtui.core.leases import Lease
 from fluxtui.core.models import (
+    RESUMABLE_STATES,
     TERMINAL_STATES,
     GenerationRequest,
     Handle,
@@ -32,7 +44,9 @@ from fluxtui.core.models import (
     StateChange,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: seconds a statement waits for another process's write lock before the store gives up
+BUSY_TIMEOUT_S = 10.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id          TEXT PRIMARY KEY,
@@ -101,33 +115,106 @@ class JobQuery:
             raise ValueError(f"sort {self.sort!r} is not one of {', '.join(SORTS)}")
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY,
+                                                           sqlite3.SQLITE_LOCKED)
+
+
+def _readable_errors(
+    method: Callable[Concatenate[Store, _P], _R],
+) -> Callable[Concatenate[Store, _P], _R]:
+    """Turn what the file or the disk does to a Store method into a `StoreError` for users."""
+
+    @functools.wraps(method)
+    def guarded(store: Store, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(store, *args, **kwargs)
+        except sqlite3.Error as exc:
+            readable = StoreError.from_sqlite(store.path, exc, BUSY_TIMEOUT_S)
+            if readable is None:
+                raise  # a bug, not the file or the disk
+            raise readable from exc
+
+    return guarded
+
+
 class Store:
+    """The job store on one SQLite file, shared safely by any number of processes.
+
+    Every public method raises `StoreError` (a message for users, naming the file) when the file
+    cannot be opened, read or written; other errors are bugs and pass through.
+    """
+
+    @_readable_errors
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._migrate()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder of the job store {path}: {exc.strerror}"
+            ) from exc
+        # the timeout is SQLite's busy timeout, in force before the first statement runs
+        self._db = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        try:
+            self._use_wal()
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL. On a new file, processes opening it at once can each find it
+        locked by another's switch, which the busy timeout does not cover: retry until it is."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.005
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
 
     def _migrate(self) -> None:
+        """Bring the file to `SCHEMA_VERSION`: one process does it, under the write lock, and
+        the others find it done when they get the lock in turn."""
+        if self._version() == SCHEMA_VERSION:
+            return
+        with self._transaction():
+            version = self._version()
+            if version == SCHEMA_VERSION:
+                return
+            self._migrate_1_to_2()
+            for statement in (SCHEMA + leases.SCHEMA).split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _version(self) -> int:
+        """The file's schema version; `StoreError` when a newer fluxtui wrote it."""
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path} was written by a newer fluxtui (schema {version}); upgrade fluxtui"
+            raise StoreError(
+                f"the job store {self.path} was written by a newer fluxtui (schema {version}, "
+                f"this one reads {SCHEMA_VERSION}): upgrade fluxtui"
             )
-        if version < SCHEMA_VERSION:
-            with self._transaction():  # another process may be migrating the same file
-                self._migrate_1_to_2()
-        self._db.executescript(SCHEMA)  # idempotent; runs in a transaction of its own
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        return int(version)
 
     def _migrate_1_to_2(self) -> None:
         """Schema 1 -> 2: add `jobs.image_s` (filled from each job's history) and `jobs.demo`."""
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
         if not columns or "image_s" in columns:
-            return  # a new file (SCHEMA creates it), or migrated already
+            return  # a new file (SCHEMA creates it), or past schema 1
         self._db.execute("ALTER TABLE jobs ADD COLUMN image_s REAL")
         self._db.execute("ALTER TABLE jobs ADD COLUMN demo INTEGER NOT NULL DEFAULT 0")
         cursor = self._db.execute("SELECT * FROM jobs WHERE state = ?", (str(JobState.DONE),))
@@ -137,6 +224,8 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        """A write transaction from its first statement (BEGIN IMMEDIATE): what it reads cannot
+        change before it writes, and waiting for the lock is covered by the busy timeout."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -148,25 +237,60 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    @_readable_errors
     def save(self, job: Job) -> None:
+        """Write `job`'s row, inserting it or rewriting it whole."""
         row = _to_row(job)
-        columns = ", ".join(row)
-        marks = ", ".join(f":{c}" for c in row)
         updates = ", ".join(f"{c}=excluded.{c}" for c in row if c != "id")
-        self._db.execute(
-            f"INSERT INTO jobs ({columns}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}",
-            row,
-        )
+        self._db.execute(f"{_insert(row)} ON CONFLICT(id) DO UPDATE SET {updates}", row)
 
-    def save_many(self, jobs: list[Job]) -> None:
+    # ---- ownership: one process follows a job at a time (see fluxtui.core.leases) -------------
+
+    @_readable_errors
+    def create(self, job: Job, owner: str) -> None:
+        """Insert the new `job` with its lease held by `owner`, in one transaction.
+
+        `sqlite3.IntegrityError` if a job with its id is stored already.
+        """
+        row = _to_row(job)
         with self._transaction():
-            for job in jobs:
-                self.save(job)
+            self._db.execute(_insert(row), row)
+            leases.write(self._db, job.id, owner)
 
+    @_readable_errors
+    def claim(self, job_id: str, owner: str) -> bool:
+        """Take the lease of `job_id` for `owner` if it is free, ours already, or stale; False
+        when another live owner holds it (or there is no such job)."""
+        with self._transaction():
+            if self._db.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is None:
+                return False
+            if not leases.may_take(leases.read(self._db, job_id), owner):
+                return False
+            leases.write(self._db, job_id, owner)
+            return True
+
+    @_readable_errors
+    def renew(self, owner: str, job_ids: Iterable[str]) -> set[str]:
+        """Heartbeat `owner`'s leases on `job_ids`; the ids it still holds (not those another
+        process took over, nor those of deleted jobs)."""
+        with self._transaction():
+            return leases.renew(self._db, owner, job_ids)
+
+    @_readable_errors
+    def release(self, job_id: str, owner: str) -> None:
+        """Give up `owner`'s lease on `job_id`; nothing happens if `owner` does not hold it."""
+        leases.release(self._db, job_id, owner)
+
+    @_readable_errors
+    def lease(self, job_id: str) -> Lease | None:
+        return leases.read(self._db, job_id)
+
+    @_readable_errors
     def get(self, job_id: str) -> Job | None:
         row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _from_row(self._columns(), row) if row else None
 
+    @_readable_errors
     def find(self, prefix: str) -> list[Job]:
         """Jobs whose id starts with `prefix` (users type short ids)."""
         escaped = _like_escape(prefix)
@@ -176,6 +300,7 @@ class Store:
         )
         return [_from_row(self._columns(cursor), row) for row in cursor.fetchall()]
 
+    @_readable_errors
     def jobs(self, query: JobQuery = JobQuery()) -> list[Job]:
         """The jobs `query` selects, in its order (newest first by default), one page of them."""
         where, args = _where(query)
@@ -187,25 +312,38 @@ class Store:
         columns = self._columns(cursor)
         return [_from_row(columns, row) for row in cursor.fetchall()]
 
+    @_readable_errors
     def count(self, query: JobQuery = JobQuery()) -> int:
         where, args = _where(query)
         (n,) = self._db.execute(f"SELECT COUNT(*) FROM jobs {where}", args).fetchone()
-        return n
+        return int(n)
 
-    def unfinished(self) -> list[Job]:
-        """Jobs that did not reach an end: what `fluxtui resume` picks up. Oldest first."""
-        marks = ", ".join("?" for _ in TERMINAL_STATES)
+    @_readable_errors
+    def unfinished(self, free_for: str | None = None) -> list[Job]:
+        """Jobs that did not reach an end or ended resumable: what `fluxtui resume` picks up,
+        oldest first. With `free_for`, only those that owner could claim: none held by another
+        live owner."""
+        ended = TERMINAL_STATES - RESUMABLE_STATES
         cursor = self._db.execute(
-            f"SELECT * FROM jobs WHERE state NOT IN ({marks}) ORDER BY created_at",
-            [str(s) for s in TERMINAL_STATES],
+            f"SELECT * FROM jobs WHERE state NOT IN ({', '.join('?' for _ in ended)}) "
+            "ORDER BY created_at",
+            [str(s) for s in ended],
         )
         columns = self._columns(cursor)
-        return [_from_row(columns, row) for row in cursor.fetchall()]
+        jobs = [_from_row(columns, row) for row in cursor.fetchall()]
+        if free_for is None:
+            return jobs
+        held = leases.every(self._db)
+        return [job for job in jobs if leases.may_take(held.get(job.id), free_for)]
 
+    @_readable_errors
     def delete(self, job_id: str) -> bool:
-        cursor = self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-        return cursor.rowcount > 0
+        """Forget the job and its lease; False if there was no such job."""
+        with self._transaction():
+            leases.forget(self._db, job_id)
+            return self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount > 0
 
+    @_readable_errors
     def facets(self) -> dict[str, list[str]]:
         """The providers, models and states present, sorted: choices for the library's filters."""
         return {
@@ -217,6 +355,7 @@ class Store:
 
     # ---- comparisons ----------------------------------------------------------------------------
 
+    @_readable_errors
     def save_comparison(self, comparison: Comparison) -> None:
         self._db.execute(
             "INSERT INTO comparisons (id, created_at, prompt, record, set_name) "
@@ -231,12 +370,14 @@ class Store:
             ),
         )
 
+    @_readable_errors
     def get_comparison(self, comparison_id: str) -> Comparison | None:
         row = self._db.execute(
             "SELECT record FROM comparisons WHERE id = ?", (comparison_id,)
         ).fetchone()
         return Comparison.from_dict(json.loads(row[0])) if row else None
 
+    @_readable_errors
     def find_comparisons(self, prefix: str) -> list[Comparison]:
         """Comparisons whose id starts with `prefix`, newest first (at most 10)."""
         cursor = self._db.execute(
@@ -246,6 +387,7 @@ class Store:
         )
         return [Comparison.from_dict(json.loads(r)) for (r,) in cursor]
 
+    @_readable_errors
     def comparisons(
         self,
         *,
@@ -263,19 +405,14 @@ class Store:
             args += [limit, offset]
         return [Comparison.from_dict(json.loads(r)) for (r,) in self._db.execute(sql, args)]
 
-    def count_comparisons(self, *, search: str | None = None, since: float | None = None) -> int:
-        where, args = _search_clause(search, since)
-        (n,) = self._db.execute(f"SELECT COUNT(*) FROM comparisons {where}", args).fetchone()
-        return n
-
-    def delete_comparison(self, comparison_id: str) -> bool:
-        """Forget the comparison (its jobs stay, as ordinary jobs of the library)."""
-        cursor = self._db.execute("DELETE FROM comparisons WHERE id = ?", (comparison_id,))
-        return cursor.rowcount > 0
-
     def _columns(self, cursor: sqlite3.Cursor | None = None) -> list[str]:
         cursor = cursor or self._db.execute("SELECT * FROM jobs LIMIT 0")
         return [d[0] for d in cursor.description]
+
+
+def _insert(row: dict[str, Any]) -> str:
+    """INSERT of a job row's columns, as named parameters."""
+    return f"INSERT INTO jobs ({', '.join(row)}) VALUES ({', '.join(f':{c}' for c in row)})"
 
 
 def _like_escape(text: str) -> str:

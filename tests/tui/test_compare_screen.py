@@ -211,7 +211,7 @@ async def test_over_budget_asks_before_sending(make_app, sim_config):
         assert "crossing the session budget of $0.050" in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.main_screen(), "nothing sent")
-        assert not app.board.jobs and app.backend.open_store().count_comparisons() == 0
+        assert not app.board.jobs and app.backend.open_store().comparisons() == []
         picker = await open_picker(pilot, "an expensive fox")
         await tick(pilot, picker, ("bfl:flux-pro-1.1", "bfl:flux-pro"))
         await pilot.press("ctrl+j")
@@ -275,7 +275,8 @@ def stored_comparison(make_app, tmp_path, monkeypatch):
     entries = tuple(ComparisonEntry(t, j.id, ("steps",) if t.provider != "fal" else ())
                     for t, j in zip(targets, jobs, strict=True))
     store = Store(tmp_path / "jobs.sqlite3")
-    store.save_many(jobs)
+    for job in jobs:
+        store.save(job)
     store.save_comparison(Comparison("cmp-snapshot", SNAP_AT - 600, "a lighthouse at dusk",
                                      {"seed": 42, "width": 1024, "height": 768, "steps": 20},
                                      {}, entries, favourite=jobs[1].id))

@@ -67,7 +67,8 @@ def seeded(tmp_path: Path) -> list[Job]:
     jobs[1].group_id = "cmp-seeded"
     jobs[2].group_id = "cmp-seeded"
     store = Store(tmp_path / "jobs.sqlite3")
-    store.save_many(jobs)
+    for job in jobs:
+        store.save(job)
     store.save_comparison(Comparison("cmp-seeded", now, "a pair", {"seed": 1}, {}, (
         ComparisonEntry(Target("bfl", "flux-pro-1.1"), jobs[1].id),
         ComparisonEntry(Target("comet", "flux-pro-1.1"), jobs[2].id))))

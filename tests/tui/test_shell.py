@@ -162,7 +162,8 @@ async def test_the_mouse_selects_a_job(make_app, tmp_path):
 async def test_older_history_pages_in_as_the_cursor_nears_it(make_app, sim_config, tmp_path):
     now = time.time()
     store = Store(tmp_path / "jobs.sqlite3")
-    store.save_many([stored_job(f"fox {n}", JobState.DONE, now - n) for n in range(250)])
+    for n in range(250):
+        store.save(stored_job(f"fox {n}", JobState.DONE, now - n))
     store.close()
     app = make_app(with_tui(sim_config, history_page=100))
     async with app.run_test(size=(120, 40)) as pilot:
