@@ -396,7 +396,7 @@ class Engine:
         for index, image in enumerate(images):
             if index < len(job.files):
                 continue  # saved before a crash or a failed download of a later image
-            path, width, height = await self._retry_get(
+            saved = await self._retry_get(
                 job,
                 control,
                 lambda image=image, index=index: save_image(
@@ -411,8 +411,8 @@ class Engine:
                 ),
                 cancellable=False,  # a finished image is always kept
             )
-            job.files.append(str(path))
-            job.width, job.height = width, height
+            job.files.append(str(saved.path))
+            job.width, job.height = saved.width, saved.height
             self.store.save(job)
         note = f"{withheld} image(s) withheld by the safety checker" if withheld else None
         self._set_state(job, JobState.DONE, note)
