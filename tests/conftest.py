@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from fluxtui.core import config as config_module
@@ -13,6 +14,7 @@ from fluxtui.core.engine import Engine
 from fluxtui.core.store import Store
 from fluxtui.session import demo
 from fluxtui.sim import SimConfig, SimServer
+from tests.downloading import Downloads
 
 KEY_VARS = ("COMETAPI_KEY", "BFL_API_KEY", "APIYI_API_KEY", "OPENAI_API_KEY", "FAL_KEY",
             "OPENAI_BASE_URL", "FLUXTUI_CONFIG", "FLUXTUI_PROVIDER", "FLUXTUI_IMAGE_PROTOCOL")
@@ -55,3 +57,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
 async def engine(sim_config: Config, store: Store, tmp_path: Path) -> AsyncIterator[Engine]:
     async with Engine(sim_config, store, library=tmp_path / "library") as running:
         yield running
+
+
+@pytest.fixture
+async def downloads(sim: SimServer) -> AsyncIterator[Downloads]:
+    """Image URLs from the simulator, and `save_image` of them, over the engine's kind of client."""
+    async with httpx.AsyncClient(
+        timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True
+    ) as client:
+        yield Downloads(client, sim)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from PIL import Image
@@ -54,7 +55,7 @@ def test_a_huge_prompt_is_shortened_to_fit_a_jpeg_segment() -> None:
     meta = {"prompt": "é" * 100_000, "seed": 3}
     stamped = provenance.embed(encode("JPEG"), meta)
     back = provenance.read(stamped)
-    assert back["prompt_truncated"] is True
+    assert back["shortened"] == ["prompt"]
     assert back["seed"] == 3
     assert back["prompt"].startswith("éé")
 
@@ -64,3 +65,50 @@ def test_other_bytes_are_left_alone() -> None:
     assert provenance.sniff_format(webp) == "webp"
     assert provenance.embed(webp, {"seed": 1}) == webp
     assert provenance.sniff_format(b"<html>") is None
+
+
+def embed_within(data: bytes, meta: dict, seconds: float = 120.0) -> bytes:
+    """`embed`, in a thread given a generous bound: a writer that loops never returns."""
+    out: list[bytes] = []
+    worker = threading.Thread(target=lambda: out.append(provenance.embed(data, meta)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "the provenance writer did not finish"
+    return out[0]
+
+
+@pytest.mark.parametrize("size", [120_000, 1_000_000])
+def test_a_huge_parameter_value_is_shortened_in_a_jpeg(size: int) -> None:
+    meta = {"prompt": "a fox", "seed": 3, "params": {"style": "x" * size, "steps": 20}}
+    stamped = embed_within(encode("JPEG"), meta)
+    back = provenance.read(stamped)
+    assert back["shortened"] == ["params.style"]
+    assert back["note"] == provenance.SHORTENED_NOTE
+    assert back["params"]["style"].startswith("xxx") and back["params"]["style"].endswith("…")
+    assert {k: back[k] for k in ("prompt", "seed")} == {"prompt": "a fox", "seed": 3}
+    assert back["params"]["steps"] == 20
+    with Image.open(io.BytesIO(stamped)) as img:
+        img.load()
+
+
+def test_a_record_of_countless_long_values_keeps_its_identity_in_a_jpeg() -> None:
+    meta = {"job_id": "j1", "seed": 3, "provider": "fal",
+            "params": {f"key{i}": "v" * 60 for i in range(10_000)}}
+    back = provenance.read(embed_within(encode("JPEG"), meta))
+    assert back == {"job_id": "j1", "seed": 3, "provider": "fal", "shortened": ["*"],
+                    "note": provenance.SHORTENED_NOTE}
+
+
+def test_a_png_keeps_a_huge_value_whole() -> None:
+    meta = {"params": {"style": "é" * 1_000_000}}
+    assert provenance.read(embed_within(encode("PNG"), meta)) == meta
+
+
+def test_stamping_streams_from_file_to_file(tmp_path) -> None:
+    source = tmp_path / "in.jpg"
+    source.write_bytes(encode("JPEG"))
+    with source.open("rb") as src, (tmp_path / "out.jpg").open("wb") as dst:
+        provenance.stamp(src, dst, {"seed": 5})
+    stamped = (tmp_path / "out.jpg").read_bytes()
+    assert stamped == provenance.embed(source.read_bytes(), {"seed": 5})
+    assert provenance.read(stamped) == {"seed": 5}

@@ -1,118 +1,83 @@
 """Saving results: download an image, check it is whole, write provenance in, rename into place.
 
-A file under the library is either complete and verified or absent: bytes go to a hidden temp file
-in the destination folder, are flushed to disk, then renamed over the final name.
+A file under the library is either complete and verified or absent. The download streams into a
+hidden spool file in the destination folder; it is decoded to check it, copied with its provenance
+into a second hidden file, flushed to disk and renamed over the final name.
+
+The bytes of a paid image are never dropped for want of a place: when the library cannot be
+written (read-only, full, not a folder), the image goes to the fallback folder
+(`paths.unsaved_dir()`), from where `place_cached` moves it once the library can take it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import io
+import contextlib
+import errno
 import os
+import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
+from PIL import ImageFile, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
-from fluxtui.core import provenance
+from fluxtui.core import paths, provenance
+from fluxtui.core.download import fetch_into
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import ErrorKind, ImageRef
 
-MAX_IMAGE_BYTES = 200 * 1024 * 1024
-EXPIRED_STATUSES = frozenset({401, 403, 404, 410})  # signed URLs answer these once expired
+#: Pillow's own default limit (`PIL.Image.MAX_IMAGE_PIXELS`): larger images are not decoded.
+MAX_PIXELS = 178_956_970
+_EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
+_OPENERS: dict[str, Callable[[Path], ImageFile.ImageFile]] = {
+    "png": PngImagePlugin.PngImageFile,
+    "jpeg": JpegImagePlugin.JpegImageFile,
+    "webp": WebPImagePlugin.WebPImageFile,
+}
 
 
-def image_path(library: Path, job_id: str, created_at: float, index: int, count: int, ext: str) -> Path:
+@dataclass(frozen=True)
+class SavedImage:
+    path: Path
+    width: int
+    height: int
+    cached: bool  # True: the library could not be written; the bytes are in the cache dir
+
+
+class _Unwritable(Exception):
+    """A folder could not take a file."""
+
+    def __init__(self, folder: Path, error: OSError) -> None:
+        super().__init__(f"{folder} cannot be written ({error.strerror or error})")
+
+
+class _TooManyPixels(Exception):
+    """An image larger than `MAX_PIXELS`, found before decoding it."""
+
+    def __init__(self, fmt: str, pixels: int) -> None:
+        super().__init__(f"{pixels} pixels")
+        self.fmt = fmt
+        self.pixels = pixels
+
+
+def image_path(
+    library: Path, job_id: str, created_at: float, index: int, count: int, ext: str
+) -> Path:
     """`<library>/<YYYY-MM-DD>/<job-id>[-n].<ext>`; `-n` (from 1) only when the job made several."""
-    day = datetime.fromtimestamp(created_at).strftime("%Y-%m-%d")
-    suffix = f"-{index + 1}" if count > 1 else ""
-    return library / day / f"{job_id}{suffix}.{ext}"
+    return _day_folder(library, created_at) / f"{_stem(job_id, index, count)}.{ext}"
 
 
-async def fetch_bytes(client: httpx.AsyncClient, image: ImageRef) -> bytes:
-    """The image's bytes, from a data: URL or over HTTP, checked to be complete."""
-    if image.url.startswith("data:"):
-        return _decode_data_url(image.url)
-    try:
-        async with client.stream("GET", image.url) as response:
-            if response.status_code in EXPIRED_STATUSES:
-                raise ProviderError(
-                    ErrorKind.NOT_FOUND,
-                    f"the image URL answered {response.status_code}: it has expired or was revoked",
-                    status_code=response.status_code,
-                )
-            if response.status_code >= 400:
-                kind = ErrorKind.SERVER if response.status_code >= 500 else ErrorKind.FAILED
-                raise ProviderError(
-                    kind,
-                    f"the image download answered HTTP {response.status_code}",
-                    status_code=response.status_code,
-                )
-            chunks = bytearray()
-            async for chunk in response.aiter_bytes():
-                chunks += chunk
-                if len(chunks) > MAX_IMAGE_BYTES:
-                    raise ProviderError(ErrorKind.BAD_RESPONSE, "the image is larger than 200 MB")
-            expected = response.headers.get("content-length")
-    except httpx.TransportError as exc:
-        raise ProviderError(
-            ErrorKind.TRANSPORT, f"the image download broke off ({type(exc).__name__})"
-        ) from None
-    if expected and expected.isdigit() and int(expected) != len(chunks):
-        raise ProviderError(
-            ErrorKind.TRANSPORT,
-            f"the image download was truncated: {len(chunks)} of {expected} bytes",
-        )
-    return bytes(chunks)
+def _day_folder(library: Path, created_at: float) -> Path:
+    return library / datetime.fromtimestamp(created_at).strftime("%Y-%m-%d")
 
 
-def _decode_data_url(url: str) -> bytes:
-    header, _, payload = url.partition(",")
-    if not header.endswith(";base64"):
-        raise ProviderError(ErrorKind.BAD_RESPONSE, "an inline image was not base64-encoded")
-    try:
-        return base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        raise ProviderError(ErrorKind.BAD_RESPONSE, "an inline image had broken base64") from None
-
-
-def verify_image(data: bytes) -> tuple[str, int, int]:
-    """(format, width, height) of a whole, decodable PNG/JPEG/WebP; ProviderError otherwise."""
-    from PIL import Image, UnidentifiedImageError
-
-    fmt = provenance.sniff_format(data)
-    if fmt is None:
-        head = data[:60].decode("utf-8", "replace").strip()
-        raise ProviderError(
-            ErrorKind.BAD_RESPONSE, f"the download is not a PNG, JPEG or WebP image: {head!r}"
-        )
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()  # decodes every byte: a truncated image raises here
-            return fmt, img.width, img.height
-    except (OSError, UnidentifiedImageError, SyntaxError) as exc:
-        raise ProviderError(
-            ErrorKind.BAD_RESPONSE, f"the downloaded {fmt.upper()} is damaged: {exc}"
-        ) from None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that `path` is never seen half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def _stem(job_id: str, index: int, count: int) -> str:
+    return f"{job_id}-{index + 1}" if count > 1 else job_id
 
 
 async def save_image(
@@ -125,11 +90,191 @@ async def save_image(
     index: int,
     count: int,
     meta: dict[str, Any],
-) -> tuple[Path, int, int]:
-    """Download, verify, stamp and store one image. Returns (path, width, height)."""
-    data = await fetch_bytes(client, image)
-    fmt, width, height = await asyncio.to_thread(verify_image, data)
-    stamped = provenance.embed(data, {**meta, "width": width, "height": height})
-    path = image_path(library, job_id, created_at, index, count, "jpg" if fmt == "jpeg" else fmt)
-    await asyncio.to_thread(write_atomically, path, stamped)
-    return path, width, height
+    deadline: float | None = None,
+    fallback_dir: Path | None = None,
+) -> SavedImage:
+    """Download, verify, stamp and store one image, in the library or else in `fallback_dir`
+    (by default `paths.unsaved_dir()`): then `SavedImage.cached` is True.
+
+    `deadline` (a `time.monotonic()` instant) bounds the download. Every failure is a
+    `ProviderError`; `ErrorKind.STORAGE` when neither folder could take the image.
+    """
+    stem = _stem(job_id, index, count)
+    folders = [_day_folder(library, created_at), fallback_dir or paths.unsaved_dir()]
+    spool, first = await _download(client, image.url, folders, deadline)
+    try:
+        fmt, width, height = await _verify(spool, folders[-1], stem)
+        targets = [folder / f"{stem}.{_EXTENSIONS[fmt]}" for folder in folders[first:]]
+        stamped = {**meta, "width": width, "height": height}
+        path = await asyncio.to_thread(_store, spool, stamped, targets)
+    finally:
+        _discard(spool)
+    return SavedImage(path, width, height, cached=first > 0 or path != targets[0])
+
+
+def place_cached(
+    path: Path, library: Path, *, job_id: str, created_at: float, index: int, count: int
+) -> Path:
+    """Move an image `save_image` left in the fallback folder to its place in the library.
+
+    Raises:
+        OSError: the library still cannot be written (the image stays where it is).
+    """
+    target = image_path(library, job_id, created_at, index, count, path.suffix.lstrip("."))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _move(path, target)
+    return target
+
+
+async def _download(
+    client: httpx.AsyncClient, url: str, folders: list[Path], deadline: float | None
+) -> tuple[Path, int]:
+    """The spool file holding the download, and the index of the first folder that took it."""
+    refusals: list[_Unwritable] = []
+    for at, folder in enumerate(folders):
+        try:
+            return await _spool_into(client, url, folder, deadline), at
+        except _Unwritable as exc:
+            refusals.append(exc)
+    raise _storage_error(refusals)
+
+
+async def _spool_into(
+    client: httpx.AsyncClient, url: str, folder: Path, deadline: float | None
+) -> Path:
+    """Download into a new hidden file in `folder`; `_Unwritable` when the folder refuses."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".", suffix=".download", dir=folder)
+    except OSError as exc:
+        raise _Unwritable(folder, exc) from None
+    spool = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            await fetch_into(client, url, handle, deadline=deadline)
+    except OSError as exc:  # only writing the file raises OSError: fetch_into maps the rest
+        _discard(spool)
+        raise _Unwritable(folder, exc) from None
+    except BaseException:
+        _discard(spool)
+        raise
+    return spool
+
+
+def _discard(spool: Path) -> None:
+    """Remove a spool file; one that cannot be removed stays, hidden and harmless."""
+    with contextlib.suppress(OSError):
+        spool.unlink(missing_ok=True)
+
+
+async def _verify(spool: Path, keep_in: Path, stem: str) -> tuple[str, int, int]:
+    """`_check_image`; an image with too many pixels is refused but kept in `keep_in`."""
+    try:
+        return await asyncio.to_thread(_check_image, spool)
+    except _TooManyPixels as exc:
+        target = keep_in / f"{stem}.{_EXTENSIONS[exc.fmt]}"
+        kept = await asyncio.to_thread(_keep, spool, target)
+        raise ProviderError(
+            ErrorKind.BAD_RESPONSE,
+            f"refused: the image is {exc.pixels // 10**6} MP, more than fluxtui decodes"
+            f" ({MAX_PIXELS // 10**6} MP); {kept}",
+        ) from None
+
+
+def _check_image(path: Path) -> tuple[str, int, int]:
+    """(format, width, height) of a whole, decodable PNG/JPEG/WebP file; ProviderError otherwise,
+    or `_TooManyPixels` (before decoding anything) for an image larger than `MAX_PIXELS`."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError as exc:
+        raise ProviderError(
+            ErrorKind.STORAGE, f"the download could not be read back ({exc.strerror or exc})"
+        ) from None
+    fmt = provenance.sniff_format(head)
+    if fmt is None:
+        text = head.decode("utf-8", "replace").strip()
+        raise ProviderError(
+            ErrorKind.BAD_RESPONSE, f"the download is not a PNG, JPEG or WebP image: {text!r}"
+        )
+    try:
+        # The format's own class reads the header only, without Pillow's pixel-limit check:
+        # the limit is applied here, as a refusal rather than a DecompressionBombError.
+        with _OPENERS[fmt](path) as img:
+            if img.width * img.height > MAX_PIXELS:
+                raise _TooManyPixels(fmt, img.width * img.height)
+            img.load()  # decodes every byte: a truncated image raises here
+            return fmt, img.width, img.height
+    except _TooManyPixels:
+        raise
+    except Exception as exc:  # Pillow raises many kinds on broken input; each means "damaged"
+        raise ProviderError(
+            ErrorKind.BAD_RESPONSE, f"the downloaded {fmt.upper()} is damaged: {exc}"
+        ) from None
+
+
+def _keep(spool: Path, target: Path) -> str:
+    """Move refused bytes to `target`; what became of them, for the error message."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _move(spool, target)
+    except OSError as exc:
+        return f"its bytes could not be kept ({exc.strerror or exc})"
+    return f"its bytes are kept in {target}"
+
+
+def _store(spool: Path, meta: dict[str, Any], targets: list[Path]) -> Path:
+    """Write the stamped image to the first of `targets` that can be written; which one."""
+    refusals: list[_Unwritable] = []
+    for target in targets:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with spool.open("rb") as source, _atomic_writer(target) as out:
+                provenance.stamp(source, out, meta)
+        except OSError as exc:
+            refusals.append(_Unwritable(target.parent, exc))
+        else:
+            return target
+    raise _storage_error(refusals)
+
+
+def _storage_error(refusals: list[_Unwritable]) -> ProviderError:
+    return ProviderError(
+        ErrorKind.STORAGE,
+        "could not save the image anywhere: " + "; ".join(str(refusal) for refusal in refusals),
+    )
+
+
+def _move(source: Path, target: Path) -> None:
+    """Rename `source` over `target`, or copy it (flushed to disk) where they are on different
+    filesystems; `target` is never seen half-written."""
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        with source.open("rb") as src, _atomic_writer(target) as out:
+            shutil.copyfileobj(src, out)
+        source.unlink()
+
+
+@contextlib.contextmanager
+def _atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A hidden temp file beside `path`, flushed to disk and renamed over `path` on success."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that `path` is never seen half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _atomic_writer(path) as handle:
+        handle.write(data)

@@ -91,6 +91,7 @@ class ErrorKind(StrEnum):
     TIMEOUT = "timeout"  # our own deadline passed
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"  # the process died at a point that cannot be resumed
+    STORAGE = "storage"  # a paid image could not be written anywhere (library nor cache)
 
 
 @dataclass(frozen=True)

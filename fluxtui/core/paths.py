@@ -34,5 +34,12 @@ def library_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """Derived files only (previews, thumbnails): safe to delete."""
+    """Derived files (previews, thumbnails), safe to delete; and `unsaved/`, which is not."""
     return platformdirs.user_cache_path(APP_NAME)
+
+
+def unsaved_dir() -> Path:
+    """Paid-for images that could not go into the library: it could not be written (they move
+    there once it can), or fluxtui refused to decode them (too many pixels). Not safe to delete.
+    """
+    return cache_dir() / "unsaved"

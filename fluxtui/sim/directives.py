@@ -38,6 +38,16 @@ Directive          Effect
 ``truncate=1``     the image download announces the full Content-Length, sends half, closes
 ``corrupt=1``      the image download serves bytes that are not an image
 ``ttl=S``          image URLs expire S seconds after the job ended (``ttl=0``: already expired)
+``download=CODE``  the image download answers CODE (403 429 500 503 ...) with an XML error body,
+                   with ``Retry-After`` on 429/503 when ``retry_after=`` is given
+``download_times=N`` ``download=`` only for the first N downloads of the job (default: every one)
+``redirect_loop=1`` the image URL answers 302 to itself, for ever
+``gzip=1``         the image is served ``Content-Encoding: gzip`` (Content-Length counts the
+                   encoded bytes); ``gzip=bad``: labelled gzip, but the body is not gzip
+``slow=R``         the image is served at R bytes per second (a slow-loris download: every
+                   read arrives well within a client's read timeout)
+``bomb=1``         the download is a 20000x20000 PNG (400 MP, ~50 KB on the wire): a
+                   decompression bomb
 =================  ==========================================================================
 
 Control endpoints (no auth): ``POST /_sim/reset`` forgets every job and counter;
@@ -81,6 +91,12 @@ class Directives:
     truncate: bool = False
     corrupt: bool = False
     ttl: float | None = None
+    download: int | None = None
+    download_times: int | None = None
+    redirect_loop: bool = False
+    gzip: str | None = None  # "good" or "bad"
+    slow: float | None = None
+    bomb: bool = False
 
 
 def within(times: int | None, attempt: int) -> bool:
@@ -125,6 +141,19 @@ def _drop_stage(value: str) -> str:
     return value
 
 
+def _rate(value: str) -> float:
+    rate = float(value)
+    if not rate > 0:  # also rejects NaN
+        raise ValueError
+    return rate
+
+
+def _gzip(value: str) -> str | None:
+    if value.lower() == "bad":
+        return "bad"
+    return "good" if _flag(value) else None
+
+
 def _text(value: str) -> str:
     if not value:
         raise ValueError
@@ -150,6 +179,12 @@ _PARSERS = {
     "truncate": _flag,
     "corrupt": _flag,
     "ttl": _seconds,
+    "download": _http_code,
+    "download_times": _count,
+    "redirect_loop": _flag,
+    "gzip": _gzip,
+    "slow": _rate,
+    "bomb": _flag,
 }
 assert set(_PARSERS) == {f.name for f in fields(Directives)}
 

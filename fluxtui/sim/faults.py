@@ -1,4 +1,5 @@
-"""Connection-level faults: answers that end the connection instead of completing.
+"""Connection-level faults: answers that end the connection instead of completing, or that
+take their time.
 
 Closing a connection needs its transport, which ASGI does not expose: the simulator's server
 (``server.py``) puts a ``close()`` callable into each request's scope under
@@ -7,6 +8,8 @@ a dropped answer raises :class:`ConnectionDropped` instead.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.types import Receive, Scope, Send
 
@@ -22,9 +25,7 @@ async def _close(scope: Scope, receive: Receive) -> None:
     if close is None:
         raise ConnectionDropped("the simulator dropped the connection")
     close()
-    # Wait until the server has noticed, so that it does not answer in our place.
-    while (await receive())["type"] != "http.disconnect":
-        pass
+    await _disconnect(receive)  # until the server has noticed, so it does not answer for us
 
 
 class DropConnection:
@@ -34,22 +35,53 @@ class DropConnection:
         await _close(scope, receive)
 
 
+Headers = list[tuple[bytes, bytes]]
+
+
 class TruncatedBody:
     """Announce the full ``Content-Length``, send half of the body, then close."""
 
-    def __init__(self, body: bytes, media_type: str) -> None:
+    def __init__(self, body: bytes, headers: Headers) -> None:
         self.body = body
-        self.media_type = media_type
+        self.headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", self.media_type.encode()),
-                (b"content-length", str(len(self.body)).encode()),
-            ],
-        })
+        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
         await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2],
                     "more_body": True})
         await _close(scope, receive)
+
+
+class SlowBody:
+    """Send the whole body, announced in full, at ``rate`` bytes per second.
+
+    Small pieces at short intervals (at most 10 a second), so that a client's read timeout
+    never fires; stops when the client goes away.
+    """
+
+    def __init__(self, body: bytes, headers: Headers, rate: float) -> None:
+        self.body = body
+        self.headers = headers
+        self.piece = max(1, int(rate / 10))
+        self.interval = self.piece / rate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
+        drip = asyncio.ensure_future(self._drip(send))
+        gone = asyncio.ensure_future(_disconnect(receive))
+        await asyncio.wait({drip, gone}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (drip, gone):
+            task.cancel()
+
+    async def _drip(self, send: Send) -> None:
+        for start in range(0, len(self.body), self.piece):
+            await asyncio.sleep(self.interval)
+            await send({"type": "http.response.body", "more_body": True,
+                        "body": self.body[start : start + self.piece]})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _disconnect(receive: Receive) -> None:
+    """Return once the client has gone away."""
+    while (await receive())["type"] != "http.disconnect":
+        pass

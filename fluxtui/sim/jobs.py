@@ -56,6 +56,7 @@ class Job:
     t0: float = field(default_factory=time.monotonic)
     cancelled: bool = False
     polls: int = 0
+    downloads: int = 0
     drops: Counter[str] = field(default_factory=Counter)
     images: dict[int, bytes] = field(default_factory=dict)
     render_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -109,6 +110,14 @@ class Job:
     def take_garble(self) -> bool:
         """Whether this status poll (counted by `take_poll`) must answer with a broken body."""
         return self.directives.garble is not None and self.polls <= self.directives.garble
+
+    def take_download(self) -> int | None:
+        """Count an image download; the HTTP code it must answer by directive, if any."""
+        self.downloads += 1
+        d = self.directives
+        if d.download is not None and within(d.download_times, self.downloads):
+            return d.download
+        return None
 
     def take_drop(self, stage: str) -> bool:
         """Count an answer at ``stage``; whether a directive says to drop the connection."""
