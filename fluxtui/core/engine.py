@@ -50,7 +50,8 @@ from fluxtui.core.providers import create_provider
 from fluxtui.core.providers.base import Provider
 from fluxtui.core.retry import Backoff
 from fluxtui.core.schedule import PollSchedule
-from fluxtui.core.store import Store, new_owner_id
+from fluxtui.core.leases import new_owner_id
+from fluxtui.core.store import Store
 
 log = logging.getLogger("fluxtui.engine")
 

@@ -178,6 +178,7 @@ async def _verify(spool: Path, keep_in: Path, stem: str) -> tuple[str, int, int]
             ErrorKind.BAD_RESPONSE,
             f"refused: the image is {exc.pixels // 10**6} MP, more than fluxtui decodes"
             f" ({MAX_PIXELS // 10**6} MP); {kept}",
+            ends_job=True,
         ) from None
 
 
