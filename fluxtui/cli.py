@@ -11,12 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from fluxtui import __version__
-
-EXIT_OK = 0
-EXIT_OTHER = 1
-EXIT_BAD_INPUT = 2
-EXIT_REFUSED = 3
-EXIT_TIMED_OUT = 4
+from fluxtui.core.exit_codes import EXIT_BAD_INPUT
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -198,8 +198,13 @@ def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
     state = None
     for _ in range(300):
         if store.exists():
-            with sqlite3.connect(store) as db:
+            db = sqlite3.connect(store)
+            try:
                 row = db.execute("SELECT state, handle FROM jobs").fetchone()
+            except sqlite3.OperationalError:  # the child has created the file, not yet the table
+                row = None
+            finally:
+                db.close()
             if row and row[1]:
                 state = row[0]
                 break

@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fluxtui import cli
+from fluxtui.core import exit_codes
 from fluxtui.commands.costs import check_budget
-from fluxtui.commands.generate import exit_code
 from fluxtui.commands.progress import ProgressPrinter
 from fluxtui.commands.requests import BadFlags, params_from_args, parse_param
 from fluxtui.core import compare, compare_table, exports
@@ -35,7 +34,7 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.list_sets:
         for name, targets in compare.saved_sets(config).items():
             print(f"{name:<16} {' '.join(targets)}")
-        return cli.EXIT_OK
+        return exit_codes.EXIT_OK
     if not args.prompt or not args.prompt.strip():
         return _bad_input("give a PROMPT to compare")
     try:
@@ -99,8 +98,7 @@ async def _compare(
             print(json.dumps(_as_json(comparison, rows, written, sheet), ensure_ascii=False))
         else:
             _print_table(comparison, rows, written, sheet)
-    codes = [exit_code(job) for job in jobs]
-    return next((code for code in codes if code != cli.EXIT_OK), cli.EXIT_OK)
+    return exit_codes.first_failure([exit_codes.for_outcome(j.state, j.error) for j in jobs])
 
 
 def _as_json(
@@ -151,4 +149,4 @@ def _print_table(
 def _bad_input(*problems: str) -> int:
     for problem in problems:
         print(f"fluxtui: {problem}", file=sys.stderr)
-    return cli.EXIT_BAD_INPUT
+    return exit_codes.EXIT_BAD_INPUT

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from fluxtui import cli
+from fluxtui.core import exit_codes
 from fluxtui.core import budget as budget_module
 from fluxtui.core import config as config_module
 from fluxtui.core import paths
@@ -52,7 +52,7 @@ def check_budget(
         f"it anyway, or raise [budget]{where}.",
         file=sys.stderr,
     )
-    return cli.EXIT_BAD_INPUT
+    return exit_codes.EXIT_BAD_INPUT
 
 
 def run_spend(args: argparse.Namespace) -> int:
@@ -73,7 +73,7 @@ def run_spend(args: argparse.Namespace) -> int:
     }
     if args.json:
         print(json.dumps(data))
-        return cli.EXIT_OK
+        return exit_codes.EXIT_OK
     line = f"today: {today.describe()}"
     if config.budget.daily is not None:
         line += f" of a daily budget of {usd(config.budget.daily)}"
@@ -81,4 +81,4 @@ def run_spend(args: argparse.Namespace) -> int:
     if args.prices:
         for (provider, model), price in prices.items():
             print(f"  {provider + ':' + model:<40} {price.describe()}")
-    return cli.EXIT_OK
+    return exit_codes.EXIT_OK

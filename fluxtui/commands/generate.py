@@ -9,28 +9,15 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from fluxtui import cli
+from fluxtui.core import exit_codes
 from fluxtui.commands.costs import check_budget
 from fluxtui.commands.progress import ProgressPrinter, describe
 from fluxtui.commands.requests import BadFlags, requests_from_args
 from fluxtui.core import config as config_module
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import InvalidRequest
-from fluxtui.core.models import ErrorKind, Job, JobState
+from fluxtui.core.models import Job, JobState
 from fluxtui.session import open_engine, with_timeout
-
-REFUSALS = frozenset({ErrorKind.AUTH, ErrorKind.CREDITS, ErrorKind.MODERATED})
-
-
-def exit_code(job: Job) -> int:
-    if job.state is JobState.DONE:
-        return cli.EXIT_OK
-    if job.state is JobState.TIMED_OUT:
-        return cli.EXIT_TIMED_OUT
-    if job.state is JobState.MODERATED or (job.error and job.error.kind in REFUSALS):
-        return cli.EXIT_REFUSED
-    return cli.EXIT_OTHER
-
 
 def job_json(job: Job) -> dict[str, Any]:
     return {
@@ -95,7 +82,7 @@ async def _resume(config: config_module.Config, args: argparse.Namespace) -> int
             jobs = [job for job in jobs if job.id.startswith(wanted)]
         if not jobs:
             print("nothing to resume: every job has ended", file=sys.stderr)
-            return cli.EXIT_OK
+            return exit_codes.EXIT_OK
         return await _run_jobs(engine, jobs, args.json, resume=True)
 
 
@@ -116,8 +103,7 @@ async def _run_jobs(engine: Engine, jobs: list[Job], as_json: bool, *, resume: b
         ticker.cancel()
         stop_listening()
         printer.redraw()
-    codes = [exit_code(job) for job in finished]
-    return next((code for code in codes if code != cli.EXIT_OK), cli.EXIT_OK)
+    return exit_codes.first_failure([exit_codes.for_outcome(j.state, j.error) for j in finished])
 
 
 def _report(job: Job, as_json: bool) -> None:
@@ -141,4 +127,4 @@ def _report(job: Job, as_json: bool) -> None:
 def _bad_input(*problems: str) -> int:
     for problem in problems:
         print(f"fluxtui: {problem}", file=sys.stderr)
-    return cli.EXIT_BAD_INPUT
+    return exit_codes.EXIT_BAD_INPUT

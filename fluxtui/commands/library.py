@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fluxtui import cli
+from fluxtui.core import exit_codes
 from fluxtui.commands.progress import describe
 from fluxtui.core import compare, compare_table, exports
 from fluxtui.core import config as config_module
@@ -26,7 +26,7 @@ def run_history(args: argparse.Namespace) -> int:
         since = parse_when(args.since) if args.since else None
     except WhenError as exc:
         print(f"fluxtui: --since {exc}", file=sys.stderr)
-        return cli.EXIT_BAD_INPUT
+        return exit_codes.EXIT_BAD_INPUT
     store = Store(paths.store_file())
     try:
         if args.comparisons:
@@ -58,7 +58,7 @@ def run_history(args: argparse.Namespace) -> int:
             print(f"    in comparison {job.group_id}")
         for path in job.files:
             print(f"    {path}")
-    return cli.EXIT_OK
+    return exit_codes.EXIT_OK
 
 
 def _comparisons(store: Store, args: argparse.Namespace, since: float | None) -> int:
@@ -79,7 +79,7 @@ def _comparisons(store: Store, args: argparse.Namespace, since: float | None) ->
             total = exports.seconds(row.total_s)
             marks = f"  ({', '.join(row.marks)})" if row.marks else ""
             print(f"    {str(row.target):<32} {exports.state_text(row)[:60]:<20} {total}{marks}")
-    return cli.EXIT_OK
+    return exit_codes.EXIT_OK
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -97,7 +97,7 @@ def run_export(args: argparse.Namespace) -> int:
         problem = (f"no job has the id {args.id!r} (see `fluxtui history`)" if not found else
                    f"{args.id!r} matches {len(found)} jobs: {', '.join(j.id for j in found)}")
         print(f"fluxtui: {problem}", file=sys.stderr)
-        return cli.EXIT_BAD_INPUT
+        return exit_codes.EXIT_BAD_INPUT
     return _export_job(found[0], folder, args.json)
 
 
@@ -106,7 +106,7 @@ def _export_job(job: Job, folder: Path, as_json: bool) -> int:
         why = f": {job.error.message}" if job.error else ""
         print(f"fluxtui: job {job.id} has no image to export ({job.state.label}{why})",
               file=sys.stderr)
-        return cli.EXIT_OTHER
+        return exit_codes.EXIT_OTHER
     result = exports.export_job(job, folder)
     for path in result.missing:
         print(f"fluxtui: {path} is missing on disk; not exported", file=sys.stderr)
@@ -115,7 +115,7 @@ def _export_job(job: Job, folder: Path, as_json: bool) -> int:
     else:
         for path in (*result.files, result.sidecar):
             print(path)
-    return cli.EXIT_OTHER if result.missing else cli.EXIT_OK
+    return exit_codes.EXIT_OTHER if result.missing else exit_codes.EXIT_OK
 
 
 def _export_comparison(store: Store, comparison_id: str, folder: Path, as_json: bool) -> int:
@@ -123,7 +123,7 @@ def _export_comparison(store: Store, comparison_id: str, folder: Path, as_json: 
         comparison, jobs = compare.load(store, comparison_id)
     except compare.NotFound as exc:
         print(f"fluxtui: {exc}", file=sys.stderr)
-        return cli.EXIT_BAD_INPUT
+        return exit_codes.EXIT_BAD_INPUT
     prices = PriceTable.with_overrides(config_module.load().prices)
     rows = compare_table.rows(comparison, jobs, prices)
     result = exports.export_comparison(comparison, rows, folder, jobs=jobs)
@@ -142,7 +142,7 @@ def _export_comparison(store: Store, comparison_id: str, folder: Path, as_json: 
     else:
         for path in (*result.paths(), *(p for j in result.jobs for p in (*j.files, j.sidecar))):
             print(path)
-    return cli.EXIT_OTHER if missing else cli.EXIT_OK
+    return exit_codes.EXIT_OTHER if missing else exit_codes.EXIT_OK
 
 
 def _job_export_json(result: exports.JobExport) -> dict[str, Any]:
