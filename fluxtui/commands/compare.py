@@ -46,10 +46,10 @@ def run_compare(args: argparse.Namespace) -> int:
     if not args.demo:
         missing = sorted({t.provider for t in targets if not config.entry(t.provider).has_key})
         if missing:
-            return _bad_input(*(
-                f"no API key for {name}: set {config.entry(name).key_hint} in the config file"
-                for name in missing
-            ), "(or add --demo to compare on the built-in simulator)")
+            return _bad_input(
+                *(config.entry(name).missing_key_message for name in missing),
+                "(or add --demo to compare on the built-in simulator)",
+            )
     plans = compare.plan(config, args.prompt, params, targets, extra)
     problems = compare.problems_of(plans)
     if problems:

@@ -34,8 +34,8 @@ def check_budget(
     if demo or not config.budget.is_set:
         return None
     prices = PriceTable.with_overrides(config.prices)
-    kinds = {r.provider: config.entry(r.provider).catalog_kind for r in requests}
-    run = budget_module.estimate(requests, prices, kinds)
+    tables = {r.provider: config.entry(r.provider).model_table for r in requests}
+    run = budget_module.estimate(requests, prices, tables)
     today = budget_module.spend_since(store, prices, budget_module.day_start())
     verdict = budget_module.check(config.budget, run, spent_today=today.usd)
     if verdict.ok:

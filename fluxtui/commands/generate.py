@@ -48,10 +48,7 @@ def run_generate(args: argparse.Namespace) -> int:
         missing = [r.provider for r in requests if not config.entry(r.provider).has_key]
         if missing:
             return _bad_input(
-                "; ".join(
-                    f"no API key for {name}: set {config.entry(name).key_hint} in the config file"
-                    for name in missing
-                )
+                "; ".join(config.entry(name).missing_key_message for name in missing)
                 + " (or add --demo to try the built-in simulator)"
             )
     return asyncio.run(_generate(config, requests, args))

@@ -14,12 +14,14 @@ def run_providers(args: argparse.Namespace) -> int:
     config = config_module.load()
     rows = []
     for name, entry in config.providers.items():
-        models = list(entry.models) or [spec.id for spec in models_for(entry.catalog_kind) if spec.known]
+        known = [spec.id for spec in models_for(entry.model_table) if spec.known]
+        models = list(entry.models) or known
         rows.append(
             {
                 "name": name,
                 "label": entry.label,
-                "kind": entry.kind,
+                "protocol": entry.protocol,
+                "kind": entry.protocol,  # its old name, kept for scripts that read it
                 "base_url": entry.base_url,
                 "key": entry.key_source or ("command" if entry.key_command else None),
                 "default_model": entry.default_model,

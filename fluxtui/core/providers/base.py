@@ -15,15 +15,16 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
 from fluxtui.core import catalog
-from fluxtui.core.catalog import ModelSpec
 from fluxtui.core.errors import ProviderError
+from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import ErrorKind, GenerationRequest, Handle, ProviderResult, StatusUpdate
-from fluxtui.core.settings import ProviderSettings
+from fluxtui.core.providers import wire
+from fluxtui.core.settings import ProviderSettings, missing_key_message
 
 class CancelOutcome(StrEnum):
     REQUESTED = "requested"  # the provider will stop (or drop) the job
@@ -35,12 +36,12 @@ class CancelOutcome(StrEnum):
 class Provider(ABC):
     """A FLUX service behind one wire protocol."""
 
-    #: the protocol family: "bfl" (CometAPI and BFL), "openai" (APIYI and compatibles), "fal"
-    kind: str
-    can_cancel: bool = False
-    can_stream: bool = False
+    can_cancel: ClassVar[bool] = False
+    can_stream: ClassVar[bool] = False
     #: the synchronous OpenAI Images API answers the submit with the result; no polling
-    synchronous: bool = False
+    synchronous: ClassVar[bool] = False
+    #: canonical param -> wire field, where this protocol names a param differently
+    renames: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, settings: ProviderSettings, client: httpx.AsyncClient):
         self.settings = settings
@@ -56,15 +57,37 @@ class Provider(ABC):
         return self.settings.label or self.name
 
     @property
-    def catalog_kind(self) -> str:
-        return catalog.catalog_kind(self.settings)
+    def protocol(self) -> str:
+        """The wire dialect of this service: comet, bfl, openai or fal."""
+        return self.settings.protocol
+
+    @property
+    def model_table(self) -> str:
+        return catalog.model_table(self.settings)
 
     def model_spec(self, model_id: str) -> ModelSpec:
-        return catalog.model_spec(self.catalog_kind, model_id)
+        return catalog.model_spec(self.model_table, model_id)
 
     def validate(self, request: GenerationRequest) -> list[str]:
-        """Every problem the catalog finds with `request` for this provider; [] when it may be sent."""
-        return catalog.validate(self.catalog_kind, request)
+        """Every problem with `request` for this service; [] when it may be sent."""
+        return self.check(self.model_table, request)
+
+    @classmethod
+    def check(cls, table: str, request: GenerationRequest) -> list[str]:
+        """Every problem with `request` for a model of `table` sent over this protocol: the
+        catalog's, then (for a known model) those of its verbatim wire fields."""
+        problems = catalog.validate(table, request)
+        spec = catalog.model_spec(table, request.model)
+        if spec.known:
+            problems.extend(cls.wire_problems(spec, catalog.given(request.extra)))
+        return problems
+
+    @classmethod
+    def wire_problems(cls, spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
+        """Problems of the verbatim fields that name a field with a known rule; by default the
+        renamed params and a width/height pair."""
+        return [*wire.renamed_field_problems(spec, extra, cls.renames),
+                *wire.side_problems(spec, extra)]
 
     @property
     def key_hint(self) -> str:
@@ -74,11 +97,8 @@ class Provider(ABC):
         """The key itself, for `auth_headers` only; AUTH error when none is configured."""
         key = self.settings.api_key
         if not key:
-            raise ProviderError(
-                ErrorKind.AUTH,
-                f"no API key for {self.name}: set {self.key_hint} in config",
-                request_sent=False,
-            )
+            message = missing_key_message(self.name, self.settings.key_env)
+            raise ProviderError(ErrorKind.AUTH, message, request_sent=False)
         return key.reveal()
 
     @abstractmethod
