@@ -15,11 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fluxtui.core import exit_codes
 from fluxtui.commands.costs import check_budget
 from fluxtui.commands.progress import ProgressPrinter
 from fluxtui.commands.requests import BadFlags, params_from_args, parse_param
-from fluxtui.core import compare, compare_table, exports
+from fluxtui.core import compare, compare_table, exit_codes, exports
 from fluxtui.core import config as config_module
 from fluxtui.core.compare import TargetError, TargetPlan
 from fluxtui.core.comparison import Comparison

@@ -12,10 +12,9 @@ import json
 import sys
 from collections.abc import Sequence
 
-from fluxtui.core import exit_codes
 from fluxtui.core import budget as budget_module
 from fluxtui.core import config as config_module
-from fluxtui.core import paths
+from fluxtui.core import exit_codes, paths
 from fluxtui.core.config import Config
 from fluxtui.core.models import GenerationRequest
 from fluxtui.core.pricing import PriceTable, usd

@@ -9,15 +9,16 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from fluxtui.core import exit_codes
 from fluxtui.commands.costs import check_budget
 from fluxtui.commands.progress import ProgressPrinter, describe
 from fluxtui.commands.requests import BadFlags, requests_from_args
 from fluxtui.core import config as config_module
+from fluxtui.core import exit_codes
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.models import Job, JobState
 from fluxtui.session import open_engine, with_timeout
+
 
 def job_json(job: Job) -> dict[str, Any]:
     return {

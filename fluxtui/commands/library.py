@@ -9,11 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fluxtui.core import exit_codes
 from fluxtui.commands.progress import describe
-from fluxtui.core import compare, compare_table, exports
+from fluxtui.core import compare, compare_table, exit_codes, exports, paths
 from fluxtui.core import config as config_module
-from fluxtui.core import paths
 from fluxtui.core.comparison import COMPARISON_PREFIX
 from fluxtui.core.library import WhenError, parse_when
 from fluxtui.core.models import Job, JobState
@@ -78,7 +76,7 @@ def _comparisons(store: Store, args: argparse.Namespace, since: float | None) ->
         for row in rows:
             total = exports.seconds(row.total_s)
             marks = f"  ({', '.join(row.marks)})" if row.marks else ""
-            print(f"    {str(row.target):<32} {exports.state_text(row)[:60]:<20} {total}{marks}")
+            print(f"    {row.target!s:<32} {exports.state_text(row)[:60]:<20} {total}{marks}")
     return exit_codes.EXIT_OK
 
 

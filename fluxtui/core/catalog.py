@@ -79,8 +79,9 @@ def model_spec(table: str, model_id: str) -> ModelSpec:
     if known:
         return known
     # BFL's protocol has no image count: every request makes one image.
-    return ModelSpec(model_id, model_id, table, max_images=1 if table == "bfl" else None,
-                     known=False)
+    return ModelSpec(
+        model_id, model_id, table, max_images=1 if table == "bfl" else None, known=False
+    )
 
 
 def models_for(table: str, extra_ids: Iterable[str] = ()) -> list[ModelSpec]:
@@ -129,13 +130,14 @@ def split_supported(table: str, request: GenerationRequest) -> tuple[GenerationR
     spec = model_spec(table, request.model)
     params = dict(request.params)
     width, height = params.get("width"), params.get("height")
-    if spec.known and spec.aspect and spec.size is None and "aspect_ratio" not in params:
-        if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
-            divisor = math.gcd(width, height)
-            ratio = f"{width // divisor}:{height // divisor}"
-            if _aspect_problem(spec, "aspect_ratio", ratio) is None:
-                del params["width"], params["height"]
-                params["aspect_ratio"] = ratio
+    sides = isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0
+    ratio_only = spec.known and spec.aspect and spec.size is None and "aspect_ratio" not in params
+    if ratio_only and sides:
+        divisor = math.gcd(width, height)
+        ratio = f"{width // divisor}:{height // divisor}"
+        if _aspect_problem(spec, "aspect_ratio", ratio) is None:
+            del params["width"], params["height"]
+            params["aspect_ratio"] = ratio
     dropped = [name for name in params if not spec.accepts(name)]
     if not dropped and params == request.params:
         return request, []
@@ -167,12 +169,17 @@ def pair_problems(spec: ModelSpec, width: Any, height: Any, prefix: str = "") ->
     """Problems of a width/height pair (either may be None), each message starting with `prefix`."""
     if (width is None) != (height is None):
         return [f"{prefix}give width and height together"]
-    problems = [f"{prefix}{p}" for n, v in zip(SIZE_PARAMS, (width, height), strict=True)
-                if (p := _side_problem(spec, n, v))]
+    problems = [
+        f"{prefix}{p}"
+        for n, v in zip(SIZE_PARAMS, (width, height), strict=True)
+        if (p := _side_problem(spec, n, v))
+    ]
     rule = spec.size
     if not problems and rule and rule.max_pixels and width * height > rule.max_pixels:
-        problems.append(f"{prefix}width×height {width}×{height} is over "
-                        f"{num(rule.max_pixels / MP)} MP for {spec.id}")
+        problems.append(
+            f"{prefix}width×height {width}×{height} is over "
+            f"{num(rule.max_pixels / MP)} MP for {spec.id}"
+        )
     return problems
 
 
@@ -182,7 +189,7 @@ def _listed(problem: str | None) -> list[str]:
 
 def _size_problems(spec: ModelSpec, params: Mapping[str, Any]) -> list[str]:
     width, height = params.get("width"), params.get("height")
-    if width is None and height is None or not spec.accepts("width"):
+    if (width is None and height is None) or not spec.accepts("width"):
         return []
     problems = pair_problems(spec, width, height)
     if spec.known and "aspect_ratio" in params:
@@ -233,7 +240,7 @@ _WXH = re.compile(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*")
 
 
 def parse_aspect(value: Any) -> tuple[int, int] | None:
-    """"16:9" -> (16, 9); None unless both sides are positive integers."""
+    """ "16:9" -> (16, 9); None unless both sides are positive integers."""
     match = _RATIO.fullmatch(value) if isinstance(value, str) else None
     if not match:
         return None
@@ -242,7 +249,7 @@ def parse_aspect(value: Any) -> tuple[int, int] | None:
 
 
 def parse_wxh(value: Any) -> tuple[int, int] | None:
-    """"1920x1080" (or "1920 × 1080") -> (1920, 1080); None when it is not WIDTHxHEIGHT."""
+    """ "1920x1080" (or "1920 × 1080") -> (1920, 1080); None when it is not WIDTHxHEIGHT."""
     match = _WXH.fullmatch(value) if isinstance(value, str) else None
     return (int(match[1]), int(match[2])) if match else None
 

@@ -98,8 +98,14 @@ def type_problem(field: str, value: Any, type: ParamType) -> str | None:
     return None
 
 
-def number_problem(field: str, value: float, lo: float | None, hi: float | None,
-                   multiple_of: int | None, model_id: str) -> str | None:
+def number_problem(
+    field: str,
+    value: float,
+    lo: float | None,
+    hi: float | None,
+    multiple_of: int | None,
+    model_id: str,
+) -> str | None:
     """The problem with a number against its range and step; None when it fits."""
     shown = num(value)
     if lo is not None and hi is not None and not lo <= value <= hi:

@@ -28,7 +28,12 @@ PRESETS: dict[tuple[int, int], str] = {
     (9, 16): "portrait_16_9",
 }
 PRESET_NAMES = (
-    "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"
+    "square_hd",
+    "square",
+    "portrait_4_3",
+    "portrait_16_9",
+    "landscape_4_3",
+    "landscape_16_9",
 )
 
 
@@ -76,5 +81,7 @@ def image_size_problem(value: Any) -> str | None:
         sides = [value["width"], value["height"]]
         if all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in sides):
             return None
-    return (f"image_size {value!r} is neither one of {', '.join(PRESET_NAMES)} "
-            "nor {\"width\": W, \"height\": H} with positive integers")
+    return (
+        f"image_size {value!r} is neither one of {', '.join(PRESET_NAMES)} "
+        'nor {"width": W, "height": H} with positive integers'
+    )

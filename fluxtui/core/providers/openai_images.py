@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -43,9 +43,10 @@ class OpenAIImagesProvider(Provider):
     """settings.protocol "openai": APIYI (its model table) or any other gateway (lenient models)."""
 
     synchronous = True
-    renames = {"num_images": "n"}
-    #: seconds to wait for the answer to the paid POST: hanging up early loses the image, not the bill
-    read_timeout: float = 300.0
+    renames: ClassVar[Mapping[str, str]] = {"num_images": "n"}
+    #: seconds to wait for the answer to the paid POST: hanging up early loses the image, not the
+    #: bill
+    read_timeout: ClassVar[float] = 300.0
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key()}"}
