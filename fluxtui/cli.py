@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--provider", metavar="P")
     history.add_argument("--model", metavar="M")
-    history.add_argument("--state", choices=[s.value for s in _job_states()])
+    history.add_argument("--state", choices=_job_states())
     history.add_argument(
         "--since",
         metavar="WHEN",
@@ -161,10 +161,10 @@ def _add_over_budget(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _job_states() -> list:
+def _job_states() -> list[str]:
     from fluxtui.core.models import JobState
 
-    return list(JobState)
+    return [state.value for state in JobState]
 
 
 def _add_json_demo(parser: argparse.ArgumentParser) -> None:

@@ -210,7 +210,7 @@ def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
                 break
         time.sleep(0.02)
     child.send_signal(signal.SIGKILL)
-    child.wait()
+    child.communicate()  # reaps it and closes its pipes
     assert state in ("submitted", "queued", "running")
     done = subprocess.run(
         [sys.executable, "-m", "fluxtui", "resume", "--json"],

@@ -31,8 +31,8 @@ from fluxtui.session import open_engine, with_timeout
 def run_compare(args: argparse.Namespace) -> int:
     config = with_timeout(config_module.load(), args.timeout)
     if args.list_sets:
-        for name, targets in compare.saved_sets(config).items():
-            print(f"{name:<16} {' '.join(targets)}")
+        for name, members in compare.saved_sets(config).items():
+            print(f"{name:<16} {' '.join(members)}")
         return exit_codes.EXIT_OK
     if not args.prompt or not args.prompt.strip():
         return _bad_input("give a PROMPT to compare")

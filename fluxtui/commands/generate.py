@@ -16,7 +16,7 @@ from fluxtui.core import config as config_module
 from fluxtui.core import exit_codes
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import InvalidRequest
-from fluxtui.core.models import Job, JobState
+from fluxtui.core.models import GenerationRequest, Job, JobState
 from fluxtui.session import open_engine, with_timeout
 
 
@@ -55,7 +55,9 @@ def run_generate(args: argparse.Namespace) -> int:
     return asyncio.run(_generate(config, requests, args))
 
 
-async def _generate(config: config_module.Config, requests: list, args: argparse.Namespace) -> int:
+async def _generate(
+    config: config_module.Config, requests: list[GenerationRequest], args: argparse.Namespace
+) -> int:
     async with open_engine(config, demo_mode=args.demo) as engine:
         refused = check_budget(config, engine.store, requests, over_budget=args.over_budget,
                                demo=args.demo)

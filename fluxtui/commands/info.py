@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from fluxtui.core import config as config_module
 from fluxtui.core import paths
@@ -12,7 +13,7 @@ from fluxtui.core.catalog import models_for
 
 def run_providers(args: argparse.Namespace) -> int:
     config = config_module.load()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, entry in config.providers.items():
         known = [spec.id for spec in models_for(entry.model_table) if spec.known]
         models = list(entry.models) or known

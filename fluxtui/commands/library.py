@@ -106,8 +106,8 @@ def _export_job(job: Job, folder: Path, as_json: bool) -> int:
               file=sys.stderr)
         return exit_codes.EXIT_OTHER
     result = exports.export_job(job, folder)
-    for path in result.missing:
-        print(f"fluxtui: {path} is missing on disk; not exported", file=sys.stderr)
+    for lost in result.missing:
+        print(f"fluxtui: {lost} is missing on disk; not exported", file=sys.stderr)
     if as_json:
         print(json.dumps(_job_export_json(result)))
     else:
@@ -125,9 +125,9 @@ def _export_comparison(store: Store, comparison_id: str, folder: Path, as_json: 
     prices = PriceTable.with_overrides(config_module.load().prices)
     rows = compare_table.rows(comparison, jobs, prices)
     result = exports.export_comparison(comparison, rows, folder, jobs=jobs)
-    missing = [path for job in result.jobs for path in job.missing]
-    for path in missing:
-        print(f"fluxtui: {path} is missing on disk; not exported", file=sys.stderr)
+    missing = [lost for job in result.jobs for lost in job.missing]
+    for lost in missing:
+        print(f"fluxtui: {lost} is missing on disk; not exported", file=sys.stderr)
     if as_json:
         print(json.dumps({
             "comparison": comparison.id,

@@ -130,9 +130,8 @@ def split_supported(table: str, request: GenerationRequest) -> tuple[GenerationR
     spec = model_spec(table, request.model)
     params = dict(request.params)
     width, height = params.get("width"), params.get("height")
-    sides = isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0
     ratio_only = spec.known and spec.aspect and spec.size is None and "aspect_ratio" not in params
-    if ratio_only and sides:
+    if ratio_only and isinstance(width, int) and isinstance(height, int) and min(width, height) > 0:
         divisor = math.gcd(width, height)
         ratio = f"{width // divisor}:{height // divisor}"
         if _aspect_problem(spec, "aspect_ratio", ratio) is None:

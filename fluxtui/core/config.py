@@ -26,7 +26,7 @@ import subprocess
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from fluxtui.core import catalog, paths
 from fluxtui.core.budget import Budget, parse_budget
@@ -296,12 +296,12 @@ def _merge_entry(
     section = f"providers.{name}"
     if "protocol" in table and "kind" in table:
         problems.fail(section, "kind", "is the old name of protocol: give one of them")
-    key = "kind" if "kind" in table else "protocol"
-    protocol = table.get(key, base.protocol if base else None)
+    named = "kind" if "kind" in table else "protocol"
+    protocol = table.get(named, base.protocol if base else None)
     if protocol is None:
-        problems.fail(section, key, f"is needed for a new provider: one of {', '.join(PROTOCOLS)}")
+        problems.fail(section, named, f"is needed for a new provider: one of {', '.join(PROTOCOLS)}")
     if protocol not in PROTOCOLS:
-        problems.fail(section, key, f"must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+        problems.fail(section, named, f"must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
     base_url = table.get("base_url", base.base_url if base else None)
     if not base_url:
         problems.fail(section, "base_url", "is needed for a new provider")
@@ -374,7 +374,7 @@ class _Checker:
                 want = expected.__name__ if isinstance(expected, type) else "number"
                 self.fail(section, key, f"must be {_article(want)} {want}, got {value!r}")
 
-    def fail(self, section: str | None, key: str | None, message: str) -> None:
+    def fail(self, section: str | None, key: str | None, message: str) -> NoReturn:
         line = self._line_of(section, key)
         where = f"{self.path}" + (f", line {line}" if line else "")
         name = ".".join(part for part in (section, key) if part)

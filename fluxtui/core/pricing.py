@@ -24,7 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fluxtui.core.catalog import MP, model_spec
+from fluxtui.core.catalog import model_spec
+from fluxtui.core.model_spec import MP
 from fluxtui.core.models import GenerationRequest, Job, JobState
 
 
