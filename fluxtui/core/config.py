@@ -116,9 +116,8 @@ class ProviderEntry:
 
     def choose_model(self, model: str | None = None) -> str | None:
         """The model to use: `model` when given, else the configured default, else the model
-        table's default, else the first configured model; None when there is none at all."""
-        return (model or self.default_model or catalog.default_model(self.model_table)
-                or next(iter(self.models), None))
+        table's default."""
+        return model or self.default_model or catalog.default_model(self.model_table)
 
 
 @dataclass(frozen=True)
