@@ -41,14 +41,17 @@ from fluxtui.core.models import (
 )
 from fluxtui.core.store import JobQuery, Store, _where
 
-WORDS = (
-    "a red fox in the snow lighthouse at dusk portrait of an old fisherman neon city street rain "
-    "watercolor mountain lake sunrise cat wearing a tiny hat astronaut riding a horse on mars "
-    "cyberpunk samurai forest spirit glowing mushrooms isometric pixel art castle ocean waves "
-    "storm cinematic lighting macro photo of a bee on a flower bowl of ramen steam studio ghibli "
-    "style vintage car desert highway robot reading a book library candles dragon over village "
-    "minimalist poster typography coffee shop interior golden hour bokeh hyperrealistic owl"
-).split()
+WORDS = [
+    "a", "red", "fox", "in", "the", "snow", "lighthouse", "at", "dusk", "portrait", "of", "an",
+    "old", "fisherman", "neon", "city", "street", "rain", "watercolor", "mountain", "lake",
+    "sunrise", "cat", "wearing", "a", "tiny", "hat", "astronaut", "riding", "a", "horse", "on",
+    "mars", "cyberpunk", "samurai", "forest", "spirit", "glowing", "mushrooms", "isometric",
+    "pixel", "art", "castle", "ocean", "waves", "storm", "cinematic", "lighting", "macro",
+    "photo", "of", "a", "bee", "on", "a", "flower", "bowl", "of", "ramen", "steam", "studio",
+    "ghibli", "style", "vintage", "car", "desert", "highway", "robot", "reading", "a", "book",
+    "library", "candles", "dragon", "over", "village", "minimalist", "poster", "typography",
+    "coffee", "shop", "interior", "golden", "hour", "bokeh", "hyperrealistic", "owl",
+]
 TARGETS = [
     ("comet", "flux-pro-1.1"), ("comet", "flux-2-pro"), ("bfl", "flux-pro-1.1"),
     ("bfl", "flux-pro-1.1-ultra"), ("bfl", "flux-2-max"), ("bfl", "flux-dev"),

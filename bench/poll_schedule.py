@@ -81,7 +81,8 @@ async def run_round(
                     f"bench job {i} [[sim: queue=0, run={length}]]",
                     provider,
                     model,
-                    {"width": 256, "height": 256},  # small images: time goes to polling, not drawing
+                    # small images: time goes to polling, not drawing
+                    {"width": 256, "height": 256},
                 )
             )
             for i, length in enumerate(lengths)

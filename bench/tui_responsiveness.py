@@ -3,9 +3,10 @@
 
 The app runs headless (Textual's test driver) at 120×40 with half-cell images. "First paint" is
 from creating the app to its first rendered frame; "history shown" until the stored jobs are in
-the queue (the newest 200; older ones page in as the cursor nears them). "Key to screen" is from pressing a key (pilot.press) to the first frame rendered after
-it: typing a letter into the prompt, and moving the queue's cursor (which also changes the
-preview). Medians and 95th percentiles over many presses.
+the queue (the newest 200; older ones page in as the cursor nears them). "Key to screen" is from
+pressing a key (pilot.press) to the first frame rendered after it: typing a letter into the
+prompt, and moving the queue's cursor (which also changes the preview). Medians and 95th
+percentiles over many presses.
 
     python bench/tui_responsiveness.py [--presses 60]
 """
@@ -148,7 +149,8 @@ async def main() -> None:
     sim.start()
     try:
         config = demo(config_module.load(), sim)
-        print(f"{SIZE[0]}×{SIZE[1]} headless, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+        python = sys.version.split()[0]
+        print(f"{SIZE[0]}×{SIZE[1]} headless, {os.cpu_count()} CPUs, Python {python}")
         data = Path(HOME)
         await scenario("empty store", config, data / "empty.sqlite3", presses)
         await scenario("1,000 stored jobs", config, data / "stored.sqlite3", presses, stored=1000)

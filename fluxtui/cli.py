@@ -11,12 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from fluxtui import __version__
-
-EXIT_OK = 0
-EXIT_OTHER = 1
-EXIT_BAD_INPUT = 2
-EXIT_REFUSED = 3
-EXIT_TIMED_OUT = 4
+from fluxtui.core.exit_codes import EXIT_BAD_INPUT
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--provider", metavar="P")
     history.add_argument("--model", metavar="M")
-    history.add_argument("--state", choices=[s.value for s in _job_states()])
+    history.add_argument("--state", choices=_job_states())
     history.add_argument(
         "--since",
         metavar="WHEN",
@@ -171,10 +166,10 @@ def _add_over_budget(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _job_states() -> list:
+def _job_states() -> list[str]:
     from fluxtui.core.models import JobState
 
-    return list(JobState)
+    return [state.value for state in JobState]
 
 
 def _add_json_demo(parser: argparse.ArgumentParser) -> None:

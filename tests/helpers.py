@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 
-from fluxtui.core.catalog import default_model
 from fluxtui.core.engine import Engine
 from fluxtui.core.models import GenerationRequest, Job, JobEvent, JobState
 from fluxtui.sim import SimServer
@@ -14,7 +13,7 @@ from fluxtui.sim import SimServer
 
 def request(engine: Engine, provider: str, prompt: str = "a red fox", **params: Any) -> GenerationRequest:
     extra = params.pop("extra", {})
-    model = params.pop("model", None) or default_model(engine.config.entry(provider).catalog_kind)
+    model = params.pop("model", None) or engine.config.entry(provider).choose_model()
     return GenerationRequest(prompt, provider, model, params, extra)
 
 

@@ -9,11 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from fluxtui.core.config import BUILTIN_PROVIDERS
 from fluxtui.core.errors import ConfigError, ProviderError
 from fluxtui.core.models import ErrorKind, GenerationRequest, ImageRef, JobState
-from fluxtui.core.providers import bfl, fal, openai_images
-from fluxtui.core.config import BUILTIN_PROVIDERS
-from fluxtui.core.providers import create_provider
+from fluxtui.core.providers import bfl, create_provider, fal, openai_images
 from fluxtui.core.providers.base import CancelOutcome, Provider, is_moderation, parse_http_error
 from fluxtui.core.settings import ProviderSettings, Secret
 
@@ -25,7 +24,7 @@ BASES = {
     "openai": "https://gateway.example/v1",
     "fal": "https://queue.fal.run",
 }
-KINDS = {"comet": "comet", "bfl": "bfl", "apiyi": "openai", "openai": "openai", "fal": "fal"}
+PROTOCOLS = {"comet": "comet", "bfl": "bfl", "apiyi": "openai", "openai": "openai", "fal": "fal"}
 
 
 @pytest.fixture
@@ -36,7 +35,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 def make(client: httpx.AsyncClient, name: str, key: str | None = KEY, **extra: Any) -> Provider:
     builtin = BUILTIN_PROVIDERS[name]
-    settings = ProviderSettings(name, KINDS[name], BASES[name], Secret(key) if key else None,
+    settings = ProviderSettings(name, PROTOCOLS[name], BASES[name], Secret(key) if key else None,
                                 label=builtin.label, key_env=builtin.key_env, **extra)
     return create_provider(settings, client)
 
@@ -49,12 +48,12 @@ def req(model: str, params: dict[str, Any] | None = None, extra: dict[str, Any] 
 # ---- choosing an adapter, keys and headers --------------------------------------------------------
 
 
-def test_create_provider_by_kind(client: httpx.AsyncClient) -> None:
+def test_create_provider_by_protocol(client: httpx.AsyncClient) -> None:
     assert type(make(client, "comet")) is bfl.BflProvider
     assert type(make(client, "bfl")) is bfl.BflProvider
     assert type(make(client, "apiyi")) is openai_images.OpenAIImagesProvider
     assert type(make(client, "fal")) is fal.FalProvider
-    with pytest.raises(ConfigError, match="provider x: unknown kind 'replicate'"):
+    with pytest.raises(ConfigError, match="provider x: unknown protocol 'replicate'"):
         create_provider(ProviderSettings("x", "replicate", "https://r"), client)
 
 

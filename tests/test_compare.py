@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from fluxtui.core.redaction import REDACTED
 from fluxtui.core import compare, compare_table, exports
 from fluxtui.core import config as config_module
 from fluxtui.core.compare import TargetError
@@ -22,6 +21,7 @@ from fluxtui.core.engine import Engine
 from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.models import ErrorKind, JobState
 from fluxtui.core.pricing import PriceTable
+from fluxtui.core.redaction import REDACTED
 from fluxtui.core.store import Store
 from fluxtui.session import SIM_SERVICES
 
@@ -80,7 +80,7 @@ def test_saved_sets_builtin_and_from_config(sim, tmp_path: Path) -> None:
     assert compare.resolve_targets(config, ["bfl:flux-pro", "apiyi"], sets=["flux1-pro"]) == [
         Target("bfl", "flux-pro"), Target("apiyi", "flux-2-pro")]
     assert compare.saved_sets(config)["flux-pro-1.1"][0] == "comet:flux-pro-1.1"
-    with pytest.raises(TargetError, match="no saved set is named 'nope' .*mine"):
+    with pytest.raises(TargetError, match=r"no saved set is named 'nope' .*mine"):
         compare.resolve_targets(config, sets=["nope"])
 
 
@@ -162,7 +162,7 @@ async def test_an_invalid_target_stops_the_whole_comparison_before_sending(
 ) -> None:
     plans = compare.plan(cmp_engine.config, "too big", {"width": 2048, "height": 2048},
                          [Target("apiyi", "flux-2-pro"), Target("comet", "flux-pro-1.1")])
-    with pytest.raises(InvalidRequest, match="comet:flux-pro-1.1: width 2048"):
+    with pytest.raises(InvalidRequest, match=r"comet:flux-pro-1\.1: width 2048"):
         compare.start(cmp_engine, "too big", {}, plans)
     assert cmp_engine.store.count() == 0 and cmp_engine.store.comparisons() == []
     # the TUI may keep the valid targets instead: the other is stored as "not sent"

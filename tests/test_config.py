@@ -42,13 +42,27 @@ def test_openai_base_url_from_env(tmp_path: Path) -> None:
 def test_a_new_openai_compatible_provider(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        'default_provider = "gw"\n\n[providers.gw]\nkind = "openai"\n'
+        'default_provider = "gw"\n\n[providers.gw]\nprotocol = "openai"\n'
         'base_url = "http://127.0.0.1:9/v1"\nmodels = ["flux-dev"]\napi_key = "placeholder"\n',
     )
     config = config_module.load(path, env={})
     assert config.preferred_provider() == "gw"
-    assert config.settings("gw").kind == "openai"
+    assert config.settings("gw").protocol == "openai"
     assert config.settings("gw").models == ("flux-dev",)
+    assert config.entry("gw").model_table == "openai-compatible"
+
+
+def test_kind_is_read_as_the_old_name_of_protocol(tmp_path: Path) -> None:
+    path = write(tmp_path, '[providers.gw]\nkind = "fal"\nbase_url = "http://127.0.0.1:9"\n')
+    assert config_module.load(path, env={}).settings("gw").protocol == "fal"
+
+
+def test_the_model_a_service_uses_when_none_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, '[providers.comet]\ndefault_model = "flux-dev"\n')
+    config = config_module.load(path, env={})
+    assert config.entry("comet").choose_model() == "flux-dev"
+    assert config.entry("comet").choose_model("flux-2-pro") == "flux-2-pro"
+    assert config.entry("fal").choose_model() == "fal-ai/flux/dev"  # the model table's default
 
 
 def test_key_command_runs_only_when_settings_are_asked_for(tmp_path: Path) -> None:
@@ -73,9 +87,13 @@ def test_failing_key_command_is_reported(tmp_path: Path) -> None:
         ('[providers.fal]\nconcurency = 3\n',
          r"config.toml, line 2: providers.fal.concurency is not a setting here"),
         ('[providers.mine]\nbase_url = "http://127.0.0.1:9"\n',
-         r"line 1: providers.mine.kind is needed for a new provider"),
+         r"line 1: providers.mine.protocol is needed for a new provider"),
         ('[providers.mine]\nkind = "replicate"\nbase_url = "http://x"\n',
          r"line 2: providers.mine.kind must be one of comet, bfl, openai, fal, got 'replicate'"),
+        ('[providers.mine]\nprotocol = "replicate"\nbase_url = "http://x"\n',
+         r"line 2: providers.mine.protocol must be one of comet, bfl, openai, fal"),
+        ('[providers.mine]\nprotocol = "fal"\nkind = "fal"\nbase_url = "http://x"\n',
+         r"line 3: providers.mine.kind is the old name of protocol: give one of them"),
         ('[providers.fal]\nbase_url = "queue.fal.run"\n',
          r"line 2: providers.fal.base_url must start with http:// or https://"),
         ('default_provider = "nope"\n', r"line 1: default_provider names no provider: 'nope'"),

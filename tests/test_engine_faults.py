@@ -102,7 +102,7 @@ async def test_status_errors_are_retried(quick: Engine, provider: str) -> None:
 
 
 async def test_status_429_honours_retry_after(quick: Engine) -> None:
-    job, events = await generate(quick, "bfl", "a fox [[sim: poll=429, poll_times=1, retry_after=0.3]]")
+    job, _ = await generate(quick, "bfl", "a fox [[sim: poll=429, poll_times=1, retry_after=0.3]]")
     assert job.state is JobState.DONE, job.error
 
 

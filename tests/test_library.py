@@ -276,10 +276,10 @@ def test_thumbnails_are_made_once_cached_and_thread_safe(tmp_path: Path, isolate
 
 
 def test_a_thumbnail_of_something_unreadable_says_why(tmp_path: Path) -> None:
-    with pytest.raises(thumbnails.ThumbnailError, match="cannot read .*missing.png"):
+    with pytest.raises(thumbnails.ThumbnailError, match=r"cannot read .*missing\.png"):
         thumbnails.thumbnail(tmp_path / "missing.png")
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not an image at all")
-    with pytest.raises(thumbnails.ThumbnailError, match="cannot make a thumbnail of .*broken.png"):
+    with pytest.raises(thumbnails.ThumbnailError, match=r"cannot make a thumbnail of .*broken\.png"):
         thumbnails.thumbnail(broken)
 

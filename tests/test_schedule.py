@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from fluxtui.core.schedule import FixedSchedule, PollSchedule, eta_from_progress
@@ -24,12 +25,12 @@ def test_starts_fast_then_settles_then_backs_off() -> None:
     assert steady and all(d == schedule.steady for d in steady)
     late = [d for t, d in seen if t > 100]
     assert late and all(schedule.steady < d <= schedule.ceiling for d in late)
-    assert all(b >= a for (_, a), (_, b) in zip(seen, seen[1:], strict=False))
+    assert all(b >= a for (_, a), (_, b) in itertools.pairwise(seen))
 
 
 def test_jitter_stays_within_bounds() -> None:
     schedule = PollSchedule(jitter=0.1, rng=random.Random(7))
-    for elapsed, delay in delays(schedule, 10)[3:]:
+    for _elapsed, delay in delays(schedule, 10)[3:]:
         assert 0.9 * schedule.steady <= delay <= 1.1 * schedule.steady
 
 

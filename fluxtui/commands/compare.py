@@ -15,12 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fluxtui import cli
 from fluxtui.commands.costs import check_budget
-from fluxtui.commands.generate import exit_code
 from fluxtui.commands.progress import ProgressPrinter
 from fluxtui.commands.requests import BadFlags, params_from_args, parse_param
-from fluxtui.core import compare, compare_table, exports
+from fluxtui.core import compare, compare_table, exit_codes, exports
 from fluxtui.core import config as config_module
 from fluxtui.core.compare import TargetError, TargetPlan
 from fluxtui.core.comparison import Comparison
@@ -33,9 +31,9 @@ from fluxtui.session import open_engine, with_timeout
 def run_compare(args: argparse.Namespace) -> int:
     config = with_timeout(config_module.load(), args.timeout)
     if args.list_sets:
-        for name, targets in compare.saved_sets(config).items():
-            print(f"{name:<16} {' '.join(targets)}")
-        return cli.EXIT_OK
+        for name, members in compare.saved_sets(config).items():
+            print(f"{name:<16} {' '.join(members)}")
+        return exit_codes.EXIT_OK
     if not args.prompt or not args.prompt.strip():
         return _bad_input("give a PROMPT to compare")
     try:
@@ -47,10 +45,10 @@ def run_compare(args: argparse.Namespace) -> int:
     if not args.demo:
         missing = sorted({t.provider for t in targets if not config.entry(t.provider).has_key})
         if missing:
-            return _bad_input(*(
-                f"no API key for {name}: set {config.entry(name).key_hint} in the config file"
-                for name in missing
-            ), "(or add --demo to compare on the built-in simulator)")
+            return _bad_input(
+                *(config.entry(name).missing_key_message for name in missing),
+                "(or add --demo to compare on the built-in simulator)",
+            )
     plans = compare.plan(config, args.prompt, params, targets, extra)
     problems = compare.problems_of(plans)
     if problems:
@@ -99,8 +97,7 @@ async def _compare(
             print(json.dumps(_as_json(comparison, rows, written, sheet), ensure_ascii=False))
         else:
             _print_table(comparison, rows, written, sheet)
-    codes = [exit_code(job) for job in jobs]
-    return next((code for code in codes if code != cli.EXIT_OK), cli.EXIT_OK)
+    return exit_codes.first_failure([exit_codes.for_outcome(j.state, j.error) for j in jobs])
 
 
 def _as_json(
@@ -151,4 +148,4 @@ def _print_table(
 def _bad_input(*problems: str) -> int:
     for problem in problems:
         print(f"fluxtui: {problem}", file=sys.stderr)
-    return cli.EXIT_BAD_INPUT
+    return exit_codes.EXIT_BAD_INPUT

@@ -12,10 +12,9 @@ import json
 import sys
 from collections.abc import Sequence
 
-from fluxtui import cli
 from fluxtui.core import budget as budget_module
 from fluxtui.core import config as config_module
-from fluxtui.core import paths
+from fluxtui.core import exit_codes, paths
 from fluxtui.core.config import Config
 from fluxtui.core.models import GenerationRequest
 from fluxtui.core.pricing import PriceTable, usd
@@ -34,8 +33,8 @@ def check_budget(
     if demo or not config.budget.is_set:
         return None
     prices = PriceTable.with_overrides(config.prices)
-    kinds = {r.provider: config.entry(r.provider).catalog_kind for r in requests}
-    run = budget_module.estimate(requests, prices, kinds)
+    tables = {r.provider: config.entry(r.provider).model_table for r in requests}
+    run = budget_module.estimate(requests, prices, tables)
     today = budget_module.spend_since(store, prices, budget_module.day_start())
     verdict = budget_module.check(config.budget, run, spent_today=today.usd)
     if verdict.ok:
@@ -52,7 +51,7 @@ def check_budget(
         f"it anyway, or raise [budget]{where}.",
         file=sys.stderr,
     )
-    return cli.EXIT_BAD_INPUT
+    return exit_codes.EXIT_BAD_INPUT
 
 
 def run_spend(args: argparse.Namespace) -> int:
@@ -73,7 +72,7 @@ def run_spend(args: argparse.Namespace) -> int:
     }
     if args.json:
         print(json.dumps(data))
-        return cli.EXIT_OK
+        return exit_codes.EXIT_OK
     line = f"today: {today.describe()}"
     if config.budget.daily is not None:
         line += f" of a daily budget of {usd(config.budget.daily)}"
@@ -81,4 +80,4 @@ def run_spend(args: argparse.Namespace) -> int:
     if args.prices:
         for (provider, model), price in prices.items():
             print(f"  {provider + ':' + model:<40} {price.describe()}")
-    return cli.EXIT_OK
+    return exit_codes.EXIT_OK

@@ -10,29 +10,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from fluxtui import cli
 from fluxtui.commands.costs import check_budget
 from fluxtui.commands.progress import ProgressPrinter, describe
 from fluxtui.commands.requests import BadFlags, requests_from_args
 from fluxtui.core import config as config_module
+from fluxtui.core import exit_codes
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import InvalidRequest
-from fluxtui.core.models import ErrorKind, Job, JobState
+from fluxtui.core.models import GenerationRequest, Job, JobState
 from fluxtui.core.store import JobQuery
 from fluxtui.core.text import inert
 from fluxtui.session import open_engine, with_timeout
-
-REFUSALS = frozenset({ErrorKind.AUTH, ErrorKind.CREDITS, ErrorKind.MODERATED})
-
-
-def exit_code(job: Job) -> int:
-    if job.state in (JobState.DONE, JobState.CACHED):  # cached: the image is on disk all the same
-        return cli.EXIT_OK
-    if job.state is JobState.TIMED_OUT:
-        return cli.EXIT_TIMED_OUT
-    if job.state is JobState.MODERATED or (job.error and job.error.kind in REFUSALS):
-        return cli.EXIT_REFUSED
-    return cli.EXIT_OTHER
 
 
 def job_json(job: Job) -> dict[str, Any]:
@@ -64,16 +52,15 @@ def run_generate(args: argparse.Namespace) -> int:
         missing = [r.provider for r in requests if not config.entry(r.provider).has_key]
         if missing:
             return _bad_input(
-                "; ".join(
-                    f"no API key for {name}: set {config.entry(name).key_hint} in the config file"
-                    for name in missing
-                )
+                "; ".join(config.entry(name).missing_key_message for name in missing)
                 + " (or add --demo to try the built-in simulator)"
             )
     return asyncio.run(_generate(config, requests, args))
 
 
-async def _generate(config: config_module.Config, requests: list, args: argparse.Namespace) -> int:
+async def _generate(
+    config: config_module.Config, requests: list[GenerationRequest], args: argparse.Namespace
+) -> int:
     async with open_engine(config, demo_mode=args.demo) as engine:
         refused = check_budget(config, engine.store, requests, over_budget=args.over_budget,
                                demo=args.demo)
@@ -106,7 +93,7 @@ async def _resume(config: config_module.Config, args: argparse.Namespace) -> int
         if not jobs:
             print("nothing to resume: every job has ended", file=sys.stderr)
             _mention_uncertain(engine)
-            return cli.EXIT_OK
+            return exit_codes.EXIT_OK
         return await _run_jobs(engine, jobs, args.json, run=engine.resume)
 
 
@@ -155,8 +142,7 @@ async def _run_jobs(
         ticker.cancel()
         stop_listening()
         printer.redraw()
-    codes = [exit_code(job) for job in finished]
-    return next((code for code in codes if code != cli.EXIT_OK), cli.EXIT_OK)
+    return exit_codes.first_failure([exit_codes.for_outcome(j.state, j.error) for j in finished])
 
 
 def _report(job: Job, as_json: bool) -> None:
@@ -180,4 +166,4 @@ def _report(job: Job, as_json: bool) -> None:
 def _bad_input(*problems: str) -> int:
     for problem in problems:
         print(f"fluxtui: {problem}", file=sys.stderr)
-    return cli.EXIT_BAD_INPUT
+    return exit_codes.EXIT_BAD_INPUT

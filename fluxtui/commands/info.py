@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from fluxtui.core import config as config_module
 from fluxtui.core import paths
@@ -12,14 +13,16 @@ from fluxtui.core.catalog import models_for
 
 def run_providers(args: argparse.Namespace) -> int:
     config = config_module.load()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, entry in config.providers.items():
-        models = list(entry.models) or [spec.id for spec in models_for(entry.catalog_kind) if spec.known]
+        known = [spec.id for spec in models_for(entry.model_table) if spec.known]
+        models = list(entry.models) or known
         rows.append(
             {
                 "name": name,
                 "label": entry.label,
-                "kind": entry.kind,
+                "protocol": entry.protocol,
+                "kind": entry.protocol,  # its old name, kept for scripts that read it
                 "base_url": entry.base_url,
                 "key": entry.key_source or ("command" if entry.key_command else None),
                 "default_model": entry.default_model,
@@ -35,7 +38,8 @@ def run_providers(args: argparse.Namespace) -> int:
         print(f"{row['name']:<8} {row['label']:<20} {key:<24} {row['base_url']}")
         print(f"         models: {', '.join(row['models']) or '(any id you give)'}")
     if not config.any_key:
-        print("\nNo API keys are set: `fluxtui generate PROMPT --demo` uses the built-in simulator.")
+        print("\nNo API keys are set: `fluxtui generate PROMPT --demo` uses the built-in "
+              "simulator.")
     return 0
 
 

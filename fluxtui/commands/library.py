@@ -9,11 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fluxtui import cli
 from fluxtui.commands.progress import describe
-from fluxtui.core import compare, compare_table, exports
+from fluxtui.core import compare, compare_table, exit_codes, exports, paths
 from fluxtui.core import config as config_module
-from fluxtui.core import paths
 from fluxtui.core.comparison import COMPARISON_PREFIX
 from fluxtui.core.library import WhenError, parse_when
 from fluxtui.core.models import Job, JobState
@@ -26,7 +24,7 @@ def run_history(args: argparse.Namespace) -> int:
         since = parse_when(args.since) if args.since else None
     except WhenError as exc:
         print(f"fluxtui: --since {exc}", file=sys.stderr)
-        return cli.EXIT_BAD_INPUT
+        return exit_codes.EXIT_BAD_INPUT
     store = Store(paths.store_file())
     try:
         if args.comparisons:
@@ -58,7 +56,7 @@ def run_history(args: argparse.Namespace) -> int:
             print(f"    in comparison {job.group_id}")
         for path in job.files:
             print(f"    {path}")
-    return cli.EXIT_OK
+    return exit_codes.EXIT_OK
 
 
 def _comparisons(store: Store, args: argparse.Namespace, since: float | None) -> int:
@@ -78,8 +76,8 @@ def _comparisons(store: Store, args: argparse.Namespace, since: float | None) ->
         for row in rows:
             total = exports.seconds(row.total_s)
             marks = f"  ({', '.join(row.marks)})" if row.marks else ""
-            print(f"    {str(row.target):<32} {exports.state_text(row)[:60]:<20} {total}{marks}")
-    return cli.EXIT_OK
+            print(f"    {row.target!s:<32} {exports.state_text(row)[:60]:<20} {total}{marks}")
+    return exit_codes.EXIT_OK
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -97,7 +95,7 @@ def run_export(args: argparse.Namespace) -> int:
         problem = (f"no job has the id {args.id!r} (see `fluxtui history`)" if not found else
                    f"{args.id!r} matches {len(found)} jobs: {', '.join(j.id for j in found)}")
         print(f"fluxtui: {problem}", file=sys.stderr)
-        return cli.EXIT_BAD_INPUT
+        return exit_codes.EXIT_BAD_INPUT
     return _export_job(found[0], folder, args.json)
 
 
@@ -106,16 +104,16 @@ def _export_job(job: Job, folder: Path, as_json: bool) -> int:
         why = f": {job.error.message}" if job.error else ""
         print(f"fluxtui: job {job.id} has no image to export ({job.state.label}{why})",
               file=sys.stderr)
-        return cli.EXIT_OTHER
+        return exit_codes.EXIT_OTHER
     result = exports.export_job(job, folder)
-    for path in result.missing:
-        print(f"fluxtui: {path} is missing on disk; not exported", file=sys.stderr)
+    for lost in result.missing:
+        print(f"fluxtui: {lost} is missing on disk; not exported", file=sys.stderr)
     if as_json:
         print(json.dumps(_job_export_json(result)))
     else:
         for path in (*result.files, result.sidecar):
             print(path)
-    return cli.EXIT_OTHER if result.missing else cli.EXIT_OK
+    return exit_codes.EXIT_OTHER if result.missing else exit_codes.EXIT_OK
 
 
 def _export_comparison(store: Store, comparison_id: str, folder: Path, as_json: bool) -> int:
@@ -123,13 +121,13 @@ def _export_comparison(store: Store, comparison_id: str, folder: Path, as_json: 
         comparison, jobs = compare.load(store, comparison_id)
     except compare.NotFound as exc:
         print(f"fluxtui: {exc}", file=sys.stderr)
-        return cli.EXIT_BAD_INPUT
+        return exit_codes.EXIT_BAD_INPUT
     prices = PriceTable.with_overrides(config_module.load().prices)
     rows = compare_table.rows(comparison, jobs, prices)
     result = exports.export_comparison(comparison, rows, folder, jobs=jobs)
-    missing = [path for job in result.jobs for path in job.missing]
-    for path in missing:
-        print(f"fluxtui: {path} is missing on disk; not exported", file=sys.stderr)
+    missing = [lost for job in result.jobs for lost in job.missing]
+    for lost in missing:
+        print(f"fluxtui: {lost} is missing on disk; not exported", file=sys.stderr)
     if as_json:
         print(json.dumps({
             "comparison": comparison.id,
@@ -142,7 +140,7 @@ def _export_comparison(store: Store, comparison_id: str, folder: Path, as_json: 
     else:
         for path in (*result.paths(), *(p for j in result.jobs for p in (*j.files, j.sidecar))):
             print(path)
-    return cli.EXIT_OTHER if missing else cli.EXIT_OK
+    return exit_codes.EXIT_OTHER if missing else exit_codes.EXIT_OK
 
 
 def _job_export_json(result: exports.JobExport) -> dict[str, Any]:

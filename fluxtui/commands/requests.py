@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from typing import Any
 
-from fluxtui.core.catalog import default_model
+from fluxtui.core.catalog import parse_wxh
 from fluxtui.core.config import Config
 from fluxtui.core.models import GenerationRequest
-
-_SIZE = re.compile(r"^\s*(\d+)\s*[xX×*]\s*(\d+)\s*$")
 
 
 class BadFlags(ValueError):
@@ -19,10 +16,10 @@ class BadFlags(ValueError):
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    match = _SIZE.match(text)
-    if not match:
+    dims = parse_wxh(text)
+    if dims is None:
         raise BadFlags(f"--size {text!r} is not WIDTHxHEIGHT, e.g. 1024x768")
-    return int(match[1]), int(match[2])
+    return dims
 
 
 def parse_param(text: str) -> tuple[str, Any]:
@@ -72,8 +69,7 @@ def requests_from_args(args: argparse.Namespace, config: Config) -> list[Generat
     extra = dict(parse_param(p) for p in args.param)
     requests = []
     for name in providers:
-        entry = config.entry(name)
-        model = args.model or entry.default_model or default_model(entry.catalog_kind)
+        model = config.entry(name).choose_model(args.model)
         if not model:
             raise BadFlags(
                 f"{name} has no default model: give --model or set default_model "

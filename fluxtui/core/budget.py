@@ -83,12 +83,12 @@ def spend_since(store: Store, prices: PriceTable, since: float) -> Spend:
 
 
 def estimate(
-    requests: Iterable[GenerationRequest], prices: PriceTable, kinds: dict[str, str] | None = None
+    requests: Iterable[GenerationRequest], prices: PriceTable, tables: dict[str, str] | None = None
 ) -> Estimate:
-    """What `requests` would cost; `kinds` maps provider names to catalog kinds (default sizes)."""
+    """What `requests` would cost; `tables` maps service names to model tables (default sizes)."""
     total, unpriced = 0.0, []
     for request in requests:
-        cost = prices.estimate(request, (kinds or {}).get(request.provider))
+        cost = prices.estimate(request, (tables or {}).get(request.provider))
         if cost is None:
             unpriced.append(f"{request.provider} {request.model}")
         else:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fluxtui.core import catalog
+from fluxtui.core import catalog, providers
 from fluxtui.core.comparison import (
     Comparison,
     ComparisonEntry,
@@ -90,8 +90,7 @@ def parse_target(text: str, config: Config) -> Target:
         known = ", ".join(config.providers)
         raise TargetError(f"target {text!r}: no provider is named {provider!r} (known: {known})")
     if model is None:
-        entry = config.providers[provider]
-        model = entry.default_model or catalog.default_model(entry.catalog_kind)
+        model = config.providers[provider].choose_model()
         if not model:
             raise TargetError(
                 f"target {text!r}: {provider} has no default model; write {provider}:MODEL"
@@ -150,12 +149,12 @@ def plan(
     take are dropped and named) and validated against that model's rules."""
     plans = []
     for target in targets:
-        kind = config.entry(target.provider).catalog_kind
+        entry = config.entry(target.provider)
         request = GenerationRequest(
             prompt, target.provider, target.model, dict(params), dict(extra or {})
         )
-        fitted, dropped = catalog.split_supported(kind, request)
-        problems = catalog.validate(kind, fitted)
+        fitted, dropped = catalog.split_supported(entry.model_table, request)
+        problems = providers.validate(entry.protocol, entry.model_table, fitted)
         plans.append(TargetPlan(target, fitted, tuple(dropped), tuple(problems)))
     return plans
 

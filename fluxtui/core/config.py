@@ -10,7 +10,7 @@ default_model = "flux-pro-1.1"
 concurrency = 8
 
 [providers.gateway]              # any OpenAI-compatible endpoint, under a name of your own
-kind = "openai"
+protocol = "openai"              # comet | bfl | openai | fal ("kind" is read as its old name)
 base_url = "https://gateway.example/v1"
 models = ["flux-dev"]
 ```
@@ -26,19 +26,19 @@ import subprocess
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from fluxtui.core import paths
+from fluxtui.core import catalog, paths
 from fluxtui.core.budget import Budget, parse_budget
 from fluxtui.core.comparison import split_target
 from fluxtui.core.errors import ConfigError
 from fluxtui.core.pricing import Price, parse_price
-from fluxtui.core.settings import ProviderSettings, Secret, key_hint
+from fluxtui.core.settings import ProviderSettings, Secret, key_hint, missing_key_message
 
 
 @dataclass(frozen=True)
 class BuiltinProvider:
-    kind: str
+    protocol: str
     base_url: str
     key_env: str
     concurrency: int
@@ -54,12 +54,13 @@ BUILTIN_PROVIDERS: dict[str, BuiltinProvider] = {
     # fal never rejects for concurrency (jobs wait IN_QUEUE); this only bounds our own connections.
     "fal": BuiltinProvider("fal", "https://queue.fal.run", "FAL_KEY", 16, "fal"),
 }
-KINDS = ("comet", "bfl", "openai", "fal")
+PROTOCOLS = ("comet", "bfl", "openai", "fal")
 DEFAULT_TIMEOUT_S = 900.0
 DEMO_KEY = "demo-key"
 
 _PROVIDER_KEYS = {
-    "kind": str,
+    "protocol": str,
+    "kind": str,  # the old name of `protocol`, still read
     "base_url": str,
     "api_key": str,
     "api_key_command": str,
@@ -82,10 +83,10 @@ _BUDGET_KEYS = {"daily": (int, float), "session": (int, float)}
 
 @dataclass(frozen=True)
 class ProviderEntry:
-    """One provider as configured, before its key is resolved."""
+    """One service as configured, before its key is resolved."""
 
     name: str
-    kind: str
+    protocol: str
     base_url: str
     label: str
     key: str | None = None
@@ -105,11 +106,18 @@ class ProviderEntry:
         return bool(self.key) or bool(self.key_command)
 
     @property
-    def catalog_kind(self) -> str:
-        """Which model table applies (comet and bfl share BFL's; APIYI has its own)."""
-        from fluxtui.core.catalog import catalog_kind
+    def missing_key_message(self) -> str:
+        return missing_key_message(self.name, self.key_env)
 
-        return catalog_kind(ProviderSettings(self.name, self.kind, self.base_url))
+    @property
+    def model_table(self) -> str:
+        """Which model table applies (comet and bfl share BFL's; APIYI has its own)."""
+        return catalog.model_table(ProviderSettings(self.name, self.protocol, self.base_url))
+
+    def choose_model(self, model: str | None = None) -> str | None:
+        """The model to use: `model` when given, else the configured default, else the model
+        table's default."""
+        return model or self.default_model or catalog.default_model(self.model_table)
 
 
 @dataclass(frozen=True)
@@ -152,7 +160,7 @@ class Config:
             key = _run_key_command(name, entry.key_command)
         return ProviderSettings(
             name=name,
-            kind=entry.kind,
+            protocol=entry.protocol,
             base_url=entry.base_url.rstrip("/"),
             api_key=Secret(key) if key else None,
             default_model=entry.default_model,
@@ -255,7 +263,7 @@ def demo_config(config: Config, base_urls: dict[str, str]) -> Config:
     providers = {
         name: replace(
             entry,
-            base_url=base_urls[_sim_service(name, entry.kind)],
+            base_url=base_urls[_sim_service(name, entry.protocol)],
             key=DEMO_KEY,
             key_source="simulator",
             key_command=None,
@@ -265,15 +273,15 @@ def demo_config(config: Config, base_urls: dict[str, str]) -> Config:
     return replace(config, providers=providers, demo=True)
 
 
-def _sim_service(name: str, kind: str) -> str:
+def _sim_service(name: str, protocol: str) -> str:
     """Which simulated service plays a provider: itself when built in, else its protocol's."""
-    return name if name in BUILTIN_PROVIDERS else kind
+    return name if name in BUILTIN_PROVIDERS else protocol
 
 
 def _builtin_entry(name: str, spec: BuiltinProvider) -> ProviderEntry:
     return ProviderEntry(
         name=name,
-        kind=spec.kind,
+        protocol=spec.protocol,
         base_url=spec.base_url,
         label=spec.label,
         concurrency=spec.concurrency,
@@ -285,11 +293,14 @@ def _merge_entry(
     name: str, base: ProviderEntry | None, table: dict[str, Any], problems: _Checker
 ) -> ProviderEntry:
     section = f"providers.{name}"
-    kind = table.get("kind", base.kind if base else None)
-    if kind is None:
-        problems.fail(section, "kind", f"is needed for a new provider: one of {', '.join(KINDS)}")
-    if kind not in KINDS:
-        problems.fail(section, "kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    if "protocol" in table and "kind" in table:
+        problems.fail(section, "kind", "is the old name of protocol: give one of them")
+    named = "kind" if "kind" in table else "protocol"
+    protocol = table.get(named, base.protocol if base else None)
+    if protocol is None:
+        problems.fail(section, named, f"is needed for a new provider: one of {', '.join(PROTOCOLS)}")
+    if protocol not in PROTOCOLS:
+        problems.fail(section, named, f"must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
     base_url = table.get("base_url", base.base_url if base else None)
     if not base_url:
         problems.fail(section, "base_url", "is needed for a new provider")
@@ -306,7 +317,7 @@ def _merge_entry(
     key = table.get("api_key")
     return ProviderEntry(
         name=name,
-        kind=kind,
+        protocol=protocol,
         base_url=base_url,
         label=table.get("label", base.label if base else name),
         key=key or None,
@@ -362,7 +373,7 @@ class _Checker:
                 want = expected.__name__ if isinstance(expected, type) else "number"
                 self.fail(section, key, f"must be {_article(want)} {want}, got {value!r}")
 
-    def fail(self, section: str | None, key: str | None, message: str) -> None:
+    def fail(self, section: str | None, key: str | None, message: str) -> NoReturn:
         line = self._line_of(section, key)
         where = f"{self.path}" + (f", line {line}" if line else "")
         name = ".".join(part for part in (section, key) if part)

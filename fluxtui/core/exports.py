@@ -27,7 +27,6 @@ from fluxtui.core.models import Job, JobState
 from fluxtui.core.pricing import usd
 from fluxtui.core.redaction import redact
 
-
 COLUMNS = (
     "target", "state", "queued", "running", "download", "total", "image", "file", "price/image",
     "marks", "dropped",
@@ -221,10 +220,7 @@ def sheet_layout(count: int, *, max_columns: int = 4, cell: int = 320) -> SheetL
 
 def cell_labels(row: CompareRow) -> list[tuple[str, tuple[int, int, int]]]:
     """The label lines of one cell, with their colours: target, outcome, price and marks, extra."""
-    if row.done:
-        outcome = (f"done in {seconds(row.total_s)}", INK)
-    else:
-        outcome = (state_text(row), BAD)
+    outcome = (f"done in {seconds(row.total_s)}", INK) if row.done else (state_text(row), BAD)
     price = "price unknown" if row.price_usd is None else f"{usd(row.price_usd)}/image"
     marks = (" · " + ", ".join(row.marks)) if row.marks else ""
     # "x", not "×": the fallback bitmap font and Pillow's default font lack the multiplication sign

@@ -63,7 +63,10 @@ class LibraryPage:
         return self.offset + len(self.jobs) < self.total
 
 
-def page(store: Store, query: JobQuery = JobQuery(limit=100)) -> LibraryPage:
+FIRST_PAGE = JobQuery(limit=100)
+
+
+def page(store: Store, query: JobQuery = FIRST_PAGE) -> LibraryPage:
     """The jobs `query` selects (its page) and the count of all it matches. Blocking (SQLite): a
     UI calls it from a thread (the store's connection may be shared across threads)."""
     return LibraryPage(store.jobs(query), store.count(query), query.offset, query.limit)

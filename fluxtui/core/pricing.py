@@ -24,7 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fluxtui.core.catalog import MP, model_spec
+from fluxtui.core.catalog import model_spec
+from fluxtui.core.model_spec import MP
 from fluxtui.core.models import GenerationRequest, Job, JobState
 
 
@@ -126,18 +127,18 @@ class PriceTable:
         price = self.price(provider, model)
         return None if price is None else price.for_image(width, height)
 
-    def estimate(self, request: GenerationRequest, catalog_kind: str | None = None) -> float | None:
+    def estimate(self, request: GenerationRequest, model_table: str | None = None) -> float | None:
         """What `request` would cost if every image it asks for is made; None when unknown.
 
         The size is the request's width/height, else the model's default size (needs the
-        provider's `catalog_kind`), else 1 MP.
+        service's `model_table`), else 1 MP.
         """
         price = self.price(request.provider, request.model)
         if price is None:
             return None
         width, height = request.param("width"), request.param("height")
-        if not (width and height) and catalog_kind:
-            default = model_spec(catalog_kind, request.model).default_size
+        if not (width and height) and model_table:
+            default = model_spec(model_table, request.model).default_size
             width, height = default if default else (None, None)
         count = request.param("num_images") or 1
         return round(price.for_image(width, height) * count, 6)

@@ -1,4 +1,5 @@
-"""When to poll next: fast at first, backing off, with jitter; earlier when progress predicts the end.
+"""When to poll next: fast at first, backing off, with jitter; earlier when progress predicts the
+end.
 
 The official clients poll every 0.1 s (fal) or 0.5–1 s (BFL) for as long as a job takes. A FLUX job
 takes seconds to a minute, so the cost of noticing the end late is about half the interval at that

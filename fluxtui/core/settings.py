@@ -34,10 +34,10 @@ class Secret:
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    """How to reach one provider. `kind` picks the wire protocol: comet, bfl, openai or fal."""
+    """How to reach one service. `protocol` picks its wire dialect: comet, bfl, openai or fal."""
 
     name: str
-    kind: str
+    protocol: str
     base_url: str
     api_key: Secret | None = None
     default_model: str | None = None
@@ -56,3 +56,8 @@ class ProviderSettings:
 def key_hint(name: str, key_env: str | None) -> str:
     table = f"[providers.{name}] api_key"
     return f"{key_env} or {table}" if key_env else table
+
+
+def missing_key_message(name: str, key_env: str | None) -> str:
+    """What to say when a service has no key: "no API key for comet: set COMETAPI_KEY or ..."."""
+    return f"no API key for {name}: set {key_hint(name, key_env)} in config"

@@ -8,11 +8,10 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from fluxtui.sim.config import PublicUrls, SimConfig
-from fluxtui.sim.delivery import UrlSigner
 from fluxtui.sim.directives import Directives
 from fluxtui.sim.jobs import Job, JobStore
 from fluxtui.sim.render import RenderSpec, fit, render
-
+from fluxtui.sim.signing import UrlSigner
 
 T = TypeVar("T")
 

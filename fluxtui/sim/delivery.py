@@ -1,19 +1,17 @@
 """Signed, expiring image URLs, and the delivery host that serves them.
 
 ``{cluster}/delivery/{token}/sample.{jpeg|png}?exp=UNIX&sig=HEX`` where ``sig`` is
-HMAC-SHA256 over ``path + "?exp=" + exp`` with a per-simulator secret. Answers like a CDN's
-object storage, with XML bodies: bad or missing signature -> 403 ``AuthenticationFailed``;
-expired -> 404 ``ResourceNotFound`` (as APIYI documents: an expired URL answers 404); unknown
-object -> 404 too. The job's download directives (``download=``, ``redirect_loop``, ``gzip``,
-``slow``, ``bomb``, ``truncate``, ``corrupt``, ``drop=download``) shape the answer.
+HMAC-SHA256 over ``path + "?exp=" + exp`` with a per-simulator secret (``signing.UrlSigner``).
+Answers like a CDN's object storage, with XML bodies: bad or missing signature -> 403
+``AuthenticationFailed``; expired -> 404 ``ResourceNotFound`` (as APIYI documents: an expired URL
+answers 404); unknown object -> 404 too. The job's download directives (``download=``,
+``redirect_loop``, ``gzip``, ``slow``, ``bomb``, ``truncate``, ``corrupt``, ``drop=download``)
+shape the answer.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
-import hmac
-import secrets
 import time
 from typing import TYPE_CHECKING
 
@@ -32,19 +30,6 @@ if TYPE_CHECKING:
 _MEDIA_TYPES = {"jpeg": "image/jpeg", "png": "image/png"}
 _ERROR_CODES = {429: "TooManyRequests", 500: "InternalError", 503: "ServerBusy"}
 Answer = Response | DropConnection | TruncatedBody | SlowBody
-
-
-class UrlSigner:
-    """Signs delivery paths with a secret that lives as long as the simulator."""
-
-    def __init__(self) -> None:
-        self._secret = secrets.token_bytes(32)
-
-    def signature(self, path: str, exp: int) -> str:
-        return hmac.new(self._secret, f"{path}?exp={exp}".encode(), hashlib.sha256).hexdigest()
-
-    def verify(self, path: str, exp: str, sig: str) -> bool:
-        return exp.isdigit() and hmac.compare_digest(self.signature(path, int(exp)), sig)
 
 
 def image_url(sim: Sim, job: Job, index: int) -> str:

@@ -12,13 +12,13 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from fluxtui.sim.directives import Directives, within
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"

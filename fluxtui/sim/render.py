@@ -55,10 +55,7 @@ def aspect_size(ratio: str, pixels: int) -> tuple[int, int] | None:
 def render(spec: RenderSpec) -> bytes:
     """Encode the picture for ``spec`` as JPEG or PNG bytes."""
     size = (spec.width, spec.height)
-    if spec.black:
-        image = Image.new("RGB", size)
-    else:
-        image = _picture(spec)
+    image = Image.new("RGB", size) if spec.black else _picture(spec)
     out = io.BytesIO()
     if spec.fmt == "png":
         image.save(out, "PNG", compress_level=1)

@@ -19,7 +19,7 @@ from BFL as 422 ``{"detail": [...]}``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -64,7 +64,9 @@ class BflDialect:
 class CometDialect(BflDialect):
     """A gateway's OpenAI-like errors, except validation errors passed through from BFL."""
 
-    _CODES = {401: "invalid_api_key", 402: "insufficient_quota", 429: "rate_limit_exceeded"}
+    _CODES: ClassVar[dict[int, str]] = {
+        401: "invalid_api_key", 402: "insufficient_quota", 429: "rate_limit_exceeded"
+    }
 
     def _error(self, code: int, message: str) -> Response:
         error = {"message": message, "type": "comet_api_error", "param": "",

@@ -128,14 +128,21 @@ def _outcome(job: Job) -> tuple[int, Any, str | None] | None:
     if status is None:
         return None
     if "moderat" in status.lower():
-        error = {"loc": ["body", "prompt"], "type": "content_policy_violation",
-                 "input": job.prompt,
-                 "msg": "The content could not be processed because it contained material "
-                        "flagged by a content checker."}
-        return 422, _with_urls([error]), error["type"]
-    error = {"loc": ["body"], "type": "internal_server_error", "input": job.params["input"],
-             "msg": f"Internal server error ({status})"}
-    return 500, _with_urls([error]), error["type"]
+        refusal: dict[str, Any] = {
+            "loc": ["body", "prompt"],
+            "type": "content_policy_violation",
+            "input": job.prompt,
+            "msg": "The content could not be processed because it contained material "
+            "flagged by a content checker.",
+        }
+        return 422, _with_urls([refusal]), "content_policy_violation"
+    failure: dict[str, Any] = {
+        "loc": ["body"],
+        "type": "internal_server_error",
+        "input": job.params["input"],
+        "msg": f"Internal server error ({status})",
+    }
+    return 500, _with_urls([failure]), "internal_server_error"
 
 
 def _logs(job: Job) -> list[dict[str, str]]:

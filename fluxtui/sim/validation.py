@@ -145,7 +145,7 @@ class Checker:
                                    else quoted)
             self.error(name, "enum", f"Input should be {expected}", value, expected=expected)
             return None
-        return value
+        return str(value)  # one of `options`
 
     def _bounds(self, name: str, number: float, value: Any, ge: float | None,
                 le: float | None) -> bool:

@@ -12,15 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from fluxtui.core.catalog import (
-    ASPECT_RANGE_TEXT,
-    MP,
-    ModelSpec,
-    ParamRule,
-    SizeRule,
-    parse_aspect,
-    parse_wxh,
-)
+from fluxtui.core.catalog import parse_aspect, parse_wxh
+from fluxtui.core.model_spec import ASPECT_RANGE_TEXT, MP, ModelSpec, ParamRule, SizeRule
 
 FieldKind = Literal["size", "aspect", "seed", "int", "float", "text", "bool", "choice"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-EXIT_BAD_INPUT = 2
+from fluxtui.core.exit_codes import EXIT_BAD_INPUT
 
 
 def launch(image_protocol: str | None, demo: bool) -> int:

@@ -30,7 +30,7 @@ class Spending:
     def __init__(self, config: Config, started_at: float):
         self.prices = PriceTable.with_overrides(config.prices)
         self.budget = config.budget
-        self.kinds = {name: entry.catalog_kind for name, entry in config.providers.items()}
+        self.tables = {name: entry.model_table for name, entry in config.providers.items()}
         self.started_at = started_at
         self.today = Spend()
         self.session = Spend()
@@ -57,8 +57,8 @@ class Spending:
         self, requests: Iterable[GenerationRequest], in_flight: Iterable[GenerationRequest]
     ) -> BudgetCheck:
         """The budget's verdict on sending `requests`; jobs still `in_flight` count as spent."""
-        run = budget.estimate(requests, self.prices, self.kinds)
-        pending = budget.estimate(in_flight, self.prices, self.kinds).usd
+        run = budget.estimate(requests, self.prices, self.tables)
+        pending = budget.estimate(in_flight, self.prices, self.tables).usd
         return budget.check(self.budget, run, spent_today=self.today.usd + pending,
                             spent_session=self.session.usd + pending)
 

@@ -117,7 +117,7 @@ async def test_drop_in_process_raises() -> None:
 def test_server_base_urls() -> None:
     server = SimServer(SimConfig(latency_s=0.01))
     with pytest.raises(RuntimeError):
-        server.api_url
+        _ = server.api_url
     with server:
         api = server.api_url
         assert api.startswith("http://127.0.0.1:") and server.cluster_url != api

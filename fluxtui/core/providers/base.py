@@ -15,13 +15,13 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import httpx
 
 from fluxtui.core import catalog
-from fluxtui.core.catalog import ModelSpec
 from fluxtui.core.errors import ProviderError
+from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import (
     ErrorKind,
     GenerationRequest,
@@ -30,7 +30,8 @@ from fluxtui.core.models import (
     ProviderResult,
     StatusUpdate,
 )
-from fluxtui.core.settings import ProviderSettings
+from fluxtui.core.providers import wire
+from fluxtui.core.settings import ProviderSettings, missing_key_message
 
 
 class Pace(Protocol):
@@ -55,13 +56,13 @@ class CancelOutcome(StrEnum):
 class Provider(ABC):
     """A FLUX service behind one wire protocol."""
 
-    #: the protocol family: "bfl" (CometAPI and BFL), "openai" (APIYI and compatibles), "fal"
-    kind: str
-    can_cancel: bool = False
-    can_stream: bool = False
+    can_cancel: ClassVar[bool] = False
+    can_stream: ClassVar[bool] = False
     #: the state a job is in while its submit is in flight: a synchronous API (the OpenAI Images
     #: API) generates during the submit, so it is RUNNING then
-    state_while_submitting: JobState = JobState.PENDING
+    state_while_submitting: ClassVar[JobState] = JobState.PENDING
+    #: canonical param -> wire field, where this protocol names a param differently
+    renames: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, settings: ProviderSettings, client: httpx.AsyncClient):
         self.settings = settings
@@ -77,15 +78,37 @@ class Provider(ABC):
         return self.settings.label or self.name
 
     @property
-    def catalog_kind(self) -> str:
-        return catalog.catalog_kind(self.settings)
+    def protocol(self) -> str:
+        """The wire dialect of this service: comet, bfl, openai or fal."""
+        return self.settings.protocol
+
+    @property
+    def model_table(self) -> str:
+        return catalog.model_table(self.settings)
 
     def model_spec(self, model_id: str) -> ModelSpec:
-        return catalog.model_spec(self.catalog_kind, model_id)
+        return catalog.model_spec(self.model_table, model_id)
 
     def validate(self, request: GenerationRequest) -> list[str]:
-        """Every problem the catalog finds with `request` for this provider; [] when it may be sent."""
-        return catalog.validate(self.catalog_kind, request)
+        """Every problem with `request` for this service; [] when it may be sent."""
+        return self.check(self.model_table, request)
+
+    @classmethod
+    def check(cls, table: str, request: GenerationRequest) -> list[str]:
+        """Every problem with `request` for a model of `table` sent over this protocol: the
+        catalog's, then (for a known model) those of its verbatim wire fields."""
+        problems = catalog.validate(table, request)
+        spec = catalog.model_spec(table, request.model)
+        if spec.known:
+            problems.extend(cls.wire_problems(spec, catalog.given(request.extra)))
+        return problems
+
+    @classmethod
+    def wire_problems(cls, spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
+        """Problems of the verbatim fields that name a field with a known rule; by default the
+        renamed params and a width/height pair."""
+        return [*wire.renamed_field_problems(spec, extra, cls.renames),
+                *wire.side_problems(spec, extra)]
 
     @property
     def key_hint(self) -> str:
@@ -95,11 +118,8 @@ class Provider(ABC):
         """The key itself, for `auth_headers` only; AUTH error when none is configured."""
         key = self.settings.api_key
         if not key:
-            raise ProviderError(
-                ErrorKind.AUTH,
-                f"no API key for {self.name}: set {self.key_hint} in config",
-                request_sent=False,
-            )
+            message = missing_key_message(self.name, self.settings.key_env)
+            raise ProviderError(ErrorKind.AUTH, message, request_sent=False)
         return key.reveal()
 
     @abstractmethod

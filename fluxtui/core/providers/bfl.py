@@ -35,25 +35,24 @@ from fluxtui.core.models import (
     StatusUpdate,
 )
 from fluxtui.core.providers.base import Provider, error_detail, excerpt, show_json
+from fluxtui.core.providers.wire import SIZE_FIELDS
 
-#: where the API lives under the base URL, by settings.kind
+#: where the API lives under the base URL, by settings.protocol
 API_PREFIXES = {"comet": "/flux/v1", "bfl": "/v1"}
-SIZE_FIELDS = ("width", "height", "aspect_ratio")
 RESULT_DETAILS = ("prompt", "start_time", "end_time", "duration")
 
 
 class BflProvider(Provider):
-    """settings.kind "comet" (Bearer key, /flux/v1/...) or "bfl" (x-key header, /v1/...)."""
-
-    kind = "bfl"
+    """settings.protocol "comet" (Bearer key, /flux/v1/...) or "bfl" (x-key header, /v1/...).
+    BFL's field names are the canonical ones."""
 
     @property
     def api_root(self) -> str:
-        return self.settings.base_url.rstrip("/") + API_PREFIXES[self.settings.kind]
+        return self.settings.base_url.rstrip("/") + API_PREFIXES[self.protocol]
 
     def auth_headers(self) -> dict[str, str]:
         key = self.api_key()
-        if self.settings.kind == "comet":
+        if self.protocol == "comet":
             return {"Authorization": f"Bearer {key}"}
         return {"x-key": key}
 
@@ -61,7 +60,7 @@ class BflProvider(Provider):
         """BFL's field names are the canonical ones; sizes are resolved (a ratio becomes width and
         height, except for ultra); num_images is not a BFL field (one image per request); extra
         goes last, verbatim."""
-        params = {k: v for k, v in request.params.items() if v is not None}
+        params = catalog.given(request.params)
         body: dict[str, Any] = {"prompt": request.prompt}
         body.update(catalog.resolve_size(self.model_spec(request.model), params))
         body.update({k: v for k, v in params.items() if k not in SIZE_FIELDS and k != "num_images"})

@@ -24,8 +24,8 @@ from urllib.parse import quote
 
 import httpx
 
-from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
+from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import (
     ErrorKind,
     GenerationRequest,
@@ -36,6 +36,7 @@ from fluxtui.core.models import (
     ProviderResult,
     StatusUpdate,
 )
+from fluxtui.core.providers import fal_fields
 from fluxtui.core.providers.base import (
     CancelOutcome,
     Pace,
@@ -49,7 +50,6 @@ from fluxtui.core.providers.base import (
 )
 
 log = logging.getLogger("fluxtui.fal")
-SIZE_FIELDS = ("width", "height", "aspect_ratio")
 CANCEL_OUTCOMES = {
     "CANCELLATION_REQUESTED": CancelOutcome.REQUESTED,
     "ALREADY_COMPLETED": CancelOutcome.ALREADY_DONE,
@@ -61,27 +61,22 @@ RESULT_DETAILS = ("prompt", "timings")
 
 
 class FalProvider(Provider):
-    """settings.kind "fal": `Authorization: Key <key>`, model ids are app ids (fal-ai/flux/dev)."""
+    """settings.protocol "fal": `Authorization: Key <key>`, model ids are app ids (fal-ai/flux/dev).
+    The body's field names and sizes are in `fal_fields`."""
 
-    kind = "fal"
     can_cancel = True
     can_stream = True
+    renames = fal_fields.RENAMES
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Key {self.api_key()}"}
 
     def build_body(self, request: GenerationRequest) -> dict[str, Any]:
-        """prompt, image_size (a preset or {width, height}) or aspect_ratio, the params under fal's
-        names (steps -> num_inference_steps, ...; safety_tolerance as its string enum), extra last."""
-        params = {k: v for k, v in request.params.items() if v is not None}
-        body: dict[str, Any] = {"prompt": request.prompt}
-        body.update(catalog.fal_size(self.model_spec(request.model), params))
-        renames = catalog.RENAMES["fal"]
-        for name, value in params.items():
-            if name not in SIZE_FIELDS:
-                body[renames.get(name, name)] = str(value) if name == "safety_tolerance" else value
-        body.update(request.extra)
-        return body
+        return fal_fields.build_body(self.model_spec(request.model), request)
+
+    @classmethod
+    def wire_problems(cls, spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
+        return fal_fields.wire_problems(spec, extra)
 
     async def submit(self, request: GenerationRequest) -> Handle:
         url = f"{self.settings.base_url.rstrip('/')}/{quote(request.model.strip('/'))}"

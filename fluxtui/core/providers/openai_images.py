@@ -12,12 +12,13 @@ import base64
 import binascii
 import json
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
 from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
+from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import (
     ErrorKind,
     GenerationRequest,
@@ -27,6 +28,7 @@ from fluxtui.core.models import (
     ProviderResult,
     StatusUpdate,
 )
+from fluxtui.core.providers import wire
 from fluxtui.core.providers.base import (
     Pace,
     Provider,
@@ -36,7 +38,6 @@ from fluxtui.core.providers.base import (
     show_json,
 )
 
-SIZE_FIELDS = ("width", "height", "aspect_ratio")
 #: extra fields that say how big the image is: when given, fluxtui sends no `size` of its own
 WIRE_SIZE_FIELDS = frozenset({"size", "width", "height"})
 IMAGE_MAGIC = (
@@ -48,12 +49,13 @@ IMAGE_MAGIC = (
 
 
 class OpenAIImagesProvider(Provider):
-    """settings.kind "openai": APIYI (its model table) or any other gateway (lenient models)."""
+    """settings.protocol "openai": APIYI (its model table) or any other gateway (lenient models)."""
 
-    kind = "openai"
     state_while_submitting = JobState.RUNNING
-    #: seconds to wait for the answer to the paid POST: hanging up early loses the image, not the bill
-    read_timeout: float = 300.0
+    renames: ClassVar[Mapping[str, str]] = {"num_images": "n"}
+    #: seconds to wait for the answer to the paid POST: hanging up early loses the image, not the
+    #: bill
+    read_timeout: ClassVar[float] = 300.0
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key()}"}
@@ -61,7 +63,7 @@ class OpenAIImagesProvider(Provider):
     def build_body(self, request: GenerationRequest) -> dict[str, Any]:
         """model, prompt, `size` "WxH" (unless extra gives size or width/height, which then go
         verbatim), the other params under their OpenAI names (num_images -> n), then extra."""
-        params = {k: v for k, v in request.params.items() if v is not None}
+        params = catalog.given(request.params)
         body: dict[str, Any] = {"model": request.model, "prompt": request.prompt}
         if not WIRE_SIZE_FIELDS & request.extra.keys():
             size = catalog.resolve_size(self.model_spec(request.model), params)
@@ -69,10 +71,27 @@ class OpenAIImagesProvider(Provider):
                 body["size"] = f"{size['width']}x{size['height']}"
             else:  # an unknown model's aspect_ratio, as given
                 body.update(size)
-        renames = catalog.RENAMES["openai"]
-        body.update({renames.get(k, k): v for k, v in params.items() if k not in SIZE_FIELDS})
+        body.update({self.renames.get(k, k): v for k, v in params.items()
+                     if k not in wire.SIZE_FIELDS})
         body.update(request.extra)
         return body
+
+    @classmethod
+    def wire_problems(cls, spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
+        """The renamed params (n), then the size: `size` "WxH" or width and height, not both."""
+        problems = [*wire.renamed_field_problems(spec, extra, cls.renames),
+                    *wire.side_problems(spec, extra)]
+        size = extra.get("size")
+        if size is None:
+            return problems
+        if extra.get("width") is not None or extra.get("height") is not None:
+            problems.append("give size or width and height, not both")
+        dims = catalog.parse_wxh(size)
+        if dims is None:
+            problems.append(f"size {size!r} is not WIDTHxHEIGHT like 1024x768")
+        else:
+            problems.extend(catalog.pair_problems(spec, *dims, prefix=f"size {size}: "))
+        return problems
 
     async def submit(self, request: GenerationRequest) -> Handle:
         url = f"{self.settings.base_url.rstrip('/')}/images/generations"

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from fluxtui.core.catalog import ModelSpec
+from fluxtui.core.model_spec import ModelSpec
 
 
 class ModelPicker(ModalScreen[str | None]):

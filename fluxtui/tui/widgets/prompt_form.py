@@ -22,6 +22,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from fluxtui.core import catalog
 from fluxtui.core.config import Config
+from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import GenerationRequest
 from fluxtui.tui import form_model
 from fluxtui.tui.form_model import FieldSpec
@@ -32,18 +33,16 @@ INPUT_TYPES = {"int": "integer", "seed": "integer", "float": "number"}
 
 def default_model(config: Config, provider: str) -> str:
     """The model the form starts with for `provider`."""
+    return config.entry(provider).choose_model() or ""
+
+
+def model_spec(config: Config, provider: str, model: str) -> ModelSpec:
+    return catalog.model_spec(config.entry(provider).model_table, model)
+
+
+def known_models(config: Config, provider: str) -> list[ModelSpec]:
     entry = config.entry(provider)
-    kind = entry.catalog_kind
-    return entry.default_model or catalog.default_model(kind) or (entry.models[0] if entry.models else "")
-
-
-def model_spec(config: Config, provider: str, model: str) -> catalog.ModelSpec:
-    return catalog.model_spec(config.entry(provider).catalog_kind, model)
-
-
-def known_models(config: Config, provider: str) -> list[catalog.ModelSpec]:
-    entry = config.entry(provider)
-    return catalog.models_for(entry.catalog_kind, entry.models)
+    return catalog.models_for(entry.model_table, entry.models)
 
 
 class FieldRow(Vertical):
@@ -216,7 +215,7 @@ class PromptForm(Vertical):
         return SuggestFromList(ids, case_sensitive=False)
 
     @property
-    def spec(self) -> catalog.ModelSpec:
+    def spec(self) -> ModelSpec:
         return model_spec(self.config, self.provider, self.model)
 
     def _show_fields(self, values: Mapping[str, Any]) -> None:

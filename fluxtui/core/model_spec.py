@@ -1,0 +1,124 @@
+"""What a model accepts: the rule of each parameter and of its size, and the checks they make.
+
+The tables of known models are in `model_tables`; looking them up and validating whole requests is
+`catalog`'s job. Sizes: 1 MP is 1024×1024 pixels, so "4 MP" admits 2048×2048 (as BFL and APIYI
+advertise it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ParamType = Literal["int", "float", "bool", "str", "choice"]
+
+MP = 1024 * 1024
+SIZE_PARAMS = ("width", "height")
+#: the widest and the tallest ratio an aspect-ratio model takes
+ASPECT_RANGE = ((21, 9), (9, 21))
+ASPECT_RANGE_TEXT = "21:9…9:21"
+
+
+@dataclass(frozen=True)
+class ParamRule:
+    """What one canonical parameter of one model accepts."""
+
+    name: str
+    type: ParamType
+    min: float | None = None
+    max: float | None = None
+    multiple_of: int | None = None
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    help: str = ""
+
+    def check(self, value: Any, model_id: str, field: str | None = None) -> str | None:
+        """The problem with `value`, or None; `field` is the name it came under (a wire name)."""
+        field = field or self.name
+        problem = type_problem(field, value, self.type)
+        if problem:
+            return problem
+        if self.type == "choice" and value not in self.choices:
+            return f"{field} {value!r} is not one of {', '.join(self.choices)} for {model_id}"
+        if self.type in ("int", "float"):
+            return number_problem(field, value, self.min, self.max, self.multiple_of, model_id)
+        return None
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    """What width and height a model accepts; None means the provider documents no limit."""
+
+    multiple_of: int | None = None
+    min_side: int | None = None
+    max_side: int | None = None
+    max_pixels: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model of one model table. `params` excludes width/height/aspect_ratio/num_images,
+    which `size`, `aspect` and `max_images` describe."""
+
+    id: str
+    label: str
+    table: str
+    params: dict[str, ParamRule] = dataclasses.field(default_factory=dict)
+    size: SizeRule | None = None
+    default_size: tuple[int, int] | None = None
+    aspect: bool = False  # takes `aspect_ratio` (within ASPECT_RANGE) instead of width/height
+    max_images: int | None = 1  # None: unknown
+    known: bool = True
+
+    def accepts(self, name: str) -> bool:
+        """Whether this model takes the canonical param `name` (a lenient spec takes everything)."""
+        if not self.known or name == "num_images":
+            return True
+        if name in SIZE_PARAMS:
+            return self.size is not None
+        if name == "aspect_ratio":
+            return self.aspect or self.size is not None  # a ratio becomes width/height
+        return name in self.params
+
+
+def type_problem(field: str, value: Any, type: ParamType) -> str | None:
+    """The problem with `value` as a `type`, named by `field`; None when it is one."""
+    if type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        return f"{field} {value!r} is not an integer"
+    if type == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return f"{field} {value!r} is not a number"
+    if type == "float" and not math.isfinite(value):
+        return f"{field} {value!r} is not a finite number"
+    if type == "bool" and not isinstance(value, bool):
+        return f"{field} {value!r} is not true or false"
+    if type in ("str", "choice") and not isinstance(value, str):
+        return f"{field} {value!r} is not text"
+    return None
+
+
+def number_problem(
+    field: str,
+    value: float,
+    lo: float | None,
+    hi: float | None,
+    multiple_of: int | None,
+    model_id: str,
+) -> str | None:
+    """The problem with a number against its range and step; None when it fits."""
+    shown = num(value)
+    if lo is not None and hi is not None and not lo <= value <= hi:
+        return f"{field} {shown} is out of range {num(lo)}–{num(hi)} for {model_id}"
+    if lo is not None and value < lo:
+        return f"{field} {shown} is below the minimum {num(lo)} for {model_id}"
+    if hi is not None and value > hi:
+        return f"{field} {shown} is above the maximum {num(hi)} for {model_id}"
+    if multiple_of and value % multiple_of:
+        return f"{field} {shown} is not a multiple of {multiple_of} for {model_id}"
+    return None
+
+
+def num(value: float) -> str:
+    """1.5 -> "1.5", 5.0 -> "5"."""
+    return f"{value:g}"

@@ -1,0 +1,224 @@
+"""The FLUX models fluxtui knows, one table each (values from shared/providers.md and the seed
+pages):
+
+- "bfl": BFL's own API and CometAPI, which proxies it (same model ids, same body).
+- "openai": APIYI's OpenAI-style Images API, with APIYI's own rules (sizes in multiples of 16, ...).
+- "openai-compatible": any other OpenAI-compatible gateway; no table, every model is lenient.
+- "fal": fal app ids.
+
+Only what a model accepts lives here, under canonical names; how each protocol names a field on
+the wire is its adapter's business (`core/providers/`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fluxtui.core.model_spec import MP, ModelSpec, ParamRule, ParamType, SizeRule
+
+
+def _p(
+    name: str,
+    type: ParamType,
+    lo: float | None = None,
+    hi: float | None = None,
+    default: Any = None,
+    help: str = "",
+    choices: tuple[str, ...] = (),
+) -> ParamRule:
+    return ParamRule(name, type, lo, hi, None, choices, default, help)
+
+
+SEED = _p("seed", "int", 0, help="the same seed and inputs give the same image")
+OUTPUT_FORMAT = _p(
+    "output_format", "choice", default="jpeg", help="image file format", choices=("jpeg", "png")
+)
+UPSAMPLING = _p(
+    "prompt_upsampling", "bool", default=False, help="let the service expand the prompt"
+)
+IMAGE_PROMPT = _p("image_prompt", "str", help="URL of a reference image")
+WEBHOOKS = (
+    _p("webhook_url", "str", help="URL told when the job ends"),
+    _p("webhook_secret", "str", help="secret sent with the webhook"),
+)
+
+
+def _safety(hi: int, lo: int = 0) -> ParamRule:
+    help = f"moderation: {lo} strictest, {hi} most permissive"
+    return _p("safety_tolerance", "int", lo, hi, 2, help)
+
+
+def _steps(lo: int, hi: int, default: int) -> ParamRule:
+    return _p("steps", "int", lo, hi, default, "denoising steps: more is slower, often finer")
+
+
+def _guidance(lo: float, hi: float, default: float) -> ParamRule:
+    return _p("guidance", "float", lo, hi, default, "how closely the image follows the prompt")
+
+
+def _rules(*rules: ParamRule) -> dict[str, ParamRule]:
+    return {r.name: r for r in rules}
+
+
+def _table(*specs: ModelSpec) -> dict[str, ModelSpec]:
+    return {s.id: s for s in specs}
+
+
+# BFL (and CometAPI), FLUX.1: sides in multiples of 32 within 256–1440, one image per request.
+BFL1_SIZE = SizeRule(multiple_of=32, min_side=256, max_side=1440)
+BFL1_COMMON = (SEED, _safety(6), OUTPUT_FORMAT, UPSAMPLING, IMAGE_PROMPT, *WEBHOOKS)
+# FLUX.2: sides >= 64 in multiples of 16, at most 4 MP (BFL documents no other side limit).
+BFL2_SIZE = SizeRule(multiple_of=16, min_side=64, max_pixels=4 * MP)
+# APIYI documents that klein ignores prompt_upsampling; the same BFL backend serves both tables.
+BFL2_KLEIN = (SEED, _safety(5), OUTPUT_FORMAT, *WEBHOOKS)
+BFL2_COMMON = (*BFL2_KLEIN, UPSAMPLING)
+FLEX_EXTRAS = (_steps(1, 50, 50), _guidance(1.5, 10, 4.5))
+
+
+def _bfl(
+    id: str,
+    label: str,
+    *rules: ParamRule,
+    size: SizeRule | None,
+    default_size: tuple[int, int] | None = None,
+    aspect: bool = False,
+) -> ModelSpec:
+    return ModelSpec(id, label, "bfl", _rules(*rules), size, default_size, aspect)
+
+
+BFL_MODELS = _table(
+    _bfl("flux-pro-1.1", "FLUX1.1 [pro]", *BFL1_COMMON, size=BFL1_SIZE, default_size=(1024, 768)),
+    _bfl(
+        "flux-pro",
+        "FLUX.1 [pro]",
+        *BFL1_COMMON,
+        _steps(1, 50, 40),
+        _guidance(1.5, 5, 2.5),
+        _p("interval", "int", 1, 4, 2, "diversity: higher varies more, follows the prompt less"),
+        size=BFL1_SIZE,
+        default_size=(1024, 768),
+    ),
+    _bfl(
+        "flux-dev",
+        "FLUX.1 [dev]",
+        *BFL1_COMMON,
+        _steps(1, 50, 28),
+        _guidance(1.5, 5, 3),
+        size=BFL1_SIZE,
+        default_size=(1024, 768),
+    ),
+    _bfl(
+        "flux-pro-1.1-ultra",
+        "FLUX1.1 [pro] ultra",
+        *BFL1_COMMON,
+        _p("raw", "bool", default=False, help="less processed, more natural-looking images"),
+        _p("image_prompt_strength", "float", 0, 1, 0.1, "0: prompt only … 1: image prompt only"),
+        size=None,
+        aspect=True,
+    ),
+    _bfl("flux-2-pro", "FLUX.2 [pro]", *BFL2_COMMON, size=BFL2_SIZE),
+    _bfl("flux-2-max", "FLUX.2 [max]", *BFL2_COMMON, size=BFL2_SIZE),
+    _bfl("flux-2-flex", "FLUX.2 [flex]", *BFL2_COMMON, *FLEX_EXTRAS, size=BFL2_SIZE),
+    _bfl("flux-2-klein-4b", "FLUX.2 [klein] 4B", *BFL2_KLEIN, size=BFL2_SIZE),
+    _bfl("flux-2-klein-9b", "FLUX.2 [klein] 9B", *BFL2_KLEIN, size=BFL2_SIZE),
+)
+# flux-kontext-pro/max are left out: sources disagree on their aspect range (21:9…9:21, 1:4…4:1),
+# so they are lenient: their aspect_ratio and input_image (via --param) pass through verbatim.
+
+# APIYI: one set of rules for every model (its own page), `size` or width/height, n = 1 only.
+APIYI_SIZE = SizeRule(multiple_of=16, min_side=64, max_side=2048, max_pixels=4 * MP)
+APIYI_KLEIN = (SEED, _safety(6), OUTPUT_FORMAT)
+APIYI_COMMON = (*APIYI_KLEIN, UPSAMPLING)
+
+
+def _apiyi(id: str, label: str, *rules: ParamRule) -> ModelSpec:
+    return ModelSpec(id, label, "openai", _rules(*rules), APIYI_SIZE, (1024, 1024))
+
+
+OPENAI_MODELS = _table(
+    _apiyi("flux-2-max", "FLUX.2 [max]", *APIYI_COMMON),
+    _apiyi("flux-2-pro", "FLUX.2 [pro]", *APIYI_COMMON),
+    _apiyi("flux-2-flex", "FLUX.2 [flex]", *APIYI_COMMON, *FLEX_EXTRAS),
+    _apiyi("flux-2-klein-9b", "FLUX.2 [klein] 9B", *APIYI_KLEIN),
+    _apiyi("flux-2-klein-4b", "FLUX.2 [klein] 4B", *APIYI_KLEIN),
+    _apiyi("flux-pro-1.1-ultra", "FLUX1.1 [pro] ultra", *APIYI_COMMON),
+    _apiyi("flux-pro-1.1", "FLUX1.1 [pro]", *APIYI_COMMON),
+    _apiyi("flux-pro", "FLUX.1 [pro]", *APIYI_COMMON),
+    _apiyi("flux-dev", "FLUX.1 [dev]", *APIYI_COMMON),
+)
+
+# fal: `image_size` is a preset or {width, height}; fal documents no limits for custom sizes (its
+# server answers 422), so the size rule only asks for positive sides. Up to 4 images per request.
+FAL_SIZE = SizeRule()
+FAL_SAFETY_CHECKER = _p(
+    "enable_safety_checker",
+    "bool",
+    default=True,
+    help="fal's own NSFW checker (flags and blanks images)",
+)
+FAL_ACCELERATION = _p(
+    "acceleration",
+    "choice",
+    default="regular",
+    help="faster, maybe coarser",
+    choices=("none", "regular", "high"),
+)
+FAL_DEV = (
+    SEED,
+    _steps(0, 50, 28),
+    _guidance(1, 20, 3.5),
+    FAL_SAFETY_CHECKER,
+    OUTPUT_FORMAT,
+    FAL_ACCELERATION,
+)
+# fal's pro apps: safety_tolerance is a string enum "1"…"6" on the wire; prompt_upsampling is sent
+# as enhance_prompt and image_prompt as image_url (see the fal adapter).
+FAL_PRO = (SEED, _safety(6, lo=1), OUTPUT_FORMAT, UPSAMPLING, FAL_SAFETY_CHECKER)
+
+
+def _fal(id: str, label: str, *rules: ParamRule, aspect: bool = False) -> ModelSpec:
+    size, default = (None, None) if aspect else (FAL_SIZE, (1024, 768))  # landscape_4_3
+    return ModelSpec(id, label, "fal", _rules(*rules), size, default, aspect, max_images=4)
+
+
+FAL_MODELS = _table(
+    _fal("fal-ai/flux/dev", "FLUX.1 [dev]", *FAL_DEV),
+    _fal("fal-ai/flux-1/dev", "FLUX.1 [dev]", *FAL_DEV),
+    # fal's schnell page: steps 1–12 (default 4), no guidance; acceleration as for dev (a guess).
+    _fal(
+        "fal-ai/flux/schnell",
+        "FLUX.1 [schnell]",
+        SEED,
+        _steps(1, 12, 4),
+        FAL_SAFETY_CHECKER,
+        OUTPUT_FORMAT,
+        FAL_ACCELERATION,
+    ),
+    _fal("fal-ai/flux-pro/v1.1", "FLUX1.1 [pro]", *FAL_PRO),
+    # fal's ultra page: aspect_ratio 21:9…9:21, raw, image_url, image_prompt_strength 0–1;
+    # enable_safety_checker as for the other pro app (guess: only resellers list it for ultra).
+    _fal(
+        "fal-ai/flux-pro/v1.1-ultra",
+        "FLUX1.1 [pro] ultra",
+        *FAL_PRO,
+        IMAGE_PROMPT,
+        _p("raw", "bool", default=False, help="less processed, more natural-looking images"),
+        _p("image_prompt_strength", "float", 0, 1, 0.1, "0: prompt only … 1: image prompt only"),
+        aspect=True,
+    ),
+)
+
+TABLES: dict[str, dict[str, ModelSpec]] = {
+    "bfl": BFL_MODELS,
+    "openai": OPENAI_MODELS,
+    "openai-compatible": {},
+    "fal": FAL_MODELS,
+}
+MODEL_TABLES = tuple(TABLES)
+#: a gateway has no table, but FLUX gateways use BFL's ids: flux-2-pro is the likeliest to exist
+DEFAULT_MODELS = {
+    "bfl": "flux-pro-1.1",
+    "openai": "flux-2-pro",
+    "openai-compatible": "flux-2-pro",
+    "fal": "fal-ai/flux/dev",
+}
