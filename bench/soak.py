@@ -93,7 +93,7 @@ async def worker(count: int, seed: int) -> None:
     async with Engine(config, store) as engine:
         jobs = []
         for provider, text in prompts(count, seed):
-            model = default_model(config.entry(provider).catalog_kind)
+            model = default_model(config.entry(provider).model_table)
             jobs.append(engine.create_job(GenerationRequest(text, provider, model)))
         await asyncio.gather(*(engine.run(job) for job in jobs))
 

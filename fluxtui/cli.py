@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from fluxtui import __version__
-from fluxtui.core.exit_codes import EXIT_BAD_INPUT
+from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -55,7 +55,7 @@ async def test_an_unknown_status_is_not_the_end(quick: Engine) -> None:
     """A status string fluxtui does not know is followed until the deadline, not failed at once."""
     config = replace(quick.config, timeout_s=1.0)
     async with Engine(config, quick.store, library=quick.library, backoff_s=0.01) as engine:
-        job, events = await generate(engine, "bfl", "odd words [[sim: status=Exploded]]")
+        job, _ = await generate(engine, "bfl", "odd words [[sim: status=Exploded]]")
     assert job.state is JobState.UNREACHABLE
     assert "Exploded" in job.error.message
     assert "fluxtui resume" in job.error.message

@@ -39,7 +39,7 @@ def test_a_full_disk_is_a_store_error_naming_the_file(store: Store) -> None:
 
 def test_a_read_only_store_is_a_store_error(store: Store) -> None:
     store._db.execute("PRAGMA query_only=1")  # "attempt to write a readonly database"
-    with pytest.raises(StoreError, match="cannot write the job store .*: it is read-only"):
+    with pytest.raises(StoreError, match=r"cannot write the job store .*: it is read-only"):
         store.save(make_job())
 
 
@@ -49,7 +49,7 @@ def test_a_store_from_a_newer_fluxtui_asks_for_an_upgrade(tmp_path: Path) -> Non
     with sqlite3.connect(path) as db:
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     db.close()
-    with pytest.raises(StoreError, match="written by a newer fluxtui .*: upgrade fluxtui"):
+    with pytest.raises(StoreError, match=r"written by a newer fluxtui .*: upgrade fluxtui"):
         Store(path)
 
 

@@ -79,7 +79,7 @@ def run_resume(args: argparse.Namespace) -> int:
 
 async def _resume(config: config_module.Config, args: argparse.Namespace) -> int:
     if args.resend and not args.job_ids:
-        return _bad_input("--resend needs the ids of the jobs to send again (they may be paid twice)")
+        return _bad_input("--resend needs the ids of the jobs to send again")
     async with open_engine(config, demo_mode=args.demo) as engine:
         if args.resend:
             jobs, problems = _uncertain_jobs(engine, args.job_ids)

@@ -331,7 +331,7 @@ class JobRun:
         if not result.images:
             raise ProviderError(ErrorKind.BAD_RESPONSE, f"{label} returned no image", ends_job=True)
         flags = result.nsfw or (False,) * len(result.images)
-        images = [image for image, flagged in zip(result.images, flags, strict=False) if not flagged]
+        images = [image for image, nsfw in zip(result.images, flags, strict=False) if not nsfw]
         withheld = len(result.images) - len(images)
         if not images:
             message = f"{label}'s safety checker flagged the image as NSFW"
@@ -440,7 +440,8 @@ class RunPace:
         self.failures = 0
         job = self.run.job
         running_since = job.first_time(JobState.RUNNING)
-        eta = eta_from_progress(job.progress, time.time() - running_since if running_since else None)
+        running_for = time.time() - running_since if running_since else None
+        eta = eta_from_progress(job.progress, running_for)
         await asyncio.sleep(self.schedule.next_delay(time.monotonic() - self.started, eta=eta))
 
     async def trouble(self, error: ProviderError) -> None:

@@ -60,7 +60,7 @@ class Lease:
         return cls(owner, "", 0, now)
 
     def is_stale(self, now: float | None = None) -> bool:
-        """True when its owner stopped heartbeating (for over `LEASE_TTL_S`) or its process is gone."""
+        """True when its owner stopped heartbeating (for `LEASE_TTL_S`) or its process is gone."""
         now = time.time() if now is None else now
         return now - self.heartbeat_at > LEASE_TTL_S or not self._process_may_live()
 

@@ -21,6 +21,6 @@ class Backoff:
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before try number `attempt + 1` (`attempt` counts from 1)."""
-        step = min(self.cap_s, self.base_s * 2 ** min(attempt - 1, 32))
+        step = min(self.cap_s, self.base_s * 2.0 ** min(attempt - 1, 32))
         jittered = step * (1 + self.rng.uniform(-self.jitter, self.jitter))
         return max(jittered, retry_after or 0.0)

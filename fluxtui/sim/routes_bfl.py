@@ -197,7 +197,7 @@ def routes(sim: Sim) -> list[Route]:
             if job.take_drop("poll"):
                 return DropConnection()
             if job.take_garble():
-                return Response("<html>502 upstream hiccup", status_code=200, media_type="text/html")
+                return Response("<html>502 hiccup", status_code=200, media_type="text/html")
             answer = await _poll_answer(job)
             if answer["status"] != "Pending" and job.take_drop("result"):
                 return DropConnection()
