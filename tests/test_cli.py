@@ -29,6 +29,7 @@ def write_config(sim, key: str = "placeholder-key", extra: str = "") -> Path:
     path = paths.config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
+    path.chmod(0o600)  # it holds a key: readable by others, it would be warned about
     return path
 
 
@@ -198,8 +199,11 @@ def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
     state = None
     for _ in range(300):
         if store.exists():
-            with sqlite3.connect(store) as db:
-                row = db.execute("SELECT state, handle FROM jobs").fetchone()
+            try:
+                with sqlite3.connect(store) as db:
+                    row = db.execute("SELECT state, handle FROM jobs").fetchone()
+            except sqlite3.OperationalError:  # the file is there, its tables not yet
+                row = None
             if row and row[1]:
                 state = row[0]
                 break

@@ -35,6 +35,9 @@ Directive          Effect
 ``truncate=1``     the image download announces the full Content-Length, sends half, closes
 ``corrupt=1``      the image download serves bytes that are not an image
 ``ttl=S``          image URLs expire S seconds after the job ended (``ttl=0``: already expired)
+``echo_key=1``     the job's failure text carries the API key its submit came with, as a careless
+                   service might (BFL/Comet ``details``, fal ``error`` and result ``detail``,
+                   OpenAI ``error.message``): with ``status=``, for testing that clients mask it
 =================  ==========================================================================
 
 Control endpoints (no auth): ``POST /_sim/reset`` forgets every job and counter;
@@ -76,6 +79,7 @@ class Directives:
     truncate: bool = False
     corrupt: bool = False
     ttl: float | None = None
+    echo_key: bool = False
 
 
 def within(times: int | None, attempt: int) -> bool:
@@ -143,6 +147,7 @@ _PARSERS = {
     "truncate": _flag,
     "corrupt": _flag,
     "ttl": _seconds,
+    "echo_key": _flag,
 }
 assert set(_PARSERS) == {f.name for f in fields(Directives)}
 

@@ -134,7 +134,8 @@ def _outcome(job: Job) -> tuple[int, Any, str | None] | None:
                         "flagged by a content checker."}
         return 422, _with_urls([error]), error["type"]
     error = {"loc": ["body"], "type": "internal_server_error", "input": job.params["input"],
-             "msg": f"Internal server error ({status})"}
+             "msg": f"Internal server error ({status})"
+                    + auth.echo(job.key, job.directives.echo_key)}
     return 500, _with_urls([error]), error["type"]
 
 
@@ -187,7 +188,7 @@ def routes(sim: Sim) -> list[Route]:
         d = taken.directives
         job = sim.new_job(
             service="fal", model=app_id, prompt=taken.prompt, text=taken.text, directives=d,
-            submits=taken.attempt, width=values["width"], height=values["height"],
+            submits=taken.attempt, key=taken.key, width=values["width"], height=values["height"],
             fmt=values["fmt"], seed=values["seed"], num_images=values["n"],
             failure=errors or None, nsfw=d.nsfw and values["safety"],
             params={"base": _app_base(app_id), "steps": values["steps"], "input": taken.body},
