@@ -211,3 +211,12 @@ def test_the_cli_prints_the_warning(capsys: pytest.CaptureFixture[str]) -> None:
     assert f"fluxtui: warning: config.toml holds an API key and is readable by other users: " \
            f"chmod 600 {path}" in err
     assert FILE_KEY not in err
+
+
+def test_a_key_is_held_as_a_secret_however_the_entry_is_made() -> None:
+    from dataclasses import replace
+
+    from fluxtui.core.settings import Secret
+
+    entry = replace(config_module.load().providers["comet"], key=FILE_KEY)
+    assert entry.key == Secret(FILE_KEY) and FILE_KEY not in repr(entry)

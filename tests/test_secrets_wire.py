@@ -7,7 +7,7 @@ import json
 import logging
 import sqlite3
 import traceback
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,7 +42,7 @@ def with_key(config: Config, key: str = LEAK_KEY) -> Config:
 
 
 @pytest.fixture
-async def leaky(sim_config: Config, store: Store, tmp_path: Path) -> Iterator[Engine]:
+async def leaky(sim_config: Config, store: Store, tmp_path: Path) -> AsyncIterator[Engine]:
     async with Engine(with_key(sim_config), store, library=tmp_path / "library") as engine:
         yield engine
 

@@ -96,6 +96,11 @@ class ProviderEntry:
     models: tuple[str, ...] = ()
     key_env: str | None = None
 
+    def __post_init__(self) -> None:
+        # A key is held as a Secret, whoever builds the entry: `replace(entry, key="...")` too.
+        if isinstance(self.key, str):
+            object.__setattr__(self, "key", Secret(self.key))
+
     @property
     def key_hint(self) -> str:
         return key_hint(self.name, self.key_env)

@@ -83,8 +83,10 @@ def _walk(value: Any, depth: int, text: Callable[[str], str]) -> Any:
         return text(value)
     if isinstance(value, Mapping):
         return {k: _redact_item(k, v, depth + 1, text) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_walk(item, depth + 1, text) for item in value)
+    if isinstance(value, list):
+        return [_walk(item, depth + 1, text) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_walk(item, depth + 1, text) for item in value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {
             f.name: _walk(getattr(value, f.name), depth + 1, text)

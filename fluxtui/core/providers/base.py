@@ -41,6 +41,7 @@ from fluxtui.core.settings import ProviderSettings
 #: the methods through which an adapter hands back what a provider said; each is scrubbed
 EDGE_METHODS = ("submit", "poll", "stream", "wait", "fetch_result", "cancel")
 
+
 class CancelOutcome(StrEnum):
     REQUESTED = "requested"  # the provider will stop (or drop) the job
     ALREADY_DONE = "already_done"  # too late: the job finished
