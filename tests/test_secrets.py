@@ -60,6 +60,14 @@ def test_scrub_text_masks_every_key_it_is_given_and_leaves_image_data_alone() ->
     assert scrub_text(data_url, [KEY]) == data_url
 
 
+def test_a_signed_url_keeps_its_tokens_but_not_our_key() -> None:
+    signed = "https://delivery.example/a.png?access_token=abc123def456&sig=x"
+    assert scrub_text(signed, [KEY]) == signed
+    assert scrub_text(f"https://api.example/poll?api_key={KEY}", [KEY]) == (
+        f"https://api.example/poll?api_key={MASK}")
+    assert scrub_text(f"see {signed}", [KEY]) == f"see {signed.replace('abc123def456', MASK)}"
+
+
 def test_scrub_walks_what_an_adapter_returns() -> None:
     update = StatusUpdate(
         JobState.DOWNLOADING,

@@ -122,7 +122,7 @@ async def test_bfl_refuses_a_polling_url_on_another_host(
         job, _ = await generate(engine, "bfl")
     assert job.state is JobState.FAILED and job.error is not None
     assert job.error.message == (
-        f"BFL returned a URL on an unexpected host ({ELSEWHERE}, not {HOME}); "
+        f"BFL returned a polling URL on an unexpected host ({ELSEWHERE}, not {HOME}); "
         "not sending the key there")
     assert hostile.seen_at(ELSEWHERE) == []
     assert [s.method for s in hostile.seen_at(HOME)] == ["POST"]  # the submit, with its key

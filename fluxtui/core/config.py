@@ -157,7 +157,8 @@ class Config:
         key = entry.key
         if key is None and entry.key_command:
             key = Secret(_run_key_command(name, entry.key_command))
-        others = tuple(p.key for p in self.providers.values() if p.key and p.key != key)
+        keys = (p.key for p in self.providers.values())
+        others = tuple(other for other in keys if other and other != key)
         return ProviderSettings(
             name=name,
             kind=entry.kind,

@@ -33,7 +33,7 @@ _CREDENTIALS = (
     # a header or field naming a key, then its value: x-key: …, "api_key": "…", authorization=…
     re.compile(
         r"""(?P<lead>\b(?:x-key|api[_-]?key|authorization|access[_-]?token)["']?\s*[:=]\s*["']?"""
-        r"""(?:(?:bearer|key|basic)\s+)?)(?P<secret>[^\s"',;}\]]+)""",
+        r"""(?:(?:bearer|key|basic)\s+)?)(?P<secret>[^\s"',;&}\]]+)""",
         re.IGNORECASE,
     ),
     # an auth scheme and its credential: Bearer …, Key … (fal), Basic …
@@ -43,6 +43,9 @@ _CREDENTIALS = (
 )
 
 
+_URL = re.compile(r"https?://\S*\Z", re.IGNORECASE)
+
+
 def redact(values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` with the value of every secret-sounding name replaced by "[redacted]", in nested
     objects and lists as well; nesting deeper than MAX_DEPTH is replaced as a whole."""
@@ -50,11 +53,16 @@ def redact(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def scrub_text(text: str, keys: Iterable[str] = ()) -> str:
-    """`text` with each of `keys` and every obvious credential masked."""
+    """`text` with each of `keys` and every obvious credential masked.
+
+    A URL on its own (a polling URL, an image's signed URL) loses only the keys: the tokens a
+    signed URL carries are the provider's, meant for us, and masking them would break it."""
     if text.startswith("data:"):  # an image's bytes inline: no words, and possibly megabytes
         return text
     for key in sorted({k for k in keys if len(k) >= MIN_KEY_LENGTH}, key=len, reverse=True):
         text = text.replace(key, MASK)
+    if _URL.match(text):
+        return text
     for pattern in _CREDENTIALS:
         text = pattern.sub(lambda m: m["lead"] + MASK, text)
     return text

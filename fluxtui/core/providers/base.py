@@ -149,26 +149,29 @@ class Provider(ABC):
         """The headers of every request, except the key (which `auth_for` adds)."""
         return {**self.settings.extra_headers, "Accept": "application/json"}
 
-    def auth_for(self, url: str | httpx.URL) -> httpx.Auth:
-        """What adds the key to a request to `url`. Raises, before anything is sent, when there
-        is no key (AUTH) or when `url` is not a host the key may go to (BAD_RESPONSE)."""
+    def auth_for(self, url: str | httpx.URL, what: str = "a URL") -> httpx.Auth:
+        """What adds the key to a request to `url` (`what` the provider returned, for the
+        message). Raises, before anything is sent, when there is no key (AUTH) or when `url` is
+        not a host the key may go to (BAD_RESPONSE)."""
         if not self.settings.api_key:
             raise self._no_key()
         if not self.key_allowed(url):
             host = httpx.URL(url).host or str(url)
             raise ProviderError(
                 ErrorKind.BAD_RESPONSE,
-                f"{self.label} returned a URL on an unexpected host ({host}, not "
+                f"{self.label} returned {what} on an unexpected host ({host}, not "
                 f"{httpx.URL(self.settings.base_url).host}); not sending the key there",
                 request_sent=False,
             )
         return _KeyAuth(self)
 
-    async def send(self, method: str, url: str | httpx.URL, **kwargs: Any) -> httpx.Response:
+    async def send(
+        self, method: str, url: str | httpx.URL, *, what: str = "a URL", **kwargs: Any
+    ) -> httpx.Response:
         """One request with this provider's headers and key; transport failures become
         ProviderError. A redirect is returned as it is, never followed with the key."""
         try:
-            auth = self.auth_for(url)  # raises before anything is sent
+            auth = self.auth_for(url, what)  # raises before anything is sent
             return await self.client.request(
                 method, url, headers=self.headers(), auth=auth, follow_redirects=False, **kwargs
             )

@@ -91,7 +91,7 @@ class BflProvider(Provider):
         its own host: what that URL points at is undocumented, and Comet's key stays with Comet."""
         polling_url = handle.urls.get("polling_url")
         if polling_url and (self.settings.kind == "bfl" or self.key_allowed(polling_url)):
-            response = await self.send("GET", polling_url)
+            response = await self.send("GET", polling_url, what="a polling URL")
         else:
             response = await self.send(
                 "GET", f"{self.api_root}/get_result", params={"id": handle.request_id}

@@ -124,7 +124,7 @@ class FalProvider(Provider):
         url = status_url.copy_with(path=status_url.path.rstrip("/") + "/stream")
         headers = {**self.headers(), "Accept": "text/event-stream"}
         parser = SseParser()
-        auth = self.auth_for(url)
+        auth = self.auth_for(url, "a status URL")
         try:
             async with self.client.stream(
                 "GET", url.copy_merge_params({"logs": "1"}), headers=headers, auth=auth,
