@@ -6,25 +6,23 @@ deadlines, concurrency and downloads belong to the engine.
 
 Secrets, in one place each:
 - What leaves an adapter is scrubbed: every method in `EDGE_METHODS` that a subclass defines is
-  wrapped (`__init_subclass__`) so that its Handle, StatusUpdate, ProviderResult or ProviderError
-  has every configured key and every credential-looking text masked (`redaction.scrub`).
+  wrapped (`__init_subclass__`, `edge.at_the_edge`) so that the Handle, StatusUpdate,
+  ProviderResult or ProviderError it hands back has every configured key and every
+  credential-looking text masked (`redaction.scrub`).
 - The key goes out only through `send` (and `auth_for`), only to hosts `key_allowed` admits, and
-  never in a local variable of ours (an `httpx.Auth` adds it to the request), so that a traceback
+  never in a local variable of ours (`edge.KeyAuth` adds it to the request), so that a traceback
   printed with its locals cannot show it. Redirects are never followed with the key.
 """
 
 from __future__ import annotations
 
 import email.utils
-import functools
-import inspect
 import json
 import math
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Mapping
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -35,6 +33,7 @@ from fluxtui.core.catalog import ModelSpec
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import ErrorKind, GenerationRequest, Handle, ProviderResult, StatusUpdate
 from fluxtui.core.providers import hosts
+from fluxtui.core.providers.edge import KeyAuth, at_the_edge
 from fluxtui.core.redaction import scrub, scrub_text
 from fluxtui.core.settings import ProviderSettings
 
@@ -67,7 +66,7 @@ class Provider(ABC):
         super().__init_subclass__(**kwargs)
         for name in EDGE_METHODS:
             if name in cls.__dict__:
-                setattr(cls, name, _at_the_edge(cls.__dict__[name]))
+                setattr(cls, name, at_the_edge(cls.__dict__[name]))
 
     @property
     def name(self) -> str:
@@ -163,7 +162,7 @@ class Provider(ABC):
                 f"{httpx.URL(self.settings.base_url).host}); not sending the key there",
                 request_sent=False,
             )
-        return _KeyAuth(self)
+        return KeyAuth(self)
 
     async def send(
         self, method: str, url: str | httpx.URL, *, what: str = "a URL", **kwargs: Any
@@ -220,51 +219,6 @@ class Provider(ABC):
         error.request_id = error.request_id and scrub_text(error.request_id, keys)
         error.raw_status = error.raw_status and scrub_text(error.raw_status, keys)
         return error
-
-
-class _KeyAuth(httpx.Auth):
-    """Adds a provider's key headers to the request as httpx sends it."""
-
-    def __init__(self, provider: Provider) -> None:
-        self._provider = provider
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers.update(self._provider.auth_headers())
-        yield request
-
-
-def _at_the_edge(method: Callable[..., Any]) -> Callable[..., Any]:
-    """`method` with what it returns, yields or raises scrubbed by its provider."""
-    if inspect.iscoroutinefunction(method):
-
-        @functools.wraps(method)
-        async def call(self: Provider, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return self.scrubbed(await method(self, *args, **kwargs))
-            except ProviderError as exc:
-                self.redacted(exc)
-                raise
-
-        return call
-
-    @functools.wraps(method)
-    def iterate(self: Provider, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        return _scrubbed_updates(self, method(self, *args, **kwargs))
-
-    return iterate
-
-
-async def _scrubbed_updates(
-    provider: Provider, updates: AsyncGenerator[Any, None]
-) -> AsyncIterator[Any]:
-    """The updates of a stream, scrubbed; closing this closes the stream."""
-    try:
-        async with aclosing(updates):
-            async for update in updates:
-                yield provider.scrubbed(update)
-    except ProviderError as exc:
-        provider.redacted(exc)
-        raise
 
 
 # ---- helpers shared by the adapters ------------------------------------------------------------
