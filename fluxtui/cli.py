@@ -195,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fluxtui.core.errors import ConfigError, StoreError
 
     try:
+        if args.command != "sim":
+            _print_config_warnings()
         return _dispatch(args)
     except ConfigError as exc:
         print(f"fluxtui: {exc}", file=sys.stderr)
@@ -206,6 +208,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("fluxtui: interrupted; unfinished jobs can be resumed with `fluxtui resume`",
               file=sys.stderr)
         return 130
+
+
+def _print_config_warnings() -> None:
+    """What the config file warns about (a key others can read), on stderr, before a command."""
+    from fluxtui.core import config as config_module
+    from fluxtui.core.errors import ConfigError
+
+    try:
+        warnings = config_module.load().warnings
+    except ConfigError:
+        return  # a command that needs the config says what is wrong with it
+    for warning in warnings:
+        print(f"fluxtui: warning: {warning}", file=sys.stderr)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ def write_config(sim, key: str = "placeholder-key", extra: str = "") -> Path:
     path = paths.config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
+    path.chmod(0o600)  # it holds a key: readable by others, it would be warned about
     return path
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from fluxtui.core.engine import Engine
 from fluxtui.core.models import ErrorKind, JobState
+from fluxtui.core.settings import Secret
 from fluxtui.core.store import Store
 from tests.helpers import generate, sim_jobs
 
@@ -38,7 +39,7 @@ async def test_each_bfl_status_string(quick: Engine, provider: str, status: str,
 
 @pytest.mark.parametrize("provider", ["comet", "bfl", "apiyi", "fal"])
 async def test_a_rejected_key_is_a_clear_auth_failure(sim_config, store, tmp_path, provider) -> None:
-    entry = replace(sim_config.providers[provider], key="sim-invalid-key")
+    entry = replace(sim_config.providers[provider], key=Secret("sim-invalid-key"))
     config = replace(sim_config, providers={**sim_config.providers, provider: entry})
     async with Engine(config, store, library=tmp_path / "lib") as engine:
         job, _ = await generate(engine, provider)
@@ -52,7 +53,7 @@ async def test_a_rejected_key_is_a_clear_auth_failure(sim_config, store, tmp_pat
 
 @pytest.mark.parametrize("provider", ["comet", "bfl", "apiyi", "fal"])
 async def test_out_of_credits(sim_config, store, tmp_path, provider) -> None:
-    entry = replace(sim_config.providers[provider], key="sim-no-credits")
+    entry = replace(sim_config.providers[provider], key=Secret("sim-no-credits"))
     config = replace(sim_config, providers={**sim_config.providers, provider: entry})
     async with Engine(config, store, library=tmp_path / "lib") as engine:
         job, _ = await generate(engine, provider)

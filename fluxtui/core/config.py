@@ -89,13 +89,18 @@ class ProviderEntry:
     protocol: str
     base_url: str
     label: str
-    key: str | None = None
+    key: Secret | None = None
     key_source: str | None = None  # "env COMETAPI_KEY", "config", "command"; never the key
-    key_command: str | None = None
+    key_command: str | None = field(default=None, repr=False)  # may read "echo THE-KEY"
     default_model: str | None = None
     concurrency: int = 4
     models: tuple[str, ...] = ()
     key_env: str | None = None
+
+    def __post_init__(self) -> None:
+        # A key is held as a Secret, whoever builds the entry: `replace(entry, key="...")` too.
+        if isinstance(self.key, str):
+            object.__setattr__(self, "key", Secret(self.key))
 
     @property
     def key_hint(self) -> str:
@@ -133,6 +138,8 @@ class Config:
     budget: Budget = field(default_factory=Budget)  # [budget]
     #: [sets]: saved comparison sets, name -> "provider:model" targets
     sets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: problems worth telling the user that do not stop fluxtui (a key readable by others)
+    warnings: tuple[str, ...] = ()
 
     def entry(self, name: str) -> ProviderEntry:
         try:
@@ -157,12 +164,15 @@ class Config:
         entry = self.entry(name)
         key = entry.key
         if key is None and entry.key_command:
-            key = _run_key_command(name, entry.key_command)
+            key = Secret(_run_key_command(name, entry.key_command))
+        keys = (p.key for p in self.providers.values())
+        others = tuple(other for other in keys if other and other != key)
         return ProviderSettings(
             name=name,
             protocol=entry.protocol,
             base_url=entry.base_url.rstrip("/"),
-            api_key=Secret(key) if key else None,
+            api_key=key or None,
+            other_keys=others,
             default_model=entry.default_model,
             concurrency=entry.concurrency,
             models=entry.models,
@@ -211,7 +221,18 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
         prices=_prices(data.get("prices") or {}, providers, problems),
         budget=_budget(data.get("budget") or {}, problems),
         sets=_sets(data.get("sets") or {}, providers, problems),
+        warnings=_permission_warnings(path, data),
     )
+
+
+def _permission_warnings(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
+    """A warning when the file holds a key and other users may read it (POSIX modes only)."""
+    tables = (data.get("providers") or {}).values()
+    if os.name != "posix" or not any(t.get("api_key") for t in tables):
+        return ()
+    if path.stat().st_mode & 0o044:
+        return (f"{path.name} holds an API key and is readable by other users: chmod 600 {path}",)
+    return ()
 
 
 def _prices(
@@ -264,7 +285,7 @@ def demo_config(config: Config, base_urls: dict[str, str]) -> Config:
         name: replace(
             entry,
             base_url=base_urls[_sim_service(name, entry.protocol)],
-            key=DEMO_KEY,
+            key=Secret(DEMO_KEY),
             key_source="simulator",
             key_command=None,
         )
@@ -320,7 +341,7 @@ def _merge_entry(
         protocol=protocol,
         base_url=base_url,
         label=table.get("label", base.label if base else name),
-        key=key or None,
+        key=Secret(key) if key else None,
         key_source="config" if key else None,
         key_command=table.get("api_key_command"),
         default_model=table.get("default_model"),
@@ -334,7 +355,10 @@ def _apply_env(entry: ProviderEntry, env: dict[str, str]) -> ProviderEntry:
     builtin = BUILTIN_PROVIDERS.get(entry.name)
     if builtin and env.get(builtin.key_env):
         entry = replace(
-            entry, key=env[builtin.key_env], key_source=f"env {builtin.key_env}", key_command=None
+            entry,
+            key=Secret(env[builtin.key_env]),
+            key_source=f"env {builtin.key_env}",
+            key_command=None,
         )
     if entry.name == "openai" and env.get("OPENAI_BASE_URL"):
         entry = replace(entry, base_url=env["OPENAI_BASE_URL"])
@@ -371,7 +395,10 @@ class _Checker:
             expected = schema[key]
             if isinstance(value, bool) or not isinstance(value, expected):
                 want = expected.__name__ if isinstance(expected, type) else "number"
-                self.fail(section, key, f"must be {_article(want)} {want}, got {value!r}")
+                if key.startswith("api_key"):  # never echo what may be a key
+                    self.fail(section, key, f"must be a string (got {_toml_type(value)})")
+                else:
+                    self.fail(section, key, f"must be {_article(want)} {want}, got {value!r}")
 
     def fail(self, section: str | None, key: str | None, message: str) -> NoReturn:
         line = self._line_of(section, key)
@@ -398,3 +425,10 @@ class _Checker:
 
 def _article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
+
+
+def _toml_type(value: Any) -> str:
+    """What a TOML value is, in words: "an integer", "a table"."""
+    names = {bool: "a boolean", int: "an integer", float: "a number", dict: "a table",
+             list: "an array", str: "a string"}
+    return names.get(type(value), "a date or time")

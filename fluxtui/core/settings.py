@@ -46,6 +46,8 @@ class ProviderSettings:
     extra_headers: dict[str, str] = field(default_factory=dict)
     label: str = ""  # how messages name it ("CometAPI"); the name when empty
     key_env: str | None = None  # the environment variable its key may come from
+    #: the other providers' keys, masked (like this one's) in whatever this provider sends back
+    other_keys: tuple[Secret, ...] = field(default=(), repr=False)
 
     @property
     def key_hint(self) -> str:

@@ -34,6 +34,18 @@ class Refusal(Enum):
         return 402 if self is Refusal.NO_CREDITS else 401
 
 
+def received_key(service: str, headers: Headers) -> str:
+    """The key a request carries for ``service`` ("" when none)."""
+    if _SCHEME[service] is None:
+        return headers.get("x-key", "").strip()
+    return headers.get("authorization", "").strip().partition(" ")[2].strip()
+
+
+def echo(key: str, wanted: bool) -> str:
+    """What an ``echo_key=1`` directive adds to a failure's text."""
+    return f" (request credentials: {key})" if wanted else ""
+
+
 def check(service: str, headers: Headers, required_keys: dict[str, str]) -> Refusal | None:
     """None when the request carries an acceptable key for ``service``."""
     scheme = _SCHEME[service]

@@ -48,6 +48,9 @@ Directive          Effect
                    read arrives well within a client's read timeout)
 ``bomb=1``         the download is a 20000x20000 PNG (400 MP, ~50 KB on the wire): a
                    decompression bomb
+``echo_key=1``     the job's failure text carries the API key its submit came with, as a careless
+                   service might (BFL/Comet ``details``, fal ``error`` and result ``detail``,
+                   OpenAI ``error.message``): with ``status=``, for testing that clients mask it
 =================  ==========================================================================
 
 Control endpoints (no auth): ``POST /_sim/reset`` forgets every job and counter;
@@ -97,6 +100,7 @@ class Directives:
     gzip: str | None = None  # "good" or "bad"
     slow: float | None = None
     bomb: bool = False
+    echo_key: bool = False
 
 
 def within(times: int | None, attempt: int) -> bool:
@@ -185,6 +189,7 @@ _PARSERS = {
     "gzip": _gzip,
     "slow": _rate,
     "bomb": _flag,
+    "echo_key": _flag,
 }
 assert set(_PARSERS) == {f.name for f in fields(Directives)}
 

@@ -66,6 +66,7 @@ class Submission:
     text: str
     directives: Directives
     attempt: int  # this submit's number for (service, prompt), 1-based
+    key: str = ""  # the API key the submit came with (echoed by ``echo_key=1``)
 
 
 async def intake(sim: Sim, request: Request, service: str,
@@ -74,12 +75,13 @@ async def intake(sim: Sim, request: Request, service: str,
     refusal = auth.check(service, request.headers, sim.config.required_keys)
     if refusal is not None:
         return dialect.refusal(refusal)
+    key = auth.received_key(service, request.headers)
     body, errors = parse_json_object(await request.body())
     if body is None:
         return dialect.invalid(errors)
     prompt = body.get("prompt")
     if not isinstance(prompt, str):  # the service's validation reports it
-        return Submission(body, "", "", Directives(), 1)
+        return Submission(body, "", "", Directives(), 1, key)
     try:
         text, d = directives.parse(prompt)
     except directives.DirectiveError as exc:
@@ -91,4 +93,4 @@ async def intake(sim: Sim, request: Request, service: str,
     attempt = sim.store.count_submit(service, prompt)
     if d.submit is not None and directives.within(d.submit_times, attempt):
         return fault_response(dialect, d.submit, d)
-    return Submission(body, prompt, text, d, attempt)
+    return Submission(body, prompt, text, d, attempt, key)

@@ -52,6 +52,7 @@ class Job:
     failure: Any = None
     nsfw: bool = False
     submits: int = 1
+    key: str = ""  # the API key its submit came with (echoed by ``echo_key=1``)
     created: float = field(default_factory=time.time)
     t0: float = field(default_factory=time.monotonic)
     cancelled: bool = False

@@ -165,7 +165,7 @@ def routes(sim: Sim) -> list[Route]:
             d = taken.directives
             job = sim.new_job(
                 service=service, model=model, prompt=taken.prompt, text=taken.text,
-                directives=d, submits=taken.attempt, width=values["width"],
+                directives=d, submits=taken.attempt, key=taken.key, width=values["width"],
                 height=values["height"], fmt=values["fmt"], seed=values["seed"],
                 immediate=d.status in IMMEDIATE,
             )
@@ -234,7 +234,8 @@ def routes(sim: Sim) -> list[Route]:
         elif "Moderated" in status:
             answer["details"] = {"Moderation Reasons": ["Simulated moderation"]}
         elif status != "Task not found":
-            answer["details"] = {"error": f"Generation failed: {status}"}
+            answer["details"] = {"error": f"Generation failed: {status}"
+                                          + auth.echo(job.key, job.directives.echo_key)}
         return answer
 
     return (endpoints("bfl", "/bfl/v1", sim.urls.cluster, BflDialect())

@@ -140,7 +140,7 @@ def _outcome(job: Job) -> tuple[int, Any, str | None] | None:
         "loc": ["body"],
         "type": "internal_server_error",
         "input": job.params["input"],
-        "msg": f"Internal server error ({status})",
+        "msg": f"Internal server error ({status})" + auth.echo(job.key, job.directives.echo_key),
     }
     return 500, _with_urls([failure]), "internal_server_error"
 
@@ -194,7 +194,7 @@ def routes(sim: Sim) -> list[Route]:
         d = taken.directives
         job = sim.new_job(
             service="fal", model=app_id, prompt=taken.prompt, text=taken.text, directives=d,
-            submits=taken.attempt, width=values["width"], height=values["height"],
+            submits=taken.attempt, key=taken.key, width=values["width"], height=values["height"],
             fmt=values["fmt"], seed=values["seed"], num_images=values["n"],
             failure=errors or None, nsfw=d.nsfw and values["safety"],
             params={"base": _app_base(app_id), "steps": values["steps"], "input": taken.body},

@@ -143,7 +143,7 @@ def routes(sim: Sim) -> list[Route]:
         moderated = d.status is not None and "moderat" in d.status.lower()
         job = sim.new_job(
             service=service, model=model, prompt=taken.prompt, text=taken.text, directives=d,
-            submits=taken.attempt, width=values["width"], height=values["height"],
+            submits=taken.attempt, key=taken.key, width=values["width"], height=values["height"],
             fmt=values["fmt"], seed=values["seed"], num_images=values["n"], immediate=moderated,
         )
         await asyncio.sleep(job.remaining())
@@ -153,7 +153,8 @@ def routes(sim: Sim) -> list[Route]:
             return error(400, "Your request was rejected as a result of our safety system.",
                          code="content_policy_violation")
         if d.status is not None:
-            return error(500, f"The image could not be generated: {d.status}",
+            return error(500, f"The image could not be generated: {d.status}"
+                         + auth.echo(job.key, d.echo_key),
                          code="upstream_error")
         data = []
         for index in range(job.num_images):

@@ -3,6 +3,15 @@
 An adapter only speaks its wire protocol: it builds bodies, sends one request per call, and maps
 answers onto `StatusUpdate`/`ProviderResult` or raises `ProviderError`. Retries, the poll schedule,
 deadlines, concurrency and downloads belong to the engine.
+
+Secrets, in one place each:
+- What leaves an adapter is scrubbed: every method in `EDGE_METHODS` that a subclass defines is
+  wrapped (`__init_subclass__`, `edge.at_the_edge`) so that the Handle, StatusUpdate,
+  ProviderResult or ProviderError it hands back has every configured key and every
+  credential-looking text masked (`redaction.scrub`).
+- The key goes out only through `send` (and `auth_for`), only to hosts `key_allowed` admits, and
+  never in a local variable of ours (`edge.KeyAuth` adds it to the request), so that a traceback
+  printed with its locals cannot show it. Redirects are never followed with the key.
 """
 
 from __future__ import annotations
@@ -30,7 +39,9 @@ from fluxtui.core.models import (
     ProviderResult,
     StatusUpdate,
 )
-from fluxtui.core.providers import wire
+from fluxtui.core.providers import hosts, wire
+from fluxtui.core.providers.edge import KeyAuth, at_the_edge
+from fluxtui.core.redaction import scrub, scrub_text
 from fluxtui.core.settings import ProviderSettings, missing_key_message
 
 
@@ -45,6 +56,10 @@ class Pace(Protocol):
 
     async def trouble(self, error: ProviderError) -> None:
         """A poll (or a stream) failed with `error`: record it, then wait before trying again."""
+
+#: the methods through which an adapter hands back what a provider said; each is scrubbed
+EDGE_METHODS = ("submit", "poll", "stream", "wait", "fetch_result", "cancel")
+
 
 class CancelOutcome(StrEnum):
     REQUESTED = "requested"  # the provider will stop (or drop) the job
@@ -67,6 +82,12 @@ class Provider(ABC):
     def __init__(self, settings: ProviderSettings, client: httpx.AsyncClient):
         self.settings = settings
         self.client = client
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in EDGE_METHODS:
+            if name in cls.__dict__:
+                setattr(cls, name, at_the_edge(cls.__dict__[name]))
 
     @property
     def name(self) -> str:
@@ -118,13 +139,21 @@ class Provider(ABC):
         """The key itself, for `auth_headers` only; AUTH error when none is configured."""
         key = self.settings.api_key
         if not key:
-            message = missing_key_message(self.name, self.settings.key_env)
-            raise ProviderError(ErrorKind.AUTH, message, request_sent=False)
+            raise self._no_key()
         return key.reveal()
+
+    def _no_key(self) -> ProviderError:
+        message = missing_key_message(self.name, self.settings.key_env)
+        return ProviderError(ErrorKind.AUTH, message, request_sent=False)
 
     @abstractmethod
     def auth_headers(self) -> dict[str, str]:
         """The headers that carry the key, in this protocol's scheme."""
+
+    def key_allowed(self, url: str | httpx.URL) -> bool:
+        """Whether the key may be sent to `url`: by default only to the base URL's host (scheme,
+        host and port). Adapters whose services answer with sibling hosts widen this."""
+        return hosts.same_origin(url, self.settings.base_url)
 
     @abstractmethod
     def build_body(self, request: GenerationRequest) -> dict[str, Any]:
@@ -175,13 +204,35 @@ class Provider(ABC):
     # ---- one HTTP exchange, for the subclasses ----
 
     def headers(self) -> dict[str, str]:
-        return {**self.settings.extra_headers, "Accept": "application/json", **self.auth_headers()}
+        """The headers of every request, except the key (which `auth_for` adds)."""
+        return {**self.settings.extra_headers, "Accept": "application/json"}
 
-    async def send(self, method: str, url: str | httpx.URL, **kwargs: Any) -> httpx.Response:
-        """One request with this provider's headers; transport failures become ProviderError."""
-        headers = self.headers()  # before the try: a missing key is an AUTH error, nothing sent
+    def auth_for(self, url: str | httpx.URL, what: str = "a URL") -> httpx.Auth:
+        """What adds the key to a request to `url` (`what` the provider returned, for the
+        message). Raises, before anything is sent, when there is no key (AUTH) or when `url` is
+        not a host the key may go to (BAD_RESPONSE)."""
+        if not self.settings.api_key:
+            raise self._no_key()
+        if not self.key_allowed(url):
+            host = httpx.URL(url).host or str(url)
+            raise ProviderError(
+                ErrorKind.BAD_RESPONSE,
+                f"{self.label} returned {what} on an unexpected host ({host}, not "
+                f"{httpx.URL(self.settings.base_url).host}); not sending the key there",
+                request_sent=False,
+            )
+        return KeyAuth(self)
+
+    async def send(
+        self, method: str, url: str | httpx.URL, *, what: str = "a URL", **kwargs: Any
+    ) -> httpx.Response:
+        """One request with this provider's headers and key; transport failures become
+        ProviderError. A redirect is returned as it is, never followed with the key."""
         try:
-            return await self.client.request(method, url, headers=headers, **kwargs)
+            auth = self.auth_for(url, what)  # raises before anything is sent
+            return await self.client.request(
+                method, url, headers=self.headers(), auth=auth, follow_redirects=False, **kwargs
+            )
         except httpx.TransportError as exc:
             raise transport_error(self.name, exc) from exc
         except httpx.InvalidURL as exc:
@@ -203,18 +254,29 @@ class Provider(ABC):
     def http_error(self, response: httpx.Response) -> ProviderError:
         """The error for a non-2xx answer (the body must have been read)."""
         status, headers, text = response.status_code, response.headers, response.text
-        error = parse_http_error(self.label, status, headers, text, key_hint=self.key_hint)
-        return self.redacted(error)
+        return parse_http_error(self.label, status, headers, text, key_hint=self.key_hint)
 
     def bad_response(self, message: str, request_id: str | None = None) -> ProviderError:
-        return self.redacted(ProviderError(ErrorKind.BAD_RESPONSE, message, request_id=request_id))
+        return ProviderError(ErrorKind.BAD_RESPONSE, message, request_id=request_id)
+
+    # ---- what leaves the adapter ----
+
+    def known_keys(self) -> tuple[str, ...]:
+        """Every configured key (this provider's and the others'), to mask in what comes back."""
+        secrets = (self.settings.api_key, *self.settings.other_keys)
+        return tuple(secret.reveal() for secret in secrets if secret)
+
+    def scrubbed(self, value: Any) -> Any:
+        """`value` (a Handle, StatusUpdate, ProviderResult, text...) with the keys masked."""
+        return scrub(value, self.known_keys())
 
     def redacted(self, error: ProviderError) -> ProviderError:
-        """`error` with the key masked, should the server have echoed it back."""
-        key = self.settings.api_key.reveal() if self.settings.api_key else ""
-        if key and key in error.message:
-            error.message = error.message.replace(key, "****")
-            error.args = (error.message,)
+        """`error` with every key and credential-looking text masked (changed in place)."""
+        keys = self.known_keys()
+        error.message = scrub_text(error.message, keys)
+        error.args = (error.message,)
+        error.request_id = error.request_id and scrub_text(error.request_id, keys)
+        error.raw_status = error.raw_status and scrub_text(error.raw_status, keys)
         return error
 
 

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import (
@@ -34,6 +36,7 @@ from fluxtui.core.models import (
     ProviderResult,
     StatusUpdate,
 )
+from fluxtui.core.providers import hosts
 from fluxtui.core.providers.base import Provider, error_detail, excerpt, show_json
 from fluxtui.core.providers.wire import SIZE_FIELDS
 
@@ -56,6 +59,13 @@ class BflProvider(Provider):
             return {"Authorization": f"Bearer {key}"}
         return {"x-key": key}
 
+    def key_allowed(self, url: str | httpx.URL) -> bool:
+        """Comet: its own host only. BFL: also its clusters, the hosts under the base URL's
+        registrable domain (api.bfl.ai -> api.eu1.bfl.ai) that `polling_url` may name."""
+        if self.settings.kind == "comet":
+            return super().key_allowed(url)
+        return hosts.same_site(url, self.settings.base_url)
+
     def build_body(self, request: GenerationRequest) -> dict[str, Any]:
         """BFL's field names are the canonical ones; sizes are resolved (a ratio becomes width and
         height, except for ultra); num_images is not a BFL field (one image per request); extra
@@ -75,10 +85,13 @@ class BflProvider(Provider):
         return handle_from_submit(self.name, self.label, self.read_json(response))
 
     async def poll(self, handle: Handle) -> StatusUpdate:
-        """GET the `polling_url` the submit returned, verbatim (it may name another host), else
-        get_result?id= under the base URL."""
-        if handle.urls.get("polling_url"):
-            response = await self.send("GET", handle.urls["polling_url"])
+        """GET the `polling_url` the submit returned, verbatim (BFL: it may name another of its
+        clusters; one on an unrelated host is an error, the key is not sent there), else
+        get_result?id= under the base URL. Comet polls get_result unless its `polling_url` is on
+        its own host: what that URL points at is undocumented, and Comet's key stays with Comet."""
+        polling_url = handle.urls.get("polling_url")
+        if polling_url and (self.settings.kind == "bfl" or self.key_allowed(polling_url)):
+            response = await self.send("GET", polling_url, what="a polling URL")
         else:
             response = await self.send(
                 "GET", f"{self.api_root}/get_result", params={"id": handle.request_id}

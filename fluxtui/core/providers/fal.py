@@ -19,6 +19,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -36,7 +37,7 @@ from fluxtui.core.models import (
     ProviderResult,
     StatusUpdate,
 )
-from fluxtui.core.providers import fal_fields
+from fluxtui.core.providers import fal_fields, hosts
 from fluxtui.core.providers.base import (
     CancelOutcome,
     Pace,
@@ -71,6 +72,10 @@ class FalProvider(Provider):
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Key {self.api_key()}"}
 
+    def key_allowed(self, url: str | httpx.URL) -> bool:
+        """fal's queue hosts: any host under the base URL's registrable domain (*.fal.run)."""
+        return hosts.same_site(url, self.settings.base_url)
+
     def build_body(self, request: GenerationRequest) -> dict[str, Any]:
         return fal_fields.build_body(self.model_spec(request.model), request)
 
@@ -83,7 +88,22 @@ class FalProvider(Provider):
         response = await self.send("POST", url, json=self.build_body(request))
         if not response.is_success:
             raise self.http_error(response)
-        return handle_from_submit(self.name, self.label, self.read_json(response))
+        handle = handle_from_submit(self.name, self.label, self.read_json(response))
+        return self._own_urls(handle, request.model)
+
+    def _own_urls(self, handle: Handle, model: str) -> Handle:
+        """`handle` with every URL on a host the key may not go to replaced by the one built from
+        the base URL and the request id (under the app's owner/name, as fal files requests)."""
+        if all(self.key_allowed(url) for url in handle.urls.values()):
+            return handle
+        app = "/".join(model.strip("/").split("/")[:2])
+        request_id = quote(handle.request_id or "")
+        root = f"{self.settings.base_url.rstrip('/')}/{app}/requests/{request_id}"
+        built = {
+            "response_url": root, "status_url": f"{root}/status", "cancel_url": f"{root}/cancel"
+        }
+        urls = {k: url if self.key_allowed(url) else built[k] for k, url in handle.urls.items()}
+        return replace(handle, urls=urls)
 
     async def poll(self, handle: Handle) -> StatusUpdate:
         url = httpx.URL(self._url(handle, "status_url")).copy_merge_params({"logs": "1"})
@@ -118,9 +138,11 @@ class FalProvider(Provider):
         url = status_url.copy_with(path=status_url.path.rstrip("/") + "/stream")
         headers = {**self.headers(), "Accept": "text/event-stream"}
         parser = SseParser()
+        auth = self.auth_for(url, "a status URL")
         try:
             async with self.client.stream(
-                "GET", url.copy_merge_params({"logs": "1"}), headers=headers
+                "GET", url.copy_merge_params({"logs": "1"}), headers=headers, auth=auth,
+                follow_redirects=False,
             ) as response:
                 if not response.is_success:
                     await response.aread()
@@ -141,10 +163,9 @@ class FalProvider(Provider):
             return handle.result
         response = await self.send("GET", self._url(handle, "response_url"))
         if not response.is_success:
-            error = result_error(
+            raise result_error(
                 self.label, response.status_code, response.headers, response.text, self.key_hint
             )
-            raise self.redacted(error)
         return parse_result(self.label, self.read_json(response))
 
     async def cancel(self, handle: Handle) -> CancelOutcome:

@@ -114,7 +114,7 @@ class OpenAIImagesProvider(Provider):
 
     def _error(self, response: httpx.Response) -> ProviderError:
         status, headers, text = response.status_code, response.headers, response.text
-        return self.redacted(parse_error(self.label, status, headers, text, self.key_hint))
+        return parse_error(self.label, status, headers, text, self.key_hint)
 
     def _timeout(self) -> httpx.Timeout:
         """The client's timeouts, with a read timeout of at least `read_timeout`."""
