@@ -19,7 +19,7 @@ from fluxtui import cli
 from fluxtui.commands.costs import check_budget
 from fluxtui.commands.generate import exit_code
 from fluxtui.commands.progress import ProgressPrinter
-from fluxtui.commands.requests import BadFlags, params_from_args, parse_param
+from fluxtui.commands.requests import BadFlags, params_extra, params_from_args
 from fluxtui.core import compare, compare_table, exports
 from fluxtui.core import config as config_module
 from fluxtui.core.compare import TargetError, TargetPlan
@@ -41,7 +41,7 @@ def run_compare(args: argparse.Namespace) -> int:
     try:
         targets = compare.resolve_targets(config, args.target or (), args.set or ())
         params = compare.shared_params(params_from_args(args))
-        extra = dict(parse_param(p) for p in args.param)
+        extra = params_extra(args.param)
     except (BadFlags, TargetError) as exc:
         return _bad_input(str(exc))
     if not args.demo:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from fluxtui.core.inputs import shown
 from fluxtui.core.models import GenerationRequest
 from fluxtui.core.settings import ProviderSettings
 
@@ -102,7 +103,7 @@ class ParamRule:
         if problem:
             return problem
         if self.type == "choice" and value not in self.choices:
-            return f"{field} {value!r} is not one of {', '.join(self.choices)} for {model_id}"
+            return f"{field} {shown(value)} is not one of {', '.join(self.choices)} for {model_id}"
         if self.type in ("int", "float"):
             return _number_problem(field, value, self.min, self.max, self.multiple_of, model_id)
         return None
@@ -434,7 +435,7 @@ def _side_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
     if problem:
         return problem
     if value <= 0:
-        return f"{field} {value} is not positive"
+        return f"{field} {_num(value)} is not positive"
     rule = spec.size
     if rule is None or not spec.known:
         return None
@@ -446,18 +447,18 @@ def _count_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
     if problem:
         return problem
     if spec.max_images == 1 and value > 1:
-        return f"{field} {value}: {spec.id} makes one image per request"
+        return f"{field} {_num(value)}: {spec.id} makes one image per request"
     if value < 1:
-        return f"{field} {value} is not positive"
+        return f"{field} {_num(value)} is not positive"
     if spec.max_images is not None and value > spec.max_images:
-        return f"{field} {value} is out of range 1–{spec.max_images} for {spec.id}"
+        return f"{field} {_num(value)} is out of range 1–{spec.max_images} for {spec.id}"
     return None
 
 
 def _aspect_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
     ratio = parse_aspect(value)
     if ratio is None:
-        return f"{field} {value!r} is not a ratio like 16:9"
+        return f"{field} {shown(value)} is not a ratio like 16:9"
     (wide_w, wide_h), (tall_w, tall_h) = ASPECT_RANGE
     w, h = ratio
     if spec.aspect and (w * wide_h > h * wide_w or w * tall_h < h * tall_w):
@@ -495,7 +496,7 @@ def _wire_size_problems(spec: ModelSpec, wire: str, extra: Mapping[str, Any]) ->
     if wire == "openai" and size is not None:
         dims = parse_wxh(size)
         if dims is None:
-            problems.append(f"size {size!r} is not WIDTHxHEIGHT like 1024x768")
+            problems.append(f"size {shown(size)} is not WIDTHxHEIGHT like 1024x768")
         else:
             problems.extend(_pair_problems(spec, *dims, prefix=f"size {size}: "))
     return problems
@@ -508,21 +509,21 @@ def _fal_image_size_problem(value: Any) -> str | None:
         sides = [value["width"], value["height"]]
         if all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in sides):
             return None
-    return (f"image_size {value!r} is neither one of {', '.join(FAL_PRESET_NAMES)} "
+    return (f"image_size {shown(value)} is neither one of {', '.join(FAL_PRESET_NAMES)} "
             "nor {\"width\": W, \"height\": H} with positive integers")
 
 
 def _type_problem(field: str, value: Any, type: ParamType) -> str | None:
     if type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-        return f"{field} {value!r} is not an integer"
+        return f"{field} {shown(value)} is not an integer"
     if type == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        return f"{field} {value!r} is not a number"
-    if type == "float" and not math.isfinite(value):
-        return f"{field} {value!r} is not a finite number"
+        return f"{field} {shown(value)} is not a number"
+    if type == "float" and isinstance(value, float) and not math.isfinite(value):
+        return f"{field} {shown(value)} is not a finite number"
     if type == "bool" and not isinstance(value, bool):
-        return f"{field} {value!r} is not true or false"
+        return f"{field} {shown(value)} is not true or false"
     if type in ("str", "choice") and not isinstance(value, str):
-        return f"{field} {value!r} is not text"
+        return f"{field} {shown(value)} is not text"
     return None
 
 
@@ -541,14 +542,15 @@ def _number_problem(field: str, value: float, lo: float | None, hi: float | None
 
 
 def _num(value: float) -> str:
-    """1.5 -> "1.5", 5.0 -> "5"."""
-    return f"{value:g}"
+    """1.5 -> "1.5", 5.0 -> "5"; an int as it is (shortened when it is very long)."""
+    return shown(value) if isinstance(value, int) else f"{value:g}"
 
 
 # ---- sizes ---------------------------------------------------------------------------------------
 
-_RATIO = re.compile(r"\s*(\d+)\s*:\s*(\d+)\s*")
-_WXH = re.compile(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*")
+#: sides of at most 18 digits: int() reads them, and no image is that large
+_RATIO = re.compile(r"\s*(\d{1,18})\s*:\s*(\d{1,18})\s*")
+_WXH = re.compile(r"\s*(\d{1,18})\s*[xX×]\s*(\d{1,18})\s*")
 
 
 def parse_aspect(value: Any) -> tuple[int, int] | None:
