@@ -60,6 +60,7 @@ SECONDS = _flag_type(inputs.seconds)
 DURATION = _flag_type(lambda text: inputs.number(text, low=0))
 TEXT = _flag_type(inputs.utf8)
 SEARCH = _flag_type(inputs.search)
+PATH = _flag_type(inputs.path)
 
 
 def _job_id(text: str) -> str:
@@ -140,7 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cmp.add_argument("--list-sets", action="store_true", help="list the saved sets and exit")
     _add_request_flags(cmp)
-    cmp.add_argument("--sheet", metavar="PATH", help="also write the contact sheet PNG here")
+    cmp.add_argument(
+        "--sheet", type=PATH, metavar="PATH", help="also write the contact sheet PNG here"
+    )
     cmp.add_argument("--timeout", type=SECONDS, metavar="S", help="give up after S seconds")
     _add_over_budget(cmp)
     cmp.set_defaults(num_images=None)
@@ -186,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "id", type=JOB_ID, metavar="ID", help="a job id or comparison id (cmp-…), or a prefix"
     )
-    export.add_argument("dir", metavar="DIR", help="the folder to write to (made if needed)")
+    export.add_argument(
+        "dir", type=PATH, metavar="DIR", help="the folder to write to (made if needed)"
+    )
     export.add_argument("--json", action="store_true", help="print what was written as JSON")
 
     spend = commands.add_parser("spend", help="what today's images cost, from the price table")

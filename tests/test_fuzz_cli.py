@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +23,9 @@ from fluxtui.commands import compare as compare_command
 from fluxtui.commands import generate as generate_command
 from fluxtui.commands.requests import MAX_JSON_DEPTH, requests_from_args
 from fluxtui.core import config as config_module
+from fluxtui.core import paths
+from fluxtui.core.models import GenerationRequest, Job, JobState
+from fluxtui.core.store import Store
 from fluxtui.core.text import inert
 from tests.fuzzing import (
     any_text,
@@ -169,6 +174,45 @@ def test_export_arguments(capsys: pytest.CaptureFixture[str], job_id: str, folde
                           as_json: bool) -> None:
     code, err = run(capsys, ["export", *(["--json"] if as_json else []), "--", job_id, folder])
     assert_handled(code, err, ["ID", "id", "DIR"])
+
+
+@pytest.fixture
+def stored_job(tmp_path: Path) -> Job:
+    """A finished job with an image on disk, and an odd prompt, in the user's (isolated) store."""
+    image = tmp_path / "image.png"
+    Image.new("RGB", (8, 8)).save(image)
+    job = Job.create(GenerationRequest("a \x1b[2J fox \u202e", "fal", "fal-ai/flux/dev"))
+    job.state, job.files, job.width, job.height = JobState.DONE, [str(image)], 8, 8
+    store = Store(paths.store_file())
+    store.save(job)
+    store.close()
+    return job
+
+
+@fuzz
+@given(st.one_of(any_text, st.sampled_from(["a-file", "a-file/sub", "a-folder", "new/folder", ".",
+                                             "/proc/none"])), st.booleans())
+@example("a-file", False)  # FileExistsError
+@example("a-file/sub", False)  # NotADirectoryError
+@example("x\x00", False)  # ValueError: embedded null byte
+def test_export_to_any_folder(stored_job: Job, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str], folder: str,
+                              as_json: bool) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").touch()
+    (tmp_path / "a-folder").mkdir(exist_ok=True)
+    argv = ["export", *(["--json"] if as_json else []), "--", stored_job.id, folder]
+    code, err = run(capsys, argv)
+    assert_handled(code, err, ["DIR"], accepted=0)
+
+
+@fuzz
+@given(flag_values(HISTORY_FLAGS), st.booleans())
+@example([("--search", "x" * 60_000)], False)  # OperationalError: LIKE pattern too complex
+def test_history_of_a_stored_job(stored_job: Job, capsys: pytest.CaptureFixture[str],
+                                 pairs: Pairs, as_json: bool) -> None:
+    code, err = run(capsys, ["history", *as_argv(pairs)] + ["--json"] * as_json)
+    assert_handled(code, err, names_of(pairs), accepted=0)
 
 
 @fuzz

@@ -27,6 +27,7 @@ from fluxtui.core.comparison import Comparison
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.pricing import PriceTable
+from fluxtui.core.inputs import shown
 from fluxtui.session import open_engine, with_timeout
 
 
@@ -38,6 +39,8 @@ def run_compare(args: argparse.Namespace) -> int:
         return cli.EXIT_OK
     if not args.prompt or not args.prompt.strip():
         return _bad_input("give a PROMPT to compare")
+    if args.sheet and (problem := _sheet_problem(Path(args.sheet))):
+        return _bad_input(f"--sheet {shown(args.sheet)} {problem}")
     try:
         targets = compare.resolve_targets(config, args.target or (), args.set or ())
         params = compare.shared_params(params_from_args(args))
@@ -56,6 +59,16 @@ def run_compare(args: argparse.Namespace) -> int:
     if problems:
         return _bad_input(*problems)
     return asyncio.run(_compare(config, plans, params, extra, args))
+
+
+def _sheet_problem(sheet: Path) -> str | None:
+    """Why the contact sheet could not be written to `sheet` once the images are made, or None."""
+    if sheet.is_dir():
+        return "is a folder: give a file name such as fox.png"
+    folder = next((p for p in sheet.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        return f"cannot be written: {shown(str(folder))} is not a folder"
+    return None
 
 
 async def _compare(

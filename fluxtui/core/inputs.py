@@ -17,8 +17,10 @@ from fluxtui.core.text import inert
 LARGEST_INT = 2**63 - 1
 #: how many characters of a value a message echoes (the middle is cut)
 SHOWN_CHARS = 60
-#: the most words a library search may hold (SQLite refuses a query of about 1,000)
+#: the most words and characters a library search may hold (SQLite refuses a query of about
+#: 1,000 words, and a word of about 50,000 bytes)
 MAX_SEARCH_WORDS = 32
+MAX_SEARCH_CHARS = 1000
 
 _DIGITS = re.compile(r"[+-]?\d[\d_]*")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
@@ -60,11 +62,24 @@ def utf8(value: str) -> str:
     return value
 
 
+def path(value: str) -> str:
+    """`value` as a file or folder to write: UTF-8 text (it is printed) without a NUL."""
+    if "\x00" in utf8(value):
+        raise BadValue(f"{shown(value)} holds a NUL character, which no path can")
+    if not value:
+        raise BadValue("is empty: give a path")
+    return value
+
+
 def search(value: str) -> str:
-    """`value` as a library search: Unicode of at most MAX_SEARCH_WORDS words."""
+    """`value` as a library search: Unicode of at most MAX_SEARCH_WORDS words and
+    MAX_SEARCH_CHARS characters."""
     words = len(utf8(value).split())
     if words > MAX_SEARCH_WORDS:
         raise BadValue(f"has {words:,} words: a search takes at most {MAX_SEARCH_WORDS}")
+    if len(value) > MAX_SEARCH_CHARS:
+        raise BadValue(f"has {len(value):,} characters: a search takes at most "
+                       f"{MAX_SEARCH_CHARS:,}")
     return value
 
 
