@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from fluxtui import cli
 from fluxtui.commands import compare as compare_command

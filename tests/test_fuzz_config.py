@@ -249,6 +249,11 @@ def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
         config_module.load(path, env={})
 
 
+def test_a_config_path_too_long_for_the_system(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read: File name too long"):  # OSError
+        config_module.load(tmp_path / ("x" * 5000), env={})
+
+
 @pytest.mark.parametrize(("env", "message"), [
     ({"OPENAI_BASE_URL": "ftp://x"}, "OPENAI_BASE_URL must start with http:// or https://"),
     ({"FAL_KEY": "key\n"}, "FAL_KEY holds a space, a control or a non-ASCII character"),

@@ -26,8 +26,8 @@ from fluxtui.core.compare import TargetError, TargetPlan
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest
-from fluxtui.core.pricing import PriceTable
 from fluxtui.core.inputs import shown
+from fluxtui.core.pricing import PriceTable
 from fluxtui.session import open_engine, with_timeout
 
 

@@ -182,16 +182,18 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     path = path or Path(env.get("FLUXTUI_CONFIG") or paths.config_file())
     data: dict[str, Any] = {}
     text = ""
-    if path.is_file():
-        try:
+    try:
+        if path.is_file():
             text = path.read_text(encoding="utf-8")
             data = tomllib.loads(text)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot be read: {exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
-        except RecursionError:
-            raise ConfigError(f"{path}: arrays or tables nest too deeply to read") from None
+    except OSError as exc:  # FLUXTUI_CONFIG too long a name, no permission, …
+        raise ConfigError(f"{clip(str(path), 200)}: cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: arrays or tables nest too deeply to read") from None
     problems = _Checker(path, text)
     problems.check_table(data, _TOP_KEYS, section=None)
 
