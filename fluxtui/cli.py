@@ -7,15 +7,67 @@ Exit codes: 0 done, 2 bad input, 3 refused by the provider (key, credits, modera
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TypeVar
 
 from fluxtui import __version__
+from fluxtui.core import inputs
 from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
+
+#: how much of a refused command line argparse's message may echo
+MESSAGE_CHARS = 300
+#: a job id, a comparison id (cmp-…) or a prefix of one
+_JOB_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with what its messages echo from the command line shortened and made inert."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(inputs.clip(message, MESSAGE_CHARS))
+
+
+T = TypeVar("T")
+
+
+def _flag_type(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type from an `inputs` reader: its BadValue becomes argparse's message."""
+
+    def read(text: str) -> T:
+        try:
+            return parse(text)
+        except inputs.BadValue as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return read
+
+
+POSITIVE = _flag_type(lambda text: inputs.whole(text, low=1))
+NON_NEGATIVE = _flag_type(lambda text: inputs.whole(text, low=0))
+PORT = _flag_type(lambda text: inputs.whole(text, low=0, high=65535))
+NUMBER = _flag_type(inputs.number)
+SECONDS = _flag_type(inputs.seconds)
+DURATION = _flag_type(lambda text: inputs.number(text, low=0))
+TEXT = _flag_type(inputs.utf8)
+SEARCH = _flag_type(inputs.search)
+PATH = _flag_type(inputs.path)
+
+
+def _job_id(text: str) -> str:
+    if not _JOB_ID.fullmatch(text):
+        raise inputs.BadValue(f"{inputs.shown(text)} is not a job or comparison id (letters, "
+                              "digits and -, at most 64)")
+    return text
+
+
+JOB_ID = _flag_type(_job_id)
+URL = _flag_type(inputs.base_url)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fluxtui",
         description="Generate images with FLUX models from the terminal. "
         "With no command, opens the app.",
@@ -35,19 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gen = commands.add_parser("generate", help="generate an image without the app")
-    gen.add_argument("prompt", help="what to draw")
+    gen.add_argument("prompt", type=TEXT, help="what to draw")
     gen.add_argument(
         "--provider",
         "-p",
         action="append",
+        type=TEXT,
         metavar="P",
         help="provider (repeat to run the same request on several at once)",
     )
-    gen.add_argument("--model", "-m", help="model id (any id is accepted)")
+    gen.add_argument("--model", "-m", type=TEXT, help="model id (any id is accepted)")
     _add_request_flags(gen)
-    gen.add_argument("--num-images", type=int, metavar="N")
-    gen.add_argument("--base-url", metavar="URL", help="use this base URL for the provider")
-    gen.add_argument("--timeout", type=float, metavar="S", help="give up after S seconds")
+    gen.add_argument("--num-images", type=POSITIVE, metavar="N")
+    gen.add_argument(
+        "--base-url", type=URL, metavar="URL", help="use this base URL for the provider"
+    )
+    gen.add_argument("--timeout", type=SECONDS, metavar="S", help="give up after S seconds")
     _add_over_budget(gen)
     _add_common(gen)
 
@@ -59,28 +114,35 @@ def build_parser() -> argparse.ArgumentParser:
         "JSON) to the library. With no size, every target gets 1024x768; with no seed, one "
         "random seed is shared.",
     )
-    cmp.add_argument("prompt", nargs="?", help="what to draw")
+    cmp.add_argument("prompt", nargs="?", type=TEXT, help="what to draw")
     cmp.add_argument(
         "--target",
         "-t",
         action="append",
+        type=TEXT,
         metavar="P:M",
         help="provider:model, e.g. comet:flux-pro-1.1 or fal:fal-ai/flux/dev; a bare provider "
         "means its default model (repeatable)",
     )
     cmp.add_argument(
-        "--set", action="append", metavar="NAME", help="a saved set of targets (repeatable)"
+        "--set",
+        action="append",
+        type=TEXT,
+        metavar="NAME",
+        help="a saved set of targets (repeatable)",
     )
     cmp.add_argument("--list-sets", action="store_true", help="list the saved sets and exit")
     _add_request_flags(cmp)
-    cmp.add_argument("--sheet", metavar="PATH", help="also write the contact sheet PNG here")
-    cmp.add_argument("--timeout", type=float, metavar="S", help="give up after S seconds")
+    cmp.add_argument(
+        "--sheet", type=PATH, metavar="PATH", help="also write the contact sheet PNG here"
+    )
+    cmp.add_argument("--timeout", type=SECONDS, metavar="S", help="give up after S seconds")
     _add_over_budget(cmp)
     cmp.set_defaults(num_images=None)
     _add_json_demo(cmp)
 
     resume = commands.add_parser("resume", help="carry on jobs left unfinished by a crash or quit")
-    resume.add_argument("job_ids", nargs="*", metavar="ID", help="only these jobs")
+    resume.add_argument("job_ids", nargs="*", type=JOB_ID, metavar="ID", help="only these jobs")
     resume.add_argument(
         "--resend",
         action="store_true",
@@ -92,16 +154,17 @@ def build_parser() -> argparse.ArgumentParser:
     providers.add_argument("--json", action="store_true", help="print JSON")
 
     history = commands.add_parser("history", help="list past jobs, newest first")
-    history.add_argument("--limit", type=int, default=20, metavar="N")
-    history.add_argument("--offset", type=int, default=0, metavar="N", help="skip N jobs")
+    history.add_argument("--limit", type=POSITIVE, default=20, metavar="N")
+    history.add_argument("--offset", type=NON_NEGATIVE, default=0, metavar="N", help="skip N jobs")
     history.add_argument(
-        "--search", metavar="TEXT", help="only prompts containing every word of TEXT"
+        "--search", type=SEARCH, metavar="TEXT", help="only prompts containing every word of TEXT"
     )
-    history.add_argument("--provider", metavar="P")
-    history.add_argument("--model", metavar="M")
+    history.add_argument("--provider", type=TEXT, metavar="P")
+    history.add_argument("--model", type=TEXT, metavar="M")
     history.add_argument("--state", choices=_job_states())
     history.add_argument(
         "--since",
+        type=TEXT,
         metavar="WHEN",
         help="only jobs since WHEN: today, yesterday, 30m, 2h, 7d, 2025-06-01, '2025-06-01 14:30'",
     )
@@ -120,8 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="copy a job's images (or a comparison's) to DIR with a JSON sidecar",
     )
-    export.add_argument("id", metavar="ID", help="a job id or comparison id (cmp-…), or a prefix")
-    export.add_argument("dir", metavar="DIR", help="the folder to write to (made if needed)")
+    export.add_argument(
+        "id", type=JOB_ID, metavar="ID", help="a job id or comparison id (cmp-…), or a prefix"
+    )
+    export.add_argument(
+        "dir", type=PATH, metavar="DIR", help="the folder to write to (made if needed)"
+    )
     export.add_argument("--json", action="store_true", help="print what was written as JSON")
 
     spend = commands.add_parser("spend", help="what today's images cost, from the price table")
@@ -131,27 +198,28 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("locate", help="print the config, data and cache paths")
 
     sim = commands.add_parser("sim", help="run the provider simulator on 127.0.0.1")
-    sim.add_argument("--port", type=int, default=8787, metavar="N")
-    sim.add_argument("--cluster-port", type=int, metavar="N", help="(default: port + 1)")
-    sim.add_argument("--queue", type=float, metavar="S", help="seconds each job waits in queue")
-    sim.add_argument("--run", type=float, metavar="S", help="seconds each job runs")
+    sim.add_argument("--port", type=PORT, default=8787, metavar="N")
+    sim.add_argument("--cluster-port", type=PORT, metavar="N", help="(default: port + 1)")
+    sim.add_argument("--queue", type=DURATION, metavar="S", help="seconds each job waits in queue")
+    sim.add_argument("--run", type=DURATION, metavar="S", help="seconds each job runs")
     return parser
 
 
 def _add_request_flags(parser: argparse.ArgumentParser) -> None:
     """The generic request flags `generate` and `compare` share."""
-    parser.add_argument("--width", type=int, metavar="W")
-    parser.add_argument("--height", type=int, metavar="H")
+    parser.add_argument("--width", type=POSITIVE, metavar="W")
+    parser.add_argument("--height", type=POSITIVE, metavar="H")
     parser.add_argument("--size", metavar="WxH", help="width and height together, e.g. 1024x768")
-    parser.add_argument("--aspect", metavar="R", help="aspect ratio, e.g. 16:9")
-    parser.add_argument("--seed", type=int, metavar="N")
-    parser.add_argument("--steps", type=int, metavar="N")
-    parser.add_argument("--guidance", type=float, metavar="X")
-    parser.add_argument("--safety", type=int, metavar="N", help="safety tolerance")
+    parser.add_argument("--aspect", type=TEXT, metavar="R", help="aspect ratio, e.g. 16:9")
+    parser.add_argument("--seed", type=NON_NEGATIVE, metavar="N")
+    parser.add_argument("--steps", type=POSITIVE, metavar="N")
+    parser.add_argument("--guidance", type=NUMBER, metavar="X")
+    parser.add_argument("--safety", type=NON_NEGATIVE, metavar="N", help="safety tolerance")
     parser.add_argument("--format", choices=("png", "jpeg"), help="output format")
     parser.add_argument(
         "--param",
         action="append",
+        type=TEXT,
         default=[],
         metavar="KEY=VALUE",
         help="a provider field passed verbatim (VALUE read as JSON when it parses)",

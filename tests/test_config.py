@@ -83,7 +83,7 @@ def test_failing_key_command_is_reported(tmp_path: Path) -> None:
     [
         ("timeout = \n", r"config.toml: .*line 1"),
         ('[providers.fal]\nconcurrency = "many"\n',
-         r"config.toml, line 2: providers.fal.concurrency must be an int, got 'many'"),
+         r"config.toml, line 2: providers.fal.concurrency must be an integer, got 'many'"),
         ('[providers.fal]\nconcurency = 3\n',
          r"config.toml, line 2: providers.fal.concurency is not a setting here"),
         ('[providers.mine]\nbase_url = "http://127.0.0.1:9"\n',
@@ -97,7 +97,7 @@ def test_failing_key_command_is_reported(tmp_path: Path) -> None:
         ('[providers.fal]\nbase_url = "queue.fal.run"\n',
          r"line 2: providers.fal.base_url must start with http:// or https://"),
         ('default_provider = "nope"\n', r"line 1: default_provider names no provider: 'nope'"),
-        ("timeout = -1\n", r"line 1: timeout must be more than 0 seconds"),
+        ("timeout = -1\n", r"line 1: timeout must be a positive number of seconds, got -1.0"),
         ('colour = "red"\n', r"line 1: colour is not a setting here"),
     ],
 )

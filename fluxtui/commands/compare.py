@@ -17,13 +17,14 @@ from typing import Any
 
 from fluxtui.commands.costs import check_budget
 from fluxtui.commands.progress import ProgressPrinter
-from fluxtui.commands.requests import BadFlags, params_from_args, parse_param
+from fluxtui.commands.requests import BadFlags, params_extra, params_from_args
 from fluxtui.core import compare, compare_table, exit_codes, exports
 from fluxtui.core import config as config_module
 from fluxtui.core.compare import TargetError, TargetPlan
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest
+from fluxtui.core.inputs import shown
 from fluxtui.core.pricing import PriceTable
 from fluxtui.session import open_engine, with_timeout
 
@@ -36,10 +37,12 @@ def run_compare(args: argparse.Namespace) -> int:
         return exit_codes.EXIT_OK
     if not args.prompt or not args.prompt.strip():
         return _bad_input("give a PROMPT to compare")
+    if args.sheet and (problem := _sheet_problem(Path(args.sheet))):
+        return _bad_input(f"--sheet {shown(args.sheet)} {problem}")
     try:
         targets = compare.resolve_targets(config, args.target or (), args.set or ())
         params = compare.shared_params(params_from_args(args))
-        extra = dict(parse_param(p) for p in args.param)
+        extra = params_extra(args.param)
     except (BadFlags, TargetError) as exc:
         return _bad_input(str(exc))
     if not args.demo:
@@ -54,6 +57,16 @@ def run_compare(args: argparse.Namespace) -> int:
     if problems:
         return _bad_input(*problems)
     return asyncio.run(_compare(config, plans, params, extra, args))
+
+
+def _sheet_problem(sheet: Path) -> str | None:
+    """Why the contact sheet could not be written to `sheet` once the images are made, or None."""
+    if sheet.is_dir():
+        return "is a folder: give a file name such as fox.png"
+    folder = next((p for p in sheet.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        return f"cannot be written: {shown(str(folder))} is not a folder"
+    return None
 
 
 async def _compare(

@@ -13,6 +13,7 @@ from fluxtui.commands.progress import describe
 from fluxtui.core import compare, compare_table, exit_codes, exports, paths
 from fluxtui.core import config as config_module
 from fluxtui.core.comparison import COMPARISON_PREFIX
+from fluxtui.core.inputs import shown
 from fluxtui.core.library import WhenError, parse_when
 from fluxtui.core.models import Job, JobState
 from fluxtui.core.pricing import PriceTable
@@ -96,7 +97,20 @@ def run_export(args: argparse.Namespace) -> int:
                    f"{args.id!r} matches {len(found)} jobs: {', '.join(j.id for j in found)}")
         print(f"fluxtui: {problem}", file=sys.stderr)
         return exit_codes.EXIT_BAD_INPUT
+    if not _made(folder):
+        return exit_codes.EXIT_BAD_INPUT
     return _export_job(found[0], folder, args.json)
+
+
+def _made(folder: Path) -> bool:
+    """Whether `folder` is there to write to (made if needed); if not, a message says why."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"fluxtui: DIR {shown(str(folder))}: cannot make this folder: {exc.strerror}",
+              file=sys.stderr)
+        return False
+    return True
 
 
 def _export_job(job: Job, folder: Path, as_json: bool) -> int:
@@ -121,6 +135,8 @@ def _export_comparison(store: Store, comparison_id: str, folder: Path, as_json: 
         comparison, jobs = compare.load(store, comparison_id)
     except compare.NotFound as exc:
         print(f"fluxtui: {exc}", file=sys.stderr)
+        return exit_codes.EXIT_BAD_INPUT
+    if not _made(folder):
         return exit_codes.EXIT_BAD_INPUT
     prices = PriceTable.with_overrides(config_module.load().prices)
     rows = compare_table.rows(comparison, jobs, prices)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from fluxtui.core.inputs import shown
 from fluxtui.core.model_spec import (
     ASPECT_RANGE,
     ASPECT_RANGE_TEXT,
@@ -201,7 +202,7 @@ def _side_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
     if problem:
         return problem
     if value <= 0:
-        return f"{field} {value} is not positive"
+        return f"{field} {num(value)} is not positive"
     rule = spec.size
     if rule is None or not spec.known:
         return None
@@ -213,18 +214,18 @@ def _count_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
     if problem:
         return problem
     if spec.max_images == 1 and value > 1:
-        return f"{field} {value}: {spec.id} makes one image per request"
+        return f"{field} {num(value)}: {spec.id} makes one image per request"
     if value < 1:
-        return f"{field} {value} is not positive"
+        return f"{field} {num(value)} is not positive"
     if spec.max_images is not None and value > spec.max_images:
-        return f"{field} {value} is out of range 1–{spec.max_images} for {spec.id}"
+        return f"{field} {num(value)} is out of range 1–{spec.max_images} for {spec.id}"
     return None
 
 
 def _aspect_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
     ratio = parse_aspect(value)
     if ratio is None:
-        return f"{field} {value!r} is not a ratio like 16:9"
+        return f"{field} {shown(value)} is not a ratio like 16:9"
     (wide_w, wide_h), (tall_w, tall_h) = ASPECT_RANGE
     w, h = ratio
     if spec.aspect and (w * wide_h > h * wide_w or w * tall_h < h * tall_w):
@@ -234,8 +235,9 @@ def _aspect_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
 
 # ---- sizes ---------------------------------------------------------------------------------------
 
-_RATIO = re.compile(r"\s*(\d+)\s*:\s*(\d+)\s*")
-_WXH = re.compile(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*")
+#: sides of at most 18 digits: int() reads them, and no image is that large
+_RATIO = re.compile(r"\s*(\d{1,18})\s*:\s*(\d{1,18})\s*")
+_WXH = re.compile(r"\s*(\d{1,18})\s*[xX×]\s*(\d{1,18})\s*")
 
 
 def parse_aspect(value: Any) -> tuple[int, int] | None:

@@ -33,6 +33,7 @@ from fluxtui.core.comparison import (
 from fluxtui.core.config import Config
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import FluxtuiError, InvalidRequest
+from fluxtui.core.inputs import shown
 from fluxtui.core.models import GenerationRequest, Job
 from fluxtui.core.store import JobQuery, Store
 
@@ -82,18 +83,19 @@ def parse_target(text: str, config: Config) -> Target:
     parsed = split_target(text)
     if parsed is None:
         raise TargetError(
-            f"target {text!r} is not PROVIDER:MODEL (e.g. comet:flux-pro-1.1 or "
+            f"target {shown(text)} is not PROVIDER:MODEL (e.g. comet:flux-pro-1.1 or "
             "fal:fal-ai/flux/dev)"
         )
     provider, model = parsed
     if provider not in config.providers:
         known = ", ".join(config.providers)
-        raise TargetError(f"target {text!r}: no provider is named {provider!r} (known: {known})")
+        raise TargetError(f"target {shown(text)}: no provider is named {shown(provider)} "
+                          f"(known: {known})")
     if model is None:
         model = config.providers[provider].choose_model()
         if not model:
             raise TargetError(
-                f"target {text!r}: {provider} has no default model; write {provider}:MODEL"
+                f"target {shown(text)}: {provider} has no default model; write {provider}:MODEL"
             )
     return Target(provider, model)
 
@@ -111,7 +113,9 @@ def resolve_targets(
     texts: list[str] = []
     for name in sets:
         if name not in known_sets:
-            raise TargetError(f"no saved set is named {name!r} (known: {', '.join(known_sets)})")
+            raise TargetError(
+                f"no saved set is named {shown(name)} (known: {', '.join(known_sets)})"
+            )
         texts.extend(known_sets[name])
     texts.extend(targets)
     resolved: list[Target] = []

@@ -14,7 +14,9 @@ protocol = "openai"              # comet | bfl | openai | fal ("kind" is read as
 base_url = "https://gateway.example/v1"
 models = ["flux-dev"]
 ```
-A mistake in the file is reported with the file, the line and the key.
+A mistake in the file is reported with the file, the line and the key. Provider names are
+letters, digits, `_`, `.` and `-`; `base_url` is an http(s) URL with a host; `concurrency` is 1 to
+`MAX_CONCURRENCY`; `timeout` a positive number of seconds.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from fluxtui.core import catalog, paths
 from fluxtui.core.budget import Budget, parse_budget
 from fluxtui.core.comparison import split_target
 from fluxtui.core.errors import ConfigError
+from fluxtui.core.inputs import base_url_problem, clip, seconds_problem, shown
 from fluxtui.core.pricing import Price, parse_price
 from fluxtui.core.settings import ProviderSettings, Secret, key_hint, missing_key_message
 
@@ -57,6 +60,16 @@ BUILTIN_PROVIDERS: dict[str, BuiltinProvider] = {
 PROTOCOLS = ("comet", "bfl", "openai", "fal")
 DEFAULT_TIMEOUT_S = 900.0
 DEMO_KEY = "demo-key"
+#: more requests in flight than any provider allows one key
+MAX_CONCURRENCY = 256
+_PROVIDER_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+#: what an API key is made of: visible ASCII (a header value cannot hold a newline or a space)
+_KEY = re.compile(r"[\x21-\x7e]+")
+_BAD_KEY = "holds a space, a control or a non-ASCII character (a pasted newline?)"
+#: settings whose values are never echoed in a message
+_SECRET_KEYS = frozenset({"api_key"})
+#: how a message names a Python type the TOML file wrote
+_TOML_TYPES = {"str": "string", "int": "integer", "dict": "table", "list": "list"}
 
 _PROVIDER_KEYS = {
     "protocol": str,
@@ -146,7 +159,7 @@ class Config:
             return self.providers[name]
         except KeyError:
             known = ", ".join(self.providers)
-            raise ConfigError(f"unknown provider {name!r} (known: {known})") from None
+            raise ConfigError(f"unknown provider {shown(name)} (known: {known})") from None
 
     @property
     def any_key(self) -> bool:
@@ -187,17 +200,26 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     path = path or Path(env.get("FLUXTUI_CONFIG") or paths.config_file())
     data: dict[str, Any] = {}
     text = ""
-    if path.is_file():
-        text = path.read_text(encoding="utf-8")
-        try:
+    try:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+    except OSError as exc:  # FLUXTUI_CONFIG too long a name, no permission, …
+        raise ConfigError(f"{clip(str(path), 200)}: cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: arrays or tables nest too deeply to read") from None
     problems = _Checker(path, text)
     problems.check_table(data, _TOP_KEYS, section=None)
 
     providers = {name: _builtin_entry(name, spec) for name, spec in BUILTIN_PROVIDERS.items()}
     for name, table in (data.get("providers") or {}).items():
+        if not _PROVIDER_NAME.fullmatch(name):
+            problems.fail(f"providers.{name}", None,
+                          "is not a provider name: use letters, digits, _ . - (at most 64)")
         if not isinstance(table, dict):
             problems.fail(f"providers.{name}", None, "must be a table like [providers.NAME]")
         problems.check_table(table, _PROVIDER_KEYS, section=f"providers.{name}")
@@ -208,10 +230,11 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
 
     default = data.get("default_provider") or env.get("FLUXTUI_PROVIDER")
     if default and default not in providers:
-        problems.fail(None, "default_provider", f"names no provider: {default!r}")
+        problems.fail(None, "default_provider", f"names no provider: {shown(default)}")
     timeout = float(data.get("timeout", DEFAULT_TIMEOUT_S))
-    if timeout <= 0:
-        problems.fail(None, "timeout", f"must be more than 0 seconds, got {timeout:g}")
+    problem = seconds_problem(timeout)
+    if problem:
+        problems.fail(None, "timeout", problem)
     return Config(
         providers=providers,
         default_provider=default,
@@ -244,7 +267,7 @@ def _prices(
         if not isinstance(models, dict):
             problems.fail("prices", name, 'must be a table like [prices.NAME] of "model" = USD')
         if name not in providers:
-            problems.fail(f"prices.{name}", None, f"names no provider: {name!r}")
+            problems.fail(f"prices.{name}", None, f"names no provider: {shown(name)}")
         for model, value in models.items():
             price = parse_price(value)
             if isinstance(price, str):
@@ -272,9 +295,10 @@ def _sets(
         for text in targets:
             parsed = split_target(text) if isinstance(text, str) else None
             if parsed is None:
-                problems.fail("sets", name, f"has {text!r}, which is not PROVIDER:MODEL")
+                problems.fail("sets", name, f"has {shown(text)}, which is not PROVIDER:MODEL")
             elif parsed[0] not in providers:
-                problems.fail("sets", name, f"has {text!r}: no provider is named {parsed[0]!r}")
+                problems.fail("sets", name,
+                              f"has {shown(text)}: no provider is named {shown(parsed[0])}")
         sets[name] = tuple(targets)
     return sets
 
@@ -325,16 +349,22 @@ def _merge_entry(
     base_url = table.get("base_url", base.base_url if base else None)
     if not base_url:
         problems.fail(section, "base_url", "is needed for a new provider")
-    if not re.match(r"^https?://", base_url):
-        problems.fail(section, "base_url", f"must start with http:// or https://, got {base_url!r}")
+    url_problem = base_url_problem(base_url)
+    if url_problem:
+        problems.fail(section, "base_url", url_problem)
     concurrency = table.get("concurrency", base.concurrency if base else 4)
-    if concurrency < 1:
-        problems.fail(section, "concurrency", f"must be at least 1, got {concurrency}")
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        problems.fail(section, "concurrency",
+                      f"must be 1 to {MAX_CONCURRENCY}, got {shown(concurrency)}")
     models = table.get("models", list(base.models) if base else [])
-    if not all(isinstance(m, str) for m in models):
-        problems.fail(section, "models", "must be a list of model id strings")
+    if not all(isinstance(m, str) and m.strip() for m in models):
+        problems.fail(section, "models", "must be a list of model id strings, none empty")
     if "api_key" in table and "api_key_command" in table:
         problems.fail(section, "api_key_command", "give api_key or api_key_command, not both")
+    if table.get("api_key") and not _KEY.fullmatch(table["api_key"]):
+        problems.fail(section, "api_key", _BAD_KEY)
+    if "api_key_command" in table:
+        problems.check_command(section, table["api_key_command"])
     key = table.get("api_key")
     return ProviderEntry(
         name=name,
@@ -354,6 +384,8 @@ def _merge_entry(
 def _apply_env(entry: ProviderEntry, env: dict[str, str]) -> ProviderEntry:
     builtin = BUILTIN_PROVIDERS.get(entry.name)
     if builtin and env.get(builtin.key_env):
+        if not _KEY.fullmatch(env[builtin.key_env]):
+            raise ConfigError(f"{builtin.key_env} {_BAD_KEY}")
         entry = replace(
             entry,
             key=Secret(env[builtin.key_env]),
@@ -361,6 +393,9 @@ def _apply_env(entry: ProviderEntry, env: dict[str, str]) -> ProviderEntry:
             key_command=None,
         )
     if entry.name == "openai" and env.get("OPENAI_BASE_URL"):
+        problem = base_url_problem(env["OPENAI_BASE_URL"])
+        if problem:
+            raise ConfigError(f"OPENAI_BASE_URL {problem}")
         entry = replace(entry, base_url=env["OPENAI_BASE_URL"])
     return entry
 
@@ -377,6 +412,8 @@ def _run_key_command(name: str, command: str) -> str:
         raise ConfigError(
             f"[providers.{name}] api_key_command exited {done.returncode} without printing a key"
         )
+    if not _KEY.fullmatch(key):
+        raise ConfigError(f"[providers.{name}] api_key_command printed a key that {_BAD_KEY}")
     return key
 
 
@@ -394,17 +431,26 @@ class _Checker:
                 self.fail(section, key, f"is not a setting here (known: {known})")
             expected = schema[key]
             if isinstance(value, bool) or not isinstance(value, expected):
-                want = expected.__name__ if isinstance(expected, type) else "number"
-                if key.startswith("api_key"):  # never echo what may be a key
-                    self.fail(section, key, f"must be a string (got {_toml_type(value)})")
-                else:
-                    self.fail(section, key, f"must be {_article(want)} {want}, got {value!r}")
+                want = (_TOML_TYPES.get(expected.__name__, expected.__name__)
+                        if isinstance(expected, type) else "number")
+                got = _toml_type(value) if key in _SECRET_KEYS else shown(value)  # never echo a key
+                self.fail(section, key, f"must be {_article(want)} {want}, got {got}")
+
+    def check_command(self, section: str, command: str) -> None:
+        """An api_key_command must split into words as a shell would."""
+        try:
+            words = shlex.split(command)
+        except ValueError as exc:
+            self.fail(section, "api_key_command", f"cannot be split into words: {exc}")
+        if not words:
+            self.fail(section, "api_key_command", "is empty")
 
     def fail(self, section: str | None, key: str | None, message: str) -> NoReturn:
         line = self._line_of(section, key)
         where = f"{self.path}" + (f", line {line}" if line else "")
         name = ".".join(part for part in (section, key) if part)
-        raise ConfigError(f"{where}: {name} {message}")
+        # the message may quote the file (a price table's unknown keys): inert, and not too long
+        raise ConfigError(f"{where}: {clip(name, 80)} {clip(message, 400)}")
 
     def _line_of(self, section: str | None, key: str | None) -> int | None:
         """The key's line; its section's header line when the key is missing; else None."""

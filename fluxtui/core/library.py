@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from fluxtui.core.errors import FluxtuiError
+from fluxtui.core.inputs import shown
 from fluxtui.core.models import Job
 from fluxtui.core.store import JobQuery, Store
 
@@ -44,7 +45,7 @@ def parse_when(text: str, now: float | None = None) -> float:
         except ValueError:
             continue
     raise WhenError(
-        f"{text!r} is not a date: use today, yesterday, 30m, 2h, 7d, 2w, 2025-06-01 "
+        f"{shown(text)} is not a date: use today, yesterday, 30m, 2h, 7d, 2w, 2025-06-01 "
         "or '2025-06-01 14:30'"
     )
 

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from fluxtui.core.inputs import shown
+
 ParamType = Literal["int", "float", "bool", "str", "choice"]
 
 MP = 1024 * 1024
@@ -41,7 +43,7 @@ class ParamRule:
         if problem:
             return problem
         if self.type == "choice" and value not in self.choices:
-            return f"{field} {value!r} is not one of {', '.join(self.choices)} for {model_id}"
+            return f"{field} {shown(value)} is not one of {', '.join(self.choices)} for {model_id}"
         if self.type in ("int", "float"):
             return number_problem(field, value, self.min, self.max, self.multiple_of, model_id)
         return None
@@ -86,15 +88,15 @@ class ModelSpec:
 def type_problem(field: str, value: Any, type: ParamType) -> str | None:
     """The problem with `value` as a `type`, named by `field`; None when it is one."""
     if type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-        return f"{field} {value!r} is not an integer"
+        return f"{field} {shown(value)} is not an integer"
     if type == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        return f"{field} {value!r} is not a number"
-    if type == "float" and not math.isfinite(value):
-        return f"{field} {value!r} is not a finite number"
+        return f"{field} {shown(value)} is not a number"
+    if type == "float" and isinstance(value, float) and not math.isfinite(value):
+        return f"{field} {shown(value)} is not a finite number"
     if type == "bool" and not isinstance(value, bool):
-        return f"{field} {value!r} is not true or false"
+        return f"{field} {shown(value)} is not true or false"
     if type in ("str", "choice") and not isinstance(value, str):
-        return f"{field} {value!r} is not text"
+        return f"{field} {shown(value)} is not text"
     return None
 
 
@@ -120,5 +122,5 @@ def number_problem(
 
 
 def num(value: float) -> str:
-    """1.5 -> "1.5", 5.0 -> "5"."""
-    return f"{value:g}"
+    """1.5 -> "1.5", 5.0 -> "5"; an int as it is (shortened when it is very long)."""
+    return shown(value) if isinstance(value, int) else f"{value:g}"

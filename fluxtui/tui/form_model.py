@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from fluxtui.core import inputs
 from fluxtui.core.catalog import parse_aspect, parse_wxh
 from fluxtui.core.model_spec import ASPECT_RANGE_TEXT, MP, ModelSpec, ParamRule, SizeRule
 
@@ -146,19 +147,19 @@ def _parse_text(field: FieldSpec, text: str) -> dict[str, Any]:
             return {"width": dims[0], "height": dims[1]}
         if parse_aspect(text):
             return {"aspect_ratio": text.replace(" ", "")}
-        raise ValueError(f"size {text!r} is not WIDTHxHEIGHT (like 1024x768) or a ratio (like 16:9)")
+        raise ValueError(f"size {inputs.shown(text)} is not WIDTHxHEIGHT (like 1024x768) or a "
+                         "ratio (like 16:9)")
     if field.kind == "aspect":
         return {"aspect_ratio": text.replace(" ", "")}
-    if field.kind in ("int", "seed"):
-        try:
-            return {field.name: int(text)}
-        except ValueError:
-            raise ValueError(f"{field.name} {text!r} is not a whole number") from None
-    if field.kind == "float":
-        try:
-            return {field.name: float(text)}
-        except ValueError:
-            raise ValueError(f"{field.name} {text!r} is not a number") from None
+    try:
+        if field.kind == "seed":
+            return {field.name: inputs.whole(text, low=0)}
+        if field.kind == "int":
+            return {field.name: inputs.whole(text, low=-inputs.LARGEST_INT - 1)}
+        if field.kind == "float":
+            return {field.name: inputs.number(text)}
+    except inputs.BadValue as exc:
+        raise ValueError(f"{field.name} {exc}") from None
     return {field.name: text}
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fluxtui.core import catalog
+from fluxtui.core.inputs import shown
 from fluxtui.core.model_spec import SIZE_PARAMS, ModelSpec
 from fluxtui.core.models import GenerationRequest
 from fluxtui.core.providers import wire
@@ -82,6 +83,6 @@ def image_size_problem(value: Any) -> str | None:
         if all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in sides):
             return None
     return (
-        f"image_size {value!r} is neither one of {', '.join(PRESET_NAMES)} "
+        f"image_size {shown(value)} is neither one of {', '.join(PRESET_NAMES)} "
         'nor {"width": W, "height": H} with positive integers'
     )

@@ -18,6 +18,7 @@ import httpx
 
 from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
+from fluxtui.core.inputs import shown
 from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import (
     ErrorKind,
@@ -88,7 +89,7 @@ class OpenAIImagesProvider(Provider):
             problems.append("give size or width and height, not both")
         dims = catalog.parse_wxh(size)
         if dims is None:
-            problems.append(f"size {size!r} is not WIDTHxHEIGHT like 1024x768")
+            problems.append(f"size {shown(size)} is not WIDTHxHEIGHT like 1024x768")
         else:
             problems.extend(catalog.pair_problems(spec, *dims, prefix=f"size {size}: "))
         return problems
