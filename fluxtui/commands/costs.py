@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from fluxtui import cli
+from fluxtui.control import spending
 from fluxtui.core import budget as budget_module
 from fluxtui.core import config as config_module
 from fluxtui.core import paths
@@ -33,11 +34,7 @@ def check_budget(
     """None when the run may go ahead (after any warning on stderr); else the exit code."""
     if demo or not config.budget.is_set:
         return None
-    prices = PriceTable.with_overrides(config.prices)
-    kinds = {r.provider: config.entry(r.provider).catalog_kind for r in requests}
-    run = budget_module.estimate(requests, prices, kinds)
-    today = budget_module.spend_since(store, prices, budget_module.day_start())
-    verdict = budget_module.check(config.budget, run, spent_today=today.usd)
+    verdict = spending.check_run(config, store, requests)
     if verdict.ok:
         if verdict.near:
             print(f"fluxtui: note: {verdict.message()}", file=sys.stderr)

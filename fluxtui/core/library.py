@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fluxtui.core.errors import FluxtuiError
@@ -58,17 +58,8 @@ class LibraryPage:
     offset: int
     limit: int | None
 
-    @property
-    def has_more(self) -> bool:
-        return self.offset + len(self.jobs) < self.total
-
 
 def page(store: Store, query: JobQuery = JobQuery(limit=100)) -> LibraryPage:
     """The jobs `query` selects (its page) and the count of all it matches. Blocking (SQLite): a
     UI calls it from a thread (the store's connection may be shared across threads)."""
     return LibraryPage(store.jobs(query), store.count(query), query.offset, query.limit)
-
-
-def next_page(current: LibraryPage, query: JobQuery) -> JobQuery:
-    """The query for the page after `current`."""
-    return replace(query, offset=current.offset + len(current.jobs))

@@ -14,7 +14,7 @@ import zlib
 from typing import Any
 
 from fluxtui import __version__
-from fluxtui.core.models import Job
+from fluxtui.core.models import Job, JobSnapshot
 from fluxtui.core.redaction import redact
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -23,7 +23,7 @@ JPEG_COMMENT_PREFIX = b"fluxtui "
 _JPEG_SEGMENT_MAX = 65533  # a segment's payload, after its 2-byte length
 
 
-def record(job: Job) -> dict[str, Any]:
+def record(job: Job | JobSnapshot) -> dict[str, Any]:
     """What fluxtui writes about a job into its image files and export sidecars."""
     request = job.request
     return {

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from fluxtui.core.config import Config
 from fluxtui.core.store import Store
-from fluxtui.tui.demo import DemoSimulator
+from fluxtui.control.demo import DemoSimulator
 
 if TYPE_CHECKING:
     from fluxtui.core.engine import Engine
