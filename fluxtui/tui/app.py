@@ -27,17 +27,25 @@ from fluxtui.core import paths
 from fluxtui.core.models import JobEvent, JobSnapshot, JobState
 from fluxtui.core.pricing import Spend
 from fluxtui.core.text import inert
-from fluxtui.tui import system
 from fluxtui.tui import format as fmt
+from fluxtui.tui import system
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.commands import FluxCommands
 from fluxtui.tui.image_support import ImageBackend, load_backend
 from fluxtui.tui.job_actions import JobActions
-from fluxtui.tui.key_commands import key_commands
+from fluxtui.tui.key_commands import Providers, key_commands
 from fluxtui.tui.keymap import APP_KEYS, bindings, user_keymap
 from fluxtui.tui.messages import (
-    CopyPath, EngineReady, JobChanged, JobDeleted, JobEnded, JobsUpdated, LoadForm, SendRequest,
-    ShowComparison, Tick,
+    CopyPath,
+    EngineReady,
+    JobChanged,
+    JobDeleted,
+    JobEnded,
+    JobsUpdated,
+    LoadForm,
+    SendRequest,
+    ShowComparison,
+    Tick,
 )
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.help import HelpScreen
@@ -69,7 +77,7 @@ class FluxApp(JobActions, App[int]):
     CSS_PATH = [styles_dir() / name for name in CSS_FILES]
     BINDINGS: ClassVar[list[BindingType]] = [
         *bindings(APP_KEYS), Binding("ctrl+c", "help_quit", show=False, system=True)]
-    COMMANDS = App.COMMANDS | {FluxCommands, key_commands(APP_KEYS)}
+    COMMANDS: ClassVar[Providers] = App.COMMANDS | {FluxCommands, key_commands(APP_KEYS)}
 
     def __init__(
         self,
@@ -231,9 +239,9 @@ class FluxApp(JobActions, App[int]):
         shows = getattr(self.screen, "shows", None)
         if callable(shows) and shows(job.id):
             return  # a comparison's cell says so
-        if job.id == self.main.selected_id and self.app_focus and self.screen is self.main:
-            if self.main.preview_visible:
-                return
+        looking = job.id == self.main.selected_id and self.app_focus and self.screen is self.main
+        if looking and self.main.preview_visible:
+            return  # the preview says so
         severity = "information" if job.state is JobState.DONE else "error"
         detail = "" if job.state is JobState.DONE else f"\n{fmt.error_text(job)}"
         self.notify(f"{prompt[:60]}{detail}", title=f"{word} · {job.request.provider}",
@@ -303,7 +311,7 @@ class FluxApp(JobActions, App[int]):
     def _show_key(self, key: str) -> str:
         return self.get_key_display(Binding(key, ""))
 
-    def action_quit(self) -> None:
+    async def action_quit(self) -> None:
         live = self.board.live_count()
         if not live:
             self.exit(0)

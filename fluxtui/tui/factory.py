@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from fluxtui.control.backend import Backend
 from fluxtui.core.config import Config
 from fluxtui.tui.app import FluxApp
-from fluxtui.control.backend import Backend
 from fluxtui.tui.image_support import ImageBackend, load_backend
 
 

@@ -9,6 +9,7 @@ applies is the key table's `when` (`keymap.JOB_KEYS`), which `check_action` read
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from textual import work
@@ -174,9 +175,10 @@ class JobActions(App[int]):
         """Follow every stored unfinished job again."""
         for job in list(self.board.jobs.values()):
             if not job.state.is_terminal and not self.board.is_live(job):
-                self.send(lambda _, job_id=job.id: self._resumed(job_id))
+                self.send(partial(self._resumed, job.id))
 
-    def _resumed(self, job_id: str) -> Started:
+    def _resumed(self, job_id: str, _over_budget: bool) -> Started:
+        """Resuming pays nothing again: the budget is not asked."""
         resumed = self.controller.resume(job_id)
         return Started((resumed,) if resumed else ())
 

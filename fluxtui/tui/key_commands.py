@@ -3,13 +3,16 @@ while it applies), so that ctrl+p finds what the footer has no room for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from fluxtui.tui.keymap import KeyAction
 from fluxtui.tui.safe import highlight
+
+#: what a screen's (or the app's) COMMANDS holds
+Providers = set[type[Provider] | Callable[[], type[Provider]]]
 
 
 def key_commands(actions: tuple[KeyAction, ...], group: str | None = None) -> type[Provider]:

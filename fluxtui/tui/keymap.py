@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ GROUPS = {
 ALL_IDS = frozenset(action.id for group in GROUPS.values() for action in group)
 
 
-def bindings(actions: tuple[KeyAction, ...]) -> list[Binding]:
+def bindings(actions: tuple[KeyAction, ...]) -> list[BindingType]:
     return [action.binding() for action in actions]
 
 

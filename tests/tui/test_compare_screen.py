@@ -20,7 +20,7 @@ from fluxtui.tui.screens.compare import TABLE_COLUMNS, CompareScreen
 from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.targets import TargetPicker
 from fluxtui.tui.widgets.halfcell import HalfcellImage
-from tests.tui.helpers import until, ready, screen_text, wait_for, with_key
+from tests.tui.helpers import ready, screen_text, until, wait_for, with_key
 
 THREE = ("comet:flux-pro-1.1", "bfl:flux-pro-1.1", "fal:fal-ai/flux/dev")
 

@@ -6,7 +6,7 @@ from textual.widgets import Input, TextArea
 
 from fluxtui.tui.widgets.prompt_form import FieldRow, PromptForm
 from tests.helpers import sim_jobs
-from tests.tui.helpers import until, ready, screen_text, type_text, wait_for
+from tests.tui.helpers import ready, screen_text, type_text, until, wait_for
 
 
 def field_names(form: PromptForm) -> list[str]:

@@ -11,7 +11,7 @@ from fluxtui.tui.messages import JobChanged
 from fluxtui.tui.widgets.halfcell import HalfcellImage
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.preview import Preview
-from tests.tui.helpers import until, Recorder, ready, screen_text, type_text, wait_for, with_key
+from tests.tui.helpers import Recorder, ready, screen_text, type_text, until, wait_for, with_key
 
 SLOW = "[[sim: queue=1, run=1]]"
 

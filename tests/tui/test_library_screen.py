@@ -21,7 +21,7 @@ from fluxtui.tui.screens.library import LibraryScreen
 from fluxtui.tui.screens.path_prompt import PathPrompt
 from fluxtui.tui.widgets.halfcell import HalfcellImage
 from fluxtui.tui.widgets.library_list import LibraryList
-from tests.tui.helpers import until, ready, screen_text, type_text, wait_for, with_tui
+from tests.tui.helpers import ready, screen_text, type_text, until, wait_for, with_tui
 
 COUNT = 150  # more than a page
 PROVIDERS = (("fal", "fal-ai/flux/dev"), ("bfl", "flux-pro-1.1"), ("comet", "flux-pro-1.1"))

@@ -16,7 +16,7 @@ from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.preview import Preview
 from fluxtui.tui.widgets.prompt_form import PromptForm
-from tests.tui.helpers import until, ready, screen_text, type_text, wait_for, with_tui
+from tests.tui.helpers import ready, screen_text, type_text, until, wait_for, with_tui
 
 
 def stored_job(prompt: str, state: JobState, created_at: float, **fields) -> Job:

@@ -29,7 +29,7 @@ from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui import system
 from fluxtui.tui.image_support import ImageBackend
-from fluxtui.tui.key_commands import key_commands
+from fluxtui.tui.key_commands import Providers, key_commands
 from fluxtui.tui.keymap import COMPARE_KEYS, bindings
 from fluxtui.tui.messages import CopyPath, JobsUpdated, Tick
 from fluxtui.tui.screens.image_view import ImageView
@@ -109,7 +109,7 @@ class CompareScreen(Screen[None]):
         Binding("down,j", "move_cell(0, 1)", "Down", show=False),
         *bindings(COMPARE_KEYS),
     ]
-    COMMANDS = {key_commands(COMPARE_KEYS, "Comparison")}
+    COMMANDS: ClassVar[Providers] = {key_commands(COMPARE_KEYS, "Comparison")}
 
     def __init__(self, controller: Controller, comparison: Comparison, jobs: list[JobSnapshot],
                  images: ImageBackend):

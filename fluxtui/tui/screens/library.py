@@ -35,11 +35,16 @@ from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui import safe, system
 from fluxtui.tui.image_support import ImageBackend
-from fluxtui.tui.key_commands import key_commands
+from fluxtui.tui.key_commands import Providers, key_commands
 from fluxtui.tui.keymap import LIBRARY_KEYS, LIBRARY_SCREEN_KEYS, bindings, conditions
 from fluxtui.tui.library_pages import is_filtered
 from fluxtui.tui.messages import (
-    CopyPath, JobDeleted, JobEnded, LoadForm, SendRequest, ShowComparison,
+    CopyPath,
+    JobDeleted,
+    JobEnded,
+    LoadForm,
+    SendRequest,
+    ShowComparison,
 )
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.image_view import ImageView
@@ -55,7 +60,7 @@ WHEN = conditions(LIBRARY_KEYS)
 class LibraryScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = bindings(LIBRARY_SCREEN_KEYS)
-    COMMANDS = {key_commands((*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS), "Library")}
+    COMMANDS: ClassVar[Providers] = {key_commands((*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS), "Library")}
     AUTO_FOCUS = "#lib-list"
 
     def __init__(self, controller: Controller, images: ImageBackend):

@@ -23,7 +23,7 @@ from fluxtui.control.controller import Controller
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.format import seed_of
 from fluxtui.tui.image_support import ImageBackend
-from fluxtui.tui.key_commands import key_commands
+from fluxtui.tui.key_commands import Providers, key_commands
 from fluxtui.tui.keymap import ANYWHERE_KEYS, JOB_KEYS, MAIN_KEYS, bindings
 from fluxtui.tui.messages import SendRequest
 from fluxtui.tui.screens.model_picker import ModelPicker
@@ -38,7 +38,7 @@ class MainScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-medium"), (WIDE, "-wide")]
     AUTO_FOCUS = "#prompt"
     BINDINGS: ClassVar[list[BindingType]] = bindings(ANYWHERE_KEYS)  # see MAIN_KEYS
-    COMMANDS = {key_commands((*MAIN_KEYS, *JOB_KEYS))}
+    COMMANDS: ClassVar[Providers] = {key_commands((*MAIN_KEYS, *JOB_KEYS))}
 
     def __init__(self, controller: Controller, board: JobBoard, images: ImageBackend):
         super().__init__()

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
@@ -33,8 +35,9 @@ DEMO_NOTE = "\n\nDemo mode: the built-in simulator plays every provider. No keys
 class Preview(Vertical, can_focus=True):
     """Shows one job of the board: `show(job_id)`, then `refresh_job()` whenever it may have changed."""
 
-    BINDINGS = bindings(JOB_KEYS)
-    COMPONENT_CLASSES = {f"preview--{name}" for name in set(fmt.STATE_CLASSES.values())}
+    BINDINGS: ClassVar[list[BindingType]] = bindings(JOB_KEYS)
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        f"preview--{name}" for name in set(fmt.STATE_CLASSES.values())}
 
     def __init__(
         self,
@@ -74,6 +77,8 @@ class Preview(Vertical, can_focus=True):
 
     def _fit_image(self) -> None:
         """Leave room under the image for what is known about it."""
+        if not self.is_attached:
+            return  # called after a refresh that came once the screen had gone
         holder = self._holder
         room = holder.content_size.height - self._meta_text.outer_size.height
         for image in holder.query(".image"):
