@@ -191,7 +191,7 @@ class FluxApp(JobActions, App[int]):
         if not self._showing:
             return
         self.main.queue.jobs_changed()
-        interrupted = sum(1 for job in page if not job.state.is_terminal)
+        interrupted = sum(1 for job in page if self.board.resumable(job))
         if first and interrupted:
             self.notify(f"{interrupted} job(s) were not finished when fluxtui last stopped: "
                         "select one and press r, or use the command palette to resume them all.",

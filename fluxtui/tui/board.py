@@ -63,6 +63,12 @@ class JobBoard:
         """Whether the job is followed by this session (a stored unfinished one is not)."""
         return job.id in self.session and not job.state.is_terminal
 
+    def resumable(self, job: JobSnapshot) -> bool:
+        """Whether `r` would carry the job on without sending it again: it stopped unfinished
+        (fluxtui quit, or the provider stopped answering, or its image waits in the cache)."""
+        unfinished = not job.state.is_terminal or job.state.is_resumable
+        return unfinished and not self.is_live(job)
+
     def live(self) -> list[JobSnapshot]:
         return [job for job_id in self.session if not (job := self.jobs[job_id]).state.is_terminal]
 

@@ -70,8 +70,7 @@ class FluxCommands(Provider):
                        "change how the preview draws images",
                        partial(host.set_image_backend, choice))
         board = host.board
-        interrupted = sum(1 for j in board.jobs.values()
-                          if not j.state.is_terminal and not board.is_live(j))
+        interrupted = sum(1 for job in board.jobs.values() if board.resumable(job))
         if interrupted:
             yield (f"Resume unfinished jobs ({interrupted})", "follow them at the provider again",
                    host.resume_all)

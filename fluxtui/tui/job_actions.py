@@ -174,7 +174,7 @@ class JobActions(App[int]):
     def resume_all(self) -> None:
         """Follow every stored unfinished job again."""
         for job in list(self.board.jobs.values()):
-            if not job.state.is_terminal and not self.board.is_live(job):
+            if self.board.resumable(job):
                 self.send(partial(self._resumed, job.id))
 
     def _resumed(self, job_id: str, _over_budget: bool) -> Started:

@@ -141,3 +141,15 @@ def test_the_real_terminal_never_gets_a_prompts_escapes(tmp_path):
         os.close(master)
     assert "␛]52;c;Zm9v".encode() in output, output[-2000:]
     assert b"\x1b]52;c;Zm9v" not in output and b"\x1b[2J" not in output
+
+
+def test_live_details_and_file_names_are_inert():
+    from dataclasses import replace
+
+    from fluxtui.tui import format as fmt
+
+    job = Job.create(GenerationRequest("a fox", "fal", "fal-ai/flux/dev")).snapshot()
+    running = replace(job, state=JobState.RUNNING, log="step 3 \x1b]52;c;Zm9v\x07 [red]")
+    assert fmt.live_detail(running, None, True) == "step 3 ␛]52;c;Zm9v␇ [red]"
+    assert fmt.live_detail(running, "retrying \x1b[2J", True) == "retrying ␛[2J"
+    assert fmt.short_path("/tmp/\x1b[2Jfox.png") == "/tmp/␛[2Jfox.png"
