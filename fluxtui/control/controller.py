@@ -75,6 +75,9 @@ class Page:
 
 
 class Controller:
+    """The faces' one way to the engine and the store: it runs jobs (through `spawn`), relays
+    the engine's events, and answers in snapshots. `demo`: on the simulator (nothing charged)."""
+
     def __init__(self, backend: Backend, *, spawn: Spawn, demo: bool,
                  clock: Callable[[], float] = time.time):
         self.backend = backend

@@ -13,11 +13,12 @@ import fluxtui
 from fluxtui.core.models import JobState
 from fluxtui.core.store import Store
 from fluxtui.tui.keymap import GROUPS
+from fluxtui.tui.messages import CopyPath, LoadForm, SendRequest
 from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.zoom import ZoomScreen
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.library_list import LibraryList
-from tests.tui.helpers import ready, wait_for
+from tests.tui.helpers import Recorder, ready, wait_for
 from tests.tui.test_library_screen import open_library, seeded  # noqa: F401 (a fixture)
 from tests.tui.test_shell import stored_job
 
@@ -107,3 +108,29 @@ async def test_a_double_click_on_an_entry_shows_it(make_app, seeded):  # noqa: F
         await pilot.click(LibraryList, offset=(20, 5), times=2)  # row 1 (4 lines a row)
         await wait_for(pilot, lambda: isinstance(app.screen, ImageView), "the entry, large")
         assert screen.list.cursor == 1
+
+
+def test_the_comparison_screen_follows_events_not_a_timer():
+    source = (FACE / "screens" / "compare.py").read_text()
+    assert "set_interval" not in source and "set_timer" not in source
+    assert "def on_jobs_updated" in source
+
+
+async def test_the_library_asks_the_app_by_message(make_app, seeded):  # noqa: F811
+    """(The hook sees a message at each node it bubbles through.)"""
+    recorder = Recorder()
+    app = make_app()
+    async with app.run_test(size=(140, 44), message_hook=recorder) as pilot:
+        await ready(pilot)
+        await open_library(pilot)
+        await pilot.press("y")
+        copy = (await wait_for(pilot, lambda: recorder.of(CopyPath), "the copy request"))[0]
+        assert str(copy.path) == seeded[0].files[0] == app.clipboard
+        await pilot.press("r")
+        send = (await wait_for(pilot, lambda: recorder.of(SendRequest), "the send request"))[0]
+        assert send.request == seeded[0].request
+        await wait_for(pilot, lambda: app.board.at(0), "the job sent, in the queue")
+        await pilot.press("e")
+        load = (await wait_for(pilot, lambda: recorder.of(LoadForm), "the form request"))[0]
+        assert load.request == seeded[0].request
+        await wait_for(pilot, lambda: app.screen is app.main, "back on the main screen")
