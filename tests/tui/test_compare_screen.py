@@ -213,7 +213,7 @@ async def test_over_budget_asks_before_sending(make_app, sim_config):
         assert "crossing the session budget of $0.050" in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.main, "nothing sent")
-        assert not app.board.jobs and app.controller.backend.open_store().count_comparisons() == 0
+        assert not app.board.jobs and app.controller.backend.open_store().comparisons() == []
         picker = await open_picker(pilot, "an expensive fox")
         await tick(pilot, picker, ("bfl:flux-pro-1.1", "bfl:flux-pro"))
         await pilot.press("ctrl+j")

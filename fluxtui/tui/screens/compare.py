@@ -67,7 +67,7 @@ def open_picker(app: App[Any], controller: Controller, form: PromptForm,
             sets[name] = compare.resolve_targets(config, sets=[name])
         except TargetError:
             continue  # a set naming a provider this config lacks: not offered
-    shared = exports.shared_text(params, " · ")
+    shared = inert(exports.shared_text(params, " · "))
     heading = f"“{fmt.one_line(request.prompt)[:80]}”  {shared}"
 
     def plan(targets: list[Target]) -> list[compare.TargetPlan]:
