@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from fluxtui.control.backend import Backend
@@ -132,7 +133,7 @@ class FluxApp(JobActions, App[int]):
         self.write_terminal(system.POP_TITLE)
         await self.controller.close()
 
-    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         """A notification; its words are never read as markup and their controls are shown
         (␛), whoever wrote them: prompts and provider messages end up in notifications."""
@@ -242,7 +243,7 @@ class FluxApp(JobActions, App[int]):
         looking = job.id == self.main.selected_id and self.app_focus and self.screen is self.main
         if looking and self.main.preview_visible:
             return  # the preview says so
-        severity = "information" if job.state is JobState.DONE else "error"
+        severity: SeverityLevel = "information" if job.state is JobState.DONE else "error"
         detail = "" if job.state is JobState.DONE else f"\n{fmt.error_text(job)}"
         self.notify(f"{prompt[:60]}{detail}", title=f"{word} · {job.request.provider}",
                     severity=severity)

@@ -82,7 +82,8 @@ async def test_preview_shows_live_state_not_a_stale_image(make_app):
         first = await submit(pilot, "fal", "a quick lighthouse")
         await wait_for(pilot, lambda: preview.query(HalfcellImage), "the first image")
         second = await submit(pilot, "fal", "a slow lighthouse [[sim: queue=0.2, run=30]]")
-        second = await until(pilot, second, lambda j: j.state is JobState.RUNNING, "the second job to run")
+        second = await until(pilot, second, lambda j: j.state is JobState.RUNNING,
+                             "the second job to run")
         await wait_for(pilot, lambda: "● running" in screen_text(app), "the live state")
         assert preview.job_id == second.id and not preview.query(HalfcellImage)
         assert app.board.jobs[first.id].state is JobState.DONE
@@ -98,7 +99,8 @@ async def test_cancel_on_fal(make_app, sim):
         await pilot.press("f3")
         assert isinstance(app.focused, JobQueue)
         await pilot.press("c")
-        job = await until(pilot, job, lambda j: j.state is JobState.CANCELLED, "the job to be cancelled")
+        job = await until(pilot, job, lambda j: j.state is JobState.CANCELLED,
+                          "the job to be cancelled")
         await pilot.pause(0.15)
         assert "– cancelled" in queue_line(app)
         assert "cancelled at fal" in screen_text(app)
@@ -109,7 +111,8 @@ async def test_retry_after_a_simulated_500(make_app):
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
         failed = await submit(pilot, "comet", "a retried fox [[sim: submit=500, submit_times=1]]")
-        failed = await until(pilot, failed, lambda j: j.state is JobState.FAILED, "the submit to fail")
+        failed = await until(pilot, failed, lambda j: j.state is JobState.FAILED,
+                             "the submit to fail")
         assert failed.error and failed.error.kind is ErrorKind.SERVER
         await pilot.pause(0.15)
         assert "server error (500)" in queue_line(app)
@@ -117,7 +120,8 @@ async def test_retry_after_a_simulated_500(make_app):
         retried = await wait_for(pilot, lambda: app.board.at(0).id != failed.id and app.board.at(0),
                                  "the retry")
         assert retried.request == failed.request
-        retried = await until(pilot, retried, lambda j: j.state is JobState.DONE, "the retry to succeed")
+        retried = await until(pilot, retried, lambda j: j.state is JobState.DONE,
+                              "the retry to succeed")
         assert app.board.jobs[failed.id].state is JobState.FAILED
 
 
@@ -245,7 +249,8 @@ async def test_resume_a_job_interrupted_by_a_quit(make_app, engine):
         stored = await wait_for(pilot, lambda: app.board.get(job.id), "the stored job")
         assert "interrupted · r resumes" in queue_line(app)
         await pilot.press("f3", "r")
-        stored = await until(pilot, stored, lambda j: j.state is JobState.DONE, "the resumed job to end")
+        stored = await until(pilot, stored, lambda j: j.state is JobState.DONE,
+                             "the resumed job to end")
         assert len(app.board) == 1 and stored.files
 
 

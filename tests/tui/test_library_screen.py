@@ -201,7 +201,8 @@ async def test_show_copy_to_form_rerun_export_and_copy_path(make_app, seeded, tm
         await pilot.press("r")
         rerun = await wait_for(pilot, lambda: app.board.at(0), "the re-run in the queue")
         assert rerun.request == job.request and rerun.id != job.id
-        rerun = await until(pilot, rerun, lambda j: j.state is JobState.DONE, "the re-run to finish")
+        rerun = await until(pilot, rerun, lambda j: j.state is JobState.DONE,
+                            "the re-run to finish")
 
         await wait_for(pilot, lambda: screen.list.pages.total == COUNT + 1, "the list again")
         screen.list.cursor = 2  # seeded[1]: bfl

@@ -60,7 +60,8 @@ WHEN = conditions(LIBRARY_KEYS)
 class LibraryScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = bindings(LIBRARY_SCREEN_KEYS)
-    COMMANDS: ClassVar[Providers] = {key_commands((*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS), "Library")}
+    COMMANDS: ClassVar[Providers] = {
+        key_commands((*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS), "Library")}
     AUTO_FOCUS = "#lib-list"
 
     def __init__(self, controller: Controller, images: ImageBackend):
@@ -196,7 +197,7 @@ class LibraryScreen(Screen[None]):
         if job is None:
             return
         path = Path(job.files[0]) if job.state is JobState.DONE and job.files else None
-        title = f"{fmt.GLYPHS[job.state]} {job.request.provider} · {job.request.model}"  # inert there
+        title = f"{fmt.GLYPHS[job.state]} {job.request.provider} · {job.request.model}"
         self.app.push_screen(ImageView(self.images, path, title, provenance(job)))
 
     def action_entry_to_form(self) -> None:

@@ -279,7 +279,8 @@ class PromptForm(Vertical):
             words = "; ".join(general) or f"{count} problem{'s' if count > 1 else ''} to fix"
             status.update(Text(inert(words)))
         else:
-            status.update(Text(inert(f"ctrl+j: generate with {self.model or '?'} on {self.provider}")))
+            words = f"ctrl+j: generate with {self.model or '?'} on {self.provider}"
+            status.update(Text(inert(words)))
         status.set_class(bool(count), "-invalid")
 
     # ---- changing -----------------------------------------------------------------------------
