@@ -29,6 +29,7 @@ from fluxtui.core.models import JobEvent, JobSnapshot, JobState
 from fluxtui.core.pricing import Spend
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
+from fluxtui.tui import messages as msg
 from fluxtui.tui import system
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.commands import FluxCommands
@@ -36,18 +37,6 @@ from fluxtui.tui.image_support import ImageBackend, load_backend
 from fluxtui.tui.job_actions import JobActions
 from fluxtui.tui.key_commands import Providers, key_commands
 from fluxtui.tui.keymap import APP_KEYS, bindings, user_keymap
-from fluxtui.tui.messages import (
-    CopyPath,
-    EngineReady,
-    JobChanged,
-    JobDeleted,
-    JobEnded,
-    JobsUpdated,
-    LoadForm,
-    SendRequest,
-    ShowComparison,
-    Tick,
-)
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.help import HelpScreen
 from fluxtui.tui.screens.main import MainScreen
@@ -152,9 +141,9 @@ class FluxApp(JobActions, App[int]):
             log.exception("could not open the engine")
             self.notify(f"could not start: {exc}", title="fluxtui", severity="error", timeout=30)
             return
-        self.post_message(EngineReady())
+        self.post_message(msg.EngineReady())
 
-    def on_engine_ready(self, _: EngineReady) -> None:
+    def on_engine_ready(self, _: msg.EngineReady) -> None:
         self.main.validate_form()
 
     def _spawn(self, name: str, job: Coroutine[Any, Any, JobSnapshot]) -> None:
@@ -207,9 +196,9 @@ class FluxApp(JobActions, App[int]):
 
     def _on_engine_event(self, event: JobEvent) -> None:
         """Called by the engine, synchronously, in this loop: hand the event on as a message."""
-        self.post_message(JobChanged(event))
+        self.post_message(msg.JobChanged(event))
 
-    def on_job_changed(self, message: JobChanged) -> None:
+    def on_job_changed(self, message: msg.JobChanged) -> None:
         event = message.event
         job = event.job
         if not self._showing:
@@ -221,8 +210,8 @@ class FluxApp(JobActions, App[int]):
         if job.state.is_terminal:
             self._job_ended(job)
 
-    @on(SendRequest)
-    def _send_request(self, message: SendRequest) -> None:
+    @on(msg.SendRequest)
+    def _send_request(self, message: msg.SendRequest) -> None:
         request = message.request
         self.send(lambda over_budget: self.controller.start(request, over_budget=over_budget))
 
@@ -236,7 +225,7 @@ class FluxApp(JobActions, App[int]):
             self.bell()
         self._measure_spend()
         for screen in self.screen_stack:
-            screen.post_message(JobEnded(job))
+            screen.post_message(msg.JobEnded(job))
         shows = getattr(self.screen, "shows", None)
         if callable(shows) and shows(job.id):
             return  # a comparison's cell says so
@@ -248,8 +237,8 @@ class FluxApp(JobActions, App[int]):
         self.notify(f"{prompt[:60]}{detail}", title=f"{word} · {job.request.provider}",
                     severity=severity)
 
-    @on(JobDeleted)
-    def _deleted(self, message: JobDeleted) -> None:
+    @on(msg.JobDeleted)
+    def _deleted(self, message: msg.JobDeleted) -> None:
         self.board.remove(message.job_id)
         self.main.queue.jobs_changed()
 
@@ -266,7 +255,7 @@ class FluxApp(JobActions, App[int]):
             if preview.job_id in dirty:
                 preview.refresh_job()
         for screen in self.screen_stack:
-            screen.post_message(JobsUpdated(dirty))
+            screen.post_message(msg.JobsUpdated(dirty))
         self.refresh_bindings()
 
     def _tick(self) -> None:
@@ -279,21 +268,21 @@ class FluxApp(JobActions, App[int]):
             if job is not None and self.board.is_live(job):
                 preview.refresh_job()
         for screen in self.screen_stack:
-            screen.post_message(Tick())
+            screen.post_message(msg.Tick())
 
     # ---- what screens ask for -------------------------------------------------------------------
 
-    @on(CopyPath)
-    def _copy_path_asked(self, message: CopyPath) -> None:
+    @on(msg.CopyPath)
+    def _copy_path_asked(self, message: msg.CopyPath) -> None:
         self.copy_path(message.path)
 
-    @on(LoadForm)
-    def _load_form(self, message: LoadForm) -> None:
+    @on(msg.LoadForm)
+    def _load_form(self, message: msg.LoadForm) -> None:
         self.main.form.load(message.request)
         self.main.focus_form()
 
-    @on(ShowComparison)
-    def _show_comparison(self, message: ShowComparison) -> None:
+    @on(msg.ShowComparison)
+    def _show_comparison(self, message: msg.ShowComparison) -> None:
         from fluxtui.tui.screens.compare import CompareScreen  # with the engine: after the paint
 
         jobs = [self.board.get(job.id) or job for job in message.jobs]  # the latest news of each
@@ -369,7 +358,7 @@ class FluxApp(JobActions, App[int]):
             return
         self._show_mode()
         self.main.preview.demo = demo
-        self.post_message(EngineReady())
+        self.post_message(msg.EngineReady())
         self.notify("demo mode: the simulator plays every provider" if demo else
                     "using your keys: jobs are sent to the real services", timeout=5)
 
