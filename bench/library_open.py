@@ -152,7 +152,7 @@ async def one_run(config, store_path: Path, presses: int, cold: bool) -> dict[st
         ms.setdefault(name, []).append((end - start) * 1000)
 
     async with app.run_test(size=SIZE) as pilot:
-        while app.backend.engine is None:
+        while not app.controller.ready:
             await pilot.pause(0.05)
         await pilot.pause(1.0)  # the main screen settles: history, preview image, spend
         start = time.perf_counter()

@@ -100,24 +100,24 @@ async def scenario(name: str, config, store_path: Path, presses: int, running: i
     frames = Frames(app)
     async with app.run_test(size=SIZE) as pilot:
         first_paint = frames.times[0] - created if frames.times else float("nan")
-        while app.backend.engine is None or len(app.board) < min(stored, app.history_page):
+        while not app.controller.ready or len(app.board) < min(stored, app.history_page):
             await asyncio.sleep(0.005)
         history = time.perf_counter() - created
         for index in range(running):
             provider = PROVIDERS[index % 3]
-            app.switch_provider(provider)
+            app.main.form.set_provider(provider)
             prompt = f"running job {index} [[sim: queue=0.5, run=60]]"
-            app.main_screen().form.query_one("#prompt", TextArea).text = prompt
+            app.main.form.query_one("#prompt", TextArea).text = prompt
             await pilot.press("ctrl+j")
         while app.board.live_count() < running:
             await asyncio.sleep(0.01)
         await pilot.pause(0.5)
 
-        prompt = app.main_screen().form.query_one("#prompt", TextArea)
+        prompt = app.main.form.query_one("#prompt", TextArea)
         prompt.text = ""
         prompt.focus()
         typing = await latencies(pilot, frames, ["a"] * presses)
-        app.main_screen().queue.focus()
+        app.main.queue.focus()
         moving = await latencies(pilot, frames, ["down", "up"] * (presses // 2))
         app.cancel_all()
     print(f"{name:<26} first paint {first_paint * 1000:6.0f} ms   "

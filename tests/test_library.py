@@ -85,11 +85,10 @@ def test_queries_sort_page_filter_by_date_and_group(store: Store) -> None:
         store.save(job)
     newest = store.jobs(JobQuery(limit=3))
     assert [j.request.prompt for j in newest] == ["a blue fox", "a red fox 5", "a red fox 4"]
-    page2 = library.next_page(library.page(store, JobQuery(limit=3)), JobQuery(limit=3))
-    assert [j.request.prompt for j in store.jobs(page2)] == ["a red fox 3", "a red fox 2",
-                                                            "a red fox 1"]
+    page2 = library.page(store, JobQuery(limit=3, offset=3))
+    assert [j.request.prompt for j in page2.jobs] == ["a red fox 3", "a red fox 2",
+                                                      "a red fox 1"]
     assert library.page(store, JobQuery(limit=3, search="red")).total == 6
-    assert library.page(store, JobQuery(limit=3, search="red")).has_more
     fastest = store.jobs(JobQuery(sort="fastest", limit=None))
     assert [j.request.prompt for j in fastest][:2] == ["a red fox 5", "a red fox 4"]
     assert fastest[-1].request.prompt == "a blue fox"  # no image: last

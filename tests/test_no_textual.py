@@ -42,6 +42,8 @@ CORE_MODULES = [
     "fluxtui.commands.compare",
     "fluxtui.commands.library",
     "fluxtui.commands.costs",
+    "fluxtui.control.controller",
+    "fluxtui.control.spending",
     "fluxtui.sim",
 ]
 

@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from fluxtui.control import spending
 from fluxtui.core import budget as budget_module
 from fluxtui.core import config as config_module
 from fluxtui.core import exit_codes, paths
@@ -32,11 +33,7 @@ def check_budget(
     """None when the run may go ahead (after any warning on stderr); else the exit code."""
     if demo or not config.budget.is_set:
         return None
-    prices = PriceTable.with_overrides(config.prices)
-    tables = {r.provider: config.entry(r.provider).model_table for r in requests}
-    run = budget_module.estimate(requests, prices, tables)
-    today = budget_module.spend_since(store, prices, budget_module.day_start())
-    verdict = budget_module.check(config.budget, run, spent_today=today.usd)
+    verdict = spending.check_run(config, store, requests)
     if verdict.ok:
         if verdict.near:
             print(f"fluxtui: note: {verdict.message()}", file=sys.stderr)

@@ -9,11 +9,12 @@ an image. Ties mark every tied row.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fluxtui.core.comparison import Comparison, ComparisonEntry, Target
-from fluxtui.core.models import Job, JobState
+from fluxtui.core.models import Job, JobSnapshot, JobState
 from fluxtui.core.pricing import PriceTable
 
 NOT_SENT = "not sent"
@@ -71,7 +72,9 @@ class CompareRow:
         }
 
 
-def rows(comparison: Comparison, jobs: list[Job], prices: PriceTable) -> list[CompareRow]:
+def rows(
+    comparison: Comparison, jobs: Sequence[Job | JobSnapshot], prices: PriceTable
+) -> list[CompareRow]:
     """The table of `comparison`, in its target order; `jobs` are its jobs (any order)."""
     by_id = {job.id: job for job in jobs}
     built = [_row(entry, by_id.get(entry.job_id or ""), comparison, prices)
@@ -80,7 +83,10 @@ def rows(comparison: Comparison, jobs: list[Job], prices: PriceTable) -> list[Co
 
 
 def _row(
-    entry: ComparisonEntry, job: Job | None, comparison: Comparison, prices: PriceTable
+    entry: ComparisonEntry,
+    job: Job | JobSnapshot | None,
+    comparison: Comparison,
+    prices: PriceTable,
 ) -> CompareRow:
     if job is None:
         reason = "; ".join(entry.problems) or "its job is no longer in the store"
@@ -108,7 +114,7 @@ def _row(
     )
 
 
-def _file_bytes(files: list[str]) -> int | None:
+def _file_bytes(files: Sequence[str]) -> int | None:
     sizes = []
     for path in files:
         try:

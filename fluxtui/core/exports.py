@@ -23,7 +23,7 @@ from fluxtui.core import provenance
 from fluxtui.core.compare_table import CompareRow
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.files import write_atomically
-from fluxtui.core.models import Job, JobState
+from fluxtui.core.models import Job, JobSnapshot, JobState
 from fluxtui.core.pricing import usd
 from fluxtui.core.redaction import redact
 
@@ -336,7 +336,7 @@ def export_comparison(
     rows: Sequence[CompareRow],
     folder: Path,
     *,
-    jobs: Sequence[Job] = (),
+    jobs: Sequence[Job | JobSnapshot] = (),
 ) -> ComparisonExport:
     """Write sheet.png, table.md, table.csv and table.json into `folder`; with `jobs`, also copy
     each job's images and sidecar there (see `export_job`)."""
@@ -367,7 +367,7 @@ class JobExport:
     missing: tuple[str, ...] = field(default=())  # files the store lists but the disk lacks
 
 
-def sidecar(job: Job, exported: Sequence[Path] = ()) -> dict[str, Any]:
+def sidecar(job: Job | JobSnapshot, exported: Sequence[Path] = ()) -> dict[str, Any]:
     """A job's provenance as JSON-ready data: what the image file carries, and more."""
     return {
         **provenance.record(job),
@@ -382,7 +382,7 @@ def sidecar(job: Job, exported: Sequence[Path] = ()) -> dict[str, Any]:
     }
 
 
-def export_job(job: Job, folder: Path) -> JobExport:
+def export_job(job: Job | JobSnapshot, folder: Path) -> JobExport:
     """Copy the job's images (their original bytes, provenance inside) into `folder`, and write
     `<job-id>.json` beside them. A file missing on disk is listed in `missing`, not raised."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -401,5 +401,5 @@ def export_job(job: Job, folder: Path) -> JobExport:
     return JobExport(job.id, tuple(copied), side, tuple(missing))
 
 
-def has_image(job: Job) -> bool:
+def has_image(job: Job | JobSnapshot) -> bool:
     return job.state is JobState.DONE and bool(job.files)

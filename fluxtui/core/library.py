@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fluxtui.core.errors import FluxtuiError
@@ -59,10 +59,6 @@ class LibraryPage:
     offset: int
     limit: int | None
 
-    @property
-    def has_more(self) -> bool:
-        return self.offset + len(self.jobs) < self.total
-
 
 FIRST_PAGE = JobQuery(limit=100)
 
@@ -71,8 +67,3 @@ def page(store: Store, query: JobQuery = FIRST_PAGE) -> LibraryPage:
     """The jobs `query` selects (its page) and the count of all it matches. Blocking (SQLite): a
     UI calls it from a thread (the store's connection may be shared across threads)."""
     return LibraryPage(store.jobs(query), store.count(query), query.offset, query.limit)
-
-
-def next_page(current: LibraryPage, query: JobQuery) -> JobQuery:
-    """The query for the page after `current`."""
-    return replace(query, offset=current.offset + len(current.jobs))

@@ -21,7 +21,7 @@ import zlib
 from typing import Any, BinaryIO
 
 from fluxtui import __version__
-from fluxtui.core.models import Job
+from fluxtui.core.models import Job, JobSnapshot
 from fluxtui.core.redaction import redact
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -32,7 +32,7 @@ _ELLIPSIS = "…"
 SHORTENED_NOTE = "values listed in 'shortened' were cut to fit the file; the store has them whole"
 
 
-def record(job: Job) -> dict[str, Any]:
+def record(job: Job | JobSnapshot) -> dict[str, Any]:
     """What fluxtui writes about a job into its image files and export sidecars."""
     request = job.request
     return {

@@ -1,93 +1,89 @@
-"""The command palette's commands, which depend on the app's state (ctrl+p).
+"""The command palette's commands that depend on the app's state (ctrl+p).
 
 Switch provider or model, enter or leave demo mode, change how images are drawn, resume or cancel
-jobs, act on the selected job, open the image folder.
+jobs, open the image folder. (The keys' own commands come from the key table: `key_commands`.)
+The provider reads the app through `PaletteHost`, the few things it needs, so that it never
+imports the app.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from fluxtui.control.controller import Controller
 from fluxtui.core import paths
 from fluxtui.tui import image_support, system
+from fluxtui.tui.board import JobBoard
+from fluxtui.tui.image_support import ImageBackend
+from fluxtui.tui.safe import content, highlight, markup
 from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.widgets.prompt_form import known_models
 
-if TYPE_CHECKING:
-    from fluxtui.tui.app import FluxApp
-
 Command = tuple[str, str, Callable[[], Any]]
 
-JOB_COMMANDS = (
-    ("retry_job", "Retry the selected job", "send its request again", "app.retry_job"),
-    ("rerun", "Re-run the selected job with its seed", "same request, same seed", "app.rerun(True)"),
-    ("rerun", "Re-run the selected job with a new seed", "same request, new seed",
-     "app.rerun(False)"),
-    ("edit_job", "Copy the selected job into the form", "prompt, provider, model, settings",
-     "app.edit_job"),
-    ("open_file", "Open the selected image", "in the system viewer", "app.open_file"),
-    ("copy_path", "Copy the selected image's path", "OSC 52 clipboard", "app.copy_path"),
-    ("cancel_job", "Cancel the selected job", "stop it at the provider", "app.cancel_job"),
-    ("delete_job", "Delete the selected job", "from the history (asks first)", "app.delete_job"),
-)
+
+@runtime_checkable
+class PaletteHost(Protocol):
+    controller: Controller
+    board: JobBoard
+    images: ImageBackend
+    main: MainScreen
+
+    def image_choices(self) -> list[ImageBackend]: ...
+    def set_image_backend(self, images: ImageBackend) -> None: ...
+    async def set_demo(self, demo: bool) -> None: ...
+    def resume_all(self) -> None: ...
+    def cancel_all(self) -> None: ...
 
 
 class FluxCommands(Provider):
-    @property
-    def flux(self) -> FluxApp:
-        return cast("FluxApp", self.app)
-
     def commands(self) -> Iterator[Command]:
-        app = self.flux
-        form = app.main_screen().form
-        config = app.backend.base_config
+        host = self.app
+        if not isinstance(host, PaletteHost):
+            return
+        form = host.main.form
+        controller = host.controller
+        config = controller.backend.base_config
         for name, entry in config.providers.items():
             if name != form.provider:
                 label = entry.label if entry.label.lower() == name else f"{entry.label} ({name})"
                 yield (f"Provider: {label}", f"switch the form to {name}",
-                       partial(app.switch_provider, name))
+                       partial(form.set_provider, name))
         for spec in known_models(config, form.provider):
             if spec.id != form.model:
                 yield (f"Model: {spec.id}", f"{spec.label} on {form.provider}",
-                       partial(app.switch_model, spec.id))
-        if app.demo and app.backend.can_leave_demo:
+                       partial(form.set_model, spec.id))
+        if controller.demo and controller.backend.can_leave_demo:
             yield ("Leave demo mode", "send jobs to the real services with your keys",
-                   partial(app.set_demo, False))
-        elif not app.demo:
+                   partial(host.set_demo, False))
+        elif not controller.demo:
             yield ("Demo mode", "try everything on the built-in simulator; nothing is charged",
-                   partial(app.set_demo, True))
-        for choice in app.image_choices():
-            if choice.protocol != app.images.protocol:
+                   partial(host.set_demo, True))
+        for choice in host.image_choices():
+            if choice.protocol != host.images.protocol:
                 yield (f"Images: {image_support.PROTOCOL_NAMES[choice.protocol]}",
-                       "change how the preview draws images", partial(app.set_image_backend, choice))
-        interrupted = sum(1 for j in app.board.jobs.values()
-                          if not j.state.is_terminal and not app.board.is_live(j))
+                       "change how the preview draws images",
+                       partial(host.set_image_backend, choice))
+        board = host.board
+        interrupted = sum(1 for job in board.jobs.values() if board.resumable(job))
         if interrupted:
             yield (f"Resume unfinished jobs ({interrupted})", "follow them at the provider again",
-                   app.resume_all)
-        live = app.board.live_count()
+                   host.resume_all)
+        live = board.live_count()
         if live:
-            yield (f"Cancel all running jobs ({live})", "stop them at the provider", app.cancel_all)
-        on_main = isinstance(self.screen, MainScreen)
-        for action, title, help_text, command in JOB_COMMANDS:
-            if on_main and app.board.get(app.selected_id) and app.check_action(action, ()):
-                yield (title, help_text, partial(app.run_action, command))
-        if on_main:
-            yield ("Compare providers and models…", "the form's prompt, size and seed on "
-                   "several targets at once", app.action_compare)
-            yield ("Open the library", "every image made: search, filter, re-run, export, delete",
-                   app.action_library)
+            yield (f"Cancel all running jobs ({live})", "stop them at the provider",
+                   host.cancel_all)
         library = paths.library_dir()
         yield ("Open the image folder", str(library), partial(self._open_folder, library))
         yield ("Copy the image folder's path", str(library),
-               partial(app.copy_to_clipboard, str(library)))
-        yield ("Show keys", "every key, and its id for remapping in config.toml", app.action_help)
+               partial(self.app.copy_to_clipboard, str(library)))
 
-    async def _open_folder(self, folder: Any) -> None:
+    async def _open_folder(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         problem = await system.open_in_viewer(folder)
         if problem:
@@ -95,11 +91,13 @@ class FluxCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self.commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(content(title), callback, text=title, help=markup(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self.commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                yield Hit(score, highlight(matcher, title), callback, text=title,
+                          help=markup(help_text))
+

@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from fluxtui.control.backend import Backend
 from fluxtui.core.config import Config
 from fluxtui.tui.app import FluxApp
-from fluxtui.tui.backend import Backend
 from fluxtui.tui.image_support import ImageBackend, load_backend
 
 
@@ -21,7 +21,7 @@ def create_app(
     library: Path | None = None,
     clock: Callable[[], float] = time.time,
     tick_s: float = 1.0,
-    flush_s: float = 0.1,
+    repaint_s: float = 0.1,
 ) -> FluxApp:
     """The app on `config` and the store at `store_path`.
 
@@ -34,4 +34,5 @@ def create_app(
         image_protocol, terminal=False
     )
     backend = Backend(config, store_path, library=library)
-    return FluxApp(backend, images, demo=demo or config.demo, clock=clock, tick_s=tick_s, flush_s=flush_s)
+    return FluxApp(backend, images, demo=demo or config.demo, clock=clock, tick_s=tick_s,
+                   repaint_s=repaint_s)

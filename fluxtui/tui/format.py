@@ -1,11 +1,16 @@
-"""How jobs read on screen: state glyphs, live details, durations, short names. Pure functions."""
+"""How jobs read on screen: state glyphs, live details, durations, short names. Pure functions.
+
+Every string that comes from outside (prompts, provider messages, log lines, file names) leaves
+here inert (`core.text.inert`): its escape characters shown as ␛ and friends, never sent.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from fluxtui.core.models import ErrorKind, Job, JobState
+from fluxtui.core.models import ErrorKind, JobSnapshot, JobState
+from fluxtui.core.text import inert
 
 GLYPHS = {
     JobState.PENDING: "·",
@@ -19,6 +24,9 @@ GLYPHS = {
     JobState.CANCELLED: "–",
     JobState.EXPIRED: "✗",
     JobState.TIMED_OUT: "✗",
+    JobState.UNREACHABLE: "?",
+    JobState.CACHED: "↓",
+    JobState.UNCERTAIN: "?",
 }
 #: the component class (and so the colour) of each state in the queue
 STATE_CLASSES = {
@@ -33,6 +41,9 @@ STATE_CLASSES = {
     JobState.CANCELLED: "muted",
     JobState.EXPIRED: "bad",
     JobState.TIMED_OUT: "bad",
+    JobState.UNREACHABLE: "warn",
+    JobState.CACHED: "warn",
+    JobState.UNCERTAIN: "warn",
 }
 ERROR_HINTS = {
     ErrorKind.AUTH: "check the key: `fluxtui providers` shows where each key comes from",
@@ -56,21 +67,21 @@ def duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
-def elapsed(job: Job, now: float) -> float | None:
+def elapsed(job: JobSnapshot, now: float) -> float | None:
     """Seconds since the job was created, or its whole run once it ended."""
     if job.state.is_terminal:
         return job.timings()["total"]
     return max(0.0, now - job.created_at)
 
 
-def error_text(job: Job) -> str:
-    """Why the job ended badly, as the engine worded it."""
+def error_text(job: JobSnapshot) -> str:
+    """Why the job ended badly, as the engine worded it (inert)."""
     if job.error:
-        return job.error.message
-    return (job.history[-1].detail or "") if job.history else ""
+        return inert(job.error.message, multiline=True)
+    return inert((job.history[-1].detail or "") if job.history else "", multiline=True)
 
 
-def live_detail(job: Job, detail: str | None, live: bool) -> str:
+def live_detail(job: JobSnapshot, detail: str | None, live: bool) -> str:
     """The one-line detail of the queue: queue position, progress, log, reason, or result size."""
     state = job.state
     if state is JobState.DONE:
@@ -87,9 +98,9 @@ def live_detail(job: Job, detail: str | None, live: bool) -> str:
     if state is JobState.RUNNING and job.progress is not None:
         parts.append(f"{job.progress:.0%}")
     if detail:
-        parts.append(detail)
+        parts.append(inert(detail))
     elif job.log:
-        parts.append(job.log)
+        parts.append(inert(job.log))
     return " · ".join(parts)
 
 
@@ -105,12 +116,13 @@ def short_model(model: str) -> str:
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.split())
+    """`text` on one line, inert: runs of whitespace made one space, controls shown (␛)."""
+    return inert(" ".join(text.split()))
 
 
 def short_path(path: str | Path) -> str:
-    """The path with the home folder as ~."""
-    text = str(path)
+    """The path with the home folder as ~ (inert: a file name may hold anything)."""
+    text = inert(str(path))
     home = os.path.expanduser("~")
     return "~" + text[len(home) :] if home != "/" and text.startswith(home + os.sep) else text
 
@@ -122,3 +134,9 @@ def progress_bar(progress: float | None, width: int) -> str:
         return "░" * width
     filled = round(max(0.0, min(1.0, progress)) * width)
     return "█" * filled + "░" * (width - filled)
+
+
+def seed_of(job: JobSnapshot) -> int | None:
+    """The job's seed: the one it reported, else the one it asked for."""
+    seed = job.seed if job.seed is not None else job.request.params.get("seed")
+    return seed if isinstance(seed, int) else None

@@ -1,26 +1,33 @@
-"""Command palette entries for a screen's keys: every action a screen binds is also a command
-(shown when it applies), so that ctrl+p finds what the footer has no room for."""
+"""Command palette entries from the key table: an action a screen binds is also a command (shown
+while it applies), so that ctrl+p finds what the footer has no room for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from fluxtui.tui.keymap import KeyAction
+from fluxtui.tui.safe import highlight
+
+#: what a screen's (or the app's) COMMANDS holds
+Providers = set[type[Provider] | Callable[[], type[Provider]]]
 
 
-def key_commands(group: str, actions: tuple[KeyAction, ...]) -> type[Provider]:
-    """A palette provider offering `actions` (bound to a screen as "screen.NAME") there."""
+def key_commands(actions: tuple[KeyAction, ...], group: str | None = None) -> type[Provider]:
+    """A palette provider offering `actions` where they are bound: with a `group`, each titled
+    "group: description"; without one, those with a `command` title only."""
 
     class KeyCommands(Provider):
         def commands(self) -> Iterator[tuple[str, str, KeyAction]]:
-            screen = self.screen
             for action in actions:
-                name = action.action.removeprefix("screen.")
-                if screen.check_action(name, ()):
-                    yield f"{group}: {action.description}", action.help, action
+                title = action.command or (f"{group}: {action.description}" if group else None)
+                if title is None:
+                    continue
+                namespace = self.app if action.action.startswith("app.") else self.screen
+                if namespace.check_action(action.name, ()):
+                    yield title, action.help, action
 
         def _run(self, action: KeyAction) -> None:
             self.app.call_later(self.app.run_action, action.action, self.screen)
@@ -34,8 +41,8 @@ def key_commands(group: str, actions: tuple[KeyAction, ...]) -> type[Provider]:
             for title, help_text, action in self.commands():
                 score = matcher.match(title)
                 if score > 0:
-                    yield Hit(score, matcher.highlight(title), partial(self._run, action),
+                    yield Hit(score, highlight(matcher, title), partial(self._run, action),
                               help=help_text)
 
-    KeyCommands.__name__ = f"{group}Commands"
+    KeyCommands.__name__ = f"{group or 'Key'}Commands"
     return KeyCommands

@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
 class KeyAction:
-    """One remappable action: where it is bound, its default keys and its words."""
+    """One remappable action: where it is bound, its default keys, its words, when it applies
+    (`when`, a condition the screen that binds it knows: see `condition`) and its title in the
+    command palette (`command`; the palette offers it while it applies)."""
 
     id: str
     keys: str
@@ -27,6 +29,13 @@ class KeyAction:
     help: str
     show: bool = True
     priority: bool = False
+    when: str = ""
+    command: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The action's method name: "app.rerun(True)" -> "rerun"."""
+        return self.action.rpartition(".")[2].partition("(")[0]
 
     def binding(self) -> Binding:
         return Binding(
@@ -40,59 +49,79 @@ class KeyAction:
         )
 
 
-# Submit works from anywhere (ctrl+j is what a terminal sends for ctrl+enter's neighbour and works
-# in tmux; alt+enter reaches apps only in terminals with the kitty keyboard protocol). Not a
-# priority binding: the key must reach the focused field after the keys typed before it, or a
-# fast typist's (or a paste's) last characters would be missing from what is sent. No field
-# handles ctrl+j, so it bubbles up to here.
-APP_KEYS = (
-    KeyAction("submit", "ctrl+j,alt+enter", "app.submit", "Generate",
+# Submit works from anywhere on the main screen (ctrl+j is what a terminal sends for ctrl+enter's
+# neighbour and works in tmux; alt+enter reaches apps only in terminals with the kitty keyboard
+# protocol). Not a priority binding: the key must reach the focused field after the keys typed
+# before it, or a fast typist's (or a paste's) last characters would be missing from what is sent.
+# No field handles ctrl+j, so it bubbles up to the screen.
+ANYWHERE_KEYS = (
+    KeyAction("quit", "ctrl+q", "app.quit", "Quit", "Quit (running jobs can be resumed later)",
+              priority=True),
+    KeyAction("submit", "ctrl+j,alt+enter", "screen.submit", "Generate",
               "Send the form to the provider"),
-    KeyAction("help", "f1,question_mark", "app.help", "Help", "Show every key and what it does"),
+    KeyAction("help", "f1,question_mark", "app.help", "Help", "Show every key and what it does",
+              command="Show keys"),
     KeyAction("command-palette", "ctrl+p", "app.command_palette", "Commands",
               "Search every command: switch provider or model, demo mode, image protocol…",
               show=False, priority=True),
-    KeyAction("focus-form", "f2", "app.focus_pane('form')", "Form", "Move to the prompt",
+    KeyAction("focus-form", "f2", "screen.focus_pane('form')", "Form", "Move to the prompt",
               show=False),
-    KeyAction("focus-queue", "f3", "app.focus_pane('queue')", "Jobs", "Move to the job queue",
+    KeyAction("focus-queue", "f3", "screen.focus_pane('queue')", "Jobs", "Move to the job queue",
               show=False),
-    KeyAction("focus-preview", "f4", "app.focus_pane('preview')", "Preview", "Move to the preview",
-              show=False),
-    KeyAction("quit", "ctrl+q", "app.quit", "Quit", "Quit (running jobs can be resumed later)",
-              priority=True),
-    KeyAction("compare", "ctrl+t", "app.compare", "Compare",
-              "Send the form's prompt, size and seed to several providers and models at once"),
-    KeyAction("library", "ctrl+g", "app.library", "Library",
-              "Every image made: search, filter, show, re-run, export, delete"),
+    KeyAction("focus-preview", "f4", "screen.focus_pane('preview')", "Preview",
+              "Move to the preview", show=False),
+    KeyAction("compare", "ctrl+t", "screen.compare", "Compare",
+              "Send the form's prompt, size and seed to several providers and models at once",
+              command="Compare providers and models…"),
+    KeyAction("library", "ctrl+g", "screen.library", "Library",
+              "Every image made: search, filter, show, re-run, export, delete",
+              command="Open the library"),
 )
+#: bound on the app: they work on every screen
+APP_KEYS = tuple(key for key in ANYWHERE_KEYS if key.action.startswith("app."))
+#: the main screen's own (the form, the queue and the preview); it binds all of ANYWHERE_KEYS,
+#: so that its footer lists them in this order (Textual lists a screen's keys before the app's)
+MAIN_KEYS = tuple(key for key in ANYWHERE_KEYS if key.action.startswith("screen."))
 FORM_KEYS = (
-    KeyAction("toggle-random-seed", "ctrl+r", "app.toggle_random_seed", "Random seed",
+    KeyAction("toggle-random-seed", "ctrl+r", "screen.toggle_random_seed", "Random seed",
               "Switch between a random seed and the one typed"),
-    KeyAction("reuse-seed", "ctrl+l", "app.reuse_seed", "Last seed",
+    KeyAction("reuse-seed", "ctrl+l", "screen.reuse_seed", "Last seed",
               "Put the selected (or last) job's seed in the form"),
-    KeyAction("pick-model", "ctrl+o", "app.pick_model", "Models",
+    KeyAction("pick-model", "ctrl+o", "screen.pick_model", "Models",
               "Choose among the provider's models, or type any id"),
 )
+#: on the selected job (the app's actions: they work on the zoomed preview too); `when`: "job"
+#: (one is selected), "live" (it runs here), "idle" (it does not), "files" (it has an image),
+#: "several" (it has more than one)
 JOB_KEYS = (
-    KeyAction("cancel-job", "c", "app.cancel_job", "Cancel", "Cancel the selected job"),
+    KeyAction("cancel-job", "c", "app.cancel_job", "Cancel", "Cancel the selected job",
+              when="live", command="Cancel the selected job"),
     KeyAction("retry-job", "r", "app.retry_job", "Retry",
-              "Send the selected job's request again (resumes an interrupted job)"),
+              "Send the selected job's request again (resumes an interrupted job)",
+              when="idle", command="Retry the selected job"),
     KeyAction("rerun-same-seed", "s", "app.rerun(True)", "Same seed",
-              "Run the selected job again with its seed"),
+              "Run the selected job again with its seed",
+              when="job", command="Re-run the selected job with its seed"),
     KeyAction("rerun-new-seed", "n", "app.rerun(False)", "New seed",
-              "Run the selected job again with a new random seed"),
+              "Run the selected job again with a new random seed",
+              when="job", command="Re-run the selected job with a new seed"),
     KeyAction("edit-job", "e", "app.edit_job", "To form",
-              "Copy the selected job's prompt and settings into the form"),
-    KeyAction("open-file", "o", "app.open_file", "Open", "Open the image in the system viewer"),
+              "Copy the selected job's prompt and settings into the form",
+              when="job", command="Copy the selected job into the form"),
+    KeyAction("open-file", "o", "app.open_file", "Open", "Open the image in the system viewer",
+              when="files", command="Open the selected image"),
     KeyAction("copy-path", "y", "app.copy_path", "Copy path",
-              "Copy the image's path to the clipboard (OSC 52: works over SSH)"),
+              "Copy the image's path to the clipboard (OSC 52: works over SSH)",
+              when="files", command="Copy the selected image's path"),
     KeyAction("delete-job", "d,delete", "app.delete_job", "Delete",
-              "Delete the selected job from the history (asks first)"),
-    KeyAction("zoom-preview", "z", "app.zoom", "Zoom", "Show the image on the whole screen"),
+              "Delete the selected job from the history (asks first)",
+              when="idle", command="Delete the selected job"),
+    KeyAction("zoom-preview", "z", "app.zoom", "Zoom", "Show the image on the whole screen",
+              when="job"),
     KeyAction("next-image", "right_square_bracket", "app.flip_image(1)", "Next image",
-              "Next image of a job that made several", show=False),
+              "Next image of a job that made several", show=False, when="several"),
     KeyAction("previous-image", "left_square_bracket", "app.flip_image(-1)", "Previous image",
-              "Previous image of a job that made several", show=False),
+              "Previous image of a job that made several", show=False, when="several"),
 )
 #: the target picker that opens a comparison
 PICKER_KEYS = (
@@ -115,23 +144,32 @@ COMPARE_KEYS = (
     KeyAction("compare-close", "escape,q", "screen.close", "Back",
               "Leave the comparison (its jobs keep running; reopen it from the library)"),
 )
+#: on the library entry under the cursor (`when` "entries": while the list has some)
 LIBRARY_KEYS = (
     KeyAction("library-show", "enter,z", "screen.show_entry", "Show",
-              "Show the image large, with its full provenance"),
+              "Show the image large, with its full provenance",
+              when="entries"),
     KeyAction("library-to-form", "e", "screen.entry_to_form", "To form",
-              "Copy the entry's prompt, seed and settings into the form"),
+              "Copy the entry's prompt, seed and settings into the form",
+              when="entries"),
     KeyAction("library-rerun", "r", "screen.rerun_entry", "Re-run",
-              "Send the entry's request again, with its seed"),
+              "Send the entry's request again, with its seed",
+              when="entries"),
     KeyAction("library-open-file", "o", "screen.open_entry", "Open",
-              "Open the image in the system viewer"),
+              "Open the image in the system viewer",
+              when="entries"),
     KeyAction("library-copy-path", "y", "screen.copy_entry_path", "Copy path",
-              "Copy the image's path to the clipboard (OSC 52: works over SSH)"),
+              "Copy the image's path to the clipboard (OSC 52: works over SSH)",
+              when="entries"),
     KeyAction("library-export", "x", "screen.export_entry", "Export",
-              "Copy the image and a JSON sidecar of its provenance to a folder"),
+              "Copy the image and a JSON sidecar of its provenance to a folder",
+              when="entries"),
     KeyAction("library-delete", "d,delete", "screen.delete_entry", "Delete",
-              "Delete the image file and its job together (asks first)"),
+              "Delete the image file and its job together (asks first)",
+              when="entries"),
     KeyAction("library-comparison", "c", "screen.open_comparison", "Comparison",
-              "Reopen the comparison the entry belongs to"),
+              "Reopen the comparison the entry belongs to",
+              when="entries"),
 )
 #: the library's keys that work from its filter fields too
 LIBRARY_SCREEN_KEYS = (
@@ -141,7 +179,7 @@ LIBRARY_SCREEN_KEYS = (
               "Back to the list from a filter; from the list, back to the main screen"),
 )
 GROUPS = {
-    "Anywhere": APP_KEYS,
+    "Anywhere": ANYWHERE_KEYS,
     "Form": FORM_KEYS,
     "Job queue and preview": JOB_KEYS,
     "Comparison": (*PICKER_KEYS, *COMPARE_KEYS),
@@ -150,8 +188,14 @@ GROUPS = {
 ALL_IDS = frozenset(action.id for group in GROUPS.values() for action in group)
 
 
-def bindings(actions: tuple[KeyAction, ...]) -> list[Binding]:
+def bindings(actions: tuple[KeyAction, ...]) -> list[BindingType]:
     return [action.binding() for action in actions]
+
+
+def conditions(actions: tuple[KeyAction, ...]) -> dict[str, str]:
+    """Each action's `when` by its method name, for a `check_action` (those that always apply
+    are left out)."""
+    return {action.name: action.when for action in actions if action.when}
 
 
 def user_keymap(tui: Mapping[str, object]) -> tuple[dict[str, str], list[str]]:

@@ -2,15 +2,16 @@
 into view (never all of them: a store may hold tens of thousands).
 
 Plain data, no Textual and no SQLite: the list asks which pages it lacks for the rows it shows
-(`wanted`), loads them with `core.library.page` in a thread, and hands them back (`loaded`).
+(`wanted`), loads them through the controller (`library_page`) in a thread, and hands them back
+(`loaded`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from fluxtui.core.library import LibraryPage
-from fluxtui.core.models import Job
+from fluxtui.control.controller import Page
+from fluxtui.core.models import JobSnapshot
 from fluxtui.core.store import JobQuery
 
 PAGE_SIZE = 100
@@ -21,7 +22,7 @@ class LibraryPages:
         """`total`: how many jobs the query matched last time, shown until the first page says."""
         self.query = replace(query, limit=PAGE_SIZE, offset=0)
         self.total = total
-        self._pages: dict[int, list[Job]] = {}
+        self._pages: dict[int, list[JobSnapshot]] = {}
         self._asked: set[int] = set()
 
     @property
@@ -29,7 +30,7 @@ class LibraryPages:
         """Whether a page has been loaded (so `total` is the query's own count)."""
         return bool(self._pages)
 
-    def job(self, index: int) -> Job | None:
+    def job(self, index: int) -> JobSnapshot | None:
         """The job at `index`, if its page is loaded."""
         page = self._pages.get(index // PAGE_SIZE)
         offset = index % PAGE_SIZE
@@ -48,8 +49,8 @@ class LibraryPages:
     def query_for(self, number: int) -> JobQuery:
         return replace(self.query, offset=number * PAGE_SIZE)
 
-    def loaded(self, number: int, page: LibraryPage) -> None:
-        self._pages[number] = page.jobs
+    def loaded(self, number: int, page: Page) -> None:
+        self._pages[number] = list(page.jobs)
         self._asked.discard(number)
         self.total = page.total
 
@@ -57,7 +58,7 @@ class LibraryPages:
         """Loading page `number` failed: it may be asked for again."""
         self._asked.discard(number)
 
-    def jobs(self, first: int, last: int) -> list[Job]:
+    def jobs(self, first: int, last: int) -> list[JobSnapshot]:
         """The loaded jobs among rows `first`..`last`."""
         return [job for i in range(max(0, first), last + 1) if (job := self.job(i)) is not None]
 

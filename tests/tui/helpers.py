@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 
 from fluxtui.core.config import Config
+from fluxtui.core.models import JobSnapshot
 from fluxtui.tui.app import FluxApp
 
 STEP_S = 0.05
@@ -61,9 +62,23 @@ async def ready(pilot: Pilot) -> FluxApp:
     """Wait until the engine is open; the app."""
     app = pilot.app
     assert isinstance(app, FluxApp)
-    await wait_for(pilot, lambda: app.backend.engine is not None, "the engine to open")
+    await wait_for(pilot, lambda: app.controller.ready, "the engine to open")
     await pilot.pause()
     return app
+
+
+async def until(pilot: Pilot, job: JobSnapshot, check: Callable[[JobSnapshot], Any],
+                what: str) -> JobSnapshot:
+    """Pause until the app's latest snapshot of `job` passes `check`; that snapshot."""
+    app = pilot.app
+    assert isinstance(app, FluxApp)
+
+    def latest() -> JobSnapshot | None:
+        shown = app.board.get(job.id)
+        return shown if shown is not None and check(shown) else None
+
+    found: JobSnapshot = await wait_for(pilot, latest, what)
+    return found
 
 
 async def type_text(pilot: Pilot, text: str) -> None:

@@ -15,18 +15,19 @@ from fluxtui.core.budget import Budget
 from fluxtui.core.comparison import Comparison, ComparisonEntry, Target
 from fluxtui.core.models import ErrorKind, GenerationRequest, Job, JobError, JobState, StateChange
 from fluxtui.core.store import Store
-from fluxtui.tui.screens.compare import TABLE_COLUMNS, CompareScreen, reopen
+from fluxtui.tui.messages import ShowComparison
+from fluxtui.tui.screens.compare import TABLE_COLUMNS, CompareScreen
 from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.targets import TargetPicker
 from fluxtui.tui.widgets.halfcell import HalfcellImage
-from tests.tui.helpers import ready, screen_text, wait_for, with_key
+from tests.tui.helpers import ready, screen_text, until, wait_for, with_key
 
 THREE = ("comet:flux-pro-1.1", "bfl:flux-pro-1.1", "fal:fal-ai/flux/dev")
 
 
 async def open_picker(pilot, prompt: str) -> TargetPicker:
     app = pilot.app
-    app.main_screen().form.query_one("#prompt", TextArea).text = prompt
+    app.main.form.query_one("#prompt", TextArea).text = prompt
     await pilot.press("ctrl+t")
     return await wait_for(pilot, lambda: isinstance(app.screen, TargetPicker) and app.screen,
                           "the target picker")
@@ -91,7 +92,7 @@ async def test_three_targets_fill_the_grid_and_a_failing_one_says_why(make_app, 
         assert f"✓ done · {screen.rows[0].total_s:.1f} s" in text
 
         # the table: the timings of the store, the price where known, unknown where not
-        store = app.backend.open_store()
+        store = app.controller.backend.open_store()
         for shown, row in zip(table_text(screen), screen.rows, strict=True):
             timings = store.get(row.job_id).timings()
             assert shown["queued"] == exports.seconds(timings["queued"])
@@ -105,7 +106,7 @@ async def test_three_targets_fill_the_grid_and_a_failing_one_says_why(make_app, 
         assert fal_row["state"] == "failed"
 
         # once every target ended, the sheet and tables are in the library folder
-        folder = exports.comparison_folder(app.backend.library, screen.comparison)
+        folder = exports.comparison_folder(app.controller.backend.library, screen.comparison)
         await wait_for(pilot, lambda: (folder / "table.json").exists(), "the exports")
         assert (folder / "sheet.png").stat().st_size > 0
         await wait_for(pilot, lambda: "table.csv" in screen_text(app), "the export note")
@@ -134,20 +135,21 @@ async def test_keys_move_enlarge_favourite_rerun_and_export(make_app):
         await pilot.press("right", "f")
         kept = screen.job_of(1).id
         assert screen.comparison.favourite == kept
-        assert app.backend.open_store().get_comparison(screen.comparison.id).favourite == kept
+        stored = app.controller.backend.open_store().get_comparison(screen.comparison.id)
+        assert stored.favourite == kept
         await pilot.pause()
         assert "★" in cells[1].view.title and "★ favourite" in table_text(screen)[1]["marks"]
 
         old = screen.job_of(0)
         await pilot.press("left", "r")
-        new = await wait_for(pilot, lambda: screen.job_of(0) is not old and screen.job_of(0),
+        new = await wait_for(pilot, lambda: screen.job_of(0).id != old.id and screen.job_of(0),
                              "the re-run")
         assert new.request == old.request and new.group_id == screen.comparison.id
-        await wait_for(pilot, lambda: new.state is JobState.DONE, "the re-run to finish")
-        stored = app.backend.open_store().get_comparison(screen.comparison.id)
+        new = await until(pilot, new, lambda j: j.state is JobState.DONE, "the re-run to finish")
+        stored = app.controller.backend.open_store().get_comparison(screen.comparison.id)
         assert stored.job_ids == [new.id, kept] and stored.favourite == kept
 
-        folder = exports.comparison_folder(app.backend.library, screen.comparison)
+        folder = exports.comparison_folder(app.controller.backend.library, screen.comparison)
         await wait_for(pilot, lambda: (folder / "table.json").exists(), "the first export")
         (folder / "table.md").unlink()
         await pilot.press("x")
@@ -155,7 +157,7 @@ async def test_keys_move_enlarge_favourite_rerun_and_export(make_app):
         assert new.id in (folder / "table.json").read_text()
 
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is app.main_screen(), "back to the main screen")
+        await wait_for(pilot, lambda: app.screen is app.main, "back to the main screen")
         assert new.id in app.board  # the comparison's jobs are jobs of the queue too
 
 
@@ -163,9 +165,9 @@ async def test_a_saved_set_ticks_its_targets_and_dropped_params_are_named(make_a
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
-        app.switch_provider("bfl")
-        app.switch_model("flux-pro")
-        form = app.main_screen().form
+        app.main.form.set_provider("bfl")
+        app.main.form.set_model("flux-pro")
+        form = app.main.form
         steps = await wait_for(pilot, lambda: next(iter(form.query("#field-steps")), None),
                                "the steps field of flux-pro")
         steps.value = "20"
@@ -203,15 +205,15 @@ async def test_over_budget_asks_before_sending(make_app, sim_config):
     app = make_app(config)
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
-        app.demo = False  # a config with keys on the simulator: the budget counts
+        app.controller.demo = False  # a config with keys on the simulator: the budget counts
         picker = await open_picker(pilot, "an expensive fox")
         await tick(pilot, picker, ("bfl:flux-pro-1.1", "bfl:flux-pro"))
         await pilot.press("ctrl+j")
         await wait_for(pilot, lambda: "Over budget" in screen_text(app), "the budget question")
         assert "crossing the session budget of $0.050" in screen_text(app)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is app.main_screen(), "nothing sent")
-        assert not app.board.jobs and app.backend.open_store().comparisons() == []
+        await wait_for(pilot, lambda: app.screen is app.main, "nothing sent")
+        assert not app.board.jobs and app.controller.backend.open_store().comparisons() == []
         picker = await open_picker(pilot, "an expensive fox")
         await tick(pilot, picker, ("bfl:flux-pro-1.1", "bfl:flux-pro"))
         await pilot.press("ctrl+j")
@@ -286,8 +288,9 @@ def stored_comparison(make_app, tmp_path, monkeypatch):
 
 async def _reopened(pilot) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: app.backend.engine is not None, "the engine")
-    reopen(app, *compare.load(app.backend.open_store(), "cmp-snapshot"))
+    await wait_for(pilot, lambda: app.controller.backend.engine is not None, "the engine")
+    comparison, jobs = compare.load(app.controller.backend.open_store(), "cmp-snapshot")
+    app.post_message(ShowComparison(comparison, [job.snapshot() for job in jobs]))
     screen = await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen,
                             "the comparison")
     images = await wait_for(pilot, lambda: len(screen.query(HalfcellImage)) == 2

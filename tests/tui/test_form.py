@@ -6,7 +6,7 @@ from textual.widgets import Input, TextArea
 
 from fluxtui.tui.widgets.prompt_form import FieldRow, PromptForm
 from tests.helpers import sim_jobs
-from tests.tui.helpers import ready, screen_text, type_text, wait_for
+from tests.tui.helpers import ready, screen_text, type_text, until, wait_for
 
 
 def field_names(form: PromptForm) -> list[str]:
@@ -29,7 +29,7 @@ async def test_fields_follow_the_model(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
-        form = app.main_screen().form
+        form = app.main.form
         await set_model(pilot, form, "bfl", "flux-pro-1.1-ultra")
         await wait_for(pilot, lambda: "aspect_ratio" in field_names(form), "ultra's fields")
         assert "size" not in field_names(form) and "steps" not in field_names(form)
@@ -51,7 +51,7 @@ async def test_typed_model_id_is_accepted(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
-        form = app.main_screen().form
+        form = app.main.form
         form.set_provider("fal")
         model = form.query_one("#model", Input)
         model.focus()
@@ -66,7 +66,7 @@ async def test_bad_values_are_marked_at_the_field_and_refused(make_app, sim):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
-        form = app.main_screen().form
+        form = app.main.form
         await set_model(pilot, form, "fal", "fal-ai/flux/dev")
         form.query_one("#prompt", TextArea).text = "a fox with too many steps"
         form.query_one("#field-steps", Input).focus()
@@ -89,7 +89,7 @@ async def test_size_rule_and_unparsable_size(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
-        form = app.main_screen().form
+        form = app.main.form
         await set_model(pilot, form, "comet", "flux-pro-1.1")
         size = form.query_one("#field-size", Input)
         size.value = "1000x768"
@@ -119,7 +119,7 @@ async def test_random_seed_toggle_and_reuse_last_seed(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
-        form = app.main_screen().form
+        form = app.main.form
         await set_model(pilot, form, "bfl", "flux-dev")
         assert form.random_seed and form.query_one("#field-seed", Input).disabled
         await pilot.press("ctrl+r")
@@ -130,7 +130,8 @@ async def test_random_seed_toggle_and_reuse_last_seed(make_app):
         form.query_one("#prompt", TextArea).text = "a fox for its seed"
         await pilot.press("ctrl+j")
         job = await wait_for(pilot, lambda: app.board.at(0), "the job")
-        await wait_for(pilot, lambda: job.seed is not None and job.state.is_terminal, "the job")
+        job = await until(pilot, job, lambda j: j.seed is not None and j.state.is_terminal,
+                          "the job")
         await pilot.press("ctrl+l")
         assert not form.random_seed
         assert form.read()[0].params["seed"] == job.seed
@@ -140,7 +141,7 @@ async def test_model_picker(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
-        form = app.main_screen().form
+        form = app.main.form
         form.set_provider("fal")
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: "Models of fal" in screen_text(app), "the picker")
@@ -164,7 +165,6 @@ async def test_keys_arriving_in_one_burst_submit_everything_typed(make_app):
         for char in "a burst of keys":
             app.post_message(events.Key(char, char))
         app.post_message(events.Key("ctrl+j", None))
-        await wait_for(pilot, lambda: app.backend.engine is not None and app.backend.engine.jobs,
-                       "the submitted job")
-        [job] = app.backend.engine.jobs.values()
+        job = await wait_for(pilot, lambda: app.board.at(0), "the submitted job")
+        assert len(app.board) == 1
         assert job.request.prompt == "a burst of keys"

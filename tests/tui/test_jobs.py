@@ -11,13 +11,13 @@ from fluxtui.tui.messages import JobChanged
 from fluxtui.tui.widgets.halfcell import HalfcellImage
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.preview import Preview
-from tests.tui.helpers import Recorder, ready, screen_text, type_text, wait_for, with_key
+from tests.tui.helpers import Recorder, ready, screen_text, type_text, until, wait_for, with_key
 
 SLOW = "[[sim: queue=1, run=1]]"
 
 
 def queue_line(app, index: int = 0) -> str:
-    queue = app.main_screen().queue
+    queue = app.main.queue
     job = queue.board.at(index)
     return queue.row(job, 100).plain if job else ""
 
@@ -25,13 +25,13 @@ def queue_line(app, index: int = 0) -> str:
 async def submit(pilot, provider: str, prompt: str):
     """Put `prompt` in the form on `provider`, press ctrl+j; the job created."""
     app = pilot.app
-    app.switch_provider(provider)
-    app.main_screen().query_one("#prompt", TextArea).text = prompt
+    app.main.form.set_provider(provider)
+    app.main.query_one("#prompt", TextArea).text = prompt
     before = set(app.board.jobs)
     await pilot.press("ctrl+j")
     job_id = await wait_for(pilot, lambda: next(iter(set(app.board.jobs) - before), None),
                             "the job to appear in the queue")
-    return app.board.jobs[job_id]
+    return app.board.jobs[job_id]  # a snapshot: `until` waits for the later ones
 
 
 async def test_typed_prompt_goes_through_the_queue_into_the_preview(make_app):
@@ -39,10 +39,10 @@ async def test_typed_prompt_goes_through_the_queue_into_the_preview(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44), message_hook=recorder) as pilot:
         await ready(pilot)
-        assert app.focused is app.main_screen().query_one("#prompt", TextArea)
-        app.switch_provider("fal")  # its status stream reports every state as it happens
+        assert app.focused is app.main.query_one("#prompt", TextArea)
+        app.main.form.set_provider("fal")  # its status stream reports every state as it happens
         await type_text(pilot, "a red fox in the snow ")
-        app.main_screen().query_one("#prompt", TextArea).insert(SLOW)
+        app.main.query_one("#prompt", TextArea).insert(SLOW)
         await pilot.press("ctrl+j")
         job = await wait_for(pilot, lambda: app.board.at(0), "the job")
 
@@ -53,15 +53,16 @@ async def test_typed_prompt_goes_through_the_queue_into_the_preview(make_app):
             state = line.split()[1] if line else ""
             if not seen or seen[-1] != state:
                 seen.append(state)
-            return job.state is JobState.DONE
+            return app.board.jobs[job.id].state is JobState.DONE
 
         await wait_for(pilot, sample, "the job to finish")
+        job = app.board.jobs[job.id]
         assert [s for s in seen if s in ("queued", "running", "done")] == ["queued", "running", "done"]
         states = [m.event.state for m in recorder.of(JobChanged) if m.event.job_id == job.id]
         assert JobState.QUEUED in states and JobState.RUNNING in states and states[-1] is JobState.DONE
         assert job.request.prompt.startswith("a red fox in the snow")
 
-        preview = app.main_screen().preview
+        preview = app.main.preview
         image = await wait_for(pilot, lambda: next(iter(preview.query(HalfcellImage)), None),
                                "the preview to show the image")
         await wait_for(pilot, lambda: image.loaded, "the image to load")
@@ -77,14 +78,15 @@ async def test_preview_shows_live_state_not_a_stale_image(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
-        preview = app.main_screen().preview
+        preview = app.main.preview
         first = await submit(pilot, "fal", "a quick lighthouse")
         await wait_for(pilot, lambda: preview.query(HalfcellImage), "the first image")
         second = await submit(pilot, "fal", "a slow lighthouse [[sim: queue=0.2, run=30]]")
-        await wait_for(pilot, lambda: second.state is JobState.RUNNING, "the second job to run")
+        second = await until(pilot, second, lambda j: j.state is JobState.RUNNING,
+                             "the second job to run")
         await wait_for(pilot, lambda: "● running" in screen_text(app), "the live state")
         assert preview.job_id == second.id and not preview.query(HalfcellImage)
-        assert first.state is JobState.DONE
+        assert app.board.jobs[first.id].state is JobState.DONE
         app.cancel_all()
 
 
@@ -93,11 +95,12 @@ async def test_cancel_on_fal(make_app, sim):
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
         job = await submit(pilot, "fal", "a long queue [[sim: queue=30]]")
-        await wait_for(pilot, lambda: job.state is JobState.QUEUED, "the job to be queued")
+        job = await until(pilot, job, lambda j: j.state is JobState.QUEUED, "the job to be queued")
         await pilot.press("f3")
         assert isinstance(app.focused, JobQueue)
         await pilot.press("c")
-        await wait_for(pilot, lambda: job.state is JobState.CANCELLED, "the job to be cancelled")
+        job = await until(pilot, job, lambda j: j.state is JobState.CANCELLED,
+                          "the job to be cancelled")
         await pilot.pause(0.15)
         assert "– cancelled" in queue_line(app)
         assert "cancelled at fal" in screen_text(app)
@@ -108,16 +111,18 @@ async def test_retry_after_a_simulated_500(make_app):
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
         failed = await submit(pilot, "comet", "a retried fox [[sim: submit=500, submit_times=1]]")
-        await wait_for(pilot, lambda: failed.state is JobState.FAILED, "the submit to fail")
+        failed = await until(pilot, failed, lambda j: j.state is JobState.FAILED,
+                             "the submit to fail")
         assert failed.error and failed.error.kind is ErrorKind.SERVER
         await pilot.pause(0.15)
         assert "server error (500)" in queue_line(app)
         await pilot.press("f3", "r")
-        retried = await wait_for(pilot, lambda: app.board.at(0) is not failed and app.board.at(0),
+        retried = await wait_for(pilot, lambda: app.board.at(0).id != failed.id and app.board.at(0),
                                  "the retry")
         assert retried.request == failed.request
-        await wait_for(pilot, lambda: retried.state is JobState.DONE, "the retry to succeed")
-        assert failed.state is JobState.FAILED
+        retried = await until(pilot, retried, lambda j: j.state is JobState.DONE,
+                              "the retry to succeed")
+        assert app.board.jobs[failed.id].state is JobState.FAILED
 
 
 async def test_rejected_key_names_the_provider(make_app, sim_config):
@@ -125,7 +130,7 @@ async def test_rejected_key_names_the_provider(make_app, sim_config):
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
         job = await submit(pilot, "fal", "a fox with a bad key")
-        await wait_for(pilot, lambda: job.state.is_terminal, "the job to end")
+        job = await until(pilot, job, lambda j: j.state.is_terminal, "the job to end")
         assert job.state is JobState.FAILED and job.error.kind is ErrorKind.AUTH
         await pilot.pause(0.15)
         assert "✗ failed" in queue_line(app) and "key rejected by fal (401)" in queue_line(app)
@@ -139,18 +144,18 @@ async def test_rerun_with_the_same_seed_and_a_new_one(make_app):
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
         first = await submit(pilot, "bfl", "a seeded fox")
-        await wait_for(pilot, lambda: first.state is JobState.DONE, "the first job")
+        first = await until(pilot, first, lambda j: j.state is JobState.DONE, "the first job")
         assert first.seed is not None
         await pilot.press("f3", "s")
-        same = await wait_for(pilot, lambda: app.board.at(0) is not first and app.board.at(0),
+        same = await wait_for(pilot, lambda: app.board.at(0).id != first.id and app.board.at(0),
                               "the re-run")
-        await wait_for(pilot, lambda: same.state is JobState.DONE, "the re-run to end")
+        same = await until(pilot, same, lambda j: j.state is JobState.DONE, "the re-run to end")
         assert same.request.params["seed"] == first.seed == same.seed
         assert same.request.prompt == first.request.prompt
-        app.main_screen().queue.select(first.id)
+        app.main.queue.select(first.id)
         await pilot.press("n")
-        fresh = await wait_for(pilot, lambda: app.board.at(0) not in (first, same) and app.board.at(0),
-                               "the re-run with a new seed")
+        fresh = await wait_for(pilot, lambda: app.board.at(0).id not in (first.id, same.id)
+                               and app.board.at(0), "the re-run with a new seed")
         assert fresh.request.params["seed"] != first.seed
 
 
@@ -159,9 +164,9 @@ async def test_copy_prompt_back_into_the_form(make_app):
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
         job = await submit(pilot, "fal", "a copied fox")
-        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
-        form = app.main_screen().form
-        app.switch_provider("bfl")
+        job = await until(pilot, job, lambda j: j.state is JobState.DONE, "the job")
+        form = app.main.form
+        app.main.form.set_provider("bfl")
         form.query_one("#prompt", TextArea).text = "something else"
         await pilot.press("f3", "e")
         await wait_for(pilot, lambda: form.provider == "fal", "the form to switch back")
@@ -183,7 +188,7 @@ async def test_copy_path_and_open_without_a_display(make_app, monkeypatch):
         await ready(pilot)
         monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append(message))
         job = await submit(pilot, "fal", "a fox to copy")
-        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        job = await until(pilot, job, lambda j: j.state is JobState.DONE, "the job")
         await pilot.press("f3", "y")
         assert app.clipboard == job.files[0]
         await pilot.press("o")
@@ -196,12 +201,12 @@ async def test_delete_asks_then_removes_the_job(make_app):
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
         job = await submit(pilot, "fal", "a fox to delete")
-        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        job = await until(pilot, job, lambda j: j.state is JobState.DONE, "the job")
         await pilot.press("f3", "d")
         await wait_for(pilot, lambda: "Delete this job" in screen_text(app), "the question")
         await pilot.press("f")
         await wait_for(pilot, lambda: job.id not in app.board, "the job to go")
-        assert app.backend.store.get(job.id) is None
+        assert app.controller.backend.store.get(job.id) is None
         assert not Path(job.files[0]).exists()
         assert "No jobs yet" in screen_text(app)
 
@@ -210,9 +215,9 @@ async def test_zoom_shows_the_preview_on_a_narrow_terminal(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
-        assert not app.main_screen().preview.display or not app.main_screen().preview_visible
+        assert not app.main.preview.display or not app.main.preview_visible
         job = await submit(pilot, "fal", "a fox to zoom")
-        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        job = await until(pilot, job, lambda j: j.state is JobState.DONE, "the job")
         await pilot.press("f3", "z")
         zoomed = await wait_for(pilot, lambda: next(iter(app.screen.query("#zoomed")), None),
                                 "the zoomed preview")
@@ -244,7 +249,8 @@ async def test_resume_a_job_interrupted_by_a_quit(make_app, engine):
         stored = await wait_for(pilot, lambda: app.board.get(job.id), "the stored job")
         assert "interrupted · r resumes" in queue_line(app)
         await pilot.press("f3", "r")
-        await wait_for(pilot, lambda: stored.state is JobState.DONE, "the resumed job to end")
+        stored = await until(pilot, stored, lambda j: j.state is JobState.DONE,
+                             "the resumed job to end")
         assert len(app.board) == 1 and stored.files
 
 
@@ -252,14 +258,14 @@ async def test_flip_through_the_images_of_one_job(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
-        form = app.main_screen().form
-        app.switch_provider("fal")
+        form = app.main.form
+        app.main.form.set_provider("fal")
         await wait_for(pilot, lambda: form.query("#field-num_images"), "the images field")
         form.query_one("#field-num_images").value = "2"
         job = await submit(pilot, "fal", "two foxes")
-        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        job = await until(pilot, job, lambda j: j.state is JobState.DONE, "the job")
         assert len(job.files) == 2
-        preview = app.main_screen().preview
+        preview = app.main.preview
         await wait_for(pilot, lambda: "image 1/2" in screen_text(app), "the image count")
         await pilot.press("f3", "right_square_bracket")
         await wait_for(pilot, lambda: any(i.path == Path(job.files[1])

@@ -21,7 +21,7 @@ from fluxtui.tui.screens.library import LibraryScreen
 from fluxtui.tui.screens.path_prompt import PathPrompt
 from fluxtui.tui.widgets.halfcell import HalfcellImage
 from fluxtui.tui.widgets.library_list import LibraryList
-from tests.tui.helpers import ready, screen_text, type_text, wait_for, with_tui
+from tests.tui.helpers import ready, screen_text, type_text, until, wait_for, with_tui
 
 COUNT = 150  # more than a page
 PROVIDERS = (("fal", "fal-ai/flux/dev"), ("bfl", "flux-pro-1.1"), ("comet", "flux-pro-1.1"))
@@ -118,7 +118,7 @@ async def test_newest_first_with_thumbnails_a_page_at_a_time(make_app, seeded):
         await pilot.press("home", "down", "down")
         assert lst.current is not None and lst.current.id == seeded[2].id
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is app.main_screen(), "back to the main screen")
+        await wait_for(pilot, lambda: app.screen is app.main, "back to the main screen")
 
 
 async def test_search_filters_and_sort(make_app, seeded):
@@ -201,13 +201,14 @@ async def test_show_copy_to_form_rerun_export_and_copy_path(make_app, seeded, tm
         await pilot.press("r")
         rerun = await wait_for(pilot, lambda: app.board.at(0), "the re-run in the queue")
         assert rerun.request == job.request and rerun.id != job.id
-        await wait_for(pilot, lambda: rerun.state is JobState.DONE, "the re-run to finish")
+        rerun = await until(pilot, rerun, lambda j: j.state is JobState.DONE,
+                            "the re-run to finish")
 
         await wait_for(pilot, lambda: screen.list.pages.total == COUNT + 1, "the list again")
         screen.list.cursor = 2  # seeded[1]: bfl
         await pilot.press("e")
-        await wait_for(pilot, lambda: app.screen is app.main_screen(), "back to the form")
-        form = app.main_screen().form
+        await wait_for(pilot, lambda: app.screen is app.main, "back to the form")
+        form = app.main.form
         await wait_for(pilot, lambda: form.provider == "bfl", "the form to switch provider")
         await pilot.pause()
         assert form.prompt == seeded[1].request.prompt and not form.random_seed
@@ -235,7 +236,7 @@ async def test_delete_asks_then_removes_file_and_row(make_app, seeded, sim_confi
         await wait_for(pilot, lambda: f"{COUNT - 1} jobs in the library" in screen_text(app),
                        "the list without it")
         assert not Path(job.files[0]).exists()
-        assert app.backend.open_store().get(job.id) is None
+        assert app.controller.backend.open_store().get(job.id) is None
         assert job.id not in app.board
         assert screen.list.current is not None and screen.list.current.id == seeded[1].id
 
@@ -290,11 +291,10 @@ async def test_a_job_that_ends_while_the_library_is_open_appears_in_it(make_app)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await wait_for(pilot, lambda: app.backend.engine is not None, "the engine")
+        await wait_for(pilot, lambda: app.controller.backend.engine is not None, "the engine")
         screen = await open_library(pilot)
         assert screen.list.pages.total == 0
-        engine = app.backend.engine
-        job = engine.create_job(GenerationRequest("a late heron", "fal", "fal-ai/flux/dev"))
-        app.run_jobs([job])
+        started = app.controller.start(GenerationRequest("a late heron", "fal", "fal-ai/flux/dev"))
+        [job] = started.jobs
         await wait_for(pilot, lambda: screen.list.pages.total == 1, "the finished job listed")
         assert app.screen is screen and screen.list.current.id == job.id

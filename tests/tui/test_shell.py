@@ -12,10 +12,11 @@ from fluxtui.core.models import GenerationRequest, Job, JobState, StateChange
 from fluxtui.core.store import Store
 from fluxtui.tui.app import DEMO_SUBTITLE
 from fluxtui.tui.screens.help import HelpScreen
+from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.preview import Preview
 from fluxtui.tui.widgets.prompt_form import PromptForm
-from tests.tui.helpers import ready, screen_text, type_text, wait_for, with_tui
+from tests.tui.helpers import ready, screen_text, type_text, until, wait_for, with_tui
 
 
 def stored_job(prompt: str, state: JobState, created_at: float, **fields) -> Job:
@@ -41,7 +42,7 @@ async def test_help_screen_and_question_mark_in_the_prompt(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await type_text(pilot, "why?")
-        assert app.main_screen().form.prompt == "why?"  # typed, not the help key
+        assert app.main.form.prompt == "why?"  # typed, not the help key
         await pilot.press("f1")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
         await wait_for(pilot, lambda: "cancel-job" in screen_text(app), "the keys")
@@ -57,24 +58,24 @@ async def test_keymap_from_config_remaps_by_id(make_app, sim_config):
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         assert any("'nonsense' is not a binding id" in n.message for n in app._notifications)
-        app.main_screen().form.query_one("#prompt", TextArea).text = "a remapped fox [[sim: queue=30]]"
+        app.main.form.query_one("#prompt", TextArea).text = "a remapped fox [[sim: queue=30]]"
         await pilot.press("ctrl+j")
         await pilot.pause(0.1)
         assert not app.board.jobs
         assert "f5 Generate" in screen_text(app)  # the footer shows the current key
         await pilot.press("f5")
         job = await wait_for(pilot, lambda: app.board.at(0), "a job sent with f5")
-        await wait_for(pilot, lambda: job.state is JobState.QUEUED, "the job to queue")
+        job = await until(pilot, job, lambda j: j.state is JobState.QUEUED, "the job to queue")
         await pilot.press("f3", "x")
-        await wait_for(pilot, lambda: job.state is JobState.CANCELLED, "x to cancel")
+        job = await until(pilot, job, lambda j: j.state is JobState.CANCELLED, "x to cancel")
 
 
 async def test_command_palette_switches_provider(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        form = app.main_screen().form
-        app.switch_provider("fal")
+        form = app.main.form
+        app.main.form.set_provider("fal")
         await pilot.press("ctrl+p")
         await type_text(pilot, "provider bfl")
         await wait_for(pilot, lambda: "Provider: BFL" in screen_text(app), "the command")
@@ -89,17 +90,23 @@ async def test_palette_offers_state_aware_commands(make_app):
         await ready(pilot)
         from fluxtui.tui.commands import FluxCommands
 
-        provider = FluxCommands(app.screen)
-        titles = [title for title, _, _ in provider.commands()]
-        assert "Open the image folder" in titles and "Images: text only" in titles
-        assert not any(t.startswith("Cancel all") for t in titles)  # nothing runs
-        assert not any("Leave demo mode" in t for t in titles)  # no real keys to go back to
-        app.main_screen().form.query_one("#prompt", TextArea).text = "slow [[sim: queue=30]]"
+        def titles() -> list[str]:
+            providers = [FluxCommands(app.screen), *(p(app.screen) for p in MainScreen.COMMANDS)]
+            return [title for provider in providers for title, _, _ in provider.commands()]
+
+        assert "Compare providers and models…" in titles()
+        assert "Cancel the selected job" not in titles()  # no job yet
+        shown = titles()
+        assert "Open the image folder" in shown and "Images: text only" in shown
+        assert not any(t.startswith("Cancel all") for t in shown)  # nothing runs
+        assert not any("Leave demo mode" in t for t in shown)  # no real keys to go back to
+        app.main.form.query_one("#prompt", TextArea).text = "slow [[sim: queue=30]]"
         await pilot.press("ctrl+j")
         await wait_for(pilot, lambda: app.board.live_count(), "a running job")
-        titles = [title for title, _, _ in provider.commands()]
-        assert "Cancel all running jobs (1)" in titles
-        assert "Cancel the selected job" in titles
+        await pilot.pause()
+        shown = titles()
+        assert "Cancel all running jobs (1)" in shown
+        assert "Cancel the selected job" in shown
         app.cancel_all()
 
 
@@ -111,7 +118,7 @@ async def test_layout_reflows_with_the_width(make_app, size, layout):
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await ready(pilot)
-        main = app.main_screen()
+        main = app.main
         form, queue = main.query_one(PromptForm).region, main.query_one(JobQueue).region
         preview = main.query_one("#preview", Preview)
         if layout == "narrow":
@@ -138,7 +145,7 @@ async def test_history_from_the_store_newest_first(make_app, tmp_path):
         prompts = [app.board.jobs[i].request.prompt for i in app.board.order]
         assert prompts == ["an interrupted fox", "a newer fox", "an old fox"]
         assert any("not finished" in n.message for n in app._notifications)
-        queue = app.main_screen().queue
+        queue = app.main.queue
         assert "interrupted · r resumes" in queue.row(app.board.at(0), 100).plain
 
 
@@ -152,11 +159,11 @@ async def test_the_mouse_selects_a_job(make_app, tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await wait_for(pilot, lambda: len(app.board) == 3, "the stored jobs")
-        queue = app.main_screen().queue
+        queue = app.main.queue
         third = app.board.at(2)
         await pilot.click(JobQueue, offset=(10, 3))  # the border, then rows 0, 1, 2
-        await wait_for(pilot, lambda: app.selected_id == third.id, "the clicked job")
-        assert app.main_screen().preview.job_id == third.id and queue.cursor == 2
+        await wait_for(pilot, lambda: app.main.selected_id == third.id, "the clicked job")
+        assert app.main.preview.job_id == third.id and queue.cursor == 2
 
 
 async def test_older_history_pages_in_as_the_cursor_nears_it(make_app, sim_config, tmp_path):
@@ -181,16 +188,16 @@ async def test_a_job_ending_elsewhere_is_announced(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        form = app.main_screen().form
+        form = app.main.form
         form.query_one("#prompt", TextArea).text = "first fox [[sim: queue=30]]"
         await pilot.press("ctrl+j")
         first = await wait_for(pilot, lambda: app.board.at(0), "the first job")
         form.query_one("#prompt", TextArea).text = "second fox [[sim: queue=30]]"
         await pilot.press("ctrl+j")
-        await wait_for(pilot, lambda: app.board.at(0) is not first, "the second job")
-        assert app.selected_id != first.id  # the new job is the one looked at
-        app.backend.engine.cancel(first.id)
-        await wait_for(pilot, lambda: first.state.is_terminal, "the first job to end")
+        await wait_for(pilot, lambda: app.board.at(0).id != first.id, "the second job")
+        assert app.main.selected_id != first.id  # the new job is the one looked at
+        app.controller.cancel(first.id)
+        await until(pilot, first, lambda j: j.state.is_terminal, "the first job to end")
         await wait_for(pilot, lambda: any(n.message.startswith("first fox")
                                           for n in app._notifications), "a notification")
         app.cancel_all()
@@ -200,7 +207,7 @@ async def test_quit_with_running_jobs_asks(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        app.main_screen().form.query_one("#prompt", TextArea).text = "slow fox [[sim: queue=30]]"
+        app.main.form.query_one("#prompt", TextArea).text = "slow fox [[sim: queue=30]]"
         await pilot.press("ctrl+j")
         await wait_for(pilot, lambda: app.board.live_count(), "a running job")
         await pilot.press("ctrl+q")
@@ -226,24 +233,24 @@ async def test_demo_mode_on_and_off_from_the_palette(make_app, sim_config):
                        "the demo command")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.sub_title == DEMO_SUBTITLE, "demo mode")
-        engine = await wait_for(pilot, lambda: app.backend.engine, "the demo engine")
+        engine = await wait_for(pilot, lambda: app.controller.backend.engine, "the demo engine")
         assert engine.config.demo
-        app.main_screen().form.query_one("#prompt", TextArea).text = "a demo fox"
+        app.main.form.query_one("#prompt", TextArea).text = "a demo fox"
         await pilot.press("ctrl+j")
         job = await wait_for(pilot, lambda: app.board.at(0), "a job")
-        await wait_for(pilot, lambda: job.state is JobState.DONE, "the demo job")
+        job = await until(pilot, job, lambda j: j.state is JobState.DONE, "the demo job")
         await app.set_demo(False)
-        assert app.sub_title != DEMO_SUBTITLE and not app.backend.engine.config.demo
+        assert app.sub_title != DEMO_SUBTITLE and not app.controller.backend.engine.config.demo
 
 
 async def test_images_off_from_the_palette(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        app.main_screen().form.query_one("#prompt", TextArea).text = "a fox, text only"
+        app.main.form.query_one("#prompt", TextArea).text = "a fox, text only"
         await pilot.press("ctrl+j")
         job = await wait_for(pilot, lambda: app.board.at(0), "a job")
-        await wait_for(pilot, lambda: job.state is JobState.DONE, "the job")
+        job = await until(pilot, job, lambda j: j.state is JobState.DONE, "the job")
         await pilot.press("ctrl+p")
         await type_text(pilot, "images text")
         await wait_for(pilot, lambda: "Images: text only" in screen_text(app), "the command")
@@ -260,8 +267,8 @@ async def test_a_failing_worker_is_reported_not_fatal(make_app, monkeypatch):
         async def broken(job):
             raise RuntimeError("boom")
 
-        monkeypatch.setattr(app.backend.engine, "run", broken)
-        app.main_screen().form.query_one("#prompt", TextArea).text = "a doomed fox"
+        monkeypatch.setattr(app.controller.backend.engine, "run", broken)
+        app.main.form.query_one("#prompt", TextArea).text = "a doomed fox"
         await pilot.press("ctrl+j")
         await wait_for(pilot, lambda: any("boom" in n.message for n in app._notifications),
                        "the failure to be shown")

@@ -70,12 +70,12 @@ def snapshot_app(make_app, tmp_path, monkeypatch):
 
 async def _settle(pilot) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: app.backend.engine is not None, "the engine")
+    await wait_for(pilot, lambda: app.controller.backend.engine is not None, "the engine")
     await wait_for(pilot, lambda: len(app.board) == 4, "the stored jobs")
     for widget in app.query("TextArea, Input").results():
         if isinstance(widget, TextArea | Input):
             widget.cursor_blink = False
-    if app.main_screen().preview_visible:
+    if app.main.preview_visible:
         image = await wait_for(pilot, lambda: next(iter(app.query(HalfcellImage)), None), "image")
         await wait_for(pilot, lambda: image.loaded, "the image to load")
     await pilot.pause()

@@ -1,44 +1,43 @@
 """Comparisons: pick targets for the form's prompt, then watch them side by side.
 
-`open_picker(app)` asks for the targets (checkboxes or a saved set) and starts the comparison
-through the core (`compare.plan`, `compare.start`), after the budget check; the app runs each job
-in its own worker. `CompareScreen` shows the targets as a grid of inline previews filling in live,
-with the core's table (`compare_table.rows`) under it; `reopen` shows a stored one.
+`open_picker` asks for the targets (checkboxes or a saved set) and starts the comparison through
+the controller, after the budget check; the app runs each job in its own worker. `CompareScreen`
+shows the targets as a grid of inline previews filling in from the app's job updates, with the
+core's table (`compare_table.rows`) under it; the app opens it on a stored one too.
 """
 
 from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from fluxtui.control.controller import Controller, Started
 from fluxtui.core import compare, compare_table, exports, paths
-from fluxtui.core.compare import TargetError, TargetPlan
+from fluxtui.core.compare import TargetError
 from fluxtui.core.compare_table import CompareRow
 from fluxtui.core.comparison import Comparison, Target
-from fluxtui.core.errors import InvalidRequest
-from fluxtui.core.models import Job
+from fluxtui.core.models import GenerationRequest, JobSnapshot
+from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui import system
 from fluxtui.tui.image_support import ImageBackend
-from fluxtui.tui.key_commands import key_commands
+from fluxtui.tui.key_commands import Providers, key_commands
 from fluxtui.tui.keymap import COMPARE_KEYS, bindings
+from fluxtui.tui.messages import CopyPath, JobsUpdated, Tick
 from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.targets import TargetChoice, TargetPicker
+from fluxtui.tui.sending import attempt
 from fluxtui.tui.widgets.compare_grid import CompareCell, CompareGrid, cell_view
-from fluxtui.tui.widgets.prompt_form import known_models
+from fluxtui.tui.widgets.prompt_form import PromptForm, known_models
 
-if TYPE_CHECKING:
-    from fluxtui.tui.app import FluxApp
-
-POLL_S = 0.1  # how often the cells look at their jobs (the engine updates them in place)
 #: the table's columns (the core's), what matters most first: a narrow terminal cuts the rest
 TABLE_COLUMNS = ("target", "state", "total", "price/image", "marks", "queued", "running",
                  "download", "image", "file", "dropped")
@@ -48,9 +47,9 @@ RIGHT_ALIGNED = frozenset({"queued", "running", "download", "total", "file", "pr
 # ---- starting one --------------------------------------------------------------------------------
 
 
-def open_picker(app: FluxApp) -> None:
+def open_picker(app: App[Any], controller: Controller, form: PromptForm,
+                images: ImageBackend) -> None:
     """Ask which targets get the form's prompt, size and seed; then start the comparison."""
-    form = app.main_screen().form
     request, unparsed = form.read()
     if not request.prompt:
         app.notify("write a prompt first", title="Compare", severity="warning")
@@ -58,8 +57,7 @@ def open_picker(app: FluxApp) -> None:
     if unparsed:
         app.notify("\n".join(unparsed.values()), title="Not sent", severity="error")
         return
-    engine = app.backend.engine
-    config = engine.config if engine else app.backend.base_config
+    config = controller.config
     params = compare.shared_params(request.params)
     offered = [Target(name, spec.id) for name in config.providers
                for spec in known_models(config, name)]
@@ -69,50 +67,33 @@ def open_picker(app: FluxApp) -> None:
             sets[name] = compare.resolve_targets(config, sets=[name])
         except TargetError:
             continue  # a set naming a provider this config lacks: not offered
-    shared = exports.shared_text(params, " · ")
+    shared = inert(exports.shared_text(params, " · "))
     heading = f"“{fmt.one_line(request.prompt)[:80]}”  {shared}"
-    picker = TargetPicker(heading, offered, sets, [Target(form.provider, form.model)],
-                          partial(compare.plan, config, request.prompt, params))
+
+    def plan(targets: list[Target]) -> list[compare.TargetPlan]:
+        return controller.plan_comparison(request.prompt, params, targets)
+
+    picker = TargetPicker(heading, offered, sets, [Target(form.provider, form.model)], plan)
 
     def chosen(choice: TargetChoice | None) -> None:
         if choice is not None:
-            _check_and_start(app, request.prompt, params, choice)
+            _start(app, controller, images, request, params, choice)
 
     app.push_screen(picker, chosen)
 
 
-def _check_and_start(app: FluxApp, prompt: str, params: dict[str, Any],
-                     choice: TargetChoice) -> None:
-    engine = app.backend.engine
-    if engine is None:
-        app.notify("still starting: try again in a moment", severity="warning")
-        return
-    plans = compare.plan(engine.config, prompt, params, list(choice.targets))
-    app.within_budget([p.request for p in plans if p.ok],
-                      partial(_start, app, prompt, params, plans, choice.set_name))
+def _start(app: App[Any], controller: Controller, images: ImageBackend,
+           request: GenerationRequest, params: dict[str, Any], choice: TargetChoice) -> None:
+    def send(over_budget: bool) -> Started:
+        return controller.start_comparison(request.prompt, params, list(choice.targets),
+                                           set_name=choice.set_name, over_budget=over_budget)
 
+    def started(result: Started) -> None:
+        if result.comparison is not None:
+            app.push_screen(CompareScreen(controller, result.comparison, list(result.jobs),
+                                          images))
 
-def _start(app: FluxApp, prompt: str, params: dict[str, Any], plans: list[TargetPlan],
-           set_name: str | None) -> None:
-    engine = app.backend.engine
-    if engine is None:
-        return
-    try:
-        comparison, jobs = compare.start(engine, prompt, params, plans, set_name=set_name,
-                                         skip_invalid=True)
-    except InvalidRequest as exc:
-        app.notify("\n".join(exc.problems), title="Not sent", severity="error", timeout=8)
-        return
-    app.run_jobs(jobs)
-    app.push_screen(CompareScreen(comparison, jobs, app.images))
-
-
-def reopen(app: FluxApp, comparison: Comparison, jobs: list[Job]) -> None:
-    """Show a stored comparison (`compare.load`); its jobs still running here are followed live."""
-    engine = app.backend.engine
-    if engine is not None:
-        jobs = [engine.jobs.get(job.id, job) for job in jobs]
-    app.push_screen(CompareScreen(comparison, jobs, app.images))
+    attempt(app, send, started)
 
 
 # ---- the screen ----------------------------------------------------------------------------------
@@ -121,17 +102,19 @@ def reopen(app: FluxApp, comparison: Comparison, jobs: list[Job]) -> None:
 class CompareScreen(Screen[None]):
     """A comparison: a cell per target over the table of timings, sizes and prices."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,h", "move_cell(-1, 0)", "Left", show=False),
         Binding("right,l", "move_cell(1, 0)", "Right", show=False),
         Binding("up,k", "move_cell(0, -1)", "Up", show=False),
         Binding("down,j", "move_cell(0, 1)", "Down", show=False),
         *bindings(COMPARE_KEYS),
     ]
-    COMMANDS = {key_commands("Comparison", COMPARE_KEYS)}
+    COMMANDS: ClassVar[Providers] = {key_commands(COMPARE_KEYS, "Comparison")}
 
-    def __init__(self, comparison: Comparison, jobs: list[Job], images: ImageBackend):
+    def __init__(self, controller: Controller, comparison: Comparison, jobs: list[JobSnapshot],
+                 images: ImageBackend):
         super().__init__()
+        self.controller = controller
         self.comparison = comparison
         self.jobs = {job.id: job for job in jobs}
         self.images = images
@@ -140,12 +123,7 @@ class CompareScreen(Screen[None]):
         self.table.can_focus = False  # the keys move between the cells; a click picks a row
         self.rows: list[CompareRow] = []
         self.selected = 0
-        self._seen: tuple[Any, ...] | None = None
         self._export_due = False  # export once every job has ended (again after a re-run)
-
-    @property
-    def flux(self) -> FluxApp:
-        return cast("FluxApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -158,9 +136,10 @@ class CompareScreen(Screen[None]):
     def _heading(self) -> Text:
         comparison = self.comparison
         text = Text(f"“{fmt.one_line(comparison.prompt)}”", style="italic")
-        shared = exports.shared_text(comparison.params, " · ")
+        shared = inert(exports.shared_text(comparison.params, " · "))
         text.append(f"  {shared}" if shared else "", style="dim")
-        text.append(f"  · set {comparison.set_name}" if comparison.set_name else "", style="dim")
+        name = comparison.set_name
+        text.append(f"  · set {inert(name)}" if name else "", style="dim")
         text.append(f"  · {comparison.id}", style="dim")
         return text
 
@@ -171,14 +150,13 @@ class CompareScreen(Screen[None]):
         self._export_due = not self._ended() or not (folder / "sheet.png").exists()
         if not self._export_due:
             self._show_folder(folder)
-        self._refresh_view(force=True)
-        self.set_interval(POLL_S, self._refresh_view)
+        self._refresh_view()
         if self.grid.cells:
             self.grid.cells[0].focus()
 
     # ---- following the jobs ---------------------------------------------------------------------
 
-    def job_of(self, index: int) -> Job | None:
+    def job_of(self, index: int) -> JobSnapshot | None:
         job_id = self.comparison.entries[index].job_id
         return self.jobs.get(job_id) if job_id else None
 
@@ -189,25 +167,31 @@ class CompareScreen(Screen[None]):
     def _ended(self) -> bool:
         return all(job.state.is_terminal for job in self._current_jobs())
 
-    def _current_jobs(self) -> list[Job]:
+    def _current_jobs(self) -> list[JobSnapshot]:
         return [job for i in range(len(self.comparison.entries)) if (job := self.job_of(i))]
 
-    def _refresh_view(self, force: bool = False) -> None:
-        """Redraw what changed: the cells, the table; export once every job has ended."""
-        now = self.flux.clock()
-        board = self.flux.board
+    def on_jobs_updated(self, message: JobsUpdated) -> None:
+        """News of jobs from the app: take those of this comparison's targets, and redraw."""
+        changed = [job for job_id, job in message.jobs.items() if job_id in self.jobs]
+        for job in changed:
+            self.jobs[job.id] = job
+        if changed:
+            self._refresh_view()
+
+    def on_tick(self, _: Tick) -> None:
+        if any(self.controller.is_running(job.id) for job in self._current_jobs()):
+            self._refresh_view()  # the elapsed times
+
+    def _refresh_view(self) -> None:
+        """Redraw the cells and the table; export once every job has ended."""
+        now = self.controller.clock()
         jobs = self._current_jobs()
-        seen = tuple((job.id, job.state, job.progress, job.queue_position, len(job.files),
-                      job.log, int(now) if board.is_live(job) else None) for job in jobs)
-        if seen == self._seen and not force:
-            return
-        self._seen = seen
-        prices = self.flux.spending.prices
+        prices = self.controller.spending.prices
         self.rows = compare_table.rows(self.comparison, jobs, prices)
         for index, (cell, row) in enumerate(zip(self.grid.cells, self.rows, strict=True)):
             job = self.job_of(index)
-            cell.show(cell_view(row, job, live=job is not None and board.is_live(job), now=now,
-                                favourite=row.favourite))
+            live = job is not None and self.controller.is_running(job.id)
+            cell.show(cell_view(row, job, live=live, now=now, favourite=row.favourite))
         self._fill_table()
         if self._export_due and self._ended():
             self._export_due = False
@@ -236,7 +220,8 @@ class CompareScreen(Screen[None]):
             style = "yellow"
         elif (column == "total" and row.fastest) or (column == "price/image" and row.cheapest):
             style = "bold green"
-        return Text(value, style=style, justify="right" if column in RIGHT_ALIGNED else "left")
+        return Text(inert(value), style=style,
+                    justify="right" if column in RIGHT_ALIGNED else "left")
 
     # ---- selection ------------------------------------------------------------------------------
 
@@ -286,27 +271,22 @@ class CompareScreen(Screen[None]):
             self.notify("this target was not sent: " + (self.rows[self.selected].reason or ""),
                         severity="warning")
             return
-        if self.flux.board.is_live(job):
+        if self.controller.is_running(job.id):
             self.notify("it is still running", severity="warning", timeout=3)
             return
-        self.flux.within_budget([job.request], partial(self._rerun, job))
 
-    def _rerun(self, job: Job) -> None:
-        engine = self.flux.backend.engine
-        if engine is None:
-            self.notify("still starting: try again in a moment", severity="warning")
-            return
-        try:
-            self.comparison, new = compare.rerun_target(engine, self.comparison, job)
-        except (InvalidRequest, compare.NotFound) as exc:
-            problems = exc.problems if isinstance(exc, InvalidRequest) else [str(exc)]
-            self.notify("\n".join(problems), title="Not sent", severity="error")
-            return
-        self.jobs.pop(job.id, None)
-        self.jobs[new.id] = new
-        self.flux.run_jobs([new])
+        def send(over_budget: bool) -> Started:
+            return self.controller.rerun_target(self.comparison, job, over_budget=over_budget)
+
+        attempt(self.app, send, partial(self._rerun_started, job))
+
+    def _rerun_started(self, old: JobSnapshot, started: Started) -> None:
+        if started.comparison is not None:
+            self.comparison = started.comparison
+        self.jobs.pop(old.id, None)
+        self.jobs.update((job.id, job) for job in started.jobs)
         self._export_due = True
-        self._refresh_view(force=True)
+        self._refresh_view()
 
     def action_favourite(self) -> None:
         job_id = self.rows[self.selected].job_id
@@ -314,15 +294,14 @@ class CompareScreen(Screen[None]):
             self.notify("this target was not sent", severity="warning", timeout=3)
             return
         keep = None if self.comparison.favourite == job_id else job_id
-        self.comparison = compare.set_favourite(self.flux.backend.open_store(), self.comparison,
-                                                keep)
-        self._refresh_view(force=True)
+        self.comparison = self.controller.set_favourite(self.comparison, keep)
+        self._refresh_view()
 
     def action_export(self) -> None:
         self._export(quiet=False)
 
     def _folder(self) -> Path:
-        return exports.comparison_folder(self.flux.backend.library or paths.library_dir(),
+        return exports.comparison_folder(self.controller.library_dir or paths.library_dir(),
                                          self.comparison)
 
     def _export(self, *, quiet: bool) -> None:
@@ -357,7 +336,7 @@ class CompareScreen(Screen[None]):
     def action_copy_path(self) -> None:
         path = self._image()
         if path is not None:
-            self.flux.copy_path(path)
+            self.post_message(CopyPath(path))
 
     def action_close(self) -> None:
         self.dismiss()

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from fluxtui.tui import safe
 
 
 class ConfirmScreen(ModalScreen[str | None]):
     """Dismisses with the chosen answer's value, or None on escape."""
 
-    BINDINGS = [Binding("escape,n", "dismiss_none", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,n", "dismiss_none", "Cancel")]
 
     def __init__(self, question: str, answers: list[tuple[str, str, str]]):
         """`answers`: (key, label, value) for each button."""
@@ -24,12 +28,12 @@ class ConfirmScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Text(self.question), id="question")
+            yield Static(safe.text(self.question, multiline=True), id="question")
             with Horizontal(id="answers"):
                 for key, label, value in self.answers:
-                    yield Button(f"{label} [{key}]", id=f"answer-{value}",
+                    yield Button(Text(f"{label} [{key}]"), id=f"answer-{value}",
                                  variant="error" if value.startswith("delete") else "primary")
-                yield Button("Cancel [esc]", id="answer-cancel")
+                yield Button(Text("Cancel [esc]"), id="answer-cancel")
 
     def on_mount(self) -> None:
         self.query_one(Button).focus()

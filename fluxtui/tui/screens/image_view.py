@@ -4,19 +4,21 @@ library entry, with its full provenance)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from fluxtui.tui import safe
 from fluxtui.tui.image_support import ImageBackend
 
 
 class ImageView(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,z,enter", "dismiss", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,z,enter", "dismiss", "Back")]
 
     def __init__(self, images: ImageBackend, path: Path | None, title: str, details: Text):
         """`path`: the image (None or a missing file: `details` says why there is none)."""
@@ -38,11 +40,11 @@ class ImageView(ModalScreen[None]):
 
     def _no_image(self) -> Text:
         if self.path is not None and not self.path.is_file():
-            return Text(f"The image file is gone: {self.path}", style="bold")
+            return safe.text(f"The image file is gone: {self.path}", style="bold")
         if self.path is not None:
             return Text("Image saved (preview is off: image protocol none).", style="dim")
         return Text("No image.", style="dim")
 
     def on_mount(self) -> None:
-        self.query_one("#view-image").border_title = self.title_text
+        self.query_one("#view-image").border_title = safe.text(self.title_text)
         self.query_one("#view-image").border_subtitle = "esc closes"

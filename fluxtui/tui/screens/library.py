@@ -3,8 +3,8 @@ provider, model, state and date, sorted by date or time to image. From an entry:
 with its provenance, copy it into the form, re-run, open, copy its path, export, delete, or reopen
 its comparison.
 
-Queries are the core's (`library.page`, `Store.facets`), on a connection of the screen's own, in
-thread workers (SQLite is blocking); the list loads pages as they come into view.
+Queries go through the controller (`library_page`, `facets`, `load_comparison`) in thread
+workers (SQLite is blocking); the list loads pages as they come into view.
 """
 
 from __future__ import annotations
@@ -12,63 +12,65 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Select, Static
 
-from fluxtui.core import compare, exports, library
+from fluxtui.control.controller import Controller, StillRunning
+from fluxtui.control.threaded_store import StoreClosed
+from fluxtui.core import exports, library
+from fluxtui.core.comparison import Comparison
+from fluxtui.core.errors import FluxtuiError
 from fluxtui.core.library import WhenError
-from fluxtui.core.models import Job, JobState
-from fluxtui.core.store import JobQuery, Store
+from fluxtui.core.models import JobSnapshot, JobState
+from fluxtui.core.store import JobQuery
+from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
-from fluxtui.tui import system
+from fluxtui.tui import safe, system
 from fluxtui.tui.image_support import ImageBackend
-from fluxtui.tui.key_commands import key_commands
-from fluxtui.tui.keymap import LIBRARY_KEYS, LIBRARY_SCREEN_KEYS, bindings
+from fluxtui.tui.key_commands import Providers, key_commands
+from fluxtui.tui.keymap import LIBRARY_KEYS, LIBRARY_SCREEN_KEYS, bindings, conditions
 from fluxtui.tui.library_pages import is_filtered
-from fluxtui.tui.messages import JobEnded
-from fluxtui.tui.threaded_store import StoreClosed, ThreadedStore
-from fluxtui.tui.screens.compare import reopen
+from fluxtui.tui.messages import (
+    CopyPath,
+    JobDeleted,
+    JobEnded,
+    LoadForm,
+    SendRequest,
+    ShowComparison,
+)
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.path_prompt import PathPrompt
 from fluxtui.tui.widgets.library_list import LibraryList
 
-if TYPE_CHECKING:
-    from fluxtui.tui.app import FluxApp
-
 TYPING_DELAY_S = 0.25  # search once typing pauses this long
 SORTS = (("newest first", "newest"), ("oldest first", "oldest"),
          ("fastest to image", "fastest"), ("slowest to image", "slowest"))
-ENTRY_ACTIONS = frozenset({
-    "show_entry", "entry_to_form", "rerun_entry", "open_entry", "copy_entry_path",
-    "export_entry", "delete_entry", "open_comparison",
-})
+WHEN = conditions(LIBRARY_KEYS)
 
 
 class LibraryScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    BINDINGS = bindings(LIBRARY_SCREEN_KEYS)
-    COMMANDS = {key_commands("Library", (*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS))}
+    BINDINGS: ClassVar[list[BindingType]] = bindings(LIBRARY_SCREEN_KEYS)
+    COMMANDS: ClassVar[Providers] = {
+        key_commands((*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS), "Library")}
     AUTO_FOCUS = "#lib-list"
 
-    def __init__(self, store_path: Path, images: ImageBackend):
+    def __init__(self, controller: Controller, images: ImageBackend):
         super().__init__()
+        self.controller = controller
         self.images = images
-        self.store = ThreadedStore(store_path)
-        self.list = LibraryList(self._load_page, id="lib-list")
+        self.list = LibraryList(controller.library_page, id="lib-list")
         self._typing: Timer | None = None
         self._query = JobQuery()
-
-    @property
-    def flux(self) -> FluxApp:
-        return cast("FluxApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -90,17 +92,10 @@ class LibraryScreen(Screen[None]):
         self.list.show(self._query)
         self._load_facets()
 
-    def on_unmount(self) -> None:
-        self.store.close()
-
-    def _load_page(self, query: JobQuery) -> library.LibraryPage:
-        """In a thread: one page of the library."""
-        return self.store.run(lambda store: library.page(store, query))
-
     @work(thread=True, group="library-facets", exit_on_error=False)
     def _load_facets(self) -> None:
         try:
-            facets = self.store.run(Store.facets)
+            facets = self.controller.facets()
         except StoreClosed:
             return  # the library closed meanwhile
         self.app.call_from_thread(self._show_facets, facets)
@@ -110,7 +105,7 @@ class LibraryScreen(Screen[None]):
             select = self.query_one(f"#lib-{name}", Select)
             chosen = select.value
             with self.prevent(Select.Changed):
-                select.set_options([(value, value) for value in values])
+                select.set_options([(safe.text(value), value) for value in values])
                 if chosen in values:
                     select.value = chosen
 
@@ -184,11 +179,11 @@ class LibraryScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The entry's keys work while there are entries (each says when it does not apply to
         the one under the cursor): the footer stays put as the cursor moves."""
-        if action in ENTRY_ACTIONS and not self.list.pages.total:
+        if WHEN.get(action) == "entries" and not self.list.pages.total:
             return None
         return True
 
-    def _entry(self, *, image: bool = False) -> Job | None:
+    def _entry(self, *, image: bool = False) -> JobSnapshot | None:
         """The entry under the cursor (with an image, when `image`); None, said, when not."""
         job = self.list.current
         if job is not None and image and not (job.state is JobState.DONE and job.files):
@@ -209,19 +204,17 @@ class LibraryScreen(Screen[None]):
         job = self._entry()
         if job is None:
             return
-        if job.request.provider not in self.flux.backend.base_config.providers:
+        if job.request.provider not in self.controller.backend.base_config.providers:
             self.notify(f"no provider is named {job.request.provider!r} in the config now",
                         severity="warning")
             return
-        main = self.flux.main_screen()
-        main.form.load(job.request)
+        self.post_message(LoadForm(job.request))
         self.dismiss()
-        main.query_one("#prompt").focus()
 
     def action_rerun_entry(self) -> None:
         job = self._entry()
         if job is not None:
-            self.flux.send_request(job.request)
+            self.post_message(SendRequest(job.request))
             self.notify("sent again: it is on top of the list and in the main queue", timeout=4)
             self.list.show(self._query)
 
@@ -236,7 +229,7 @@ class LibraryScreen(Screen[None]):
     def action_copy_entry_path(self) -> None:
         job = self._entry(image=True)
         if job is not None:
-            self.flux.copy_path(Path(job.files[0]))
+            self.post_message(CopyPath(Path(job.files[0])))
 
     def action_export_entry(self) -> None:
         job = self._entry(image=True)
@@ -251,7 +244,7 @@ class LibraryScreen(Screen[None]):
         self.app.push_screen(PathPrompt(question, os.getcwd()), chosen)
 
     @work(thread=True, group="library-export", exit_on_error=False)
-    def _export(self, job: Job, folder: Path) -> None:
+    def _export(self, job: JobSnapshot, folder: Path) -> None:
         try:
             written = exports.export_job(job, folder)
         except OSError as exc:
@@ -268,7 +261,7 @@ class LibraryScreen(Screen[None]):
         job = self._entry()
         if job is None:
             return
-        if self.flux.board.is_live(job):
+        if self.controller.is_running(job.id):
             self.notify("it is still running: cancel it first (main screen, c)",
                         severity="warning")
             return
@@ -277,10 +270,16 @@ class LibraryScreen(Screen[None]):
             question += "\n" + "\n".join(fmt.short_path(name) for name in job.files)
 
         def answered(answer: str | None) -> None:
-            if answer == "delete":
-                self.flux.forget_job(job)
-                self.list.show(self._query, keep_cursor=True)
-                self.notify("deleted", timeout=3)
+            if answer != "delete":
+                return
+            try:
+                self.controller.delete(job, with_files=True)
+            except StillRunning as exc:
+                self.notify(str(exc), severity="warning")
+                return
+            self.post_message(JobDeleted(job.id))
+            self.list.show(self._query, keep_cursor=True)
+            self.notify("deleted", timeout=3)
 
         self.app.push_screen(ConfirmScreen(question, [("y", "Delete", "delete")]), answered)
 
@@ -292,12 +291,22 @@ class LibraryScreen(Screen[None]):
         if group is None:
             self.notify("this entry is not part of a comparison", timeout=3)
             return
+        self._load_comparison(group)
+
+    @work(thread=True, group="library-comparison", exit_on_error=False)
+    def _load_comparison(self, comparison_id: str) -> None:
         try:
-            comparison, jobs = self.store.run(lambda store: compare.load(store, group))
-        except compare.NotFound as exc:
-            self.notify(str(exc), title="Comparison", severity="warning")
+            comparison, jobs = self.controller.load_comparison(comparison_id)
+        except StoreClosed:
+            return  # the app is closing
+        except FluxtuiError as exc:  # not found (deleted meanwhile)
+            self.app.call_from_thread(self.notify, str(exc), title="Comparison",
+                                      severity="warning")
             return
-        reopen(self.flux, comparison, jobs)
+        self.app.call_from_thread(self._show_comparison, comparison, jobs)
+
+    def _show_comparison(self, comparison: Comparison, jobs: list[JobSnapshot]) -> None:
+        self.post_message(ShowComparison(comparison, jobs))
 
     def action_focus_search(self) -> None:
         self.query_one("#lib-search", Input).focus()
@@ -309,7 +318,7 @@ class LibraryScreen(Screen[None]):
             self.dismiss()
 
 
-def provenance(job: Job) -> Text:
+def provenance(job: JobSnapshot) -> Text:
     """Everything known about a job, from its sidecar (what `export` writes; secrets redacted)."""
     data = exports.sidecar(job)
     text = Text()
@@ -317,7 +326,7 @@ def provenance(job: Job) -> Text:
     def line(label: str, value: Any, style: str = "") -> None:
         if value not in (None, "", [], {}):
             text.append(f"{label:<12}", style="dim")
-            text.append(f"{value}\n", style=style)
+            text.append(inert(str(value), multiline=True) + "\n", style=style)
 
     line("prompt", data["prompt"], "italic")
     line("seed", data["seed"] if data["seed"] is not None else job.request.params.get("seed"))
@@ -341,7 +350,4 @@ def provenance(job: Job) -> Text:
     line("made by", data["generator"], "dim")
     return text
 
-
-def open_library(app: FluxApp) -> None:
-    app.push_screen(LibraryScreen(app.backend.store_path, app.images))
 

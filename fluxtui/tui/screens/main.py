@@ -2,23 +2,34 @@
 
 Narrow (< 100 columns): form over queue; the preview opens on the whole screen with z or enter.
 Medium: form over queue on the left, preview on the right. Wide (≥ 160): three panes side by side.
+
+The form's actions are the screen's (submit, seeds, the model picker, the panes, and opening the
+comparison and library screens); the selected job's actions are the app's, so that they work on
+the zoomed preview too. Sending goes through the app (`SendRequest`): it owns the queue's jobs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, TextArea
 
-from fluxtui.core.config import Config
+from fluxtui.control.controller import Controller
 from fluxtui.tui.board import JobBoard
+from fluxtui.tui.format import seed_of
 from fluxtui.tui.image_support import ImageBackend
+from fluxtui.tui.key_commands import Providers, key_commands
+from fluxtui.tui.keymap import ANYWHERE_KEYS, JOB_KEYS, MAIN_KEYS, bindings
+from fluxtui.tui.messages import SendRequest
+from fluxtui.tui.screens.model_picker import ModelPicker
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.preview import Preview
-from fluxtui.tui.widgets.prompt_form import PromptForm
+from fluxtui.tui.widgets.prompt_form import PromptForm, known_models
 
 NARROW, WIDE = 100, 160
 
@@ -26,13 +37,19 @@ NARROW, WIDE = 100, 160
 class MainScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-medium"), (WIDE, "-wide")]
     AUTO_FOCUS = "#prompt"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(ANYWHERE_KEYS)  # see MAIN_KEYS
+    COMMANDS: ClassVar[Providers] = {key_commands((*MAIN_KEYS, *JOB_KEYS))}
 
-    def __init__(self, config: Config, board: JobBoard, images: ImageBackend,
-                 clock: Callable[[], float], *, demo: bool):
+    def __init__(self, controller: Controller, board: JobBoard, images: ImageBackend):
         super().__init__()
-        self.form = PromptForm(config, demo=demo, id="form")
-        self.queue = JobQueue(board, clock, id="queue")
-        self.preview = Preview(board, images, clock, demo=demo, id="preview")
+        self.controller = controller
+        self.board = board
+        self.images = images
+        demo = controller.demo
+        self.form = PromptForm(controller.backend.base_config, demo=demo, id="form")
+        self.queue = JobQueue(board, controller.clock, id="queue")
+        self.preview = Preview(board, images, controller.clock, demo=demo, id="preview")
+        self.selected_id: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -51,3 +68,78 @@ class MainScreen(Screen[None]):
     @property
     def preview_visible(self) -> bool:
         return not self.has_class("-narrow")
+
+    @on(JobQueue.Highlighted)
+    def _highlighted(self, message: JobQueue.Highlighted) -> None:
+        self.selected_id = message.job_id
+        self.preview.show(message.job_id)
+        self.app.refresh_bindings()
+
+    # ---- the form -------------------------------------------------------------------------------
+
+    @on(PromptForm.Changed)
+    def _form_changed(self) -> None:
+        self.validate_form()
+
+    def validate_form(self, *, submitting: bool = False) -> list[str]:
+        """Check the form as it stands; mark each bad field with its reason. Every problem."""
+        request, unparsed = self.form.read()
+        problems = self.controller.validate(request)
+        self.form.show_problems(problems, submitting=submitting)
+        return [*unparsed.values(), *problems]
+
+    def action_submit(self) -> None:
+        request, _ = self.form.read(fill_seed=True)
+        problems = self.validate_form(submitting=True)
+        if problems:
+            self.notify("\n".join(problems), title="Not sent", severity="error", timeout=8)
+            return
+        self.post_message(SendRequest(request))
+
+    def action_toggle_random_seed(self) -> None:
+        self.form.set_random_seed(not self.form.random_seed)
+
+    def action_reuse_seed(self) -> None:
+        selected = self.board.get(self.selected_id)
+        jobs = ([selected] if selected else []) + [self.board.jobs[i] for i in self.board.order]
+        seed = next((s for job in jobs if (s := seed_of(job)) is not None), None)
+        if seed is None:
+            self.notify("no job with a known seed yet", severity="warning")
+            return
+        self.form.set_seed(seed)
+        self.notify(f"seed {seed} in the form", timeout=3)
+
+    def action_pick_model(self) -> None:
+        form = self.form
+        models = known_models(self.controller.backend.base_config, form.provider)
+
+        def picked(model: str | None) -> None:
+            if model:
+                form.set_model(model)
+
+        self.app.push_screen(ModelPicker(form.provider, models, form.model), picked)
+
+    def focus_form(self) -> None:
+        self.query_one("#prompt", TextArea).focus()
+
+    async def action_focus_pane(self, pane: str) -> None:
+        if pane == "form":
+            self.focus_form()
+        elif pane == "queue":
+            self.queue.focus()
+        elif self.preview_visible:
+            self.preview.focus()
+        else:
+            await self.app.run_action("app.zoom")
+
+    # ---- other screens --------------------------------------------------------------------------
+
+    def action_compare(self) -> None:
+        from fluxtui.tui.screens.compare import open_picker  # with the engine: not needed to paint
+
+        open_picker(self.app, self.controller, self.form, self.images)
+
+    def action_library(self) -> None:
+        from fluxtui.tui.screens.library import LibraryScreen
+
+        self.app.push_screen(LibraryScreen(self.controller, self.images))

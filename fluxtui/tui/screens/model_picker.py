@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from fluxtui.core.model_spec import ModelSpec
+from fluxtui.core.text import inert
 
 
 class ModelPicker(ModalScreen[str | None]):
     """Dismisses with a model id (known or typed), or None on escape."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Cancel"),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
@@ -36,7 +39,7 @@ class ModelPicker(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         picker = self.query_one("#picker")
-        picker.border_title = f"Models of {self.provider}"
+        picker.border_title = Text(inert(f"Models of {self.provider}"))
         picker.border_subtitle = "enter picks · esc cancels"
         self._fill("")
         options = self.query_one(OptionList)
@@ -51,9 +54,11 @@ class ModelPicker(ModalScreen[str | None]):
         for spec in self.models:
             haystack = f"{spec.id} {spec.label}".lower()
             if all(word in haystack for word in words):
-                options.add_option(Option(Text.assemble(spec.id, "  ", (spec.label, "dim")), id=spec.id))
+                label = Text.assemble(inert(spec.id), "  ", (inert(spec.label), "dim"))
+                options.add_option(Option(label, id=spec.id))
         if text.strip() and text.strip() not in {spec.id for spec in self.models}:
-            options.add_option(Option(Text.assemble("use ", (text.strip(), "bold"), " as typed"),
+            options.add_option(Option(Text.assemble("use ", (inert(text.strip()), "bold"),
+                                                    " as typed"),
                                       id=f"typed:{text.strip()}"))
         if options.option_count:
             options.highlighted = 0

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, SelectionList, Static
@@ -18,6 +19,7 @@ from textual.widgets.selection_list import Selection
 
 from fluxtui.core.compare import TargetPlan
 from fluxtui.core.comparison import Target
+from fluxtui.core.text import inert
 from fluxtui.tui.keymap import PICKER_KEYS, bindings
 
 
@@ -32,7 +34,8 @@ class TargetChoice:
 class TargetPicker(ModalScreen[TargetChoice | None]):
     """Dismisses with the choice, or None on escape."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), *bindings(PICKER_KEYS)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel"),
+                                             *bindings(PICKER_KEYS)]
 
     def __init__(
         self,
@@ -63,12 +66,12 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
                 yield Button(Text("Cancel"), id="picker-cancel")
 
     def _set_options(self) -> list[Option]:
-        return [Option(Text.assemble((name, "bold"), "\n", (", ".join(map(str, members)), "dim")),
+        return [Option(Text.assemble((inert(name), "bold"), "\n",
+                                     (inert(", ".join(map(str, members))), "dim")),
                        id=name) for name, members in self.sets.items()]
 
     def _selections(self) -> list[Selection[str]]:
-        return [Selection(f"{t.provider} · {t.model}", str(t), t in self.ticked)
-                for t in self.targets]
+        return [Selection(_label(t), str(t), t in self.ticked) for t in self.targets]
 
     def on_mount(self) -> None:
         dialog = self.query_one("#picker-dialog")
@@ -102,7 +105,7 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
         for target in members:
             if target not in self.targets:
                 self.targets.append(target)
-                targets.add_option(Selection(f"{target.provider} · {target.model}", str(target)))
+                targets.add_option(Selection(_label(target), str(target)))
         with self.prevent(SelectionList.SelectedChanged):
             targets.deselect_all()
             for target in members:
@@ -117,14 +120,15 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
         if not ticked:
             text.append("Tick at least one target (space), or pick a saved set.", style="dim")
         for plan in self.plan(ticked):
+            target = inert(str(plan.target))
             if plan.problems:
-                text.append(f"✗ {plan.target}: {'; '.join(plan.problems)} (not sent)\n",
+                text.append(f"✗ {target}: {inert('; '.join(plan.problems))} (not sent)\n",
                             style="red")
             elif plan.dropped:
-                text.append(f"✓ {plan.target} — does not take {', '.join(plan.dropped)}: "
+                text.append(f"✓ {target} — does not take {inert(', '.join(plan.dropped))}: "
                             "dropped for it\n", style="yellow")
             else:
-                text.append(f"✓ {plan.target}\n")
+                text.append(f"✓ {target}\n")
         self.query_one("#picker-plan", Static).update(text)
 
     def _set_name(self, ticked: list[Target]) -> str | None:
@@ -149,3 +153,8 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
     @on(Button.Pressed, "#picker-cancel")
     def _cancel_pressed(self) -> None:
         self.dismiss(None)
+
+
+def _label(target: Target) -> Text:
+    """"fal · fal-ai/flux/dev": a typed model id is shown as typed, never read as markup."""
+    return Text(inert(f"{target.provider} · {target.model}"))

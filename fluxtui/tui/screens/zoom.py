@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import Footer
 
@@ -15,7 +16,7 @@ from fluxtui.tui.widgets.preview import Preview
 
 
 class ZoomScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,z,enter", "dismiss", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,z,enter", "dismiss", "Back")]
 
     def __init__(self, board: JobBoard, images: ImageBackend, clock: Callable[[], float],
                  job_id: str | None, *, demo: bool):

@@ -2,7 +2,7 @@
 failed; each labelled with provider, model, state and time to image.
 
 The cells only show what `cell_view` words from the core's table row (`compare_table.CompareRow`)
-and the job; the screen decides when (it polls the jobs, which the engine updates in place).
+and the job's snapshot; the screen decides when (as the app's job updates come in).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from textual.widgets import Static
 
 from fluxtui.core.compare_table import NOT_SENT, CompareRow
 from fluxtui.core.exports import file_size
-from fluxtui.core.models import Job, JobState
+from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.pricing import usd
+from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui.image_support import ImageBackend
 
@@ -40,7 +41,7 @@ class CellView:
     foot: Text  # size, file size, price, marks, dropped params
 
 
-def cell_view(row: CompareRow, job: Job | None, *, live: bool, now: float,
+def cell_view(row: CompareRow, job: JobSnapshot | None, *, live: bool, now: float,
               favourite: bool) -> CellView:
     """How a target's cell reads, from its table row and (when it was sent) its job."""
     title = f"{row.target.provider} · {fmt.short_model(row.target.model)}"
@@ -50,12 +51,12 @@ def cell_view(row: CompareRow, job: Job | None, *, live: bool, now: float,
     if job is None:
         tone = "muted" if row.state == NOT_SENT else "bad"
         subtitle = row.state
-        body.append((row.reason or "") + "\n", style="bold")
+        body.append(inert(row.reason or "", multiline=True) + "\n", style="bold")
     elif row.done:
         tone, subtitle = "done", f"✓ done · {_seconds(row.total_s)}"
         if image is None or not image.is_file():
-            body.append(f"The image file is gone: {image}" if image else "No image was saved.",
-                        style="bold")
+            body.append(f"The image file is gone: {fmt.short_path(image)}" if image
+                        else "No image was saved.", style="bold")
             image = None
     elif job.state.is_terminal:
         tone = "bad" if job.state is not JobState.CANCELLED else "muted"
@@ -92,9 +93,9 @@ def _foot(row: CompareRow) -> Text:
         parts.append("price unknown" if row.price_usd is None else f"{usd(row.price_usd)}/image")
     text = Text(" · ".join(parts), style="dim")
     for mark in row.marks:
-        text.append(f" · {mark}", style="bold green")
+        text.append(f" · {inert(mark)}", style="bold green")
     if row.dropped:
-        text.append(f"\ndropped: {', '.join(row.dropped)}", style="yellow")
+        text.append(f"\ndropped: {inert(', '.join(row.dropped))}", style="yellow")
     return text
 
 
@@ -132,8 +133,8 @@ class CompareCell(Vertical, can_focus=True):
         if view == self.view:
             return
         previous, self.view = self.view, view
-        self.border_title = view.title
-        self.border_subtitle = view.subtitle
+        self.border_title = Text(inert(view.title))
+        self.border_subtitle = Text(inert(view.subtitle))
         for tone in ("done", "live", "bad", "muted"):
             self.set_class(tone == view.tone, f"-{tone}")
         if previous is None or previous.image != view.image:

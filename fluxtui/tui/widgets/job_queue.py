@@ -8,21 +8,20 @@ the actions themselves belong to the app.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
-from textual import events
-from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from fluxtui.core.models import Job
+from fluxtui.core.models import JobSnapshot
+from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.keymap import JOB_KEYS, bindings
+from fluxtui.tui.widgets.row_list import RowList
 
 STATE_WIDTH = 13
 PROVIDER_WIDTH = 7
@@ -32,10 +31,11 @@ DETAIL_SHARE = 0.5
 NEAR_END = 30  # rows from the end at which older jobs are asked for
 
 
-class JobQueue(ScrollView, can_focus=True):
+class JobQueue(RowList):
     """Every job of the board; the cursor selects the one the preview shows."""
 
-    BINDINGS = [
+    DOUBLE_CLICK = "app.zoom"
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "Up", show=False),
         Binding("down,j", "move(1)", "Down", show=False),
         Binding("pageup", "move(-10)", "Page up", show=False),
@@ -45,7 +45,7 @@ class JobQueue(ScrollView, can_focus=True):
         Binding("enter", "app.zoom", "Zoom", show=False),
         *bindings(JOB_KEYS),
     ]
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "job-queue--cursor",
         "job-queue--muted",
         "job-queue--active",
@@ -56,14 +56,17 @@ class JobQueue(ScrollView, can_focus=True):
         "job-queue--dim",
     }
 
-    cursor: reactive[int] = reactive(0, always_update=True)
-
     class NearEnd(Message):
         """The cursor or the scroll is near the last job shown: older ones may follow."""
 
-        def __init__(self, index: int) -> None:
+        def __init__(self, queue: JobQueue, index: int) -> None:
             super().__init__()
+            self.queue = queue
             self.index = index
+
+        @property
+        def control(self) -> JobQueue:
+            return self.queue
 
         def still_near(self, shown: int) -> bool:
             """Whether `index` is still near the end with `shown` jobs (pages load in between)."""
@@ -72,9 +75,14 @@ class JobQueue(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to another job (None: the queue is empty)."""
 
-        def __init__(self, job_id: str | None) -> None:
+        def __init__(self, queue: JobQueue, job_id: str | None) -> None:
             super().__init__()
+            self.queue = queue
             self.job_id = job_id
+
+        @property
+        def control(self) -> JobQueue:
+            return self.queue
 
     def __init__(self, board: JobBoard, clock: Callable[[], float], *, id: str | None = None):
         super().__init__(id=id)
@@ -93,7 +101,7 @@ class JobQueue(ScrollView, can_focus=True):
         """Jobs were added or removed: keep the cursor on `keep` (default: the selected job)."""
         keep = keep or self._highlighted
         index = self.board.index(keep) if keep else None
-        self.virtual_size = Size(self.size.width, len(self.board))
+        self.fit_rows()
         self.cursor = index if index is not None else min(self.cursor, max(0, len(self.board) - 1))
         self.update_title()
         self.refresh()
@@ -111,17 +119,17 @@ class JobQueue(ScrollView, can_focus=True):
 
     # ---- cursor ---------------------------------------------------------------------------------
 
-    def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, len(self.board) - 1))
+    @property
+    def row_count(self) -> int:
+        return len(self.board)
 
     def watch_cursor(self, cursor: int) -> None:
-        self.scroll_to_region(Region(0, cursor, 1, 1), animate=False, force=True)
-        self.refresh()
+        super().watch_cursor(cursor)
         self._check_near_end(cursor)
         job_id = self.selected
         if job_id != self._highlighted:
             self._highlighted = job_id
-            self.post_message(self.Highlighted(job_id))
+            self.post_message(self.Highlighted(self, job_id))
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -129,38 +137,23 @@ class JobQueue(ScrollView, can_focus=True):
 
     def _check_near_end(self, index: int) -> None:
         if len(self.board) and index >= len(self.board) - NEAR_END:
-            self.post_message(self.NearEnd(index))
-
-    def action_move(self, step: int) -> None:
-        self.cursor += step
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        index = offset.y + int(self.scroll_offset.y)
-        if index < len(self.board):
-            self.cursor = index
-            if event.chain == 2:
-                self.app.run_action("app.zoom")
+            self.post_message(self.NearEnd(self, index))
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.board))
+        self.fit_rows()
 
     # ---- drawing --------------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        index = y + int(self.scroll_offset.y)
+        index = self.row_at(y)
         job = self.board.at(index)
         if job is None:
             text = self._empty_line(y) if not len(self.board) else Text()
         else:
-            text = self.row(job, width)
+            text = self.row(job, self.size.width)
             if index == self.cursor:
                 text.stylize(self.get_component_rich_style("job-queue--cursor"))
-        segments = list(text.render(self.app.console))
-        return Strip(segments).crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+        return self.strip(text)
 
     def _empty_line(self, y: int) -> Text:
         lines = ("No jobs yet.", "Write a prompt and press ctrl+j to generate.")
@@ -168,7 +161,7 @@ class JobQueue(ScrollView, can_focus=True):
             return Text()
         return Text(" " + lines[y], self.get_component_rich_style("job-queue--dim"))
 
-    def row(self, job: Job, width: int) -> Text:
+    def row(self, job: JobSnapshot, width: int) -> Text:
         """One job as a line `width` cells wide."""
         state_style = self.get_component_rich_style(f"job-queue--{fmt.STATE_CLASSES[job.state]}")
         dim = self.get_component_rich_style("job-queue--dim")
@@ -181,10 +174,10 @@ class JobQueue(ScrollView, can_focus=True):
         text.append(_cell(f"{fmt.GLYPHS[job.state]} {job.state.label}", STATE_WIDTH), state_style)
         rest = width - STATE_WIDTH - ELAPSED_WIDTH
         if width >= 50:
-            text.append(_cell(request.provider, PROVIDER_WIDTH), dim)
+            text.append(_cell(inert(request.provider), PROVIDER_WIDTH), dim)
             rest -= PROVIDER_WIDTH
         if width >= 80:
-            text.append(_cell(fmt.short_model(request.model), MODEL_WIDTH), dim)
+            text.append(_cell(inert(fmt.short_model(request.model)), MODEL_WIDTH), dim)
             rest -= MODEL_WIDTH
         rest = max(rest, 0)
         prompt = fmt.one_line(request.prompt)

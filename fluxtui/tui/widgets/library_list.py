@@ -11,29 +11,28 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events
-from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
+from fluxtui.control.controller import Page
+from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core.errors import FluxtuiError
-from fluxtui.core.library import LibraryPage
-from fluxtui.core.models import Job, JobState
+from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.store import JobQuery
+from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui.keymap import LIBRARY_KEYS, bindings
 from fluxtui.tui.library_pages import LibraryPages, is_filtered
-from fluxtui.tui.threaded_store import StoreClosed
+from fluxtui.tui.widgets.row_list import RowList
 from fluxtui.tui.widgets.thumbnail import Lines, ThumbnailCache, render_thumbnail
 
 ROW_HEIGHT = 4  # lines per job (the thumbnail's height)
@@ -44,10 +43,12 @@ DATE_WIDTH = 18  # " 2026-01-01 14:30 "
 STATE_WIDTH = 13
 
 
-class LibraryList(ScrollView, can_focus=True):
+class LibraryList(RowList):
     """Shows `LibraryPages`; the cursor picks the entry the library's keys act on."""
 
-    BINDINGS = [
+    ROW_HEIGHT = ROW_HEIGHT
+    DOUBLE_CLICK = "screen.show_entry"
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "Up", show=False),
         Binding("down,j", "move(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
@@ -56,7 +57,7 @@ class LibraryList(ScrollView, can_focus=True):
         Binding("end", "move(1_000_000_000)", "Last", show=False),
         *bindings(LIBRARY_KEYS),
     ]
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "library-list--cursor",
         "library-list--prompt",
         "library-list--dim",
@@ -68,16 +69,19 @@ class LibraryList(ScrollView, can_focus=True):
         "library-list--warn",
     }
 
-    cursor: reactive[int] = reactive(0, always_update=True)
-
     class Loaded(Message):
         """A page came in: `total` jobs match the query."""
 
-        def __init__(self, total: int) -> None:
+        def __init__(self, library_list: LibraryList, total: int) -> None:
             super().__init__()
+            self.library_list = library_list
             self.total = total
 
-    def __init__(self, load: Callable[[JobQuery], LibraryPage], *, id: str | None = None):
+        @property
+        def control(self) -> LibraryList:
+            return self.library_list
+
+    def __init__(self, load: Callable[[JobQuery], Page], *, id: str | None = None):
         """`load`: one page of a query (blocking: it is called from thread workers)."""
         super().__init__(id=id)
         self._load = load
@@ -93,12 +97,12 @@ class LibraryList(ScrollView, can_focus=True):
         if not keep_cursor:
             self.cursor = 0
             self.scroll_to(y=0, animate=False, immediate=True)
-        self._resized()
+        self.fit_rows()
         self._request_pages()
         self.refresh()
 
     @property
-    def current(self) -> Job | None:
+    def current(self) -> JobSnapshot | None:
         """The job under the cursor (None while its page loads)."""
         return self.pages.job(self.cursor)
 
@@ -106,12 +110,12 @@ class LibraryList(ScrollView, can_focus=True):
         top = int(self.scroll_offset.y)
         return top // ROW_HEIGHT, (top + max(1, self.size.height) - 1) // ROW_HEIGHT
 
-    def _resized(self) -> None:
-        rows = self.pages.total or 0
-        self.virtual_size = Size(self.size.width, rows * ROW_HEIGHT)
+    @property
+    def row_count(self) -> int:
+        return self.pages.total or 0
 
     def on_resize(self) -> None:
-        self._resized()
+        self.fit_rows()
         self._request_pages()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
@@ -138,14 +142,14 @@ class LibraryList(ScrollView, can_focus=True):
             raise  # the app's one handler for worker failures says so
         self.app.call_from_thread(self._fetched, pages, number, page)
 
-    def _fetched(self, pages: LibraryPages, number: int, page: LibraryPage) -> None:
+    def _fetched(self, pages: LibraryPages, number: int, page: Page) -> None:
         if pages is not self.pages:
             return  # the query changed meanwhile
         pages.loaded(number, page)
-        self._resized()
+        self.fit_rows()
         if self.cursor != self.validate_cursor(self.cursor):
             self.cursor = self.cursor  # fewer jobs than before: validating moves it up
-        self.post_message(self.Loaded(page.total))
+        self.post_message(self.Loaded(self, page.total))
         self._request_pages()
         self.refresh()
 
@@ -182,29 +186,8 @@ class LibraryList(ScrollView, can_focus=True):
 
     # ---- cursor ---------------------------------------------------------------------------------
 
-    def validate_cursor(self, value: int) -> int:
-        return max(0, min(value, (self.pages.total or 0) - 1))
-
-    def watch_cursor(self, cursor: int) -> None:
-        self.scroll_to_region(Region(0, cursor * ROW_HEIGHT, 1, ROW_HEIGHT), animate=False,
-                              force=True, immediate=True)
-        self.refresh()
-
-    def action_move(self, step: int) -> None:
-        self.cursor += step
-
     def action_page(self, direction: int) -> None:
         self.cursor += direction * max(1, self.size.height // ROW_HEIGHT)
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        row = (offset.y + int(self.scroll_offset.y)) // ROW_HEIGHT
-        if row < (self.pages.total or 0):
-            self.cursor = row
-            if event.chain == 2:
-                self.app.run_action("screen.show_entry", self.screen)
 
     # ---- drawing --------------------------------------------------------------------------------
 
@@ -214,12 +197,10 @@ class LibraryList(ScrollView, can_focus=True):
         row, line = divmod(y + int(self.scroll_offset.y), ROW_HEIGHT)
         total = self.pages.total
         if total is None or total == 0:
-            text = self._message_line(y, total)
-            return Strip(list(text.render(self.app.console))).crop_extend(0, width, style)
+            return self.strip(self._message_line(y, total))
         job = self.pages.job(row) if row < total else None
         if job is None:
-            text = Text(" …" if row < total and line == 0 else "", self._style("dim"))
-            return Strip(list(text.render(self.app.console))).crop_extend(0, width, style)
+            return self.strip(Text(" …" if row < total and line == 0 else "", self._style("dim")))
         text = self._text_line(job, line, max(0, width - THUMB_COLUMNS - 1))
         if row == self.cursor:
             text.stylize(self._style("cursor"))
@@ -239,7 +220,7 @@ class LibraryList(ScrollView, can_focus=True):
             lines = ("Nothing matches these filters.",)
         return Text(" " + lines[y] if y < len(lines) else "", self._style("dim"))
 
-    def _thumbnail_line(self, job: Job, line: int) -> list[Segment]:
+    def _thumbnail_line(self, job: JobSnapshot, line: int) -> list[Segment]:
         path = _image_of(job)
         lines = self.thumbs.get(path) if path else None
         if lines is not None:
@@ -250,7 +231,7 @@ class LibraryList(ScrollView, can_focus=True):
         style = self._style(fmt.STATE_CLASSES[job.state])
         return [Segment(mark.center(THUMB_COLUMNS), style)]
 
-    def _text_line(self, job: Job, line: int, width: int) -> Text:
+    def _text_line(self, job: JobSnapshot, line: int, width: int) -> Text:
         """Line `line` of a job's entry: state and prompt and date; where and how; result; group."""
         dim = self._style("dim")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -279,7 +260,7 @@ class LibraryList(ScrollView, can_focus=True):
         return text
 
 
-def _where(job: Job) -> str:
+def _where(job: JobSnapshot) -> str:
     """"fal · flux/dev · 1024×768 · seed 42 · 4.4 s to image"."""
     request = job.request
     seed = job.seed if job.seed is not None else request.params.get("seed")
@@ -288,10 +269,10 @@ def _where(job: Job) -> str:
              f"{job.width}×{job.height}" if job.width and job.height else None,
              f"seed {seed}" if seed is not None else None,
              f"{total:.1f} s to image" if total is not None else None]
-    return " · ".join(part for part in parts if part)
+    return inert(" · ".join(part for part in parts if part))
 
 
-def _image_of(job: Job) -> str | None:
+def _image_of(job: JobSnapshot) -> str | None:
     return job.files[0] if job.state is JobState.DONE and job.files else None
 
 

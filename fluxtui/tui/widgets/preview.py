@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from fluxtui.core.models import Job, JobState
+from fluxtui.core.models import JobSnapshot, JobState
+from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.image_support import ImageBackend
@@ -32,8 +35,9 @@ DEMO_NOTE = "\n\nDemo mode: the built-in simulator plays every provider. No keys
 class Preview(Vertical, can_focus=True):
     """Shows one job of the board: `show(job_id)`, then `refresh_job()` whenever it may have changed."""
 
-    BINDINGS = bindings(JOB_KEYS)
-    COMPONENT_CLASSES = {f"preview--{name}" for name in set(fmt.STATE_CLASSES.values())}
+    BINDINGS: ClassVar[list[BindingType]] = bindings(JOB_KEYS)
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        f"preview--{name}" for name in set(fmt.STATE_CLASSES.values())}
 
     def __init__(
         self,
@@ -73,13 +77,15 @@ class Preview(Vertical, can_focus=True):
 
     def _fit_image(self) -> None:
         """Leave room under the image for what is known about it."""
+        if not self.is_attached:
+            return  # called after a refresh that came once the screen had gone
         holder = self._holder
         room = holder.content_size.height - self._meta_text.outer_size.height
         for image in holder.query(".image"):
             image.styles.max_height = max(2, room)
 
     @property
-    def job(self) -> Job | None:
+    def job(self) -> JobSnapshot | None:
         return self.board.get(self.job_id)
 
     @property
@@ -136,7 +142,7 @@ class Preview(Vertical, can_focus=True):
             holder.mount(self.images.factory(path), before=0)
             self.call_after_refresh(self._fit_image)
 
-    def _head(self, job: Job) -> Text:
+    def _head(self, job: JobSnapshot) -> Text:
         style = self.get_component_rich_style(f"preview--{fmt.STATE_CLASSES[job.state]}")
         text = Text(f"{fmt.GLYPHS[job.state]} {job.state.label}", style=style)
         if job.state is JobState.RUNNING and job.progress is not None:
@@ -147,13 +153,13 @@ class Preview(Vertical, can_focus=True):
             text.append(f"  image {self.image_index + 1}/{len(job.files)}  [ ] flip", style="dim")
         return text
 
-    def _body(self, job: Job, path: Path | None) -> Text:
+    def _body(self, job: JobSnapshot, path: Path | None) -> Text:
         live = self.board.is_live(job)
         text = Text()
         if job.state is JobState.DONE:
             if path is None or not path.is_file():
-                text.append(f"The image file is gone: {path}\n" if path else "No image was saved.\n",
-                            style="bold")
+                text.append(f"The image file is gone: {fmt.short_path(path)}\n" if path
+                            else "No image was saved.\n", style="bold")
             elif self.images.factory is None:
                 text.append("Image saved (preview is off: image protocol none).\n", style="dim")
         elif job.state.is_terminal:
@@ -162,7 +168,7 @@ class Preview(Vertical, can_focus=True):
             if hint:
                 text.append(hint + "\n", style="dim")
             if job.error and job.error.request_id and job.error.request_id not in job.error.message:
-                text.append(f"request id {job.error.request_id}\n", style="dim")
+                text.append(f"request id {inert(job.error.request_id)}\n", style="dim")
         elif live:
             detail = fmt.live_detail(job, self.board.details.get(job.id), live)
             width = max(10, self.content_size.width - 8)
@@ -176,13 +182,13 @@ class Preview(Vertical, can_focus=True):
             text.append("r resumes following it at the provider.\n", style="dim")
         return text
 
-    def _meta(self, job: Job, path: Path | None) -> Text:
+    def _meta(self, job: JobSnapshot, path: Path | None) -> Text:
         request = job.request
         seed = job.seed if job.seed is not None else request.params.get("seed")
         first = [f"{job.width}×{job.height}" if job.width and job.height else None,
                  f"seed {seed}" if seed is not None else "seed random",
                  request.provider, request.model]
-        text = Text(" · ".join(part for part in first if part) + "\n")
+        text = Text(inert(" · ".join(part for part in first if part)) + "\n")
         timings = _timings(job)
         if timings:
             text.append(timings + "\n", style="dim")
@@ -192,7 +198,7 @@ class Preview(Vertical, can_focus=True):
         return text
 
 
-def _timings(job: Job) -> str:
+def _timings(job: JobSnapshot) -> str:
     spans = job.timings()
     parts = [f"{name} {spans[key]:.1f}s" for key, name in
              (("queued", "queued"), ("running", "running"), ("download", "download"),

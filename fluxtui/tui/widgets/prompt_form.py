@@ -8,11 +8,12 @@ The form only shows and reads values: which fields a model has comes from the ca
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
@@ -24,11 +25,13 @@ from fluxtui.core import catalog
 from fluxtui.core.config import Config
 from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import GenerationRequest
+from fluxtui.core.text import inert
 from fluxtui.tui import form_model
 from fluxtui.tui.form_model import FieldSpec
 from fluxtui.tui.keymap import FORM_KEYS, bindings
 
-INPUT_TYPES = {"int": "integer", "seed": "integer", "float": "number"}
+INPUT_TYPES: dict[str, Literal["integer", "number", "text"]] = {
+    "int": "integer", "seed": "integer", "float": "number"}
 
 
 def default_model(config: Config, provider: str) -> str:
@@ -95,7 +98,7 @@ class FieldRow(Vertical):
     def set_problem(self, problem: str | None) -> None:
         self.set_class(problem is not None, "-invalid")
         for error in self.query(".field-error").results(Static):
-            error.update(Text(problem or ""))
+            error.update(Text(inert(problem or "")))
 
 
 class ParamFields(VerticalScroll, can_focus=False):
@@ -167,7 +170,7 @@ class ParamFields(VerticalScroll, can_focus=False):
 class PromptForm(Vertical):
     """Write a prompt, pick provider and model, set parameters; the app submits it."""
 
-    BINDINGS = bindings(FORM_KEYS)
+    BINDINGS: ClassVar[list[BindingType]] = bindings(FORM_KEYS)
 
     class Changed(Message):
         """Something in the form changed: the app validates it again."""
@@ -203,11 +206,11 @@ class PromptForm(Vertical):
         self.border_title = "New image"
         self._show_fields({})
 
-    def _provider_options(self) -> list[tuple[str, str]]:
+    def _provider_options(self) -> list[tuple[Text, str]]:
         options = []
         for name, entry in self.config.providers.items():
             suffix = "" if entry.has_key or self.demo else " (no key)"
-            options.append((f"{entry.label}{suffix}", name))
+            options.append((Text(inert(f"{entry.label}{suffix}")), name))
         return options
 
     def _suggester(self) -> SuggestFromList:
@@ -229,7 +232,8 @@ class PromptForm(Vertical):
 
     @property
     def prompt(self) -> str:
-        return self.query_one("#prompt", TextArea).text.strip()
+        """The prompt as shown (control characters visible, see `_prompt_changed`)."""
+        return inert(self.query_one("#prompt", TextArea).text.strip(), multiline=True)
 
     @property
     def random_seed(self) -> bool:
@@ -266,14 +270,16 @@ class PromptForm(Vertical):
             else:
                 by_field.setdefault(field, problem)
         self.query_one(ParamFields).set_problems(by_field)
-        self.query_one("#prompt-error", Static).update(Text(by_field.get("prompt", "")))
+        self.query_one("#prompt-error", Static).update(Text(inert(by_field.get("prompt", ""))))
         self.set_class("prompt" in by_field, "-prompt-invalid")
         count = len(by_field) + len(general)
         status = self.query_one("#form-status", Static)
         if count:
-            status.update(Text("; ".join(general) or f"{count} problem{'s' if count > 1 else ''} to fix"))
+            words = "; ".join(general) or f"{count} problem{'s' if count > 1 else ''} to fix"
+            status.update(Text(inert(words)))
         else:
-            status.update(Text(f"ctrl+j: generate with {self.model or '?'} on {self.provider}"))
+            words = f"ctrl+j: generate with {self.model or '?'} on {self.provider}"
+            status.update(Text(inert(words)))
         status.set_class(bool(count), "-invalid")
 
     # ---- changing -----------------------------------------------------------------------------
@@ -302,7 +308,7 @@ class PromptForm(Vertical):
     def load(self, request: GenerationRequest) -> None:
         """Fill the form from a job's request (its seed is kept: the random toggle goes off)."""
         self.set_provider(request.provider, request.model)
-        self.query_one("#prompt", TextArea).text = request.prompt
+        self.query_one("#prompt", TextArea).text = inert(request.prompt, multiline=True)
         params = form_model.raw_values(self._field_specs, request.params)
         self.set_random_seed(params.get("seed") is None)
         self.query_one(ParamFields).show(self._field_specs, params)
@@ -349,5 +355,14 @@ class PromptForm(Vertical):
 
     @on(TextArea.Changed)
     def _prompt_changed(self, event: TextArea.Changed) -> None:
+        """The prompt changed. Pasted control characters are made visible (ESC as ␛) in place:
+        the field must not send them to the terminal, nor the job to the provider."""
         event.stop()
+        area = event.text_area
+        shown = inert(area.text, multiline=True)
+        if shown != area.text:
+            cursor = area.cursor_location
+            area.text = shown
+            area.cursor_location = cursor
+            return  # the change just made says so
         self.post_message(self.Changed())

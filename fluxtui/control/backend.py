@@ -10,9 +10,9 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fluxtui.control.demo import DemoSimulator
 from fluxtui.core.config import Config
 from fluxtui.core.store import Store
-from fluxtui.tui.demo import DemoSimulator
 
 if TYPE_CHECKING:
     from fluxtui.core.engine import Engine

@@ -1,0 +1,323 @@
+"""What a face does with jobs, without Textual: start, resume, retry, cancel, delete, the budget
+check, comparisons, and the paged reads of the history and the library.
+
+A face (the TUI) builds one `Controller` on a `Backend` and hands it a `spawn` function that runs
+a job's coroutine where the face wants it (the app: a worker of its own). The controller holds
+the engine's `Job`s it runs; the face only ever sees `JobSnapshot`s, from the events it relays
+(`add_listener`) and from what these methods return. Methods marked *blocking* read SQLite on a
+connection of their own: call them from a thread, never from the face's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fluxtui.control.backend import Backend
+from fluxtui.control.spending import Spending
+from fluxtui.control.threaded_store import ThreadedStore
+from fluxtui.core import library
+from fluxtui.core.budget import BudgetCheck
+from fluxtui.core.comparison import Comparison, Target
+from fluxtui.core.config import Config
+from fluxtui.core.errors import FluxtuiError, InvalidRequest
+from fluxtui.core.models import GenerationRequest, Job, JobEvent, JobSnapshot
+from fluxtui.core.pricing import Spend
+from fluxtui.core.store import JobQuery, Store
+
+if TYPE_CHECKING:  # the engine (httpx, the providers) is imported once the app has painted
+    from fluxtui.core.compare import TargetPlan
+    from fluxtui.core.engine import Engine
+
+Listener = Callable[[JobEvent], None]
+#: runs a job's coroutine for the face: `spawn(name, coroutine)`
+Spawn = Callable[[str, Coroutine[Any, Any, JobSnapshot]], object]
+
+
+class NotReady(FluxtuiError):
+    """The engine is not open yet (the simulator is still starting) or is being switched."""
+
+    def __init__(self) -> None:
+        super().__init__("still starting: try again in a moment")
+
+
+class OverBudget(FluxtuiError):
+    """Sending would cross a limit of `[budget]`: nothing was sent; ask, then send anyway."""
+
+    def __init__(self, verdict: BudgetCheck) -> None:
+        super().__init__(verdict.message())
+        self.verdict = verdict
+
+
+class StillRunning(FluxtuiError):
+    """The job runs in this session: cancel it first."""
+
+
+@dataclass(frozen=True)
+class Started:
+    """Jobs created and running; `note` is the budget's word when a run nears a limit."""
+
+    jobs: tuple[JobSnapshot, ...]
+    note: str | None = None
+    comparison: Comparison | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a library query: its jobs and how many the query matches."""
+
+    jobs: tuple[JobSnapshot, ...]
+    total: int
+
+
+class Controller:
+    """The faces' one way to the engine and the store: it runs jobs (through `spawn`), relays
+    the engine's events, and answers in snapshots. `demo`: on the simulator (nothing charged)."""
+
+    def __init__(self, backend: Backend, *, spawn: Spawn, demo: bool,
+                 clock: Callable[[], float] = time.time):
+        self.backend = backend
+        self.demo = demo
+        self.clock = clock
+        self.spending = Spending(backend.base_config, clock())
+        self._spawn = spawn
+        self._listeners: list[Listener] = []
+        self._running: dict[str, Job] = {}
+        self._stop_listening: Callable[[], None] | None = None
+        self._reads = ThreadedStore(backend.store_path)
+
+    # ---- the engine -----------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        return self.backend.engine is not None
+
+    @property
+    def config(self) -> Config:
+        """The engine's config (the simulator's in demo mode), or the base one before it opens."""
+        engine = self.backend.engine
+        return engine.config if engine else self.backend.base_config
+
+    @property
+    def library_dir(self) -> Path | None:
+        return self.backend.library
+
+    def _engine(self) -> Engine:
+        if self.backend.engine is None:
+            raise NotReady()
+        return self.backend.engine
+
+    async def open(self) -> None:
+        """Open the engine (in demo mode once the simulator answers) and relay its events."""
+        engine = await self.backend.open(demo=self.demo)
+        self._stop_listening = engine.add_listener(self._relay)
+
+    async def set_demo(self, demo: bool) -> None:
+        """Reopen the engine on the simulator or on the real services (while nothing runs)."""
+        if self._running:
+            raise StillRunning("wait for the running jobs to end (or cancel them) first")
+        if self._stop_listening:
+            self._stop_listening()
+            self._stop_listening = None
+        await self.backend.close_engine()
+        self.demo = demo
+        await self.open()
+
+    async def close(self) -> None:
+        if self._stop_listening:
+            self._stop_listening()
+            self._stop_listening = None
+        await asyncio.to_thread(self._reads.close)
+        await self.backend.close()
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` with every JobEvent of whichever engine is open; returns a stopper."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _relay(self, event: JobEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    # ---- checks ---------------------------------------------------------------------------------
+
+    def validate(self, request: GenerationRequest) -> list[str]:
+        engine = self.backend.engine
+        return engine.validate(request) if engine else []
+
+    def budget(self, requests: Iterable[GenerationRequest]) -> BudgetCheck | None:
+        """The budget's verdict on sending `requests` (jobs running count as spent); None in demo
+        mode, where nothing is charged."""
+        if self.demo:
+            return None
+        in_flight = [job.request for job in self._running.values()]
+        return self.spending.check(requests, in_flight)
+
+    def _cleared(self, requests: Iterable[GenerationRequest], over_budget: bool) -> str | None:
+        """OverBudget unless the budget allows `requests` (or `over_budget`); the near note."""
+        verdict = self.budget(requests)
+        if verdict is None:
+            return None
+        if not verdict.ok and not over_budget:
+            raise OverBudget(verdict)
+        return verdict.message() if verdict.near and verdict.ok else None
+
+    # ---- running jobs ---------------------------------------------------------------------------
+
+    def start(self, request: GenerationRequest, *, over_budget: bool = False) -> Started:
+        """Validate, check the budget, create and run a job. InvalidRequest, OverBudget or
+        NotReady (nothing sent) otherwise."""
+        engine = self._engine()
+        problems = engine.validate(request)
+        if problems:
+            raise InvalidRequest(problems)
+        note = self._cleared([request], over_budget)
+        job = engine.create_job(request)
+        self._run(job)
+        return Started((job.snapshot(),), note)
+
+    def resume(self, job_id: str) -> JobSnapshot | None:
+        """Follow a stored job left unfinished (or resumable) again; None if it is gone."""
+        engine = self._engine()
+        if job_id in self._running:
+            return self._running[job_id].snapshot()
+        job = engine.store.get(job_id)
+        if job is None:
+            return None
+        self._run(job, resume=True)
+        return job.snapshot()
+
+    def retry(self, job: JobSnapshot, *, over_budget: bool = False) -> Started:
+        """Resume a job that can be carried on without paying again; else send its request anew."""
+        if not job.state.is_terminal or job.state.is_resumable:
+            resumed = self.resume(job.id)
+            return Started((resumed,) if resumed else ())
+        return self.start(job.request, over_budget=over_budget)
+
+    def rerun(self, job: JobSnapshot, seed: int, *, over_budget: bool = False) -> Started:
+        """Send `job`'s request again with `seed`."""
+        params = {**job.request.params, "seed": seed}
+        return self.start(job.request.replace(params=params), over_budget=over_budget)
+
+    def _run(self, job: Job, *, resume: bool = False) -> None:
+        self._running[job.id] = job
+        self._spawn(f"job {job.id}", self._follow(job, resume))
+
+    async def _follow(self, job: Job, resume: bool) -> JobSnapshot:
+        engine = self._engine()
+        try:
+            ended = await (engine.resume(job) if resume else engine.run(job))
+        finally:
+            self._running.pop(job.id, None)
+        return ended.snapshot()
+
+    def is_running(self, job_id: str) -> bool:
+        """Whether this session follows the job now."""
+        return job_id in self._running
+
+    def cancel(self, job_id: str) -> bool:
+        """Ask a running job to stop; False if it does not run here."""
+        engine = self.backend.engine
+        return engine.cancel(job_id) if engine and job_id in self._running else False
+
+    def cancel_all(self) -> int:
+        """Ask every running job to stop; how many were asked."""
+        return sum(self.cancel(job_id) for job_id in list(self._running))
+
+    def delete(self, job: JobSnapshot, *, with_files: bool) -> None:
+        """Delete a job from the store, with its image files when `with_files`."""
+        if job.id in self._running:
+            raise StillRunning("it is still running: cancel it first")
+        if with_files:
+            for name in job.files:
+                Path(name).unlink(missing_ok=True)
+        self.backend.open_store().delete(job.id)
+
+    # ---- comparisons ----------------------------------------------------------------------------
+    # (`core.compare` imports the engine, which the app imports only after its first paint)
+
+    def plan_comparison(
+        self, prompt: str, params: Mapping[str, Any], targets: list[Target]
+    ) -> list[TargetPlan]:
+        """What each target would be sent (its dropped params and problems); nothing is sent."""
+        from fluxtui.core import compare
+
+        return compare.plan(self.config, prompt, params, targets)
+
+    def start_comparison(
+        self, prompt: str, params: Mapping[str, Any], targets: list[Target], *,
+        set_name: str | None = None, over_budget: bool = False,
+    ) -> Started:
+        """Store a comparison and run a job per target that can take the request."""
+        from fluxtui.core import compare
+
+        engine = self._engine()
+        plans = compare.plan(engine.config, prompt, params, targets)
+        note = self._cleared([p.request for p in plans if p.ok], over_budget)
+        comparison, jobs = compare.start(engine, prompt, params, plans, set_name=set_name,
+                                         skip_invalid=True)
+        for job in jobs:
+            self._run(job)
+        return Started(tuple(job.snapshot() for job in jobs), note, comparison)
+
+    def rerun_target(
+        self, comparison: Comparison, job: JobSnapshot, *, over_budget: bool = False
+    ) -> Started:
+        """Run a comparison's target again (same request); the stored comparison points at the
+        new job. compare.NotFound, InvalidRequest, OverBudget or NotReady otherwise."""
+        from fluxtui.core import compare
+
+        engine = self._engine()
+        if job.id in self._running:
+            raise StillRunning("it is still running")
+        note = self._cleared([job.request], over_budget)
+        stored = engine.store.get(job.id)
+        if stored is None:
+            raise compare.NotFound(f"job {job.id} is not in the store")
+        updated, new = compare.rerun_target(engine, comparison, stored)
+        self._run(new)
+        return Started((new.snapshot(),), note, updated)
+
+    def set_favourite(self, comparison: Comparison, job_id: str | None) -> Comparison:
+        from fluxtui.core import compare
+
+        return compare.set_favourite(self.backend.open_store(), comparison, job_id)
+
+    def load_comparison(self, comparison_id: str) -> tuple[Comparison, list[JobSnapshot]]:
+        """A stored comparison and its jobs; compare.NotFound if there is none. *Blocking.*"""
+        from fluxtui.core import compare
+
+        comparison, jobs = self._reads.run(lambda store: compare.load(store, comparison_id))
+        return comparison, [job.snapshot() for job in jobs]
+
+    # ---- reads (blocking: call them from a thread) ----------------------------------------------
+
+    def history(self, older_than: JobSnapshot | None, limit: int) -> list[JobSnapshot]:
+        """Up to `limit` stored jobs, newest first, after `older_than` (None: from the newest).
+        *Blocking.*"""
+
+        def query(store: Store) -> list[Job]:
+            # Start after the oldest shown (jobs added meanwhile are newer: they shift nothing).
+            since = older_than.created_at if older_than else None
+            offset = store.count(JobQuery(since=since)) if since is not None else 0
+            return store.jobs(JobQuery(limit=limit, offset=offset))
+
+        return [job.snapshot() for job in self._reads.run(query)]
+
+    def library_page(self, query: JobQuery) -> Page:
+        """The jobs `query` selects and how many it matches. *Blocking.*"""
+        page = self._reads.run(lambda store: library.page(store, query))
+        return Page(tuple(job.snapshot() for job in page.jobs), page.total)
+
+    def facets(self) -> dict[str, list[str]]:
+        """The providers, models and states the library holds. *Blocking.*"""
+        return self._reads.run(Store.facets)
+
+    def measure_spend(self) -> tuple[Spend, Spend]:
+        """Today's and this session's spend (hand them to `spending.update`). *Blocking.*"""
+        now = self.clock()
+        return self._reads.run(lambda store: self.spending.measure(store, now))

@@ -1,0 +1,65 @@
+"""Sending through the controller from a screen: refusals shown, a run over budget asked about.
+
+`attempt(app, send, sent)` calls `send(False)`; over budget it asks first and, on a yes, calls
+`send(True)` ("send anyway"); a refused request, a starting engine or a running job are said in
+a notification (the app makes every notification inert). `sent` gets what `send` returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from textual.app import App
+
+from fluxtui.control.controller import NotReady, OverBudget, Started, StillRunning
+from fluxtui.core.errors import FluxtuiError, InvalidRequest
+from fluxtui.tui.screens.confirm import ConfirmScreen
+
+T = TypeVar("T")
+
+
+def attempt(app: App[Any], send: Callable[[bool], T], sent: Callable[[T], object]) -> None:
+    """`sent(send(False))`, or after asking `sent(send(True))` when over budget."""
+    try:
+        result = send(False)
+    except OverBudget as over:
+
+        def answered(answer: str | None) -> None:
+            if answer == "send":
+                _finish(app, send, sent, over_budget=True)
+            else:
+                app.notify("nothing was sent (over budget)", title="Budget", timeout=4)
+
+        question = f"Over budget: {over.verdict.message()}.\nSend it anyway?"
+        app.push_screen(ConfirmScreen(question, [("y", "Send anyway", "send")]), answered)
+        return
+    except FluxtuiError as exc:
+        _refused(app, exc)
+        return
+    _sent(app, result, sent)
+
+
+def _finish(app: App[Any], send: Callable[[bool], T], sent: Callable[[T], object], *,
+            over_budget: bool) -> None:
+    try:
+        result = send(over_budget)
+    except FluxtuiError as exc:
+        _refused(app, exc)
+        return
+    _sent(app, result, sent)
+
+
+def _sent(app: App[Any], result: T, sent: Callable[[T], object]) -> None:
+    if isinstance(result, Started) and result.note:
+        app.notify(result.note, title="Budget", severity="warning", timeout=6)
+    sent(result)
+
+
+def _refused(app: App[Any], exc: FluxtuiError) -> None:
+    if isinstance(exc, InvalidRequest):
+        app.notify("\n".join(exc.problems), title="Not sent", severity="error", timeout=8)
+    elif isinstance(exc, NotReady | StillRunning):
+        app.notify(str(exc), severity="warning", timeout=4)
+    else:
+        app.notify(str(exc), title="Not sent", severity="error", timeout=8)
