@@ -12,14 +12,18 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from fluxtui.core import catalog
+from fluxtui.core import catalog, providers
+from fluxtui.core.model_spec import ModelSpec
+from fluxtui.core.model_tables import MODEL_TABLES
 from fluxtui.core.models import GenerationRequest
 from fluxtui.core.text import inert
 from fluxtui.tui import form_model
 from fluxtui.tui.form_model import FieldSpec
 from tests.fuzzing import any_text, fuzz, numbers_as_text, sizes
 
-SPECS = [spec for kind in catalog.KINDS for spec in catalog.models_for(kind, ["not-in-catalog"])]
+SPECS = [spec for table in MODEL_TABLES for spec in catalog.models_for(table, ["not-in-catalog"])]
+#: the wire protocol a service with each model table speaks
+PROTOCOL_OF = {"bfl": "bfl", "openai": "openai", "openai-compatible": "openai", "fal": "fal"}
 MAX_MESSAGE = 400
 
 
@@ -34,7 +38,7 @@ def typed(field: FieldSpec) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def forms(draw: st.DrawFn) -> tuple[catalog.ModelSpec, list[FieldSpec], dict[str, Any]]:
+def forms(draw: st.DrawFn) -> tuple[ModelSpec, list[FieldSpec], dict[str, Any]]:
     spec = draw(st.sampled_from(SPECS))
     fields = form_model.fields_for(spec)
     chosen = draw(st.lists(st.sampled_from(fields), unique_by=lambda f: f.name)) if fields else []
@@ -56,7 +60,7 @@ def assert_readable(message: str) -> None:
 @example((catalog.model_spec("fal", "fal-ai/flux/dev"), None, {"guidance": "nan"}), False)
 @example((catalog.model_spec("bfl", "flux-pro-1.1-ultra"), None,
           {"aspect_ratio": "1" * 5000 + ":1"}), False)  # ValueError from int() in the catalog
-def test_any_text_in_any_field(form: tuple[catalog.ModelSpec, list[FieldSpec] | None,
+def test_any_text_in_any_field(form: tuple[ModelSpec, list[FieldSpec] | None,
                                            dict[str, Any]], random_seed: bool) -> None:
     spec, fields, raw = form
     fields = fields or form_model.fields_for(spec)
@@ -65,8 +69,8 @@ def test_any_text_in_any_field(form: tuple[catalog.ModelSpec, list[FieldSpec] | 
     for name, message in problems.items():
         assert_readable(message)
         assert form_model.problem_field(message, names) == name, message
-    request = GenerationRequest("a fox", spec.kind, spec.id, params)
-    for message in catalog.validate(spec.kind, request):
+    request = GenerationRequest("a fox", spec.table, spec.id, params)
+    for message in catalog.validate(spec.table, request):
         assert_readable(message)
 
 
@@ -80,11 +84,11 @@ def test_any_text_in_any_field(form: tuple[catalog.ModelSpec, list[FieldSpec] | 
 @example(catalog.model_spec("fal", "fal-ai/flux/dev"), {"steps": 10**400})  # OverflowError
 @example(catalog.model_spec("fal", "fal-ai/flux/dev"), {"num_images": -(10**5000)})  # ValueError
 @example(catalog.model_spec("fal", "fal-ai/flux/dev"), {"guidance": 10**400})  # OverflowError
-def test_any_value_for_a_model(spec: catalog.ModelSpec, values: dict[str, Any]) -> None:
+def test_any_value_for_a_model(spec: ModelSpec, values: dict[str, Any]) -> None:
     """The values a request can hold from any face (the form, `--param`, a copied job)."""
-    for request in (GenerationRequest("a fox", spec.kind, spec.id, params=values),
-                    GenerationRequest("a fox", spec.kind, spec.id, extra=values)):
-        for message in catalog.validate(spec.kind, request):
+    for request in (GenerationRequest("a fox", spec.table, spec.id, params=values),
+                    GenerationRequest("a fox", spec.table, spec.id, extra=values)):
+        for message in providers.validate(PROTOCOL_OF[spec.table], spec.table, request):
             assert_readable(message)
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from fluxtui.control.backend import Backend
 from fluxtui.control.spending import Spending
@@ -25,7 +25,7 @@ from fluxtui.core.budget import BudgetCheck
 from fluxtui.core.comparison import Comparison, Target
 from fluxtui.core.config import Config
 from fluxtui.core.errors import FluxtuiError, InvalidRequest
-from fluxtui.core.models import GenerationRequest, Job, JobEvent, JobSnapshot
+from fluxtui.core.models import GenerationRequest, Job, JobEvent, JobSnapshot, JobState
 from fluxtui.core.pricing import Spend
 from fluxtui.core.store import JobQuery, Store
 
@@ -188,29 +188,42 @@ class Controller:
         job = engine.store.get(job_id)
         if job is None:
             return None
-        self._run(job, resume=True)
+        self._run(job, "resume")
         return job.snapshot()
 
     def retry(self, job: JobSnapshot, *, over_budget: bool = False) -> Started:
-        """Resume a job that can be carried on without paying again; else send its request anew."""
+        """Resume a job that can be carried on without paying again; send an uncertain one again
+        (the face has asked the user: it may be paid twice); else send its request anew."""
         if not job.state.is_terminal or job.state.is_resumable:
             resumed = self.resume(job.id)
             return Started((resumed,) if resumed else ())
+        if job.state is JobState.UNCERTAIN:
+            return self._resend(job, over_budget)
         return self.start(job.request, over_budget=over_budget)
+
+    def _resend(self, snapshot: JobSnapshot, over_budget: bool) -> Started:
+        engine = self._engine()
+        job = engine.store.get(snapshot.id)
+        if job is None or job.id in self._running:
+            return Started(())
+        note = self._cleared([job.request], over_budget)
+        self._run(job, "resend")
+        return Started((job.snapshot(),), note)
 
     def rerun(self, job: JobSnapshot, seed: int, *, over_budget: bool = False) -> Started:
         """Send `job`'s request again with `seed`."""
         params = {**job.request.params, "seed": seed}
         return self.start(job.request.replace(params=params), over_budget=over_budget)
 
-    def _run(self, job: Job, *, resume: bool = False) -> None:
+    def _run(self, job: Job, how: Literal["run", "resume", "resend"] = "run") -> None:
         self._running[job.id] = job
-        self._spawn(f"job {job.id}", self._follow(job, resume))
+        self._spawn(f"job {job.id}", self._follow(job, how))
 
-    async def _follow(self, job: Job, resume: bool) -> JobSnapshot:
+    async def _follow(self, job: Job, how: Literal["run", "resume", "resend"]) -> JobSnapshot:
         engine = self._engine()
+        step = {"run": engine.run, "resume": engine.resume, "resend": engine.resend}[how]
         try:
-            ended = await (engine.resume(job) if resume else engine.run(job))
+            ended = await step(job)
         finally:
             self._running.pop(job.id, None)
         return ended.snapshot()

@@ -208,7 +208,7 @@ class Engine:
         return job
 
     def resumable_jobs(self) -> list[Job]:
-        """Stored jobs `resume` carries on (unfinished, unreachable, saved to cache) that no
+        """Stored jobs `resume` carries on (unfinished, unreachable, in cache) that no
         other live process follows. Oldest first."""
         return self.store.unfinished(free_for=self.owner)
 

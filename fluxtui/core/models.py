@@ -71,7 +71,8 @@ TERMINAL_STATES = frozenset(
 )
 #: ended runs that `resume` picks up by itself (an uncertain submit waits for the user's word)
 RESUMABLE_STATES = frozenset({JobState.UNREACHABLE, JobState.CACHED})
-STATE_LABELS = {JobState.CACHED: "saved to cache", JobState.UNCERTAIN: "submit uncertain"}
+#: short enough for a table's state column (its detail says the rest)
+STATE_LABELS = {JobState.CACHED: "in cache", JobState.TIMED_OUT: "timed out"}
 
 
 class ErrorKind(StrEnum):

@@ -16,7 +16,7 @@ from textual import work
 from textual.app import App
 
 from fluxtui.control.controller import Controller, Started, StillRunning
-from fluxtui.core.models import JobSnapshot
+from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.tui import form_model, system
 from fluxtui.tui import format as fmt
 from fluxtui.tui.board import JobBoard
@@ -85,8 +85,22 @@ class JobActions(App[int]):
 
     def action_retry_job(self) -> None:
         job = self._selected()
-        if job is not None and not self.board.is_live(job):
+        if job is None or self.board.is_live(job):
+            return
+        if job.state is not JobState.UNCERTAIN:
             self.send(lambda over_budget: self.controller.retry(job, over_budget=over_budget))
+            return
+        provider = job.request.provider
+        question = (
+            f"{provider} may have taken this job, and charged it, before fluxtui lost its answer."
+            f"\nCheck your {provider} account first. Send it again (it may be paid twice)?"
+        )
+
+        def answered(answer: str | None) -> None:
+            if answer == "resend":
+                self.send(lambda over_budget: self.controller.retry(job, over_budget=over_budget))
+
+        self.push_screen(ConfirmScreen(question, [("y", "Send again", "resend")]), answered)
 
     def action_rerun(self, same_seed: bool) -> None:
         job = self._selected()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
 
 from fluxtui.core.models import ErrorKind, JobState
 from fluxtui.tui.messages import JobChanged
+from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.widgets.halfcell import HalfcellImage
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.preview import Preview
+from tests.helpers import sim_jobs
 from tests.tui.helpers import Recorder, ready, screen_text, type_text, until, wait_for, with_key
 
 SLOW = "[[sim: queue=1, run=1]]"
@@ -106,16 +108,16 @@ async def test_cancel_on_fal(make_app, sim):
         assert "cancelled at fal" in screen_text(app)
 
 
-async def test_retry_after_a_simulated_500(make_app):
+async def test_retry_after_a_refused_submit_sends_a_new_job(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
-        failed = await submit(pilot, "comet", "a retried fox [[sim: submit=500, submit_times=1]]")
+        failed = await submit(pilot, "comet", "a retried fox [[sim: submit=422, submit_times=1]]")
         failed = await until(pilot, failed, lambda j: j.state is JobState.FAILED,
                              "the submit to fail")
-        assert failed.error and failed.error.kind is ErrorKind.SERVER
+        assert failed.error and failed.error.kind is ErrorKind.VALIDATION
         await pilot.pause(0.15)
-        assert "server error (500)" in queue_line(app)
+        assert "rejected the requ" in queue_line(app)
         await pilot.press("f3", "r")
         retried = await wait_for(pilot, lambda: app.board.at(0).id != failed.id and app.board.at(0),
                                  "the retry")
@@ -123,6 +125,31 @@ async def test_retry_after_a_simulated_500(make_app):
         retried = await until(pilot, retried, lambda j: j.state is JobState.DONE,
                               "the retry to succeed")
         assert app.board.jobs[failed.id].state is JobState.FAILED
+
+
+async def test_an_uncertain_submit_is_sent_again_only_when_the_user_says_so(make_app, sim):
+    app = make_app()
+    prompt = "a maybe-paid fox 3e7d [[sim: submit=500, submit_times=1]]"
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        job = await submit(pilot, "comet", prompt)
+        job = await until(pilot, job, lambda j: j.state is JobState.UNCERTAIN,
+                          "the submit to be uncertain")
+        assert job.error and "--resend" in job.error.message
+        await pilot.pause(0.15)
+        assert "uncertain" in queue_line(app) and "server error (500)" in queue_line(app)
+        await pilot.press("f3", "r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "may be paid twice" in str(app.screen.query_one("#question", Static).render())
+        await pilot.press("escape")  # no: nothing is sent
+        await pilot.pause(0.2)
+        assert app.board.jobs[job.id].state is JobState.UNCERTAIN
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        done = await until(pilot, job, lambda j: j.state is JobState.DONE, "the resend")
+        assert done.id == job.id and len(app.board.jobs) == 1
+    assert len([j for j in sim_jobs(sim) if "maybe-paid fox 3e7d" in j["prompt"]]) == 1
 
 
 async def test_rejected_key_names_the_provider(make_app, sim_config):

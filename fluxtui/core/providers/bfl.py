@@ -62,7 +62,7 @@ class BflProvider(Provider):
     def key_allowed(self, url: str | httpx.URL) -> bool:
         """Comet: its own host only. BFL: also its clusters, the hosts under the base URL's
         registrable domain (api.bfl.ai -> api.eu1.bfl.ai) that `polling_url` may name."""
-        if self.settings.kind == "comet":
+        if self.protocol == "comet":
             return super().key_allowed(url)
         return hosts.same_site(url, self.settings.base_url)
 
@@ -90,7 +90,7 @@ class BflProvider(Provider):
         get_result?id= under the base URL. Comet polls get_result unless its `polling_url` is on
         its own host: what that URL points at is undocumented, and Comet's key stays with Comet."""
         polling_url = handle.urls.get("polling_url")
-        if polling_url and (self.settings.kind == "bfl" or self.key_allowed(polling_url)):
+        if polling_url and (self.protocol == "bfl" or self.key_allowed(polling_url)):
             response = await self.send("GET", polling_url, what="a polling URL")
         else:
             response = await self.send(
