@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fluxtui.core.comparison import Comparison, ComparisonEntry, Target
+from fluxtui.core.job_rows import SORTS, JobQuery, where
 from fluxtui.core.library import page
 from fluxtui.core.models import (
     ErrorKind,
@@ -39,7 +40,7 @@ from fluxtui.core.models import (
     JobState,
     StateChange,
 )
-from fluxtui.core.store import JobQuery, Store, _where
+from fluxtui.core.store import Store
 
 WORDS = [
     "a", "red", "fox", "in", "the", "snow", "lighthouse", "at", "dusk", "portrait", "of", "an",
@@ -133,11 +134,9 @@ def median_ms(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
 
 
 def plan_of(store: Store, query: JobQuery, count: bool = False) -> str:
-    from fluxtui.core.store import SORTS
-
-    where, args = _where(query)
-    sql = (f"SELECT COUNT(*) FROM jobs {where}" if count
-           else f"SELECT * FROM jobs {where} ORDER BY {SORTS[query.sort]} LIMIT 100")
+    clause, args = where(query)
+    sql = (f"SELECT COUNT(*) FROM jobs {clause}" if count
+           else f"SELECT * FROM jobs {clause} ORDER BY {SORTS[query.sort]} LIMIT 100")
     rows = store._db.execute(f"EXPLAIN QUERY PLAN {sql}", args).fetchall()
     return "; ".join(row[-1] for row in rows)
 

@@ -221,6 +221,55 @@ def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
     assert again.returncode == 0 and "nothing to resume" in again.stderr
 
 
+
+def test_a_resume_beside_a_running_generate_leaves_its_job_alone(sim, configured) -> None:
+    """Two processes on one store: the job belongs to the one that made it, and once that one is
+    killed, to the next resume; it is paid for once."""
+    prompt = "owned by its maker 2f8c [[sim: queue=3, run=0.3]]"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "fluxtui", "generate", prompt, "-p", "comet", "--json",
+         "--timeout", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert child.stderr is not None
+    first = child.stderr.readline()  # stored and submitted: the child follows it now
+    beside = subprocess.run([sys.executable, "-m", "fluxtui", "resume"], capture_output=True,
+                            text=True, timeout=60)
+    child.send_signal(signal.SIGKILL)
+    child.communicate()
+    assert " submitted " in first, first
+    assert beside.returncode == 0 and "nothing to resume" in beside.stderr
+    after = subprocess.run([sys.executable, "-m", "fluxtui", "resume", "--json"],
+                           capture_output=True, text=True, timeout=60)
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["state"] == "done"
+    assert len([j for j in sim_jobs(sim) if "owned by its maker 2f8c" in j.get("prompt", "")]) == 1
+
+
+def test_a_job_killed_mid_download_is_resumed_without_paying_again(sim, configured) -> None:
+    prompt = "slow delivery 6a0d [[sim: queue=0, run=0.1, slow=20000]]"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "fluxtui", "generate", prompt, "-p", "bfl", "--timeout", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert child.stderr is not None
+    seen = []
+    for line in child.stderr:  # one line per state change, each written after it is stored
+        seen.append(line)
+        if " downloading " in line:
+            break
+    child.send_signal(signal.SIGKILL)
+    child.communicate()
+    assert any(" downloading " in line for line in seen), seen
+    assert not list(paths.library_dir().rglob("*.jp*g"))  # nothing half-written in the library
+    done = subprocess.run([sys.executable, "-m", "fluxtui", "resume", "--json"],
+                          capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["state"] == "done" and Path(result["files"][0]).is_file()
+    assert len([j for j in sim_jobs(sim) if "slow delivery 6a0d" in j.get("prompt", "")]) == 1
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

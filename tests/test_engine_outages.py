@@ -4,6 +4,7 @@ ridden out until the deadline, then the job is resumable; ambiguous submits wait
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +112,26 @@ async def test_a_job_leased_to_a_live_owner_is_left_alone(sim_config, store: Sto
         await first.run(job)
     assert job.state is JobState.DONE
     assert submits(sim, "owned elsewhere 77aa") == 1
+
+
+async def test_an_image_the_library_cannot_take_waits_in_the_cache(
+    sim_config, store: Store, tmp_path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the library's parent should be")
+    cache = tmp_path / "cache" / "unsaved"
+    async with Engine(sim_config, store, library=blocked / "lib", cache=cache) as first:
+        job = await first.generate(request(first, "comet", "nowhere to go 0b9e"))
+    assert job.state is JobState.CACHED and job.state.is_resumable
+    [cached] = job.files
+    assert Path(cached).parent == cache and Path(cached).is_file()
+    assert "resume" in job.history[-1].detail
+    library = tmp_path / "lib"
+    async with Engine(sim_config, store, library=library, cache=cache) as second:
+        [again] = second.resumable_jobs()
+        await second.resume(again)
+    assert again.state is JobState.DONE
+    [placed] = again.files
+    assert Path(placed).is_relative_to(library) and Path(placed).is_file()
+    assert not Path(cached).exists()
+    assert store.get(job.id).files == [placed]

@@ -230,6 +230,9 @@ def test_resume_ids(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
         def resumable_jobs(self) -> list[Any]:
             return []
 
+        def uncertain_jobs(self) -> list[Any]:
+            return []
+
     @asynccontextmanager
     async def engine(*args: Any, **kwargs: Any) -> AsyncIterator[NoJobs]:
         yield NoJobs()

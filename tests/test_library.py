@@ -15,8 +15,9 @@ from PIL import Image
 
 from fluxtui.core import library, paths, provenance, thumbnails
 from fluxtui.core.comparison import Comparison, ComparisonEntry, Target
+from fluxtui.core.job_rows import JobQuery, to_row
 from fluxtui.core.models import GenerationRequest, Job, JobState, StateChange
-from fluxtui.core.store import SCHEMA_VERSION, JobQuery, Store, _to_row
+from fluxtui.core.store import SCHEMA_VERSION, Store
 from tests.test_cli import run_cli, write_config
 
 V1_SCHEMA = """
@@ -59,7 +60,7 @@ def test_a_schema_1_store_is_migrated_in_place(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.executescript(V1_SCHEMA)
         for job in jobs:
-            row = {k: v for k, v in _to_row(job).items() if k not in ("image_s", "demo")}
+            row = {k: v for k, v in to_row(job).items() if k not in ("image_s", "demo")}
             db.execute(f"INSERT INTO jobs ({', '.join(row)}) VALUES "
                        f"({', '.join('?' for _ in row)})", list(row.values()))
     store = Store(path)

@@ -195,7 +195,7 @@ def test_a_wrong_type_key_is_not_echoed(value: str, what: str) -> None:
     with pytest.raises(ConfigError) as caught:
         config_module.load()
     message = str(caught.value)
-    assert message == f"{path}, line 2: providers.comet.api_key must be a string (got {what})"
+    assert message == f"{path}, line 2: providers.comet.api_key must be a string, got {what}"
     assert "12345678" not in message and "abc123" not in message
 
 

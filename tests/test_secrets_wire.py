@@ -76,7 +76,9 @@ async def test_an_echoed_key_is_masked_in_the_error(
     leaky: Engine, store: Store, provider: str
 ) -> None:
     job, events = await generate(leaky, provider, f"a fox {ECHO}")
-    assert job.state is JobState.FAILED and job.error is not None
+    # the OpenAI API answers the paid POST itself: a 500 there leaves the submit uncertain
+    ended = JobState.UNCERTAIN if provider == "apiyi" else JobState.FAILED
+    assert job.state is ended and job.error is not None
     assert "request credentials: ****" in job.error.message
     stored = store.get(job.id)
     assert stored is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import (
     ErrorKind,
     GenerationRequest,
@@ -16,7 +17,7 @@ from fluxtui.core.models import (
     ProviderResult,
     StateChange,
 )
-from fluxtui.core.store import JobQuery, Store
+from fluxtui.core.store import Store
 
 
 def make_job(prompt: str = "a red fox", provider: str = "fal", **fields) -> Job:

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from subprocess import PIPE, Popen
 
+from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import GenerationRequest, Job
-from fluxtui.core.store import SCHEMA, SCHEMA_VERSION, JobQuery, Store
+from fluxtui.core.store import SCHEMA, SCHEMA_VERSION, Store
 
 #: a child: import everything, say it is ready, wait for the go (EOF on stdin), open the store
 #: and store jobs one by one (every other one created with its lease)

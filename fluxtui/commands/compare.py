@@ -26,6 +26,7 @@ from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.inputs import shown
 from fluxtui.core.pricing import PriceTable
+from fluxtui.core.text import inert
 from fluxtui.session import open_engine, with_timeout
 
 
@@ -145,8 +146,8 @@ def _print_table(
     written: exports.ComparisonExport,
     sheet: Path | None,
 ) -> None:
-    print(f"comparison {comparison.id}: {exports.sheet_title(comparison)}")
-    print(exports.table_text(rows))
+    print(inert(f"comparison {comparison.id}: {exports.sheet_title(comparison)}"))
+    print(inert(exports.table_text(rows), multiline=True))
     for label, marked in (("fastest", [r for r in rows if r.fastest]),
                           ("cheapest", [r for r in rows if r.cheapest])):
         if marked:
@@ -160,5 +161,5 @@ def _print_table(
 
 def _bad_input(*problems: str) -> int:
     for problem in problems:
-        print(f"fluxtui: {problem}", file=sys.stderr)
+        print(f"fluxtui: {inert(problem)}", file=sys.stderr)
     return exit_codes.EXIT_BAD_INPUT

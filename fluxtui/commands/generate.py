@@ -18,7 +18,6 @@ from fluxtui.core import exit_codes
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.models import GenerationRequest, Job, JobState
-from fluxtui.core.store import JobQuery
 from fluxtui.core.text import inert
 from fluxtui.session import open_engine, with_timeout
 
@@ -114,7 +113,7 @@ def _uncertain_jobs(engine: Engine, prefixes: list[str]) -> tuple[list[Job], lis
 
 
 def _mention_uncertain(engine: Engine) -> None:
-    uncertain = engine.store.jobs(JobQuery(state=JobState.UNCERTAIN, limit=None))
+    uncertain = engine.uncertain_jobs()
     if uncertain:
         ids = " ".join(job.id[:8] for job in uncertain)
         print(
@@ -153,9 +152,10 @@ def _report(job: Job, as_json: bool) -> None:
     if job.state in (JobState.DONE, JobState.CACHED):
         size = f"{job.width}×{job.height}" if job.width else ""
         total = job.timings()["total"]
-        print(f"{job.request.provider} {job.request.model}: seed {job.seed} {size} in {total:.1f}s")
+        head = f"{job.request.provider} {job.request.model}: seed {job.seed} {size} in {total:.1f}s"
+        print(inert(head))
         for path in job.files:
-            print(f"  {path}")
+            print(f"  {inert(path)}")
     else:
         print(describe(job), file=sys.stderr)
         if job.error and job.error.request_id:
@@ -165,5 +165,5 @@ def _report(job: Job, as_json: bool) -> None:
 
 def _bad_input(*problems: str) -> int:
     for problem in problems:
-        print(f"fluxtui: {problem}", file=sys.stderr)
+        print(f"fluxtui: {inert(problem)}", file=sys.stderr)
     return exit_codes.EXIT_BAD_INPUT

@@ -14,10 +14,12 @@ from fluxtui.core import compare, compare_table, exit_codes, exports, paths
 from fluxtui.core import config as config_module
 from fluxtui.core.comparison import COMPARISON_PREFIX
 from fluxtui.core.inputs import shown
+from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.library import WhenError, parse_when
 from fluxtui.core.models import Job, JobState
 from fluxtui.core.pricing import PriceTable
-from fluxtui.core.store import JobQuery, Store
+from fluxtui.core.store import Store
+from fluxtui.core.text import inert
 
 
 def run_history(args: argparse.Namespace) -> int:
@@ -52,11 +54,11 @@ def run_history(args: argparse.Namespace) -> int:
             continue
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
         print(f"{job.id}  {when}  {describe(job)}")
-        print(f"    {job.request.prompt[:100]}")
+        print(f"    {inert(job.request.prompt[:100])}")
         if job.group_id:
             print(f"    in comparison {job.group_id}")
         for path in job.files:
-            print(f"    {path}")
+            print(f"    {inert(path)}")
     return exit_codes.EXIT_OK
 
 
@@ -73,11 +75,12 @@ def _comparisons(store: Store, args: argparse.Namespace, since: float | None) ->
                               "rows": [r.to_dict() for r in rows]}, ensure_ascii=False))
             continue
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(comparison.created_at))
-        print(f"{comparison.id}  {when}  {len(rows)} targets  {comparison.prompt[:80]}")
+        print(f"{comparison.id}  {when}  {len(rows)} targets  {inert(comparison.prompt[:80])}")
         for row in rows:
             total = exports.seconds(row.total_s)
             marks = f"  ({', '.join(row.marks)})" if row.marks else ""
-            print(f"    {row.target!s:<32} {exports.state_text(row)[:60]:<20} {total}{marks}")
+            line = f"    {row.target!s:<32} {exports.state_text(row)[:60]:<20} {total}{marks}"
+            print(inert(line))
     return exit_codes.EXIT_OK
 
 

@@ -32,10 +32,11 @@ class BadFlags(ValueError):
 def parse_size(text: str) -> tuple[int, int]:
     dims = parse_wxh(text)
     if dims is None:
-        raise BadFlags(f"--size {inputs.shown(text)} is not WIDTHxHEIGHT, e.g. 1024x768")
-    if min(dims) < 1:
-        raise BadFlags(f"--size {inputs.shown(text)}: both sides must be at least 1")
-    return dims
+        raise BadFlags(f"--size: {inputs.shown(text)} is not WIDTHxHEIGHT, e.g. 1024x768")
+    try:
+        return inputs.whole(str(dims[0]), low=1), inputs.whole(str(dims[1]), low=1)
+    except inputs.BadValue as exc:
+        raise BadFlags(f"--size: {exc}") from None
 
 
 def parse_param(text: str) -> tuple[str, Any]:

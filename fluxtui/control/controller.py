@@ -25,9 +25,10 @@ from fluxtui.core.budget import BudgetCheck
 from fluxtui.core.comparison import Comparison, Target
 from fluxtui.core.config import Config
 from fluxtui.core.errors import FluxtuiError, InvalidRequest
+from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import GenerationRequest, Job, JobEvent, JobSnapshot, JobState
 from fluxtui.core.pricing import Spend
-from fluxtui.core.store import JobQuery, Store
+from fluxtui.core.store import Store
 
 if TYPE_CHECKING:  # the engine (httpx, the providers) is imported once the app has painted
     from fluxtui.core.compare import TargetPlan

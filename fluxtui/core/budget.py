@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import GenerationRequest
 from fluxtui.core.pricing import PriceTable, Spend, spend_of, usd
-from fluxtui.core.store import JobQuery, Store
+from fluxtui.core.store import Store
 
 #: a notice (not a refusal) once a run takes spend past this share of a limit
 NEAR_SHARE = 0.8

@@ -34,8 +34,9 @@ from fluxtui.core.config import Config
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import FluxtuiError, InvalidRequest
 from fluxtui.core.inputs import shown
+from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import GenerationRequest, Job
-from fluxtui.core.store import JobQuery, Store
+from fluxtui.core.store import Store
 
 #: the size every target gets when none is given: valid for every FLUX.1 and FLUX.2 size rule
 DEFAULT_SIZE = (1024, 768)

@@ -28,11 +28,12 @@ import subprocess
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from fluxtui.core import catalog, paths
 from fluxtui.core.budget import Budget, parse_budget
 from fluxtui.core.comparison import split_target
+from fluxtui.core.config_checks import TomlChecker
 from fluxtui.core.errors import ConfigError
 from fluxtui.core.inputs import base_url_problem, clip, seconds_problem, shown
 from fluxtui.core.pricing import Price, parse_price
@@ -67,9 +68,7 @@ _PROVIDER_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _KEY = re.compile(r"[\x21-\x7e]+")
 _BAD_KEY = "holds a space, a control or a non-ASCII character (a pasted newline?)"
 #: settings whose values are never echoed in a message
-_SECRET_KEYS = frozenset({"api_key"})
 #: how a message names a Python type the TOML file wrote
-_TOML_TYPES = {"str": "string", "int": "integer", "dict": "table", "list": "list"}
 
 _PROVIDER_KEYS = {
     "protocol": str,
@@ -212,7 +211,7 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"{path}: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{path}: arrays or tables nest too deeply to read") from None
-    problems = _Checker(path, text)
+    problems = TomlChecker(path, text)
     problems.check_table(data, _TOP_KEYS, section=None)
 
     providers = {name: _builtin_entry(name, spec) for name, spec in BUILTIN_PROVIDERS.items()}
@@ -259,7 +258,7 @@ def _permission_warnings(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _prices(
-    table: dict[str, Any], providers: dict[str, ProviderEntry], problems: _Checker
+    table: dict[str, Any], providers: dict[str, ProviderEntry], problems: TomlChecker
 ) -> dict[tuple[str, str], Price]:
     """[prices.PROVIDER] tables: model id = USD per image, or {per_image, per_megapixel}."""
     prices: dict[tuple[str, str], Price] = {}
@@ -276,7 +275,7 @@ def _prices(
     return prices
 
 
-def _budget(table: dict[str, Any], problems: _Checker) -> Budget:
+def _budget(table: dict[str, Any], problems: TomlChecker) -> Budget:
     problems.check_table(table, _BUDGET_KEYS, section="budget")
     budget = parse_budget(table)
     if isinstance(budget, tuple):
@@ -285,7 +284,7 @@ def _budget(table: dict[str, Any], problems: _Checker) -> Budget:
 
 
 def _sets(
-    table: dict[str, Any], providers: dict[str, ProviderEntry], problems: _Checker
+    table: dict[str, Any], providers: dict[str, ProviderEntry], problems: TomlChecker
 ) -> dict[str, tuple[str, ...]]:
     """[sets]: name = ["provider:model", ...]; each provider must exist."""
     sets: dict[str, tuple[str, ...]] = {}
@@ -335,7 +334,7 @@ def _builtin_entry(name: str, spec: BuiltinProvider) -> ProviderEntry:
 
 
 def _merge_entry(
-    name: str, base: ProviderEntry | None, table: dict[str, Any], problems: _Checker
+    name: str, base: ProviderEntry | None, table: dict[str, Any], problems: TomlChecker
 ) -> ProviderEntry:
     section = f"providers.{name}"
     if "protocol" in table and "kind" in table:
@@ -415,66 +414,3 @@ def _run_key_command(name: str, command: str) -> str:
     if not _KEY.fullmatch(key):
         raise ConfigError(f"[providers.{name}] api_key_command printed a key that {_BAD_KEY}")
     return key
-
-
-class _Checker:
-    """Type-checks tables and raises ConfigError naming the file, the line and the key."""
-
-    def __init__(self, path: Path, text: str):
-        self.path = path
-        self.lines = text.splitlines()
-
-    def check_table(self, table: dict[str, Any], schema: dict[str, Any], section: str | None) -> None:
-        for key, value in table.items():
-            if key not in schema:
-                known = ", ".join(schema)
-                self.fail(section, key, f"is not a setting here (known: {known})")
-            expected = schema[key]
-            if isinstance(value, bool) or not isinstance(value, expected):
-                want = (_TOML_TYPES.get(expected.__name__, expected.__name__)
-                        if isinstance(expected, type) else "number")
-                got = _toml_type(value) if key in _SECRET_KEYS else shown(value)  # never echo a key
-                self.fail(section, key, f"must be {_article(want)} {want}, got {got}")
-
-    def check_command(self, section: str, command: str) -> None:
-        """An api_key_command must split into words as a shell would."""
-        try:
-            words = shlex.split(command)
-        except ValueError as exc:
-            self.fail(section, "api_key_command", f"cannot be split into words: {exc}")
-        if not words:
-            self.fail(section, "api_key_command", "is empty")
-
-    def fail(self, section: str | None, key: str | None, message: str) -> NoReturn:
-        line = self._line_of(section, key)
-        where = f"{self.path}" + (f", line {line}" if line else "")
-        name = ".".join(part for part in (section, key) if part)
-        # the message may quote the file (a price table's unknown keys): inert, and not too long
-        raise ConfigError(f"{where}: {clip(name, 80)} {clip(message, 400)}")
-
-    def _line_of(self, section: str | None, key: str | None) -> int | None:
-        """The key's line; its section's header line when the key is missing; else None."""
-        in_section = section is None
-        header = re.compile(r"^\s*\[\s*" + re.escape(section or "") + r"\s*\]") if section else None
-        section_line = None
-        for number, line in enumerate(self.lines, start=1):
-            stripped = line.strip()
-            if stripped.startswith("["):
-                in_section = bool(header and header.match(line))
-                section_line = number if in_section else section_line
-                continue
-            quoted = "|".join(f"{q}{re.escape(key)}{q}" for q in ("", '"', "'")) if key else ""
-            if in_section and key and re.match(rf"^(?:{quoted})\s*=", stripped):
-                return number
-        return section_line
-
-
-def _article(word: str) -> str:
-    return "an" if word[0] in "aeiou" else "a"
-
-
-def _toml_type(value: Any) -> str:
-    """What a TOML value is, in words: "an integer", "a table"."""
-    names = {bool: "a boolean", int: "an integer", float: "a number", dict: "a table",
-             list: "an array", str: "a string"}
-    return names.get(type(value), "a date or time")

@@ -37,6 +37,8 @@ from fluxtui.core.job_run import (
     Uncertain,
     Unreachable,
 )
+from fluxtui.core.job_rows import JobQuery
+from fluxtui.core.leases import new_owner_id
 from fluxtui.core.models import (
     ErrorKind,
     GenerationRequest,
@@ -50,7 +52,6 @@ from fluxtui.core.providers import create_provider
 from fluxtui.core.providers.base import Provider
 from fluxtui.core.retry import Backoff
 from fluxtui.core.schedule import PollSchedule
-from fluxtui.core.leases import new_owner_id
 from fluxtui.core.store import Store
 
 log = logging.getLogger("fluxtui.engine")
@@ -211,6 +212,10 @@ class Engine:
         """Stored jobs `resume` carries on (unfinished, unreachable, in cache) that no
         other live process follows. Oldest first."""
         return self.store.unfinished(free_for=self.owner)
+
+    def uncertain_jobs(self) -> list[Job]:
+        """Stored jobs whose submit may have been taken: only the user's word sends them again."""
+        return self.store.jobs(JobQuery(state=JobState.UNCERTAIN, limit=None))
 
     async def resume(self, job: Job) -> Job:
         """Carry on a job a crash, a quit or an outage interrupted, without sending anything new.

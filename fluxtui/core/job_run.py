@@ -449,6 +449,11 @@ class RunPace:
             raise error
         self.failures += 1
         self.run.note_trouble(error)
+        if error.kind is ErrorKind.AUTH and not error.request_sent:
+            # no key to ask with (it was removed since the submit): waiting cannot help, but the
+            # provider keeps the result; resumable once the key is back
+            assert self.run.trouble_since is not None
+            raise Unreachable(error, self.run.trouble_since)
         delay = self.run.ctx.backoff.delay(self.failures, error.retry_after)
         since = time.strftime("%H:%M:%S", time.localtime(self.run.trouble_since))
         self.run.ctx.emit(

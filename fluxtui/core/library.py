@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from fluxtui.core.errors import FluxtuiError
 from fluxtui.core.inputs import shown
+from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import Job
-from fluxtui.core.store import JobQuery, Store
+from fluxtui.core.store import Store
 
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNIT_S = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

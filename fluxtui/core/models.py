@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from collections.abc import Sequence
 from typing import Any
 
 

@@ -25,23 +25,19 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
-from fluxtui.core import leases
+from fluxtui.core import job_rows, leases
+from fluxtui.core.job_rows import SORTS, JobQuery
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.errors import StoreError
 from fluxtui.core.leases import Lease
 from fluxtui.core.models import (
     RESUMABLE_STATES,
     TERMINAL_STATES,
-    GenerationRequest,
-    Handle,
     Job,
-    JobError,
     JobState,
-    StateChange,
 )
 
 SCHEMA_VERSION = 3
@@ -83,37 +79,6 @@ CREATE TABLE IF NOT EXISTS comparisons (
 );
 CREATE INDEX IF NOT EXISTS comparisons_by_created ON comparisons (created_at DESC);
 """
-
-#: JobQuery.sort -> ORDER BY; "fastest"/"slowest" is time to image, jobs without one last
-#: ("fastest" walks jobs_by_time_to_image; "slowest" sorts all rows, ~5 ms for 10,000 jobs: its
-#: "+ 0" keeps SQLite from half-using that index, which costs ~25 ms there)
-SORTS = {
-    "newest": "created_at DESC",
-    "oldest": "created_at ASC",
-    "fastest": "image_s IS NULL, image_s ASC, created_at DESC",
-    "slowest": "(image_s IS NULL) + 0, image_s DESC, created_at DESC",
-}
-
-
-@dataclass(frozen=True)
-class JobQuery:
-    """Filters for `Store.jobs`; every field optional."""
-
-    search: str | None = None  # words that must all appear in the prompt
-    provider: str | None = None
-    model: str | None = None
-    state: JobState | None = None
-    since: float | None = None  # unix time, inclusive
-    limit: int | None = 50
-    offset: int = 0
-    until: float | None = None  # unix time, exclusive
-    group_id: str | None = None  # the jobs of one comparison
-    sort: str = "newest"  # one of SORTS
-
-    def __post_init__(self) -> None:
-        if self.sort not in SORTS:
-            raise ValueError(f"sort {self.sort!r} is not one of {', '.join(SORTS)}")
-
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -219,7 +184,7 @@ class Store:
         self._db.execute("ALTER TABLE jobs ADD COLUMN demo INTEGER NOT NULL DEFAULT 0")
         cursor = self._db.execute("SELECT * FROM jobs WHERE state = ?", (str(JobState.DONE),))
         names = self._columns(cursor)
-        updates = [(_image_seconds(job), job.id) for job in (_from_row(names, r) for r in cursor)]
+        updates = [(job_rows.image_seconds(job), job.id) for job in (job_rows.from_row(names, r) for r in cursor)]
         self._db.executemany("UPDATE jobs SET image_s = ? WHERE id = ?", updates)
 
     @contextmanager
@@ -240,9 +205,9 @@ class Store:
     @_readable_errors
     def save(self, job: Job) -> None:
         """Write `job`'s row, inserting it or rewriting it whole."""
-        row = _to_row(job)
+        row = job_rows.to_row(job)
         updates = ", ".join(f"{c}=excluded.{c}" for c in row if c != "id")
-        self._db.execute(f"{_insert(row)} ON CONFLICT(id) DO UPDATE SET {updates}", row)
+        self._db.execute(f"{job_rows.insert_sql(row)} ON CONFLICT(id) DO UPDATE SET {updates}", row)
 
     # ---- ownership: one process follows a job at a time (see fluxtui.core.leases) -------------
 
@@ -252,9 +217,9 @@ class Store:
 
         `sqlite3.IntegrityError` if a job with its id is stored already.
         """
-        row = _to_row(job)
+        row = job_rows.to_row(job)
         with self._transaction():
-            self._db.execute(_insert(row), row)
+            self._db.execute(job_rows.insert_sql(row), row)
             leases.write(self._db, job.id, owner)
 
     @_readable_errors
@@ -288,33 +253,33 @@ class Store:
     @_readable_errors
     def get(self, job_id: str) -> Job | None:
         row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return _from_row(self._columns(), row) if row else None
+        return job_rows.from_row(self._columns(), row) if row else None
 
     @_readable_errors
     def find(self, prefix: str) -> list[Job]:
         """Jobs whose id starts with `prefix` (users type short ids)."""
-        escaped = _like_escape(prefix)
+        escaped = job_rows.like_escape(prefix)
         cursor = self._db.execute(
             "SELECT * FROM jobs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC LIMIT 10",
             (escaped + "%",),
         )
-        return [_from_row(self._columns(cursor), row) for row in cursor.fetchall()]
+        return [job_rows.from_row(self._columns(cursor), row) for row in cursor.fetchall()]
 
     @_readable_errors
     def jobs(self, query: JobQuery = JobQuery()) -> list[Job]:
         """The jobs `query` selects, in its order (newest first by default), one page of them."""
-        where, args = _where(query)
+        where, args = job_rows.where(query)
         sql = f"SELECT * FROM jobs {where} ORDER BY {SORTS[query.sort]}"
         if query.limit is not None:
             sql += " LIMIT ? OFFSET ?"
             args += [query.limit, query.offset]
         cursor = self._db.execute(sql, args)
         columns = self._columns(cursor)
-        return [_from_row(columns, row) for row in cursor.fetchall()]
+        return [job_rows.from_row(columns, row) for row in cursor.fetchall()]
 
     @_readable_errors
     def count(self, query: JobQuery = JobQuery()) -> int:
-        where, args = _where(query)
+        where, args = job_rows.where(query)
         (n,) = self._db.execute(f"SELECT COUNT(*) FROM jobs {where}", args).fetchone()
         return int(n)
 
@@ -330,7 +295,7 @@ class Store:
             [str(s) for s in ended],
         )
         columns = self._columns(cursor)
-        jobs = [_from_row(columns, row) for row in cursor.fetchall()]
+        jobs = [job_rows.from_row(columns, row) for row in cursor.fetchall()]
         if free_for is None:
             return jobs
         held = leases.every(self._db)
@@ -383,7 +348,7 @@ class Store:
         cursor = self._db.execute(
             "SELECT record FROM comparisons WHERE id LIKE ? ESCAPE '\\' "
             "ORDER BY created_at DESC LIMIT 10",
-            (_like_escape(prefix) + "%",),
+            (job_rows.like_escape(prefix) + "%",),
         )
         return [Comparison.from_dict(json.loads(r)) for (r,) in cursor]
 
@@ -398,7 +363,7 @@ class Store:
     ) -> list[Comparison]:
         """Comparisons newest first; only those whose prompt holds every word of `search` and
         made at or after `since`, when given."""
-        where, args = _search_clause(search, since)
+        where, args = job_rows.search_clause(search, since)
         sql = f"SELECT record FROM comparisons {where} ORDER BY created_at DESC"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -409,92 +374,3 @@ class Store:
         cursor = cursor or self._db.execute("SELECT * FROM jobs LIMIT 0")
         return [d[0] for d in cursor.description]
 
-
-def _insert(row: dict[str, Any]) -> str:
-    """INSERT of a job row's columns, as named parameters."""
-    return f"INSERT INTO jobs ({', '.join(row)}) VALUES ({', '.join(f':{c}' for c in row)})"
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _search_words(search: str | None) -> tuple[list[str], list[Any]]:
-    """One `prompt LIKE` clause per word: every word must appear, in any case, anywhere."""
-    words = (search or "").split()
-    return ["prompt LIKE ? ESCAPE '\\'"] * len(words), [f"%{_like_escape(w)}%" for w in words]
-
-
-def _search_clause(search: str | None, since: float | None = None) -> tuple[str, list[Any]]:
-    clauses, args = _search_words(search)
-    if since is not None:
-        clauses.append("created_at >= ?")
-        args.append(since)
-    return ("WHERE " + " AND ".join(clauses) if clauses else ""), args
-
-
-def _where(query: JobQuery) -> tuple[str, list[Any]]:
-    clauses, args = _search_words(query.search)
-    for column, value in (
-        ("provider", query.provider),
-        ("model", query.model),
-        ("state", str(query.state) if query.state else None),
-        ("group_id", query.group_id),
-    ):
-        if value:
-            clauses.append(f"{column} = ?")
-            args.append(value)
-    if query.since is not None:
-        clauses.append("created_at >= ?")
-        args.append(query.since)
-    if query.until is not None:
-        clauses.append("created_at < ?")
-        args.append(query.until)
-    return ("WHERE " + " AND ".join(clauses) if clauses else ""), args
-
-
-def _image_seconds(job: Job) -> float | None:
-    """Seconds from creation to the saved image; None unless the job is done."""
-    return job.timings()["total"] if job.state is JobState.DONE else None
-
-
-def _to_row(job: Job) -> dict[str, Any]:
-    return {
-        "id": job.id,
-        "created_at": job.created_at,
-        "updated_at": time.time(),
-        "provider": job.request.provider,
-        "model": job.request.model,
-        "prompt": job.request.prompt,
-        "state": str(job.state),
-        "request": json.dumps(job.request.to_dict()),
-        "handle": json.dumps(job.handle.to_dict()) if job.handle else None,
-        "history": json.dumps([c.to_dict() for c in job.history]),
-        "files": json.dumps(job.files),
-        "seed": job.seed,
-        "width": job.width,
-        "height": job.height,
-        "error": json.dumps(job.error.to_dict()) if job.error else None,
-        "group_id": job.group_id,
-        "demo": int(job.demo),
-        "image_s": _image_seconds(job),
-    }
-
-
-def _from_row(columns: list[str], values: tuple[Any, ...]) -> Job:
-    row = dict(zip(columns, values, strict=True))
-    return Job(
-        id=row["id"],
-        request=GenerationRequest.from_dict(json.loads(row["request"])),
-        state=JobState(row["state"]),
-        created_at=row["created_at"],
-        handle=Handle.from_dict(json.loads(row["handle"])) if row["handle"] else None,
-        history=[StateChange.from_dict(c) for c in json.loads(row["history"])],
-        files=json.loads(row["files"]),
-        seed=row["seed"],
-        width=row["width"],
-        height=row["height"],
-        error=JobError.from_dict(json.loads(row["error"])) if row["error"] else None,
-        group_id=row["group_id"],
-        demo=bool(row["demo"]),
-    )

@@ -103,7 +103,7 @@ class FluxApp(JobActions, App[int]):
         tui = self.controller.backend.base_config.tui
         self.user_keys, problems = user_keymap(tui)
         self.set_keymap(self.user_keys)
-        for problem in problems:
+        for problem in (*self.controller.backend.base_config.warnings, *problems):
             self.notify(problem, title="Config", severity="warning", timeout=10)
         if tui.get("on_done") not in (None, *ON_DONE):
             self.notify(f"[tui] on_done must be one of {', '.join(ON_DONE)}", severity="warning")

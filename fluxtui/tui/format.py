@@ -53,8 +53,20 @@ ERROR_HINTS = {
     ErrorKind.TRANSPORT: "the provider could not be reached: check the network, then retry with r",
     ErrorKind.MODERATED: "change the prompt or the safety tolerance, then retry",
     ErrorKind.TIMEOUT: "the provider took too long; the job may still finish there",
-    ErrorKind.INTERRUPTED: "retry with r to send a new job",
 }
+#: what to do about a job whose run ended but that is not over
+STATE_HINTS = {
+    JobState.UNCERTAIN: "check at the provider first: r asks, then sends it again",
+    JobState.UNREACHABLE: "r tries again while the provider keeps the result",
+    JobState.CACHED: "make the library folder writable, then r moves the image there",
+}
+
+
+def hint_for(job: JobSnapshot) -> str | None:
+    """What the user can do about the way `job` ended, if there is something."""
+    if job.state in STATE_HINTS:
+        return STATE_HINTS[job.state]
+    return ERROR_HINTS.get(job.error.kind) if job.error else None
 
 
 def duration(seconds: float | None) -> str:

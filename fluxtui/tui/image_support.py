@@ -123,6 +123,7 @@ def _textual_image_backend(requested: str) -> ImageBackend:
     }[protocol]
 
     def factory(path: Path) -> Widget:
-        return widget_class(str(path), classes="image")
+        widget: Widget = widget_class(str(path), classes="image")
+        return widget
 
     return ImageBackend(requested, protocol, factory)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import os
 import sys
 
-from fluxtui.core.exit_codes import EXIT_BAD_INPUT
+from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
 
 
 def launch(image_protocol: str | None, demo: bool) -> int:
     """Run the app until it quits; the process exit code."""
     from fluxtui.core import config as config_module
     from fluxtui.core import paths
-    from fluxtui.core.errors import ConfigError
+    from fluxtui.core.errors import ConfigError, StoreError
+    from fluxtui.core.store import Store
     from fluxtui.tui import image_support
 
     try:
@@ -27,6 +28,11 @@ def launch(image_protocol: str | None, demo: bool) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"fluxtui: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    try:  # the app opens the store itself: a store that cannot be opened is said here, plainly
+        Store(paths.store_file()).close()
+    except (StoreError, OSError) as exc:
+        print(f"fluxtui: {exc}", file=sys.stderr)
+        return EXIT_OTHER
     problem = _attach_terminal()
     if problem:
         print(f"fluxtui: {problem}", file=sys.stderr)

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from fluxtui.control.controller import Page
 from fluxtui.core.models import JobSnapshot
-from fluxtui.core.store import JobQuery
+from fluxtui.core.job_rows import JobQuery
 
 PAGE_SIZE = 100
 

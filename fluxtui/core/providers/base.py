@@ -220,6 +220,7 @@ class Provider(ABC):
                 f"{self.label} returned {what} on an unexpected host ({host}, not "
                 f"{httpx.URL(self.settings.base_url).host}); not sending the key there",
                 request_sent=False,
+                ends_job=True,  # the URL will not change: the job cannot be followed
             )
         return KeyAuth(self)
 

@@ -153,8 +153,9 @@ def job_not_found(label: str, raw: str) -> StatusUpdate:
 
 
 def _ready(label: str, raw: str, data: Mapping[str, Any]) -> StatusUpdate:
-    result = data.get("result")
-    sample = result.get("sample") if isinstance(result, Mapping) else None
+    found = data.get("result")
+    result: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    sample = result.get("sample")
     if not isinstance(sample, str) or not sample:
         message = f"{label} reported Ready without an image URL: {show_json(data)}"
         raise ProviderError(ErrorKind.BAD_RESPONSE, message, raw_status=raw)

@@ -7,14 +7,23 @@ import functools
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from fluxtui.core.errors import ProviderError
 
-if TYPE_CHECKING:
-    from fluxtui.core.providers.base import Provider
+T = TypeVar("T")
+
+
+class Provider(Protocol):
+    """What this module needs of an adapter (`base.Provider` is one)."""
+
+    def auth_headers(self) -> dict[str, str]: ...
+
+    def scrubbed(self, value: T) -> T: ...
+
+    def redacted(self, error: ProviderError) -> ProviderError: ...
 
 
 class KeyAuth(httpx.Auth):

@@ -30,7 +30,7 @@ from fluxtui.core.comparison import Comparison
 from fluxtui.core.errors import FluxtuiError
 from fluxtui.core.library import WhenError
 from fluxtui.core.models import JobSnapshot, JobState
-from fluxtui.core.store import JobQuery
+from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui import safe, system

@@ -62,7 +62,7 @@ def cell_view(row: CompareRow, job: JobSnapshot | None, *, live: bool, now: floa
         tone = "bad" if job.state is not JobState.CANCELLED else "muted"
         subtitle = f"{fmt.GLYPHS[job.state]} {job.state.label} · {_seconds(row.total_s)}"
         body.append(fmt.error_text(job) + "\n", style="bold")
-        hint = fmt.ERROR_HINTS.get(job.error.kind) if job.error else None
+        hint = fmt.hint_for(job)
         if hint:
             body.append(hint + "\n", style="dim")
     elif live:

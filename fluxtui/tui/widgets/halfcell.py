@@ -110,13 +110,23 @@ def _to_strips(pixels: PILImage.Image, box: Size, background: Style) -> list[Str
         return []
     scaled = pixels.resize((columns, rows), PILImage.Resampling.BILINEAR)
     data = scaled.load()
+    if data is None:
+        return []
     pad = Segment(" " * ((box.width - columns) // 2), background)
     strips: list[Strip] = []
     for top in range(0, rows, 2):
         segments = [pad]
         for x in range(columns):
-            upper, lower = data[x, top], data[x, top + 1]
+            upper, lower = _rgb(data[x, top]), _rgb(data[x, top + 1])
             style = Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
             segments.append(Segment(UPPER_HALF, style))
         strips.append(Strip(Segment.simplify(segments)).extend_cell_length(box.width, background))
     return strips
+
+
+def _rgb(pixel: float | tuple[int, ...]) -> tuple[int, int, int]:
+    """An RGB pixel as three ints (a grey one, as one value, is its own three)."""
+    if isinstance(pixel, tuple):
+        return pixel[0], pixel[1], pixel[2]
+    grey = int(pixel)
+    return grey, grey, grey

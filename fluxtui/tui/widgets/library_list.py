@@ -27,7 +27,7 @@ from fluxtui.control.controller import Page
 from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core.errors import FluxtuiError
 from fluxtui.core.models import JobSnapshot, JobState
-from fluxtui.core.store import JobQuery
+from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui.keymap import LIBRARY_KEYS, bindings
@@ -244,7 +244,7 @@ class LibraryList(RowList):
                         self._style("prompt"))
             text.append(f" {when} ", dim)
         elif line == 1:
-            text.append(_fit(_where(job), width), dim)
+            text.append(_fit(where(job), width), dim)
         elif line == 2:
             if job.state is JobState.DONE:
                 files = job.files
@@ -260,7 +260,7 @@ class LibraryList(RowList):
         return text
 
 
-def _where(job: JobSnapshot) -> str:
+def where(job: JobSnapshot) -> str:
     """"fal · flux/dev · 1024×768 · seed 42 · 4.4 s to image"."""
     request = job.request
     seed = job.seed if job.seed is not None else request.params.get("seed")

@@ -164,7 +164,7 @@ class Preview(Vertical, can_focus=True):
                 text.append("Image saved (preview is off: image protocol none).\n", style="dim")
         elif job.state.is_terminal:
             text.append(fmt.error_text(job) + "\n", style="bold")
-            hint = fmt.ERROR_HINTS.get(job.error.kind) if job.error else None
+            hint = fmt.hint_for(job)
             if hint:
                 text.append(hint + "\n", style="dim")
             if job.error and job.error.request_id and job.error.request_id not in job.error.message:
