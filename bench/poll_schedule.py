@@ -27,8 +27,9 @@ from pathlib import Path
 import httpx
 
 from fluxtui.core import config as config_module
-from fluxtui.core.engine import Engine, Schedule
+from fluxtui.core.engine import Engine
 from fluxtui.core.models import GenerationRequest, JobEvent, JobState
+from fluxtui.core.run_parts import Schedule
 from fluxtui.core.schedule import FixedSchedule, PollSchedule
 from fluxtui.core.store import Store
 from fluxtui.session import demo

@@ -25,12 +25,10 @@ from fluxtui import __version__
 from fluxtui.core import paths
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest, ProviderError
-from fluxtui.core.job_run import (
-    RESENT,
-    SENDING,
+from fluxtui.core.job_run import RESENT, SENDING, JobRun
+from fluxtui.core.run_parts import (
     Cancelled,
     Control,
-    JobRun,
     LeaseLost,
     RunContext,
     Schedule,

@@ -18,11 +18,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
-
-import httpx
+from typing import TypeVar
 
 from fluxtui.core import provenance
 from fluxtui.core.errors import ProviderError
@@ -37,9 +34,15 @@ from fluxtui.core.models import (
     StatusUpdate,
 )
 from fluxtui.core.providers.base import CancelOutcome, Provider
-from fluxtui.core.retry import Backoff
+from fluxtui.core.run_parts import (
+    Cancelled,
+    Control,
+    LeaseLost,
+    RunContext,
+    Uncertain,
+    Unreachable,
+)
 from fluxtui.core.schedule import eta_from_progress
-from fluxtui.core.store import Store
 
 T = TypeVar("T")
 
@@ -62,60 +65,6 @@ REFUSALS = frozenset(
 )
 #: download failures that end the job: the URL expired or was revoked (no retry brings it back)
 FINAL_DOWNLOAD_KINDS = frozenset({ErrorKind.NOT_FOUND, ErrorKind.MODERATED})
-
-
-class Schedule(Protocol):
-    def next_delay(
-        self, elapsed: float, *, eta: float | None = None, retry_after: float | None = None
-    ) -> float: ...
-
-
-class Cancelled(Exception):
-    """The user cancelled the job."""
-
-
-class LeaseLost(Exception):
-    """Another process took the job over (this one stalled past its lease): stop, write nothing."""
-
-
-class Uncertain(Exception):
-    """The submit may have reached the provider (and been charged): not sent again by itself."""
-
-    def __init__(self, error: ProviderError):
-        super().__init__(error.message)
-        self.error = error
-
-
-class Unreachable(Exception):
-    """The deadline passed while the provider (or the disk) kept failing: the job is resumable."""
-
-    def __init__(self, error: ProviderError, since: float):
-        super().__init__(error.message)
-        self.error = error
-        self.since = since
-
-
-@dataclass
-class Control:
-    """A running job's switches: the user's cancel, and the loss of its lease."""
-
-    cancel: asyncio.Event = field(default_factory=asyncio.Event)
-    lost: bool = False
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """What every run shares, handed down by the engine."""
-
-    store: Store
-    library: Path
-    cache: Path  # where images go when the library cannot be written
-    downloads: httpx.AsyncClient  # carries no key: download URLs never get one
-    schedule: Callable[[], Schedule]
-    backoff: Backoff
-    stream: bool
-    timeout_s: float
-    emit: Callable[[Job, str | None], None]
 
 
 class JobRun:
