@@ -3,11 +3,13 @@
 The simulator runs in a process of its own. A worker process creates JOBS jobs (about 15% of
 them with a transient fault directive: failed and dropped polls, garbled answers, 429 submits,
 dropped downloads, broken fal streams) and runs them; once a third are done it is killed with
-SIGKILL. Then two `fluxtui resume` processes start at the same moment and carry on what is left,
-and a last `fluxtui resume` mops up. Every process has a time bound. Then it counts:
+SIGKILL. Then two `fluxtui resume` processes start at the same moment and share what is left; one
+of them is killed too, part-way; a last `fluxtui resume` takes over its jobs and mops up. Every process has a time bound. Then it counts:
 
 - done: jobs with a verified image file;
-- lost: prompts the simulator made an image for, with no verified file in the library;
+- lost: prompts the simulator made an image for, with no verified file in the library, other
+  than those the kill caught mid-submit (counted apart: no client can know a job whose submit's
+  answer never came back; fluxtui marks them uncertain and never re-sends them by itself);
 - paid twice: prompts the simulator accepted more than once;
 - leaked: the fake API key found in any process's output, the store, its WAL, or an image;
 - hung: processes killed at their time bound;
@@ -176,7 +178,13 @@ def main() -> int:
         first.wait()
         killed_at = count_done(store_file)
         resumers = [spawn([*fluxtui, "resume"], env, work / f"resume-{n}.log") for n in (1, 2)]
-        hung += sum(finish(proc, PROCESS_BOUND_S) for proc in resumers)
+        while count_done(store_file) < killed_at + (args.jobs - killed_at) // 3:
+            if time.monotonic() > deadline or all(r.poll() is not None for r in resumers):
+                break
+            time.sleep(0.05)
+        resumers[0].send_signal(signal.SIGKILL)  # one of the two dies mid-run as well
+        resumers[0].wait()
+        hung += finish(resumers[1], PROCESS_BOUND_S)
         hung += finish(spawn([*fluxtui, "resume"], env, work / "resume-3.log"), PROCESS_BOUND_S)
         remote = httpx.get(f"{sim_url}/_sim/jobs", timeout=10).json()
     finally:
@@ -186,10 +194,18 @@ def main() -> int:
     with sqlite3.connect(store_file) as db:
         rows = db.execute("SELECT prompt, state, files FROM jobs").fetchall()
     files_by_prompt = {p: [f for f in json.loads(files) if verified(f)] for p, _, files in rows}
+    state_of = {prompt: state for prompt, state, _ in rows}
     done = sum(1 for p, state, _ in rows if state == "done" and files_by_prompt[p])
     uncertain = sum(1 for _, state, _ in rows if state == "uncertain")
-    made = {j["prompt"] for j in remote["jobs"] if j["state"] == "done"}
-    lost = sum(1 for prompt in made if not files_by_prompt.get(prompt))
+    made = {j["prompt"]: j["service"] for j in remote["jobs"] if j["state"] == "done"}
+    missing = [prompt for prompt in made if not files_by_prompt.get(prompt)]
+    # the kill came while their paid submit was in flight: the provider took it, its answer (the
+    # job's id, or the image itself on a synchronous API) never arrived; fluxtui says "uncertain"
+    in_flight = [p for p in missing if state_of.get(p) == "uncertain"]
+    lost = len(missing) - len(in_flight)
+    by_service: dict[str, int] = {}
+    for prompt in in_flight:
+        by_service[made[prompt]] = by_service.get(made[prompt], 0) + 1
     accepted: dict[str, int] = {}
     for job in remote["jobs"]:
         accepted[job["prompt"]] = accepted.get(job["prompt"], 0) + 1
@@ -199,8 +215,10 @@ def main() -> int:
     leaked = sum(1 for place in places if KEY.encode() in place.read_bytes())
     wall = time.monotonic() - started
     print(f"jobs {len(rows)} · done {done} · lost {lost} · paid twice {paid_twice} · "
-          f"leaked {leaked} · hung {hung} · uncertain {uncertain} · "
-          f"killed after {killed_at} done · wall {wall:.1f} s")
+          f"leaked {leaked} · hung {hung} · wall {wall:.1f} s")
+    taken = ", ".join(f"{n} {service}" for service, n in sorted(by_service.items())) or "none"
+    print(f"killed after {killed_at} done: {uncertain} jobs caught mid-submit are uncertain "
+          f"(never re-sent); of these the provider had taken {len(in_flight)} ({taken})")
     return 0 if (lost, paid_twice, leaked, hung) == (0, 0, 0, 0) else 1
 
 
