@@ -88,8 +88,10 @@ class Arrivals:
         app._display = record
 
     def frame_after(self, start: float, screen: type | None = None) -> float | None:
-        return next((t for t, shown in self.frames
-                     if t > start and (screen is None or shown is screen)), None)
+        return next(
+            (t for t, shown in self.frames if t > start and (screen is None or shown is screen)),
+            None,
+        )
 
     async def until(self, value: Callable[[], T | None]) -> T:
         """Wait (at most LIMIT_S) until `value()` is truthy; that value."""
@@ -157,34 +159,51 @@ async def one_run(config, store_path: Path, presses: int, cold: bool) -> dict[st
         await pilot.pause(1.0)  # the main screen settles: history, preview image, spend
         start = time.perf_counter()
         await pilot.press("ctrl+g")
-        note("open → screen", start,
-             await arrivals.until(lambda: arrivals.frame_after(start, LibraryScreen)))
+        note(
+            "open → screen",
+            start,
+            await arrivals.until(lambda: arrivals.frame_after(start, LibraryScreen)),
+        )
         listing = app.screen.query_one(LibraryList)
         loaded = await arrivals.until(lambda: next((t for t in arrivals.pages if t > start), 0))
         note("open → rows", start, await arrivals.until(lambda: arrivals.frame_after(loaded)))
         if listing.pages.total:
             rows = listing.size.height // ROW_HEIGHT
-            wanted = [job.files[0] for job in listing.pages.jobs(0, rows - 1)
-                      if job.state is JobState.DONE and job.files]
+            wanted = [
+                job.files[0]
+                for job in listing.pages.jobs(0, rows - 1)
+                if job.state is JobState.DONE and job.files
+            ]
             await arrivals.until(lambda: all(path in listing.thumbs for path in wanted))
             made = max(arrivals.thumbnails[path] for path in wanted)
             label = "cold cache" if cold else "cached"
-            note(f"thumbnails in view ({label})", start,
-                 await arrivals.until(lambda: arrivals.frame_after(made)))
-            for key, name, times in (("down", "key → screen (down)", presses),
-                                     ("pagedown", "page down", 5)):
+            note(
+                f"thumbnails in view ({label})",
+                start,
+                await arrivals.until(lambda: arrivals.frame_after(made)),
+            )
+            for key, name, times in (
+                ("down", "key → screen (down)", presses),
+                ("pagedown", "page down", 5),
+            ):
                 for _ in range(times):
                     pressed = time.perf_counter()
                     await pilot.press(key)
-                    note(name, pressed, await arrivals.until(
-                        lambda at=pressed: arrivals.frame_after(at)))
+                    note(
+                        name,
+                        pressed,
+                        await arrivals.until(lambda at=pressed: arrivals.frame_after(at)),
+                    )
             pressed = time.perf_counter()
             await pilot.press("end")
             last = listing.pages.total - 1
             await arrivals.until(lambda: listing.pages.job(last))
             loaded = max((t for t in arrivals.pages if t > pressed), default=pressed)
-            note("jump to end (loads a page)", pressed,
-                 await arrivals.until(lambda: arrivals.frame_after(loaded)))
+            note(
+                "jump to end (loads a page)",
+                pressed,
+                await arrivals.until(lambda: arrivals.frame_after(loaded)),
+            )
     return ms
 
 
@@ -238,8 +257,10 @@ def main() -> None:
         stores.append(Path(HOME) / f"store-{count}.sqlite3")
         seed(stores[-1], count)
         print(f"{name}: seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    print(f"{SIZE[0]}×{SIZE[1]} headless, {os.cpu_count()} CPUs, Python "
-          f"{sys.version.split()[0]}; medians of {args.runs} runs (ms)")
+    print(
+        f"{SIZE[0]}×{SIZE[1]} headless, {os.cpu_count()} CPUs, Python "
+        f"{sys.version.split()[0]}; medians of {args.runs} runs (ms)"
+    )
     results = measure(stores, args.runs, args.presses)
     print(f"{'':<32}" + "".join(f"{name:>14}" for name, _ in columns))
     for key in results[-1]:

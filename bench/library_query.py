@@ -43,48 +43,146 @@ from fluxtui.core.models import (
 from fluxtui.core.store import Store
 
 WORDS = [
-    "a", "red", "fox", "in", "the", "snow", "lighthouse", "at", "dusk", "portrait", "of", "an",
-    "old", "fisherman", "neon", "city", "street", "rain", "watercolor", "mountain", "lake",
-    "sunrise", "cat", "wearing", "a", "tiny", "hat", "astronaut", "riding", "a", "horse", "on",
-    "mars", "cyberpunk", "samurai", "forest", "spirit", "glowing", "mushrooms", "isometric",
-    "pixel", "art", "castle", "ocean", "waves", "storm", "cinematic", "lighting", "macro",
-    "photo", "of", "a", "bee", "on", "a", "flower", "bowl", "of", "ramen", "steam", "studio",
-    "ghibli", "style", "vintage", "car", "desert", "highway", "robot", "reading", "a", "book",
-    "library", "candles", "dragon", "over", "village", "minimalist", "poster", "typography",
-    "coffee", "shop", "interior", "golden", "hour", "bokeh", "hyperrealistic", "owl",
+    "a",
+    "red",
+    "fox",
+    "in",
+    "the",
+    "snow",
+    "lighthouse",
+    "at",
+    "dusk",
+    "portrait",
+    "of",
+    "an",
+    "old",
+    "fisherman",
+    "neon",
+    "city",
+    "street",
+    "rain",
+    "watercolor",
+    "mountain",
+    "lake",
+    "sunrise",
+    "cat",
+    "wearing",
+    "a",
+    "tiny",
+    "hat",
+    "astronaut",
+    "riding",
+    "a",
+    "horse",
+    "on",
+    "mars",
+    "cyberpunk",
+    "samurai",
+    "forest",
+    "spirit",
+    "glowing",
+    "mushrooms",
+    "isometric",
+    "pixel",
+    "art",
+    "castle",
+    "ocean",
+    "waves",
+    "storm",
+    "cinematic",
+    "lighting",
+    "macro",
+    "photo",
+    "of",
+    "a",
+    "bee",
+    "on",
+    "a",
+    "flower",
+    "bowl",
+    "of",
+    "ramen",
+    "steam",
+    "studio",
+    "ghibli",
+    "style",
+    "vintage",
+    "car",
+    "desert",
+    "highway",
+    "robot",
+    "reading",
+    "a",
+    "book",
+    "library",
+    "candles",
+    "dragon",
+    "over",
+    "village",
+    "minimalist",
+    "poster",
+    "typography",
+    "coffee",
+    "shop",
+    "interior",
+    "golden",
+    "hour",
+    "bokeh",
+    "hyperrealistic",
+    "owl",
 ]
 TARGETS = [
-    ("comet", "flux-pro-1.1"), ("comet", "flux-2-pro"), ("bfl", "flux-pro-1.1"),
-    ("bfl", "flux-pro-1.1-ultra"), ("bfl", "flux-2-max"), ("bfl", "flux-dev"),
-    ("apiyi", "flux-2-pro"), ("apiyi", "flux-2-flex"), ("fal", "fal-ai/flux/dev"),
-    ("fal", "fal-ai/flux-pro/v1.1"), ("fal", "fal-ai/flux/schnell"), ("openai", "flux-2-pro"),
+    ("comet", "flux-pro-1.1"),
+    ("comet", "flux-2-pro"),
+    ("bfl", "flux-pro-1.1"),
+    ("bfl", "flux-pro-1.1-ultra"),
+    ("bfl", "flux-2-max"),
+    ("bfl", "flux-dev"),
+    ("apiyi", "flux-2-pro"),
+    ("apiyi", "flux-2-flex"),
+    ("fal", "fal-ai/flux/dev"),
+    ("fal", "fal-ai/flux-pro/v1.1"),
+    ("fal", "fal-ai/flux/schnell"),
+    ("openai", "flux-2-pro"),
 ]
 DAY = 86400.0
 
 
-def make_job(rng: random.Random, now: float, group_id: str | None = None,
-             target: tuple[str, str] | None = None, prompt: str | None = None) -> Job:
+def make_job(
+    rng: random.Random,
+    now: float,
+    group_id: str | None = None,
+    target: tuple[str, str] | None = None,
+    prompt: str | None = None,
+) -> Job:
     provider, model = target or rng.choice(TARGETS)
     prompt = prompt or " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 24)))
     if rng.random() < 0.005:  # a rare word, in ~50 of 10,000 prompts: the search scans them all
         prompt += " axolotl"
     width, height = rng.choice([(1024, 768), (1024, 1024), (768, 1344), (512, 512)])
-    request = GenerationRequest(prompt, provider, model,
-                                {"width": width, "height": height, "seed": rng.randint(0, 2**31)})
+    request = GenerationRequest(
+        prompt, provider, model, {"width": width, "height": height, "seed": rng.randint(0, 2**31)}
+    )
     created = now - rng.random() * 365 * DAY
     job = Job.create(request, group_id=group_id)
     job.id = f"{int(created * 1000):011x}{rng.getrandbits(24):06x}"
     job.created_at = created
     queued, running, download = rng.uniform(0.1, 8), rng.uniform(2, 20), rng.uniform(0.05, 1)
-    state = rng.choices([JobState.DONE, JobState.FAILED, JobState.MODERATED, JobState.TIMED_OUT],
-                        [90, 6, 3, 1])[0]
-    job.history = [StateChange(JobState.PENDING, created),
-                   StateChange(JobState.PENDING, created + 0.01, "sending"),
-                   StateChange(JobState.SUBMITTED, created + 0.3),
-                   StateChange(JobState.QUEUED, created + 0.4),
-                   StateChange(JobState.RUNNING, created + queued)]
-    job.handle = Handle(provider, f"req-{rng.getrandbits(64):016x}",
-                        {"polling_url": f"https://api.example/v1/get_result?id={job.id}"})
+    state = rng.choices(
+        [JobState.DONE, JobState.FAILED, JobState.MODERATED, JobState.TIMED_OUT], [90, 6, 3, 1]
+    )[0]
+    job.history = [
+        StateChange(JobState.PENDING, created),
+        StateChange(JobState.PENDING, created + 0.01, "sending"),
+        StateChange(JobState.SUBMITTED, created + 0.3),
+        StateChange(JobState.QUEUED, created + 0.4),
+        StateChange(JobState.RUNNING, created + queued),
+    ]
+    job.handle = Handle(
+        provider,
+        f"req-{rng.getrandbits(64):016x}",
+        {"polling_url": f"https://api.example/v1/get_result?id={job.id}"},
+    )
     end = created + queued + running
     if state is JobState.DONE:
         job.history.append(StateChange(JobState.DOWNLOADING, end))
@@ -109,11 +207,19 @@ def seed_store(store: Store, n: int, rng: random.Random) -> None:
             comparison_id = f"cmp-{rng.getrandbits(64):016x}"
             group = [make_job(rng, now, comparison_id, t, prompt) for t in picked]
             jobs += group
-            comparisons.append(Comparison(
-                comparison_id, group[0].created_at, prompt, {"seed": 1}, {},
-                tuple(ComparisonEntry(Target(*t), j.id)
-                      for t, j in zip(picked, group, strict=True)),
-            ))
+            comparisons.append(
+                Comparison(
+                    comparison_id,
+                    group[0].created_at,
+                    prompt,
+                    {"seed": 1},
+                    {},
+                    tuple(
+                        ComparisonEntry(Target(*t), j.id)
+                        for t, j in zip(picked, group, strict=True)
+                    ),
+                )
+            )
         else:
             jobs.append(make_job(rng, now))
     for job in jobs:
@@ -135,8 +241,11 @@ def median_ms(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
 
 def plan_of(store: Store, query: JobQuery, count: bool = False) -> str:
     clause, args = where(query)
-    sql = (f"SELECT COUNT(*) FROM jobs {clause}" if count
-           else f"SELECT * FROM jobs {clause} ORDER BY {SORTS[query.sort]} LIMIT 100")
+    sql = (
+        f"SELECT COUNT(*) FROM jobs {clause}"
+        if count
+        else f"SELECT * FROM jobs {clause} ORDER BY {SORTS[query.sort]} LIMIT 100"
+    )
     rows = store._db.execute(f"EXPLAIN QUERY PLAN {sql}", args).fetchall()
     return "; ".join(row[-1] for row in rows)
 
@@ -156,33 +265,72 @@ def main() -> int:
         seed_store(store, args.jobs, rng)
         seeded = time.perf_counter() - started
         total = store.count()
-        print(f"store: {total} jobs, {len(store.comparisons(limit=None))} comparisons, "
-              f"{path.stat().st_size / 1e6:.1f} MB, seeded in {seeded:.1f}s", file=sys.stderr)
+        print(
+            f"store: {total} jobs, {len(store.comparisons(limit=None))} comparisons, "
+            f"{path.stat().st_size / 1e6:.1f} MB, seeded in {seeded:.1f}s",
+            file=sys.stderr,
+        )
 
         month_ago = time.time() - 30 * DAY
         queries: list[tuple[str, Callable[[], object], JobQuery | None, bool]] = [
             ("baseline: SELECT 1", lambda: store._db.execute("SELECT 1").fetchone(), None, False),
-            ("first page (newest 100)", lambda: store.jobs(JobQuery(limit=100)),
-             JobQuery(limit=100), False),
-            ("search 'red fox' (100)", lambda: store.jobs(JobQuery(search="red fox", limit=100)),
-             JobQuery(search="red fox", limit=100), False),
-            ("search, rare word (100)", lambda: store.jobs(JobQuery(search="axolotl", limit=100)),
-             JobQuery(search="axolotl", limit=100), False),
-            ("filter fal+done+30 days", lambda: store.jobs(JobQuery(
-                provider="fal", state=JobState.DONE, since=month_ago, limit=100)),
-             JobQuery(provider="fal", state=JobState.DONE, since=month_ago, limit=100), False),
-            ("filter model (100)", lambda: store.jobs(JobQuery(model="flux-2-max", limit=100)),
-             JobQuery(model="flux-2-max", limit=100), False),
-            ("sort fastest (100)", lambda: store.jobs(JobQuery(sort="fastest", limit=100)),
-             JobQuery(sort="fastest", limit=100), False),
-            ("sort slowest (100)", lambda: store.jobs(JobQuery(sort="slowest", limit=100)),
-             JobQuery(sort="slowest", limit=100), False),
+            (
+                "first page (newest 100)",
+                lambda: store.jobs(JobQuery(limit=100)),
+                JobQuery(limit=100),
+                False,
+            ),
+            (
+                "search 'red fox' (100)",
+                lambda: store.jobs(JobQuery(search="red fox", limit=100)),
+                JobQuery(search="red fox", limit=100),
+                False,
+            ),
+            (
+                "search, rare word (100)",
+                lambda: store.jobs(JobQuery(search="axolotl", limit=100)),
+                JobQuery(search="axolotl", limit=100),
+                False,
+            ),
+            (
+                "filter fal+done+30 days",
+                lambda: store.jobs(
+                    JobQuery(provider="fal", state=JobState.DONE, since=month_ago, limit=100)
+                ),
+                JobQuery(provider="fal", state=JobState.DONE, since=month_ago, limit=100),
+                False,
+            ),
+            (
+                "filter model (100)",
+                lambda: store.jobs(JobQuery(model="flux-2-max", limit=100)),
+                JobQuery(model="flux-2-max", limit=100),
+                False,
+            ),
+            (
+                "sort fastest (100)",
+                lambda: store.jobs(JobQuery(sort="fastest", limit=100)),
+                JobQuery(sort="fastest", limit=100),
+                False,
+            ),
+            (
+                "sort slowest (100)",
+                lambda: store.jobs(JobQuery(sort="slowest", limit=100)),
+                JobQuery(sort="slowest", limit=100),
+                False,
+            ),
             ("count (all)", lambda: store.count(), JobQuery(), True),
-            ("count search 'red fox'", lambda: store.count(JobQuery(search="red fox")),
-             JobQuery(search="red fox"), True),
-            ("count fal+done+30 days", lambda: store.count(JobQuery(
-                provider="fal", state=JobState.DONE, since=month_ago)),
-             JobQuery(provider="fal", state=JobState.DONE, since=month_ago), True),
+            (
+                "count search 'red fox'",
+                lambda: store.count(JobQuery(search="red fox")),
+                JobQuery(search="red fox"),
+                True,
+            ),
+            (
+                "count fal+done+30 days",
+                lambda: store.count(JobQuery(provider="fal", state=JobState.DONE, since=month_ago)),
+                JobQuery(provider="fal", state=JobState.DONE, since=month_ago),
+                True,
+            ),
             ("comparisons page (50)", lambda: store.comparisons(limit=50), None, False),
             ("library.page (jobs+count)", lambda: page(store, JobQuery(limit=100)), None, False),
         ]
@@ -192,9 +340,17 @@ def main() -> int:
             median, best = median_ms(fn, args.repeats)
             baseline = baseline or median
             result = fn()
-            size = result if isinstance(result, int) else (
-                len(result.jobs) if hasattr(result, "jobs") else
-                len(result) if isinstance(result, list) else "")
+            size = (
+                result
+                if isinstance(result, int)
+                else (
+                    len(result.jobs)
+                    if hasattr(result, "jobs")
+                    else len(result)
+                    if isinstance(result, list)
+                    else ""
+                )
+            )
             print(f"{name:<28} {median:>10.3f} {best:>9.3f} {median / baseline:>11.0f}  {size}")
             if query is not None:
                 print(f"{'':<28}   plan: {plan_of(store, query, is_count)}", file=sys.stderr)

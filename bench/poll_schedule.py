@@ -72,8 +72,9 @@ async def run_round(
         if event.state is JobState.DOWNLOADING and event.job_id not in noticed:
             noticed[event.job_id] = time.time()
 
-    async with Engine(config, store, library=workdir / "lib", schedule=schedule,
-                      stream_status=stream) as engine:
+    async with Engine(
+        config, store, library=workdir / "lib", schedule=schedule, stream_status=stream
+    ) as engine:
         engine.provider(provider).client.event_hooks["request"].append(count)
         engine.add_listener(on_event)
         jobs = [
@@ -123,8 +124,10 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     lengths = durations(args.jobs, args.seed)
-    print(f"{args.jobs} jobs, lengths median {statistics.median(lengths):.1f} s "
-          f"(min {min(lengths):.1f}, max {max(lengths):.1f})\n")
+    print(
+        f"{args.jobs} jobs, lengths median {statistics.median(lengths):.1f} s "
+        f"(min {min(lengths):.1f}, max {max(lengths):.1f})\n"
+    )
     rounds: list[tuple[str, str, str, Callable[[], Schedule], bool]] = [
         ("fixed 0.1 s (fal-client)", "bfl", "flux-dev", lambda: FixedSchedule(0.1), False),
         ("fixed 0.5 s (BFL SDK)", "bfl", "flux-dev", lambda: FixedSchedule(0.5), False),
@@ -149,8 +152,10 @@ async def main() -> None:
     baseline = results[0][3]
     print(f"{'schedule':<27} {'median':>8} {'p95':>8} {'req/job':>8} {'vs 0.1 s':>9}")
     for name, median, high, per_job in results:
-        print(f"{name:<27} {median * 1000:>6.0f}ms {high * 1000:>6.0f}ms {per_job:>8.1f} "
-              f"{per_job / baseline:>8.2f}×")
+        print(
+            f"{name:<27} {median * 1000:>6.0f}ms {high * 1000:>6.0f}ms {per_job:>8.1f} "
+            f"{per_job / baseline:>8.2f}×"
+        )
 
 
 if __name__ == "__main__":

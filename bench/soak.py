@@ -4,7 +4,8 @@ The simulator runs in a process of its own. A worker process creates JOBS jobs (
 them with a transient fault directive: failed and dropped polls, garbled answers, 429 submits,
 dropped downloads, broken fal streams) and runs them; once a third are done it is killed with
 SIGKILL. Then two `fluxtui resume` processes start at the same moment and share what is left; one
-of them is killed too, part-way; a last `fluxtui resume` takes over its jobs and mops up. Every process has a time bound. Then it counts:
+of them is killed too, part-way; a last `fluxtui resume` takes over its jobs and mops up.
+Every process has a time bound. Then it counts:
 
 - done: jobs with a verified image file;
 - lost: prompts the simulator made an image for, with no verified file in the library, other
@@ -39,13 +40,29 @@ import httpx
 KEY = "sim-soak-leakcheck-5f3a9c"
 PROVIDERS = ("comet", "bfl", "apiyi", "fal")
 FAULTS = {
-    "comet": ("poll=503, poll_times=3", "drop=poll, drop_times=2", "submit=429, submit_times=1",
-              "garble=2", "drop=download, drop_times=2", "poll=429, retry_after=0.3, poll_times=2"),
-    "bfl": ("poll=503, poll_times=3", "drop=poll, drop_times=2", "garble=2",
-            "drop=download, drop_times=2", "submit=429, submit_times=1"),
+    "comet": (
+        "poll=503, poll_times=3",
+        "drop=poll, drop_times=2",
+        "submit=429, submit_times=1",
+        "garble=2",
+        "drop=download, drop_times=2",
+        "poll=429, retry_after=0.3, poll_times=2",
+    ),
+    "bfl": (
+        "poll=503, poll_times=3",
+        "drop=poll, drop_times=2",
+        "garble=2",
+        "drop=download, drop_times=2",
+        "submit=429, submit_times=1",
+    ),
     "apiyi": ("submit=429, submit_times=1", "drop=download, drop_times=2"),
-    "fal": ("stream=404", "poll=503, poll_times=3", "drop=poll, drop_times=2",
-            "drop=download, drop_times=2", "submit=429, submit_times=1"),
+    "fal": (
+        "stream=404",
+        "poll=503, poll_times=3",
+        "drop=poll, drop_times=2",
+        "drop=download, drop_times=2",
+        "submit=429, submit_times=1",
+    ),
 }
 FAULT_SHARE = 0.15
 PROCESS_BOUND_S = 240.0
@@ -59,12 +76,20 @@ def free_port() -> int:
 
 def write_config(path: Path, port: int) -> None:
     base = f"http://127.0.0.1:{port}"
-    urls = {"comet": f"{base}/comet", "bfl": f"{base}/bfl", "apiyi": f"{base}/apiyi/v1",
-            "fal": f"{base}/fal"}
+    urls = {
+        "comet": f"{base}/comet",
+        "bfl": f"{base}/bfl",
+        "apiyi": f"{base}/apiyi/v1",
+        "fal": f"{base}/fal",
+    }
     lines = ["timeout = 120"]
     for name, url in urls.items():
-        lines += [f"[providers.{name}]", f'base_url = "{url}"', f'api_key = "{KEY}"',
-                  "concurrency = 24"]
+        lines += [
+            f"[providers.{name}]",
+            f'base_url = "{url}"',
+            f'api_key = "{KEY}"',
+            "concurrency = 24",
+        ]
     path.write_text("\n".join(lines) + "\n")
     path.chmod(0o600)
 
@@ -155,8 +180,22 @@ def main() -> int:
     port = free_port()
     write_config(work / "config.toml", port)
     fluxtui = [sys.executable, "-m", "fluxtui"]
-    sim = spawn([*fluxtui, "sim", "--port", str(port), "--cluster-port", str(free_port()),
-                 "--queue", "0.3", "--run", "0.8"], env, work / "sim.log")
+    sim = spawn(
+        [
+            *fluxtui,
+            "sim",
+            "--port",
+            str(port),
+            "--cluster-port",
+            str(free_port()),
+            "--queue",
+            "0.3",
+            "--run",
+            "0.8",
+        ],
+        env,
+        work / "sim.log",
+    )
     sim_url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -167,8 +206,19 @@ def main() -> int:
     store_file = work / "data" / "fluxtui" / "jobs.sqlite3"
     hung = 0
     try:
-        first = spawn([sys.executable, __file__, "--worker", "--jobs", str(args.jobs),
-                       "--seed", str(args.seed)], env, work / "worker.log")
+        first = spawn(
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                "--jobs",
+                str(args.jobs),
+                "--seed",
+                str(args.seed),
+            ],
+            env,
+            work / "worker.log",
+        )
         deadline = time.monotonic() + PROCESS_BOUND_S
         while count_done(store_file) < args.jobs // 3 and first.poll() is None:
             if time.monotonic() > deadline:
@@ -210,15 +260,23 @@ def main() -> int:
     for job in remote["jobs"]:
         accepted[job["prompt"]] = accepted.get(job["prompt"], 0) + 1
     paid_twice = sum(1 for n in accepted.values() if n > 1)
-    places = [*work.glob("*.log"), *store_file.parent.glob("jobs.sqlite3*"),
-              *(work / "data").rglob("*.png"), *(work / "data").rglob("*.jpg")]
+    places = [
+        *work.glob("*.log"),
+        *store_file.parent.glob("jobs.sqlite3*"),
+        *(work / "data").rglob("*.png"),
+        *(work / "data").rglob("*.jpg"),
+    ]
     leaked = sum(1 for place in places if KEY.encode() in place.read_bytes())
     wall = time.monotonic() - started
-    print(f"jobs {len(rows)} · done {done} · lost {lost} · paid twice {paid_twice} · "
-          f"leaked {leaked} · hung {hung} · wall {wall:.1f} s")
+    print(
+        f"jobs {len(rows)} · done {done} · lost {lost} · paid twice {paid_twice} · "
+        f"leaked {leaked} · hung {hung} · wall {wall:.1f} s"
+    )
     taken = ", ".join(f"{n} {service}" for service, n in sorted(by_service.items())) or "none"
-    print(f"killed after {killed_at} done: {uncertain} jobs caught mid-submit are uncertain "
-          f"(never re-sent); of these the provider had taken {len(in_flight)} ({taken})")
+    print(
+        f"killed after {killed_at} done: {uncertain} jobs caught mid-submit are uncertain "
+        f"(never re-sent); of these the provider had taken {len(in_flight)} ({taken})"
+    )
     return 0 if (lost, paid_twice, leaked, hung) == (0, 0, 0, 0) else 1
 
 

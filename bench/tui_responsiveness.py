@@ -75,8 +75,12 @@ def fill_store(path: Path, count: int) -> None:
     jobs = []
     for index in range(count):
         created = now - 60 * (count - index)
-        request = GenerationRequest(f"stored prompt number {index}, a fox in a field",
-                                    PROVIDERS[index % 3], "flux-pro-1.1", {"seed": index})
+        request = GenerationRequest(
+            f"stored prompt number {index}, a fox in a field",
+            PROVIDERS[index % 3],
+            "flux-pro-1.1",
+            {"seed": index},
+        )
         job = Job.create(request)
         job.created_at = created
         failed = index % 7 == 0
@@ -91,8 +95,9 @@ def fill_store(path: Path, count: int) -> None:
     store.close()
 
 
-async def scenario(name: str, config, store_path: Path, presses: int, running: int = 0,
-                   stored: int = 0) -> None:
+async def scenario(
+    name: str, config, store_path: Path, presses: int, running: int = 0, stored: int = 0
+) -> None:
     if stored:
         fill_store(store_path, stored)
     created = time.perf_counter()
@@ -120,11 +125,15 @@ async def scenario(name: str, config, store_path: Path, presses: int, running: i
         app.main.queue.focus()
         moving = await latencies(pilot, frames, ["down", "up"] * (presses // 2))
         app.cancel_all()
-    print(f"{name:<26} first paint {first_paint * 1000:6.0f} ms   "
-          f"history shown {history * 1000:6.0f} ms")
+    print(
+        f"{name:<26} first paint {first_paint * 1000:6.0f} ms   "
+        f"history shown {history * 1000:6.0f} ms"
+    )
     for label, values in (("type a letter", typing), ("move queue cursor", moving)):
-        print(f"{'':<26} {label:<18} median {statistics.median(values):6.1f} ms   "
-              f"p95 {percentile(values, 95):6.1f} ms")
+        print(
+            f"{'':<26} {label:<18} median {statistics.median(values):6.1f} ms   "
+            f"p95 {percentile(values, 95):6.1f} ms"
+        )
 
 
 async def latencies(pilot, frames: Frames, keys: list[str]) -> list[float]:

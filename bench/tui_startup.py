@@ -31,8 +31,12 @@ TIMEOUT_S = 30.0
 
 def _environment(home: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_KEY")}
-    env.update({f"XDG_{name}_HOME": os.path.join(home, name.lower())
-                for name in ("CONFIG", "DATA", "CACHE", "STATE")})
+    env.update(
+        {
+            f"XDG_{name}_HOME": os.path.join(home, name.lower())
+            for name in ("CONFIG", "DATA", "CACHE", "STATE")
+        }
+    )
     env["TERM"] = "xterm-256color"
     return env
 
@@ -53,8 +57,9 @@ def time_to_first_paint(argv: list[str], env: dict[str, str]) -> float:
         fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
 
     start = time.perf_counter()
-    child = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                             preexec_fn=controlling_terminal)
+    child = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, preexec_fn=controlling_terminal
+    )
     os.close(slave)
     seen = b""
     painted = None
@@ -90,8 +95,10 @@ def _drain_until_exit(master: int, child: subprocess.Popen[bytes]) -> None:
 
 def summary(name: str, times: list[float]) -> str:
     ms = sorted(t * 1000 for t in times)
-    return (f"{name:<44} median {statistics.median(ms):7.0f} ms   "
-            f"min {ms[0]:6.0f} ms   max {ms[-1]:6.0f} ms")
+    return (
+        f"{name:<44} median {statistics.median(ms):7.0f} ms   "
+        f"min {ms[0]:6.0f} ms   max {ms[-1]:6.0f} ms"
+    )
 
 
 def main() -> None:
@@ -103,13 +110,20 @@ def main() -> None:
         env = _environment(home)
         rows = [
             ("python -c pass (to exit)", lambda: time_to_exit([python, "-c", "pass"])),
-            ("python -c 'import textual.app' (to exit)",
-             lambda: time_to_exit([python, "-c", "import textual.app"])),
-            ("fluxtui --demo, halfcell (to first paint)",
-             lambda: time_to_first_paint([python, "-m", "fluxtui", "--demo",
-                                          "--image-protocol", "halfcell"], env)),
-            ("fluxtui --demo, auto, unanswered probes",
-             lambda: time_to_first_paint([python, "-m", "fluxtui", "--demo"], env)),
+            (
+                "python -c 'import textual.app' (to exit)",
+                lambda: time_to_exit([python, "-c", "import textual.app"]),
+            ),
+            (
+                "fluxtui --demo, halfcell (to first paint)",
+                lambda: time_to_first_paint(
+                    [python, "-m", "fluxtui", "--demo", "--image-protocol", "halfcell"], env
+                ),
+            ),
+            (
+                "fluxtui --demo, auto, unanswered probes",
+                lambda: time_to_first_paint([python, "-m", "fluxtui", "--demo"], env),
+            ),
         ]
         print(f"{runs} runs each, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
         for name, measure in rows:

@@ -57,8 +57,10 @@ PATH = _flag_type(inputs.path)
 
 def _job_id(text: str) -> str:
     if not _JOB_ID.fullmatch(text):
-        raise inputs.BadValue(f"{inputs.shown(text)} is not a job or comparison id (letters, "
-                              "digits and -, at most 64)")
+        raise inputs.BadValue(
+            f"{inputs.shown(text)} is not a job or comparison id (letters, "
+            "digits and -, at most 64)"
+        )
     return text
 
 
@@ -273,8 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fluxtui: {exc}", file=sys.stderr)
         return EXIT_OTHER
     except KeyboardInterrupt:
-        print("fluxtui: interrupted; unfinished jobs can be resumed with `fluxtui resume`",
-              file=sys.stderr)
+        print(
+            "fluxtui: interrupted; unfinished jobs can be resumed with `fluxtui resume`",
+            file=sys.stderr,
+        )
         return 130
 
 

@@ -30,9 +30,7 @@ def start_simulator() -> SimServer:
 
 def demo(config: Config, server: SimServer) -> Config:
     """`config` with every provider pointed at the simulator `server`."""
-    return config_module.demo_config(
-        config, {name: server.base_url(name) for name in SIM_SERVICES}
-    )
+    return config_module.demo_config(config, {name: server.base_url(name) for name in SIM_SERVICES})
 
 
 def with_timeout(config: Config, timeout_s: float | None) -> Config:

@@ -16,8 +16,17 @@ from fluxtui.session import demo
 from fluxtui.sim import SimConfig, SimServer
 from tests.downloading import Downloads
 
-KEY_VARS = ("COMETAPI_KEY", "BFL_API_KEY", "APIYI_API_KEY", "OPENAI_API_KEY", "FAL_KEY",
-            "OPENAI_BASE_URL", "FLUXTUI_CONFIG", "FLUXTUI_PROVIDER", "FLUXTUI_IMAGE_PROTOCOL")
+KEY_VARS = (
+    "COMETAPI_KEY",
+    "BFL_API_KEY",
+    "APIYI_API_KEY",
+    "OPENAI_API_KEY",
+    "FAL_KEY",
+    "OPENAI_BASE_URL",
+    "FLUXTUI_CONFIG",
+    "FLUXTUI_PROVIDER",
+    "FLUXTUI_IMAGE_PROTOCOL",
+)
 FAST = SimConfig(queue_s=0.15, run_s=0.3, queue_depth=2)
 
 

@@ -26,26 +26,44 @@ class Downloads:
 
     async def url(self, directives: str = "", fmt: str = "jpeg") -> str:
         """The signed URL of a finished job's 256x256 image (BFL protocol)."""
-        body = {"prompt": f"a fox [[sim: queue=0, run=0{directives}]]", "width": 256,
-                "height": 256, "output_format": fmt}
+        body = {
+            "prompt": f"a fox [[sim: queue=0, run=0{directives}]]",
+            "width": 256,
+            "height": 256,
+            "output_format": fmt,
+        }
         submit = f"{self.sim.base_url('bfl')}/v1/flux-dev"
         job = (await self.client.post(submit, json=body, headers=BFL)).json()
         answer = (await self.client.get(job["polling_url"], headers=BFL)).json()
         assert answer["status"] == "Ready", answer
         return str(answer["result"]["sample"])
 
-    async def save(self, url: str, library: Path, *, deadline: float | None = None,
-                   fallback_dir: Path | None = None, meta: dict[str, object] | None = None,
-                   ) -> SavedImage:
+    async def save(
+        self,
+        url: str,
+        library: Path,
+        *,
+        deadline: float | None = None,
+        fallback_dir: Path | None = None,
+        meta: dict[str, object] | None = None,
+    ) -> SavedImage:
         """`save_image` as job "job1" (one image, made on `DAY`), by default with a tiny record."""
         return await save_image(
-            self.client, ImageRef(url), library, job_id="job1", created_at=CREATED, index=0,
-            count=1, meta={"seed": 7} if meta is None else meta, deadline=deadline,
+            self.client,
+            ImageRef(url),
+            library,
+            job_id="job1",
+            created_at=CREATED,
+            index=0,
+            count=1,
+            meta={"seed": 7} if meta is None else meta,
+            deadline=deadline,
             fallback_dir=fallback_dir,
         )
 
-    async def refusal(self, url: str, library: Path, *,
-                      deadline: float | None = None) -> ProviderError:
+    async def refusal(
+        self, url: str, library: Path, *, deadline: float | None = None
+    ) -> ProviderError:
         """The error saving `url` fails with; nothing may land in `library`."""
         try:
             await self.save(url, library, deadline=deadline)

@@ -30,11 +30,37 @@ odd_text = st.text(st.one_of(st.characters(), st.sampled_from(ODD_CHARS)), max_s
 huge_text = st.builds(lambda text, n: (text or "x") * n, odd_text, st.integers(1_000, 70_000))
 any_text = st.one_of(odd_text, huge_text)
 
-number_words = st.sampled_from([
-    "nan", "NaN", "inf", "-inf", "Infinity", "1e999", "-1e999", "-0", "0", "-1", "1", "0.5",
-    "0x10", "1_000", " 5 ", "5.", ".5", "１２", "", " ", "99999999999999999999999",
-    "9" * 5000, "-" + "9" * 5000, "1e-400", "1,5", "--1", "+3",
-])
+number_words = st.sampled_from(
+    [
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "Infinity",
+        "1e999",
+        "-1e999",
+        "-0",
+        "0",
+        "-1",
+        "1",
+        "0.5",
+        "0x10",
+        "1_000",
+        " 5 ",
+        "5.",
+        ".5",
+        "１２",
+        "",
+        " ",
+        "99999999999999999999999",
+        "9" * 5000,
+        "-" + "9" * 5000,
+        "1e-400",
+        "1,5",
+        "--1",
+        "+3",
+    ]
+)
 numbers_as_text = st.one_of(
     number_words,
     st.integers().map(str),
@@ -44,10 +70,26 @@ numbers_as_text = st.one_of(
 )
 
 sizes = st.one_of(
-    st.sampled_from(["1024x", "x768", "0x0", "99999999999x1", "1024X768", "1024×768", "1024*768",
-                     "-1x5", "1x" + "9" * 5000, "16:9", "1024 x 768", "１０２４x７６８", "x"]),
-    st.builds(lambda w, sep, h: f"{w}{sep}{h}", numbers_as_text, st.sampled_from("xX×*:"),
-              numbers_as_text),
+    st.sampled_from(
+        [
+            "1024x",
+            "x768",
+            "0x0",
+            "99999999999x1",
+            "1024X768",
+            "1024×768",
+            "1024*768",
+            "-1x5",
+            "1x" + "9" * 5000,
+            "16:9",
+            "1024 x 768",
+            "１０２４x７６８",
+            "x",
+        ]
+    ),
+    st.builds(
+        lambda w, sep, h: f"{w}{sep}{h}", numbers_as_text, st.sampled_from("xX×*:"), numbers_as_text
+    ),
     any_text,
 )
 
@@ -57,8 +99,6 @@ def _nested(depth: int, opener: str) -> str:
     if opener == "{":
         return '{"a":' * depth + "1" + "}" * depth
     return opener * depth + closer * depth
-
-
 
 
 def _json(leaves: st.SearchStrategy[Any], keys: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -77,13 +117,24 @@ def storable(text: str) -> bool:
 json_values = _json(st.none() | st.booleans() | st.integers() | st.floats() | odd_text, odd_text)
 #: JSON that `--param` takes: finite numbers that fit in 64 bits, Unicode text
 valid_json_values = _json(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False) | odd_text.filter(storable),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | odd_text.filter(storable),
     odd_text.filter(storable),
 )
 deep_json = st.builds(_nested, st.integers(1, 40_000), st.sampled_from("[{"))
-param_values = st.one_of(json_values, deep_json, number_words, any_text,
-                         st.sampled_from(["[" * 50, '"unterminated', '{"a": NaN}', "[Infinity]"]))
-param_keys = st.one_of(st.from_regex(r"[a-z_]{1,12}", fullmatch=True), odd_text,
-                       st.sampled_from(["", " ", "a b", "k" * 65, "seed", "image_size"]))
+param_values = st.one_of(
+    json_values,
+    deep_json,
+    number_words,
+    any_text,
+    st.sampled_from(["[" * 50, '"unterminated', '{"a": NaN}', "[Infinity]"]),
+)
+param_keys = st.one_of(
+    st.from_regex(r"[a-z_]{1,12}", fullmatch=True),
+    odd_text,
+    st.sampled_from(["", " ", "a b", "k" * 65, "seed", "image_size"]),
+)
 params = st.builds(lambda key, value: f"{key}={value}", param_keys, param_values) | odd_text

@@ -11,13 +11,17 @@ from fluxtui.core.models import GenerationRequest, Job, JobEvent, JobState
 from fluxtui.sim import SimServer
 
 
-def request(engine: Engine, provider: str, prompt: str = "a red fox", **params: Any) -> GenerationRequest:
+def request(
+    engine: Engine, provider: str, prompt: str = "a red fox", **params: Any
+) -> GenerationRequest:
     extra = params.pop("extra", {})
     model = params.pop("model", None) or engine.config.entry(provider).choose_model()
     return GenerationRequest(prompt, provider, model, params, extra)
 
 
-async def generate(engine: Engine, provider: str, prompt: str = "a red fox", **params: Any) -> tuple[Job, list[JobEvent]]:
+async def generate(
+    engine: Engine, provider: str, prompt: str = "a red fox", **params: Any
+) -> tuple[Job, list[JobEvent]]:
     """Run one job to its end; the job and every event it emitted."""
     events: list[JobEvent] = []
     stop = engine.add_listener(events.append)

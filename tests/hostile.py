@@ -54,9 +54,15 @@ class HostileProvider:
             f"http://{host}:{sock.getsockname()[1]}"
             for host, sock in zip((HOME, ELSEWHERE), self._sockets, strict=True)
         )
-        self._server = uvicorn.Server(uvicorn.Config(
-            self._app(), log_level="warning", access_log=False, lifespan="off", log_config=None,
-        ))
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self._app(),
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                log_config=None,
+            )
+        )
         self._thread = threading.Thread(
             target=asyncio.run, args=(self._server.serve(sockets=self._sockets),), daemon=True
         )
@@ -95,15 +101,18 @@ class HostileProvider:
             self.seen.append(Seen(host, request.method, request.url.path, dict(request.headers)))
 
         def ready(job_id: str) -> dict[str, object]:
-            return {"id": job_id, "status": "Ready",
-                    "result": {"sample": f"{self.elsewhere}/image.png", "seed": 7}}
+            return {
+                "id": job_id,
+                "status": "Ready",
+                "result": {"sample": f"{self.elsewhere}/image.png", "seed": 7},
+            }
 
         async def bfl_submit(request: Request) -> Response:
             record(request)
             prefix = "/comet/flux/v1" if request.url.path.startswith("/comet") else "/bfl/v1"
-            return JSONResponse({
-                "id": "job-1", "polling_url": f"{self.elsewhere}{prefix}/get_result?id=job-1"
-            })
+            return JSONResponse(
+                {"id": "job-1", "polling_url": f"{self.elsewhere}{prefix}/get_result?id=job-1"}
+            )
 
         async def bfl_result(request: Request) -> Response:
             record(request)
@@ -112,11 +121,16 @@ class HostileProvider:
         async def fal_submit(request: Request) -> Response:
             record(request)
             root = f"{self.elsewhere}/fal/fal-ai/flux/requests/req-1"
-            return JSONResponse({
-                "status": "IN_QUEUE", "request_id": "req-1", "response_url": root,
-                "status_url": f"{root}/status", "cancel_url": f"{root}/cancel",
-                "queue_position": 0,
-            })
+            return JSONResponse(
+                {
+                    "status": "IN_QUEUE",
+                    "request_id": "req-1",
+                    "response_url": root,
+                    "status_url": f"{root}/status",
+                    "cancel_url": f"{root}/cancel",
+                    "queue_position": 0,
+                }
+            )
 
         async def fal_status(request: Request) -> Response:
             record(request)
@@ -129,9 +143,20 @@ class HostileProvider:
 
         async def fal_result(request: Request) -> Response:
             record(request)
-            return JSONResponse({"images": [{"url": f"{self.elsewhere}/image.png", "width": 64,
-                                             "height": 48, "content_type": "image/png"}],
-                                 "seed": 7, "has_nsfw_concepts": [False]})
+            return JSONResponse(
+                {
+                    "images": [
+                        {
+                            "url": f"{self.elsewhere}/image.png",
+                            "width": 64,
+                            "height": 48,
+                            "content_type": "image/png",
+                        }
+                    ],
+                    "seed": 7,
+                    "has_nsfw_concepts": [False],
+                }
+            )
 
         async def png(request: Request) -> Response:
             record(request)
@@ -142,15 +167,17 @@ class HostileProvider:
             return RedirectResponse(f"{self.elsewhere}/image.png", status_code=307)
 
         requests = "/fal/{owner}/{app}/requests/{request_id}"
-        return Starlette(routes=[
-            Route("/comet/flux/v1/get_result", bfl_result, methods=["GET"]),
-            Route("/comet/flux/v1/{model}", bfl_submit, methods=["POST"]),
-            Route("/bfl/v1/get_result", bfl_result, methods=["GET"]),
-            Route("/bfl/v1/{model}", bfl_submit, methods=["POST"]),
-            Route(requests + "/status/stream", fal_stream, methods=["GET"]),
-            Route(requests + "/status", fal_status, methods=["GET"]),
-            Route(requests, fal_result, methods=["GET"]),
-            Route("/fal/{app_id:path}", fal_submit, methods=["POST"]),
-            Route("/image.png", png, methods=["GET"]),
-            Route("/redirect", redirect, methods=["GET"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/comet/flux/v1/get_result", bfl_result, methods=["GET"]),
+                Route("/comet/flux/v1/{model}", bfl_submit, methods=["POST"]),
+                Route("/bfl/v1/get_result", bfl_result, methods=["GET"]),
+                Route("/bfl/v1/{model}", bfl_submit, methods=["POST"]),
+                Route(requests + "/status/stream", fal_stream, methods=["GET"]),
+                Route(requests + "/status", fal_status, methods=["GET"]),
+                Route(requests, fal_result, methods=["GET"]),
+                Route("/fal/{app_id:path}", fal_submit, methods=["POST"]),
+                Route("/image.png", png, methods=["GET"]),
+                Route("/redirect", redirect, methods=["GET"]),
+            ]
+        )

@@ -20,8 +20,12 @@ from fluxtui.core.models import GenerationRequest
 from fluxtui.core.settings import ProviderSettings
 
 
-def req(model: str, params: dict[str, Any] | None = None, extra: dict[str, Any] | None = None,
-        prompt: str = "a red fox in snow") -> GenerationRequest:
+def req(
+    model: str,
+    params: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    prompt: str = "a red fox in snow",
+) -> GenerationRequest:
     return GenerationRequest(prompt, "test", model, params or {}, extra or {})
 
 
@@ -36,109 +40,374 @@ PROBLEMS = [
     ("bfl", "flux-pro-1.1", {"steps": 30}, {}, None, "steps is not a parameter of flux-pro-1.1"),
     ("bfl", "flux-dev", {"interval": 2}, {}, None, "interval is not a parameter of flux-dev"),
     ("bfl", "flux-pro-1.1", {"raw": True}, {}, None, "raw is not a parameter of flux-pro-1.1"),
-    ("bfl", "flux-pro-1.1-ultra", {"width": 1024}, {}, None,
-     "width is not a parameter of flux-pro-1.1-ultra"),
-    ("bfl", "flux-2-klein-4b", {"prompt_upsampling": True}, {}, None,
-     "prompt_upsampling is not a parameter of flux-2-klein-4b"),
-    ("bfl", "flux-2-pro", {"image_prompt": "https://x/y.png"}, {}, None,
-     "image_prompt is not a parameter of flux-2-pro"),
+    (
+        "bfl",
+        "flux-pro-1.1-ultra",
+        {"width": 1024},
+        {},
+        None,
+        "width is not a parameter of flux-pro-1.1-ultra",
+    ),
+    (
+        "bfl",
+        "flux-2-klein-4b",
+        {"prompt_upsampling": True},
+        {},
+        None,
+        "prompt_upsampling is not a parameter of flux-2-klein-4b",
+    ),
+    (
+        "bfl",
+        "flux-2-pro",
+        {"image_prompt": "https://x/y.png"},
+        {},
+        None,
+        "image_prompt is not a parameter of flux-2-pro",
+    ),
     ("openai", "flux-2-pro", {"steps": 30}, {}, None, "steps is not a parameter of flux-2-pro"),
-    ("fal", "fal-ai/flux/dev", {"safety_tolerance": 2}, {}, None,
-     "safety_tolerance is not a parameter of fal-ai/flux/dev"),
-    ("fal", "fal-ai/flux/schnell", {"guidance": 3.5}, {}, None,
-     "guidance is not a parameter of fal-ai/flux/schnell"),
+    (
+        "fal",
+        "fal-ai/flux/dev",
+        {"safety_tolerance": 2},
+        {},
+        None,
+        "safety_tolerance is not a parameter of fal-ai/flux/dev",
+    ),
+    (
+        "fal",
+        "fal-ai/flux/schnell",
+        {"guidance": 3.5},
+        {},
+        None,
+        "guidance is not a parameter of fal-ai/flux/schnell",
+    ),
     # types
     ("bfl", "flux-dev", {"steps": 2.5}, {}, None, "steps 2.5 is not an integer"),
     ("bfl", "flux-dev", {"steps": True}, {}, None, "steps True is not an integer"),
     ("bfl", "flux-dev", {"seed": "42"}, {}, None, "seed '42' is not an integer"),
     ("bfl", "flux-dev", {"guidance": "abc"}, {}, None, "guidance 'abc' is not a number"),
-    ("bfl", "flux-dev", {"guidance": float("nan")}, {}, None, "guidance nan is not a finite number"),
-    ("bfl", "flux-dev", {"prompt_upsampling": "yes"}, {}, None,
-     "prompt_upsampling 'yes' is not true or false"),
+    (
+        "bfl",
+        "flux-dev",
+        {"guidance": float("nan")},
+        {},
+        None,
+        "guidance nan is not a finite number",
+    ),
+    (
+        "bfl",
+        "flux-dev",
+        {"prompt_upsampling": "yes"},
+        {},
+        None,
+        "prompt_upsampling 'yes' is not true or false",
+    ),
     ("bfl", "flux-dev", {"image_prompt": 5}, {}, None, "image_prompt 5 is not text"),
     ("bfl", "flux-dev", {"output_format": 1}, {}, None, "output_format 1 is not text"),
     # choices
-    ("bfl", "flux-dev", {"output_format": "gif"}, {}, None,
-     "output_format 'gif' is not one of jpeg, png for flux-dev"),
-    ("fal", "fal-ai/flux/dev", {"acceleration": "max"}, {}, None,
-     "acceleration 'max' is not one of none, regular, high for fal-ai/flux/dev"),
+    (
+        "bfl",
+        "flux-dev",
+        {"output_format": "gif"},
+        {},
+        None,
+        "output_format 'gif' is not one of jpeg, png for flux-dev",
+    ),
+    (
+        "fal",
+        "fal-ai/flux/dev",
+        {"acceleration": "max"},
+        {},
+        None,
+        "acceleration 'max' is not one of none, regular, high for fal-ai/flux/dev",
+    ),
     # ranges
     ("bfl", "flux-dev", {"steps": 60}, {}, None, "steps 60 is out of range 1–50 for flux-dev"),
     ("bfl", "flux-dev", {"steps": 0}, {}, None, "steps 0 is out of range 1–50 for flux-dev"),
-    ("bfl", "flux-dev", {"guidance": 5.5}, {}, None, "guidance 5.5 is out of range 1.5–5 for flux-dev"),
+    (
+        "bfl",
+        "flux-dev",
+        {"guidance": 5.5},
+        {},
+        None,
+        "guidance 5.5 is out of range 1.5–5 for flux-dev",
+    ),
     ("bfl", "flux-pro", {"interval": 5}, {}, None, "interval 5 is out of range 1–4 for flux-pro"),
-    ("bfl", "flux-pro-1.1", {"safety_tolerance": 7}, {}, None,
-     "safety_tolerance 7 is out of range 0–6 for flux-pro-1.1"),
-    ("bfl", "flux-2-pro", {"safety_tolerance": 6}, {}, None,
-     "safety_tolerance 6 is out of range 0–5 for flux-2-pro"),
-    ("bfl", "flux-2-flex", {"guidance": 11}, {}, None,
-     "guidance 11 is out of range 1.5–10 for flux-2-flex"),
-    ("bfl", "flux-pro-1.1-ultra", {"image_prompt_strength": 1.5}, {}, None,
-     "image_prompt_strength 1.5 is out of range 0–1 for flux-pro-1.1-ultra"),
+    (
+        "bfl",
+        "flux-pro-1.1",
+        {"safety_tolerance": 7},
+        {},
+        None,
+        "safety_tolerance 7 is out of range 0–6 for flux-pro-1.1",
+    ),
+    (
+        "bfl",
+        "flux-2-pro",
+        {"safety_tolerance": 6},
+        {},
+        None,
+        "safety_tolerance 6 is out of range 0–5 for flux-2-pro",
+    ),
+    (
+        "bfl",
+        "flux-2-flex",
+        {"guidance": 11},
+        {},
+        None,
+        "guidance 11 is out of range 1.5–10 for flux-2-flex",
+    ),
+    (
+        "bfl",
+        "flux-pro-1.1-ultra",
+        {"image_prompt_strength": 1.5},
+        {},
+        None,
+        "image_prompt_strength 1.5 is out of range 0–1 for flux-pro-1.1-ultra",
+    ),
     ("bfl", "flux-dev", {"seed": -1}, {}, None, "seed -1 is below the minimum 0 for flux-dev"),
-    ("openai", "flux-2-flex", {"steps": 51}, {}, None, "steps 51 is out of range 1–50 for flux-2-flex"),
-    ("openai", "flux-2-pro", {"safety_tolerance": 7}, {}, None,
-     "safety_tolerance 7 is out of range 0–6 for flux-2-pro"),
-    ("fal", "fal-ai/flux/dev", {"guidance": 25}, {}, None,
-     "guidance 25 is out of range 1–20 for fal-ai/flux/dev"),
-    ("fal", "fal-ai/flux/dev", {"steps": 51}, {}, None, "steps 51 is out of range 0–50 for fal-ai/flux/dev"),
-    ("fal", "fal-ai/flux/schnell", {"steps": 20}, {}, None,
-     "steps 20 is out of range 1–12 for fal-ai/flux/schnell"),
-    ("fal", "fal-ai/flux-pro/v1.1", {"safety_tolerance": 0}, {}, None,
-     "safety_tolerance 0 is out of range 1–6 for fal-ai/flux-pro/v1.1"),
+    (
+        "openai",
+        "flux-2-flex",
+        {"steps": 51},
+        {},
+        None,
+        "steps 51 is out of range 1–50 for flux-2-flex",
+    ),
+    (
+        "openai",
+        "flux-2-pro",
+        {"safety_tolerance": 7},
+        {},
+        None,
+        "safety_tolerance 7 is out of range 0–6 for flux-2-pro",
+    ),
+    (
+        "fal",
+        "fal-ai/flux/dev",
+        {"guidance": 25},
+        {},
+        None,
+        "guidance 25 is out of range 1–20 for fal-ai/flux/dev",
+    ),
+    (
+        "fal",
+        "fal-ai/flux/dev",
+        {"steps": 51},
+        {},
+        None,
+        "steps 51 is out of range 0–50 for fal-ai/flux/dev",
+    ),
+    (
+        "fal",
+        "fal-ai/flux/schnell",
+        {"steps": 20},
+        {},
+        None,
+        "steps 20 is out of range 1–12 for fal-ai/flux/schnell",
+    ),
+    (
+        "fal",
+        "fal-ai/flux-pro/v1.1",
+        {"safety_tolerance": 0},
+        {},
+        None,
+        "safety_tolerance 0 is out of range 1–6 for fal-ai/flux-pro/v1.1",
+    ),
     # sizes
-    ("bfl", "flux-pro-1.1", {"width": 1000, "height": 768}, {}, None,
-     "width 1000 is not a multiple of 32 for flux-pro-1.1"),
-    ("bfl", "flux-2-pro", {"width": 1024, "height": 1000}, {}, None,
-     "height 1000 is not a multiple of 16 for flux-2-pro"),
-    ("openai", "flux-2-pro", {"width": 1000, "height": 1024}, {}, None,
-     "width 1000 is not a multiple of 16 for flux-2-pro"),
-    ("bfl", "flux-pro-1.1", {"width": 1472, "height": 768}, {}, None,
-     "width 1472 is out of range 256–1440 for flux-pro-1.1"),
-    ("bfl", "flux-dev", {"width": 1024, "height": 224}, {}, None,
-     "height 224 is out of range 256–1440 for flux-dev"),
-    ("bfl", "flux-2-pro", {"width": 48, "height": 1024}, {}, None,
-     "width 48 is below the minimum 64 for flux-2-pro"),
-    ("openai", "flux-2-max", {"width": 2064, "height": 512}, {}, None,
-     "width 2064 is out of range 64–2048 for flux-2-max"),
-    ("bfl", "flux-2-pro", {"width": 2064, "height": 2048}, {}, None,
-     "width×height 2064×2048 is over 4 MP for flux-2-pro"),
-    ("bfl", "flux-2-max", {"width": 4096, "height": 1536}, {}, None,
-     "width×height 4096×1536 is over 4 MP for flux-2-max"),
-    ("openai", "flux-dev", {"width": 2048, "height": 2064}, {}, None,
-     "height 2064 is out of range 64–2048 for flux-dev"),
-    ("bfl", "flux-pro-1.1", {"width": "1024", "height": 768}, {}, None,
-     "width '1024' is not an integer"),
+    (
+        "bfl",
+        "flux-pro-1.1",
+        {"width": 1000, "height": 768},
+        {},
+        None,
+        "width 1000 is not a multiple of 32 for flux-pro-1.1",
+    ),
+    (
+        "bfl",
+        "flux-2-pro",
+        {"width": 1024, "height": 1000},
+        {},
+        None,
+        "height 1000 is not a multiple of 16 for flux-2-pro",
+    ),
+    (
+        "openai",
+        "flux-2-pro",
+        {"width": 1000, "height": 1024},
+        {},
+        None,
+        "width 1000 is not a multiple of 16 for flux-2-pro",
+    ),
+    (
+        "bfl",
+        "flux-pro-1.1",
+        {"width": 1472, "height": 768},
+        {},
+        None,
+        "width 1472 is out of range 256–1440 for flux-pro-1.1",
+    ),
+    (
+        "bfl",
+        "flux-dev",
+        {"width": 1024, "height": 224},
+        {},
+        None,
+        "height 224 is out of range 256–1440 for flux-dev",
+    ),
+    (
+        "bfl",
+        "flux-2-pro",
+        {"width": 48, "height": 1024},
+        {},
+        None,
+        "width 48 is below the minimum 64 for flux-2-pro",
+    ),
+    (
+        "openai",
+        "flux-2-max",
+        {"width": 2064, "height": 512},
+        {},
+        None,
+        "width 2064 is out of range 64–2048 for flux-2-max",
+    ),
+    (
+        "bfl",
+        "flux-2-pro",
+        {"width": 2064, "height": 2048},
+        {},
+        None,
+        "width×height 2064×2048 is over 4 MP for flux-2-pro",
+    ),
+    (
+        "bfl",
+        "flux-2-max",
+        {"width": 4096, "height": 1536},
+        {},
+        None,
+        "width×height 4096×1536 is over 4 MP for flux-2-max",
+    ),
+    (
+        "openai",
+        "flux-dev",
+        {"width": 2048, "height": 2064},
+        {},
+        None,
+        "height 2064 is out of range 64–2048 for flux-dev",
+    ),
+    (
+        "bfl",
+        "flux-pro-1.1",
+        {"width": "1024", "height": 768},
+        {},
+        None,
+        "width '1024' is not an integer",
+    ),
     ("fal", "fal-ai/flux/dev", {"width": 0, "height": 512}, {}, None, "width 0 is not positive"),
     ("bfl", "flux-pro-1.1", {"width": 1024}, {}, None, "give width and height together"),
     ("fal", "fal-ai/flux/dev", {"height": 1024}, {}, None, "give width and height together"),
-    ("bfl", "flux-pro-1.1", {"width": 1024, "height": 768, "aspect_ratio": "4:3"}, {}, None,
-     "give aspect_ratio or width and height, not both"),
+    (
+        "bfl",
+        "flux-pro-1.1",
+        {"width": 1024, "height": 768, "aspect_ratio": "4:3"},
+        {},
+        None,
+        "give aspect_ratio or width and height, not both",
+    ),
     # aspect ratios
-    ("bfl", "flux-pro-1.1-ultra", {"aspect_ratio": "1:5"}, {}, None,
-     "aspect_ratio 1:5 is outside 21:9…9:21 for flux-pro-1.1-ultra"),
-    ("bfl", "flux-pro-1.1-ultra", {"aspect_ratio": "22:9"}, {}, None,
-     "aspect_ratio 22:9 is outside 21:9…9:21 for flux-pro-1.1-ultra"),
-    ("fal", "fal-ai/flux-pro/v1.1-ultra", {"aspect_ratio": "1:3"}, {}, None,
-     "aspect_ratio 1:3 is outside 21:9…9:21 for fal-ai/flux-pro/v1.1-ultra"),
-    ("bfl", "flux-pro-1.1-ultra", {"aspect_ratio": "16x9"}, {}, None,
-     "aspect_ratio '16x9' is not a ratio like 16:9"),
-    ("bfl", "flux-dev", {"aspect_ratio": "0:1"}, {}, None, "aspect_ratio '0:1' is not a ratio like 16:9"),
-    ("bfl", "flux-dev", {"aspect_ratio": 1.5}, {}, None, "aspect_ratio 1.5 is not a ratio like 16:9"),
+    (
+        "bfl",
+        "flux-pro-1.1-ultra",
+        {"aspect_ratio": "1:5"},
+        {},
+        None,
+        "aspect_ratio 1:5 is outside 21:9…9:21 for flux-pro-1.1-ultra",
+    ),
+    (
+        "bfl",
+        "flux-pro-1.1-ultra",
+        {"aspect_ratio": "22:9"},
+        {},
+        None,
+        "aspect_ratio 22:9 is outside 21:9…9:21 for flux-pro-1.1-ultra",
+    ),
+    (
+        "fal",
+        "fal-ai/flux-pro/v1.1-ultra",
+        {"aspect_ratio": "1:3"},
+        {},
+        None,
+        "aspect_ratio 1:3 is outside 21:9…9:21 for fal-ai/flux-pro/v1.1-ultra",
+    ),
+    (
+        "bfl",
+        "flux-pro-1.1-ultra",
+        {"aspect_ratio": "16x9"},
+        {},
+        None,
+        "aspect_ratio '16x9' is not a ratio like 16:9",
+    ),
+    (
+        "bfl",
+        "flux-dev",
+        {"aspect_ratio": "0:1"},
+        {},
+        None,
+        "aspect_ratio '0:1' is not a ratio like 16:9",
+    ),
+    (
+        "bfl",
+        "flux-dev",
+        {"aspect_ratio": 1.5},
+        {},
+        None,
+        "aspect_ratio 1.5 is not a ratio like 16:9",
+    ),
     # image counts
-    ("bfl", "flux-pro-1.1", {"num_images": 2}, {}, None,
-     "num_images 2: flux-pro-1.1 makes one image per request"),
-    ("openai", "flux-2-pro", {"num_images": 2}, {}, None,
-     "num_images 2: flux-2-pro makes one image per request"),
-    ("bfl", "flux-kontext-pro", {"num_images": 3}, {}, None,
-     "num_images 3: flux-kontext-pro makes one image per request"),
-    ("fal", "fal-ai/flux/dev", {"num_images": 5}, {}, None,
-     "num_images 5 is out of range 1–4 for fal-ai/flux/dev"),
+    (
+        "bfl",
+        "flux-pro-1.1",
+        {"num_images": 2},
+        {},
+        None,
+        "num_images 2: flux-pro-1.1 makes one image per request",
+    ),
+    (
+        "openai",
+        "flux-2-pro",
+        {"num_images": 2},
+        {},
+        None,
+        "num_images 2: flux-2-pro makes one image per request",
+    ),
+    (
+        "bfl",
+        "flux-kontext-pro",
+        {"num_images": 3},
+        {},
+        None,
+        "num_images 3: flux-kontext-pro makes one image per request",
+    ),
+    (
+        "fal",
+        "fal-ai/flux/dev",
+        {"num_images": 5},
+        {},
+        None,
+        "num_images 5 is out of range 1–4 for fal-ai/flux/dev",
+    ),
     ("fal", "fal-ai/flux/dev", {"num_images": 0}, {}, None, "num_images 0 is not positive"),
     ("fal", "fal-ai/flux/dev", {"num_images": "2"}, {}, None, "num_images '2' is not an integer"),
     # unknown (lenient) models: types only
     ("bfl", "flux-kontext-pro", {"guidance": "abc"}, {}, None, "guidance 'abc' is not a number"),
-    ("openai-compatible", "my-flux", {"width": -5, "height": 512}, {}, None, "width -5 is not positive"),
+    (
+        "openai-compatible",
+        "my-flux",
+        {"width": -5, "height": 512},
+        {},
+        None,
+        "width -5 is not positive",
+    ),
     ("openai-compatible", "my-flux", {"seed": 1.5}, {}, None, "seed 1.5 is not an integer"),
     ("fal", "fal-ai/flux-pro/kontext", {"aspect_ratio": 3}, {}, None, "aspect_ratio 3 is not text"),
 ]
@@ -161,23 +430,63 @@ VALID = [
     ("bfl", "flux-pro-1.1", {"aspect_ratio": "16:9"}, {}),  # resolved to width/height
     ("bfl", "flux-dev", {"steps": 50, "guidance": 1.5, "output_format": "png", "seed": None}, {}),
     ("bfl", "flux-pro", {"steps": 1, "guidance": 5, "interval": 4, "num_images": 1}, {}),
-    ("bfl", "flux-pro-1.1-ultra", {"aspect_ratio": "21:9", "raw": True, "image_prompt_strength": 0}, {}),
+    (
+        "bfl",
+        "flux-pro-1.1-ultra",
+        {"aspect_ratio": "21:9", "raw": True, "image_prompt_strength": 0},
+        {},
+    ),
     ("bfl", "flux-pro-1.1-ultra", {"aspect_ratio": "9:21"}, {}),
     ("bfl", "flux-2-pro", {"width": 2048, "height": 2048}, {}),  # 4 MP exactly
     ("bfl", "flux-2-flex", {"steps": 50, "guidance": 10, "width": 64, "height": 64}, {}),
-    ("bfl", "flux-kontext-pro", {"aspect_ratio": "match_input", "steps": 999, "whatever": [1]},
-     {"input_image": "https://x/y.png"}),
+    (
+        "bfl",
+        "flux-kontext-pro",
+        {"aspect_ratio": "match_input", "steps": 999, "whatever": [1]},
+        {"input_image": "https://x/y.png"},
+    ),
     ("openai", "flux-2-max", {"width": 2048, "height": 2048}, {"n": 1}),
     ("openai", "flux-2-pro", {}, {"size": "1920x1088"}),
     ("openai", "flux-2-pro", {}, {"width": 1920, "height": 1088}),
     ("openai-compatible", "my-flux", {"num_images": 3, "steps": 9}, {"n": 5, "size": "weird"}),
-    ("fal", "fal-ai/flux/dev", {"steps": 0, "guidance": 20, "num_images": 4, "acceleration": "high",
-                                "enable_safety_checker": False, "width": 1000, "height": 700}, {}),
-    ("fal", "fal-ai/flux/dev", {}, {"image_size": {"width": 512, "height": 512}, "sync_mode": True,
-                                    "steps": "ignored: not a fal field", "safety_tolerance": "2"}),
+    (
+        "fal",
+        "fal-ai/flux/dev",
+        {
+            "steps": 0,
+            "guidance": 20,
+            "num_images": 4,
+            "acceleration": "high",
+            "enable_safety_checker": False,
+            "width": 1000,
+            "height": 700,
+        },
+        {},
+    ),
+    (
+        "fal",
+        "fal-ai/flux/dev",
+        {},
+        {
+            "image_size": {"width": 512, "height": 512},
+            "sync_mode": True,
+            "steps": "ignored: not a fal field",
+            "safety_tolerance": "2",
+        },
+    ),
     ("fal", "fal-ai/flux/dev", {}, {"image_size": "portrait_16_9"}),
-    ("fal", "fal-ai/flux-pro/v1.1-ultra", {"aspect_ratio": "16:9", "raw": True, "num_images": 4,
-                                           "safety_tolerance": 6, "image_prompt": "https://x"}, {}),
+    (
+        "fal",
+        "fal-ai/flux-pro/v1.1-ultra",
+        {
+            "aspect_ratio": "16:9",
+            "raw": True,
+            "num_images": 4,
+            "safety_tolerance": 6,
+            "image_prompt": "https://x",
+        },
+        {},
+    ),
 ]
 
 
@@ -187,8 +496,11 @@ def test_valid_requests_have_no_problems(table: str, model: str, params: dict, e
 
 
 def test_every_problem_is_reported_not_just_the_first() -> None:
-    request = req("flux-dev", {"steps": 60, "guidance": "x", "raw": True, "width": 1000, "height": 2000},
-                  prompt="")
+    request = req(
+        "flux-dev",
+        {"steps": 60, "guidance": "x", "raw": True, "width": 1000, "height": 2000},
+        prompt="",
+    )
     assert validate("bfl", request) == [
         "prompt is empty",
         "steps 60 is out of range 1–50 for flux-dev",
@@ -203,8 +515,18 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
 
 
 def test_split_drops_what_the_model_does_not_take() -> None:
-    request = req("flux-pro-1.1-ultra", {"width": 1024, "height": 768, "steps": 30, "seed": 7,
-                                         "aspect_ratio": "16:9", "num_images": 1}, {"raw": True})
+    request = req(
+        "flux-pro-1.1-ultra",
+        {
+            "width": 1024,
+            "height": 768,
+            "steps": 30,
+            "seed": 7,
+            "aspect_ratio": "16:9",
+            "num_images": 1,
+        },
+        {"raw": True},
+    )
     kept, dropped = split_supported("bfl", request)
     assert dropped == ["width", "height", "steps"]
     assert kept.params == {"seed": 7, "aspect_ratio": "16:9", "num_images": 1}
@@ -213,8 +535,9 @@ def test_split_drops_what_the_model_does_not_take() -> None:
 
 
 def test_split_keeps_a_ratio_for_a_width_height_model() -> None:
-    kept, dropped = split_supported("fal", req("fal-ai/flux/schnell", {"aspect_ratio": "16:9",
-                                                                      "guidance": 3}))
+    kept, dropped = split_supported(
+        "fal", req("fal-ai/flux/schnell", {"aspect_ratio": "16:9", "guidance": 3})
+    )
     assert (kept.params, dropped) == ({"aspect_ratio": "16:9"}, ["guidance"])
 
 
@@ -226,27 +549,33 @@ def test_split_of_a_lenient_model_drops_nothing() -> None:
 # ---- sizes ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("table", "model", "params", "expected"), [
-    ("bfl", "flux-pro-1.1", {"aspect_ratio": "1:1"}, {"width": 1024, "height": 1024}),
-    ("bfl", "flux-pro-1.1", {"aspect_ratio": "16:9"}, {"width": 1376, "height": 768}),
-    ("bfl", "flux-pro-1.1", {"aspect_ratio": "21:9"}, {"width": 1440, "height": 608}),
-    ("bfl", "flux-dev", {"aspect_ratio": "1:5"}, {"width": 288, "height": 1440}),
-    ("bfl", "flux-2-pro", {"aspect_ratio": "16:9"}, {"width": 1360, "height": 768}),
-    ("openai", "flux-2-pro", {"aspect_ratio": "9:16"}, {"width": 768, "height": 1360}),
-    ("bfl", "flux-pro-1.1", {"width": 512, "height": 512}, {"width": 512, "height": 512}),
-    ("bfl", "flux-pro-1.1", {}, {}),
-    ("bfl", "flux-pro-1.1-ultra", {"aspect_ratio": "21:9"}, {"aspect_ratio": "21:9"}),
-    ("bfl", "flux-pro-1.1-ultra", {}, {}),
-    ("bfl", "flux-kontext-pro", {"aspect_ratio": "3:7"}, {"aspect_ratio": "3:7"}),
-    ("openai-compatible", "x", {"width": 800, "height": None}, {"width": 800}),
-])
+@pytest.mark.parametrize(
+    ("table", "model", "params", "expected"),
+    [
+        ("bfl", "flux-pro-1.1", {"aspect_ratio": "1:1"}, {"width": 1024, "height": 1024}),
+        ("bfl", "flux-pro-1.1", {"aspect_ratio": "16:9"}, {"width": 1376, "height": 768}),
+        ("bfl", "flux-pro-1.1", {"aspect_ratio": "21:9"}, {"width": 1440, "height": 608}),
+        ("bfl", "flux-dev", {"aspect_ratio": "1:5"}, {"width": 288, "height": 1440}),
+        ("bfl", "flux-2-pro", {"aspect_ratio": "16:9"}, {"width": 1360, "height": 768}),
+        ("openai", "flux-2-pro", {"aspect_ratio": "9:16"}, {"width": 768, "height": 1360}),
+        ("bfl", "flux-pro-1.1", {"width": 512, "height": 512}, {"width": 512, "height": 512}),
+        ("bfl", "flux-pro-1.1", {}, {}),
+        ("bfl", "flux-pro-1.1-ultra", {"aspect_ratio": "21:9"}, {"aspect_ratio": "21:9"}),
+        ("bfl", "flux-pro-1.1-ultra", {}, {}),
+        ("bfl", "flux-kontext-pro", {"aspect_ratio": "3:7"}, {"aspect_ratio": "3:7"}),
+        ("openai-compatible", "x", {"width": 800, "height": None}, {"width": 800}),
+    ],
+)
 def test_resolve_size(table: str, model: str, params: dict, expected: dict) -> None:
     assert resolve_size(model_spec(table, model), params) == expected
 
 
-@pytest.mark.parametrize("ratio", [(1, 1), (16, 9), (9, 16), (21, 9), (9, 21), (1, 8), (8, 1), (4, 3)])
 @pytest.mark.parametrize(
-    "rule", [model_tables.BFL1_SIZE, model_tables.BFL2_SIZE, model_tables.APIYI_SIZE])
+    "ratio", [(1, 1), (16, 9), (9, 16), (21, 9), (9, 21), (1, 8), (8, 1), (4, 3)]
+)
+@pytest.mark.parametrize(
+    "rule", [model_tables.BFL1_SIZE, model_tables.BFL2_SIZE, model_tables.APIYI_SIZE]
+)
 def test_dims_for_aspect_always_satisfy_the_rule(ratio: tuple[int, int], rule: SizeRule) -> None:
     spec = ModelSpec("m", "m", "bfl", size=rule)
     width, height = dims_for_aspect(ratio, rule)
@@ -256,29 +585,49 @@ def test_dims_for_aspect_always_satisfy_the_rule(ratio: tuple[int, int], rule: S
 # ---- look-ups ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("protocol", "name", "base_url", "expected"), [
-    ("comet", "comet", "https://api.cometapi.com", "bfl"),
-    ("bfl", "bfl", "https://api.bfl.ai", "bfl"),
-    ("openai", "apiyi", "http://127.0.0.1:8000/apiyi/v1", "openai"),
-    ("openai", "mine", "https://api.apiyi.com/v1", "openai"),
-    ("openai", "openai", "https://gateway.example/v1", "openai-compatible"),
-    ("fal", "fal", "https://queue.fal.run", "fal"),
-])
+@pytest.mark.parametrize(
+    ("protocol", "name", "base_url", "expected"),
+    [
+        ("comet", "comet", "https://api.cometapi.com", "bfl"),
+        ("bfl", "bfl", "https://api.bfl.ai", "bfl"),
+        ("openai", "apiyi", "http://127.0.0.1:8000/apiyi/v1", "openai"),
+        ("openai", "mine", "https://api.apiyi.com/v1", "openai"),
+        ("openai", "openai", "https://gateway.example/v1", "openai-compatible"),
+        ("fal", "fal", "https://queue.fal.run", "fal"),
+    ],
+)
 def test_model_table(protocol: str, name: str, base_url: str, expected: str) -> None:
     assert catalog.model_table(ProviderSettings(name, protocol, base_url)) == expected
 
 
 def test_tables_hold_the_documented_models() -> None:
     assert [s.id for s in catalog.models_for("bfl")] == [
-        "flux-pro-1.1", "flux-pro", "flux-dev", "flux-pro-1.1-ultra", "flux-2-pro", "flux-2-max",
-        "flux-2-flex", "flux-2-klein-4b", "flux-2-klein-9b",
+        "flux-pro-1.1",
+        "flux-pro",
+        "flux-dev",
+        "flux-pro-1.1-ultra",
+        "flux-2-pro",
+        "flux-2-max",
+        "flux-2-flex",
+        "flux-2-klein-4b",
+        "flux-2-klein-9b",
     ]
     assert [s.id for s in catalog.models_for("openai")] == [
-        "flux-2-max", "flux-2-pro", "flux-2-flex", "flux-2-klein-9b", "flux-2-klein-4b",
-        "flux-pro-1.1-ultra", "flux-pro-1.1", "flux-pro", "flux-dev",
+        "flux-2-max",
+        "flux-2-pro",
+        "flux-2-flex",
+        "flux-2-klein-9b",
+        "flux-2-klein-4b",
+        "flux-pro-1.1-ultra",
+        "flux-pro-1.1",
+        "flux-pro",
+        "flux-dev",
     ]
     assert [s.id for s in catalog.models_for("fal")] == [
-        "fal-ai/flux/dev", "fal-ai/flux-1/dev", "fal-ai/flux/schnell", "fal-ai/flux-pro/v1.1",
+        "fal-ai/flux/dev",
+        "fal-ai/flux-1/dev",
+        "fal-ai/flux/schnell",
+        "fal-ai/flux-pro/v1.1",
         "fal-ai/flux-pro/v1.1-ultra",
     ]
     assert catalog.models_for("openai-compatible") == []
@@ -286,8 +635,10 @@ def test_tables_hold_the_documented_models() -> None:
 
 def test_models_for_adds_configured_ids_as_lenient_specs() -> None:
     specs = catalog.models_for("openai-compatible", ["flux-x", "flux-y", "flux-x"])
-    assert [(s.id, s.known, s.max_images) for s in specs] == [("flux-x", False, None),
-                                                              ("flux-y", False, None)]
+    assert [(s.id, s.known, s.max_images) for s in specs] == [
+        ("flux-x", False, None),
+        ("flux-y", False, None),
+    ]
     assert len(catalog.models_for("openai", ["flux-2-pro"])) == 9  # already known: not repeated
 
 
@@ -301,10 +652,17 @@ def test_model_spec_of_an_unknown_id_is_lenient() -> None:
 
 def test_defaults_and_specs_read_as_documented() -> None:
     assert [catalog.default_model(t) for t in model_tables.MODEL_TABLES] == [
-        "flux-pro-1.1", "flux-2-pro", "flux-2-pro", "fal-ai/flux/dev"]
+        "flux-pro-1.1",
+        "flux-2-pro",
+        "flux-2-pro",
+        "fal-ai/flux/dev",
+    ]
     dev = model_spec("bfl", "flux-dev")
     assert (dev.params["steps"].default, dev.params["guidance"].default, dev.default_size) == (
-        28, 3, (1024, 768))
+        28,
+        3,
+        (1024, 768),
+    )
     ultra = model_spec("bfl", "flux-pro-1.1-ultra")
     assert ultra.aspect and ultra.size is None and ultra.accepts("aspect_ratio")
     assert not ultra.accepts("width")
@@ -313,8 +671,9 @@ def test_defaults_and_specs_read_as_documented() -> None:
 
 
 def test_a_size_becomes_the_ratio_for_an_aspect_only_model() -> None:
-    request = GenerationRequest("a fox", "bfl", "flux-pro-1.1-ultra",
-                                {"width": 1024, "height": 768, "steps": 20})
+    request = GenerationRequest(
+        "a fox", "bfl", "flux-pro-1.1-ultra", {"width": 1024, "height": 768, "steps": 20}
+    )
     fitted, dropped = split_supported("bfl", request)
     assert fitted.params == {"aspect_ratio": "4:3"}
     assert dropped == ["steps"]

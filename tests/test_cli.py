@@ -50,16 +50,38 @@ def test_generate_json(configured, capsys) -> None:
     assert code == 0
     [line] = out.splitlines()
     result = json.loads(line)
-    assert set(result) == {"id", "provider", "model", "state", "files", "seed", "width",
-                           "height", "timings", "error"}
+    assert set(result) == {
+        "id",
+        "provider",
+        "model",
+        "state",
+        "files",
+        "seed",
+        "width",
+        "height",
+        "timings",
+        "error",
+    }
     assert result["state"] == "done" and result["seed"] == 5 and result["model"] == "flux-pro-1.1"
     assert Path(result["files"][0]).is_file()
     assert result["timings"]["total"] > 0
 
 
 def test_several_providers_run_side_by_side(configured, capsys) -> None:
-    code, out, _ = run_cli(capsys, "generate", "a fox", "-p", "comet", "-p", "fal", "-p", "apiyi",
-                           "--size", "512x512", "--json")
+    code, out, _ = run_cli(
+        capsys,
+        "generate",
+        "a fox",
+        "-p",
+        "comet",
+        "-p",
+        "fal",
+        "-p",
+        "apiyi",
+        "--size",
+        "512x512",
+        "--json",
+    )
     assert code == 0
     results = [json.loads(line) for line in out.splitlines()]
     assert sorted(r["provider"] for r in results) == ["apiyi", "comet", "fal"]
@@ -75,8 +97,18 @@ def test_human_output_names_files_and_seed(configured, capsys) -> None:
 
 
 def test_param_passes_through_and_reaches_fal(configured, capsys) -> None:
-    code, out, _ = run_cli(capsys, "generate", "a fox", "-p", "fal", "--param", "num_images=2",
-                           "--param", "enable_safety_checker=false", "--json")
+    code, out, _ = run_cli(
+        capsys,
+        "generate",
+        "a fox",
+        "-p",
+        "fal",
+        "--param",
+        "num_images=2",
+        "--param",
+        "enable_safety_checker=false",
+        "--json",
+    )
     assert code == 0
     assert len(json.loads(out)["files"]) == 2
 
@@ -84,8 +116,10 @@ def test_param_passes_through_and_reaches_fal(configured, capsys) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--model", "flux-pro-1.1", "--width", "1000", "--height", "768"],
-         "width 1000 is not a multiple of 32 for flux-pro-1.1"),
+        (
+            ["--model", "flux-pro-1.1", "--width", "1000", "--height", "768"],
+            "width 1000 is not a multiple of 32 for flux-pro-1.1",
+        ),
         (["--width", "1024"], "give --width and --height together"),
         (["--size", "big"], "--size 'big' is not WIDTHxHEIGHT"),
         (["--size", "512x512", "--aspect", "16:9"], "give a size or --aspect, not both"),
@@ -120,8 +154,9 @@ def test_moderation_exits_3(configured, capsys) -> None:
 
 
 def test_a_timeout_exits_4(configured, capsys) -> None:
-    code, out, _ = run_cli(capsys, "generate", "a fox [[sim: queue=5]]", "-p", "comet",
-                           "--timeout", "0.5", "--json")
+    code, out, _ = run_cli(
+        capsys, "generate", "a fox [[sim: queue=5]]", "-p", "comet", "--timeout", "0.5", "--json"
+    )
     assert code == 4
     assert json.loads(out)["state"] == "timed_out"
 
@@ -171,8 +206,10 @@ def test_locate_prints_isolated_paths(capsys, isolated_home) -> None:
 def test_parse_param_reads_json_else_string() -> None:
     assert parse_param("steps=3") == ("steps", 3)
     assert parse_param("raw=true") == ("raw", True)
-    assert parse_param("image_size={\"width\": 512, \"height\": 512}") == (
-        "image_size", {"width": 512, "height": 512})
+    assert parse_param('image_size={"width": 512, "height": 512}') == (
+        "image_size",
+        {"width": 512, "height": 512},
+    )
     assert parse_param("acceleration=high") == ("acceleration", "high")
     assert parse_size("1024x768") == (1024, 768)
     with pytest.raises(BadFlags):
@@ -181,9 +218,18 @@ def test_parse_param_reads_json_else_string() -> None:
 
 def test_demo_mode_needs_no_key() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "fluxtui", "generate", "a red fox [[sim: queue=0.1, run=0.2]]",
-         "--demo", "--json"],
-        capture_output=True, text=True, timeout=60
+        [
+            sys.executable,
+            "-m",
+            "fluxtui",
+            "generate",
+            "a red fox [[sim: queue=0.1, run=0.2]]",
+            "--demo",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -193,9 +239,21 @@ def test_demo_mode_needs_no_key() -> None:
 def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
     prompt = "killed mid-job 9c1e [[sim: queue=1.5, run=0.3]]"
     child = subprocess.Popen(
-        [sys.executable, "-m", "fluxtui", "generate", prompt, "-p", "bfl", "--json",
-         "--timeout", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "fluxtui",
+            "generate",
+            prompt,
+            "-p",
+            "bfl",
+            "--json",
+            "--timeout",
+            "60",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     # the child prints a line per state change once it has stored it: the first is "submitted",
     # written after the handle; only then is there a job to resume
@@ -210,16 +268,18 @@ def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
     assert job.handle is not None and job.state in (JobState.SUBMITTED, JobState.QUEUED)
     done = subprocess.run(
         [sys.executable, "-m", "fluxtui", "resume", "--json"],
-        capture_output=True, text=True, timeout=60
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["state"] == "done" and Path(result["files"][0]).is_file()
     assert len([j for j in sim_jobs(sim) if "killed mid-job 9c1e" in j.get("prompt", "")]) == 1
-    again = subprocess.run([sys.executable, "-m", "fluxtui", "resume"], capture_output=True,
-                           text=True, timeout=60)
+    again = subprocess.run(
+        [sys.executable, "-m", "fluxtui", "resume"], capture_output=True, text=True, timeout=60
+    )
     assert again.returncode == 0 and "nothing to resume" in again.stderr
-
 
 
 def test_a_resume_beside_a_running_generate_leaves_its_job_alone(sim, configured) -> None:
@@ -227,20 +287,37 @@ def test_a_resume_beside_a_running_generate_leaves_its_job_alone(sim, configured
     killed, to the next resume; it is paid for once."""
     prompt = "owned by its maker 2f8c [[sim: queue=3, run=0.3]]"
     child = subprocess.Popen(
-        [sys.executable, "-m", "fluxtui", "generate", prompt, "-p", "comet", "--json",
-         "--timeout", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "fluxtui",
+            "generate",
+            prompt,
+            "-p",
+            "comet",
+            "--json",
+            "--timeout",
+            "60",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert child.stderr is not None
     first = child.stderr.readline()  # stored and submitted: the child follows it now
-    beside = subprocess.run([sys.executable, "-m", "fluxtui", "resume"], capture_output=True,
-                            text=True, timeout=60)
+    beside = subprocess.run(
+        [sys.executable, "-m", "fluxtui", "resume"], capture_output=True, text=True, timeout=60
+    )
     child.send_signal(signal.SIGKILL)
     child.communicate()
     assert " submitted " in first, first
     assert beside.returncode == 0 and "nothing to resume" in beside.stderr
-    after = subprocess.run([sys.executable, "-m", "fluxtui", "resume", "--json"],
-                           capture_output=True, text=True, timeout=60)
+    after = subprocess.run(
+        [sys.executable, "-m", "fluxtui", "resume", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert after.returncode == 0, after.stderr
     assert json.loads(after.stdout)["state"] == "done"
     assert len([j for j in sim_jobs(sim) if "owned by its maker 2f8c" in j.get("prompt", "")]) == 1
@@ -250,7 +327,9 @@ def test_a_job_killed_mid_download_is_resumed_without_paying_again(sim, configur
     prompt = "slow delivery 6a0d [[sim: queue=0, run=0.1, slow=20000]]"
     child = subprocess.Popen(
         [sys.executable, "-m", "fluxtui", "generate", prompt, "-p", "bfl", "--timeout", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert child.stderr is not None
     seen = []
@@ -262,8 +341,12 @@ def test_a_job_killed_mid_download_is_resumed_without_paying_again(sim, configur
     child.communicate()
     assert any(" downloading " in line for line in seen), seen
     assert not list(paths.library_dir().rglob("*.jp*g"))  # nothing half-written in the library
-    done = subprocess.run([sys.executable, "-m", "fluxtui", "resume", "--json"],
-                          capture_output=True, text=True, timeout=90)
+    done = subprocess.run(
+        [sys.executable, "-m", "fluxtui", "resume", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["state"] == "done" and Path(result["files"][0]).is_file()
@@ -279,16 +362,33 @@ def free_port() -> int:
 def test_sim_command_serves_the_protocols() -> None:
     port = free_port()
     child = subprocess.Popen(
-        [sys.executable, "-m", "fluxtui", "sim", "--port", str(port), "--cluster-port",
-         str(free_port()), "--queue", "0", "--run", "0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "fluxtui",
+            "sim",
+            "--port",
+            str(port),
+            "--cluster-port",
+            str(free_port()),
+            "--queue",
+            "0",
+            "--run",
+            "0.1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         answer = None
         for _ in range(200):
             try:
-                answer = httpx.post(f"http://127.0.0.1:{port}/fal/fal-ai/flux/dev",
-                                    json={"prompt": "a fox"}, headers={"Authorization": "Key x"})
+                answer = httpx.post(
+                    f"http://127.0.0.1:{port}/fal/fal-ai/flux/dev",
+                    json={"prompt": "a fox"},
+                    headers={"Authorization": "Key x"},
+                )
                 break
             except httpx.TransportError:
                 time.sleep(0.05)

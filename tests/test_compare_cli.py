@@ -25,8 +25,21 @@ def submits(sim, marker: str) -> int:
 def test_compare_json_table_sheet_and_library_exports(sim, capsys, tmp_path: Path) -> None:
     write_config(sim)
     sheet = tmp_path / "out" / "sheet.png"
-    code, out, err = run_cli(capsys, "compare", "a red fox 51a7", *TARGETS, "--size", "512x512",
-                             "--seed", "9", "--steps", "20", "--json", "--sheet", str(sheet))
+    code, out, err = run_cli(
+        capsys,
+        "compare",
+        "a red fox 51a7",
+        *TARGETS,
+        "--size",
+        "512x512",
+        "--seed",
+        "9",
+        "--steps",
+        "20",
+        "--json",
+        "--sheet",
+        str(sheet),
+    )
     assert code == 0, err
     result = json.loads(out)
     assert result["id"].startswith("cmp-") and result["params"]["seed"] == 9
@@ -44,15 +57,30 @@ def test_compare_json_table_sheet_and_library_exports(sim, capsys, tmp_path: Pat
     assert exports.sheet_layout(3).columns == 3  # three cells in a row
     folder = paths.library_dir() / "comparisons" / result["id"]
     assert sorted(p.name for p in folder.iterdir()) == [
-        "sheet.png", "table.csv", "table.json", "table.md"]
+        "sheet.png",
+        "table.csv",
+        "table.json",
+        "table.md",
+    ]
     assert Path(result["exports"]["sheet"]).read_bytes() == sheet.read_bytes()
     assert "placeholder-key" not in out + err
 
 
 def test_compare_human_output_with_a_failing_target(sim, capsys) -> None:
     write_config(sim, extra=BAD_FAL.format(url=sim.base_url("fal")))
-    code, out, err = run_cli(capsys, "compare", "an owl", "-t", "badfal:fal-ai/flux/dev",
-                             "-t", "bfl:flux-pro-1.1", "-t", "fal", "--size", "512x512")
+    code, out, err = run_cli(
+        capsys,
+        "compare",
+        "an owl",
+        "-t",
+        "badfal:fal-ai/flux/dev",
+        "-t",
+        "bfl:flux-pro-1.1",
+        "-t",
+        "fal",
+        "--size",
+        "512x512",
+    )
     assert code == 3  # a refused key, as `generate` reports it
     lines = out.splitlines()
     assert lines[0].startswith("comparison cmp-") and "an owl" in lines[0]
@@ -67,8 +95,17 @@ def test_compare_human_output_with_a_failing_target(sim, capsys) -> None:
 def test_compare_refuses_bad_targets_and_values_before_sending(sim, capsys) -> None:
     write_config(sim)
     before = len(sim_jobs(sim))
-    code, out, err = run_cli(capsys, "compare", "a fox", "-t", "comet:flux-pro-1.1",
-                             "-t", "apiyi:flux-2-pro", "--size", "2048x2048")
+    code, out, err = run_cli(
+        capsys,
+        "compare",
+        "a fox",
+        "-t",
+        "comet:flux-pro-1.1",
+        "-t",
+        "apiyi:flux-2-pro",
+        "--size",
+        "2048x2048",
+    )
     assert code == 2 and out == ""
     assert "fluxtui: comet:flux-pro-1.1: width 2048 is out of range 256–1440" in err
     code, _, err = run_cli(capsys, "compare", "a fox", "-t", "nowhere:m")
@@ -84,8 +121,9 @@ def test_compare_a_saved_set_and_list_sets(sim, capsys) -> None:
     write_config(sim, extra='[sets]\npair = ["bfl:flux-dev", "fal:fal-ai/flux/schnell"]\n')
     code, out, _ = run_cli(capsys, "compare", "--list-sets")
     assert code == 0 and "pair" in out and "flux1-pro" in out
-    code, out, err = run_cli(capsys, "compare", "a kite", "--set", "pair", "--size", "512x512",
-                             "--json")
+    code, out, err = run_cli(
+        capsys, "compare", "a kite", "--set", "pair", "--size", "512x512", "--json"
+    )
     assert code == 0, err
     result = json.loads(out)
     assert result["set_name"] == "pair"
@@ -113,11 +151,14 @@ def test_generate_refuses_a_run_that_crosses_the_daily_budget(sim, capsys) -> No
     marker = "over budget 7c2e"
     code, out, err = run_cli(capsys, "generate", marker, "-p", "bfl", "-m", "flux-pro-1.1")
     assert code == 2 and out == ""
-    assert ("fluxtui: over budget: today's spend is $0.080 and this would add about $0.040, "
-            "crossing the daily budget of $0.100. Nothing was sent: add --over-budget") in err
+    assert (
+        "fluxtui: over budget: today's spend is $0.080 and this would add about $0.040, "
+        "crossing the daily budget of $0.100. Nothing was sent: add --over-budget"
+    ) in err
     assert submits(sim, marker) == 0
-    code, out, err = run_cli(capsys, "generate", marker, "-p", "bfl", "-m", "flux-pro-1.1",
-                             "--over-budget", "--json")
+    code, out, err = run_cli(
+        capsys, "generate", marker, "-p", "bfl", "-m", "flux-pro-1.1", "--over-budget", "--json"
+    )
     assert code == 0 and json.loads(out)["state"] == "done"
     assert "warning: over budget" in err and "sending anyway (--over-budget)" in err
     assert submits(sim, marker) == 1
@@ -126,11 +167,24 @@ def test_generate_refuses_a_run_that_crosses_the_daily_budget(sim, capsys) -> No
 def test_compare_checks_the_budget_for_all_its_targets(sim, capsys) -> None:
     write_config(sim, extra="[budget]\ndaily = 0.09\n")
     marker = "pair over budget 3b9d"
-    code, _, err = run_cli(capsys, "compare", marker, "-t", "bfl:flux-pro-1.1",
-                           "-t", "bfl:flux-pro-1.1-ultra", "-t", "comet", "--size", "512x512")
+    code, _, err = run_cli(
+        capsys,
+        "compare",
+        marker,
+        "-t",
+        "bfl:flux-pro-1.1",
+        "-t",
+        "bfl:flux-pro-1.1-ultra",
+        "-t",
+        "comet",
+        "--size",
+        "512x512",
+    )
     assert code == 2
-    assert ("today's spend is $0.000 and this would add about $0.100, crossing the daily "
-            "budget of $0.090; the price of comet flux-pro-1.1 is unknown and not counted") in err
+    assert (
+        "today's spend is $0.000 and this would add about $0.100, crossing the daily "
+        "budget of $0.090; the price of comet flux-pro-1.1 is unknown and not counted"
+    ) in err
     assert submits(sim, marker) == 0
 
 
@@ -139,8 +193,9 @@ def test_a_run_near_the_budget_goes_with_a_note_and_demo_is_never_checked(sim, c
     code, _, err = run_cli(capsys, "generate", "a fox", "-p", "bfl", "-m", "flux-pro-1.1")
     assert code == 0 and "note: this takes today's spend to $0.040 of the daily budget" in err
     spent_today(2)
-    code, _, err = run_cli(capsys, "generate", "a fox [[sim: queue=0.1, run=0.1]]", "-p", "bfl",
-                           "--demo")
+    code, _, err = run_cli(
+        capsys, "generate", "a fox [[sim: queue=0.1, run=0.1]]", "-p", "bfl", "--demo"
+    )
     assert code == 0 and "budget" not in err
 
 
@@ -149,8 +204,12 @@ def test_spend_reports_today(sim, capsys) -> None:
     spent_today(3)
     code, out, _ = run_cli(capsys, "spend", "--json")
     assert code == 0
-    assert json.loads(out) == {"today_usd": 0.12, "images": 3, "unpriced_images": 0,
-                               "budget": {"daily": 1.0, "session": None}}
+    assert json.loads(out) == {
+        "today_usd": 0.12,
+        "images": 3,
+        "unpriced_images": 0,
+        "budget": {"daily": 1.0, "session": None},
+    }
     code, out, _ = run_cli(capsys, "spend", "--prices")
     assert "today: $0.120 (3 images) of a daily budget of $1.000" in out
     assert "comet:flux-pro-1.1" in out and "$0.030/image" in out

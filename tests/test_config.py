@@ -35,7 +35,9 @@ def test_env_keys_win_and_are_never_shown(tmp_path: Path) -> None:
 
 
 def test_openai_base_url_from_env(tmp_path: Path) -> None:
-    config = config_module.load(tmp_path / "none.toml", env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    config = config_module.load(
+        tmp_path / "none.toml", env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    )
     assert config.settings("openai").base_url == "http://127.0.0.1:9/v1"
 
 
@@ -82,20 +84,34 @@ def test_failing_key_command_is_reported(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("timeout = \n", r"config.toml: .*line 1"),
-        ('[providers.fal]\nconcurrency = "many"\n',
-         r"config.toml, line 2: providers.fal.concurrency must be an integer, got 'many'"),
-        ('[providers.fal]\nconcurency = 3\n',
-         r"config.toml, line 2: providers.fal.concurency is not a setting here"),
-        ('[providers.mine]\nbase_url = "http://127.0.0.1:9"\n',
-         r"line 1: providers.mine.protocol is needed for a new provider"),
-        ('[providers.mine]\nkind = "replicate"\nbase_url = "http://x"\n',
-         r"line 2: providers.mine.kind must be one of comet, bfl, openai, fal, got 'replicate'"),
-        ('[providers.mine]\nprotocol = "replicate"\nbase_url = "http://x"\n',
-         r"line 2: providers.mine.protocol must be one of comet, bfl, openai, fal"),
-        ('[providers.mine]\nprotocol = "fal"\nkind = "fal"\nbase_url = "http://x"\n',
-         r"line 3: providers.mine.kind is the old name of protocol: give one of them"),
-        ('[providers.fal]\nbase_url = "queue.fal.run"\n',
-         r"line 2: providers.fal.base_url must start with http:// or https://"),
+        (
+            '[providers.fal]\nconcurrency = "many"\n',
+            r"config.toml, line 2: providers.fal.concurrency must be an integer, got 'many'",
+        ),
+        (
+            "[providers.fal]\nconcurency = 3\n",
+            r"config.toml, line 2: providers.fal.concurency is not a setting here",
+        ),
+        (
+            '[providers.mine]\nbase_url = "http://127.0.0.1:9"\n',
+            r"line 1: providers.mine.protocol is needed for a new provider",
+        ),
+        (
+            '[providers.mine]\nkind = "replicate"\nbase_url = "http://x"\n',
+            r"line 2: providers.mine.kind must be one of comet, bfl, openai, fal, got 'replicate'",
+        ),
+        (
+            '[providers.mine]\nprotocol = "replicate"\nbase_url = "http://x"\n',
+            r"line 2: providers.mine.protocol must be one of comet, bfl, openai, fal",
+        ),
+        (
+            '[providers.mine]\nprotocol = "fal"\nkind = "fal"\nbase_url = "http://x"\n',
+            r"line 3: providers.mine.kind is the old name of protocol: give one of them",
+        ),
+        (
+            '[providers.fal]\nbase_url = "queue.fal.run"\n',
+            r"line 2: providers.fal.base_url must start with http:// or https://",
+        ),
         ('default_provider = "nope"\n', r"line 1: default_provider names no provider: 'nope'"),
         ("timeout = -1\n", r"line 1: timeout must be a positive number of seconds, got -1.0"),
         ('colour = "red"\n', r"line 1: colour is not a setting here"),

@@ -82,7 +82,9 @@ async def test_the_per_provider_limit_bounds_jobs_in_flight(sim_config, store, t
     assert most == 2
 
 
-async def test_resume_follows_a_stored_handle_without_resubmitting(sim_config, store, tmp_path, sim) -> None:
+async def test_resume_follows_a_stored_handle_without_resubmitting(
+    sim_config, store, tmp_path, sim
+) -> None:
     async with Engine(sim_config, store, library=tmp_path / "lib") as first:
         job = first.create_job(request(first, "fal", "resume me 41d2 [[sim: queue=0.6]]"))
         task = asyncio.create_task(first.run(job))

@@ -32,7 +32,9 @@ async def quick(sim_config, store: Store, tmp_path) -> Engine:
     ],
 )
 @pytest.mark.parametrize("provider", ["comet", "bfl"])
-async def test_each_bfl_status_string(quick: Engine, provider: str, status: str, state: JobState) -> None:
+async def test_each_bfl_status_string(
+    quick: Engine, provider: str, status: str, state: JobState
+) -> None:
     job, _ = await generate(quick, provider, f"a fox [[sim: status={status}]]")
     assert job.state is state
     assert job.error is not None and job.error.message
@@ -40,7 +42,9 @@ async def test_each_bfl_status_string(quick: Engine, provider: str, status: str,
 
 
 @pytest.mark.parametrize("provider", ["comet", "bfl", "apiyi", "fal"])
-async def test_a_rejected_key_is_a_clear_auth_failure(sim_config, store, tmp_path, provider) -> None:
+async def test_a_rejected_key_is_a_clear_auth_failure(
+    sim_config, store, tmp_path, provider
+) -> None:
     entry = replace(sim_config.providers[provider], key=Secret("sim-invalid-key"))
     config = replace(sim_config, providers={**sim_config.providers, provider: entry})
     async with Engine(config, store, library=tmp_path / "lib") as engine:
@@ -118,7 +122,9 @@ async def test_an_expired_result_url_is_an_expired_job(quick: Engine, provider: 
 
 
 @pytest.mark.parametrize("provider", ["comet", "fal"])
-async def test_a_truncated_download_never_lands_in_the_library(quick: Engine, provider: str) -> None:
+async def test_a_truncated_download_never_lands_in_the_library(
+    quick: Engine, provider: str
+) -> None:
     job, _ = await generate(quick, provider, "a fox [[sim: truncate=1]]")
     assert job.state is JobState.UNREACHABLE  # tried until the deadline; resumable
     assert "truncated" in job.error.message or "broke off" in job.error.message

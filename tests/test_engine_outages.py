@@ -37,7 +37,9 @@ async def quick(sim_config, store: Store, tmp_path) -> Engine:
     ],
 )
 @pytest.mark.parametrize("provider", ["comet", "bfl", "fal"])
-async def test_a_paid_job_rides_out_failed_polls(quick: Engine, sim, provider: str, fault: str) -> None:
+async def test_a_paid_job_rides_out_failed_polls(
+    quick: Engine, sim, provider: str, fault: str
+) -> None:
     marker = f"outage {provider} {fault}"
     job, events = await generate(quick, provider, f"{marker} [[sim: {fault}]]")
     assert job.state is JobState.DONE, job.error
@@ -68,7 +70,9 @@ async def test_an_outage_past_the_deadline_leaves_the_job_resumable(
     marker = "long outage 5c1e"
     config = replace(sim_config, timeout_s=3.0)
     async with Engine(config, store, library=tmp_path / "lib", backoff_s=0.01) as first:
-        job = await first.generate(request(first, "comet", f"{marker} [[sim: poll=503, poll_times=10]]"))
+        job = await first.generate(
+            request(first, "comet", f"{marker} [[sim: poll=503, poll_times=10]]")
+        )
     assert job.state is JobState.UNREACHABLE
     assert job.state.is_resumable
     assert "failing since" in job.error.message and "fluxtui resume" in job.error.message
@@ -101,7 +105,9 @@ async def test_a_rate_limited_submit_is_sent_again(quick: Engine, sim) -> None:
     assert job.state is JobState.DONE, job.error
 
 
-async def test_a_job_leased_to_a_live_owner_is_left_alone(sim_config, store: Store, tmp_path, sim) -> None:
+async def test_a_job_leased_to_a_live_owner_is_left_alone(
+    sim_config, store: Store, tmp_path, sim
+) -> None:
     async with Engine(sim_config, store, library=tmp_path / "lib") as first:
         job = first.create_job(request(first, "comet", "owned elsewhere 77aa"))
         async with Engine(sim_config, store, library=tmp_path / "lib") as second:

@@ -59,8 +59,8 @@ GENERATE_FLAGS = {
     "--num-images": numbers_as_text,
     "--model": any_text,
     "--provider": any_text | st.sampled_from(["fal", "comet", "bfl"]),
-    "--base-url": any_text | st.sampled_from(["ftp://x", "http://", "https://[::1",
-                                              "http://h:99999"]),
+    "--base-url": any_text
+    | st.sampled_from(["ftp://x", "http://", "https://[::1", "http://h:99999"]),
 }
 COMPARE_FLAGS = {
     **REQUEST_FLAGS,
@@ -75,8 +75,9 @@ HISTORY_FLAGS = {
     "--model": any_text,
     "--state": odd_text | st.sampled_from(["done", "failed"]),
     "--sort": odd_text | st.sampled_from(["newest", "fastest"]),
-    "--since": any_text | numbers_as_text | st.sampled_from(["today", "7d", "1e400d", "2025-13-01",
-                                                             "9" * 400 + "w", "2025-06-01 14:30"]),
+    "--since": any_text
+    | numbers_as_text
+    | st.sampled_from(["today", "7d", "1e400d", "2025-13-01", "9" * 400 + "w", "2025-06-01 14:30"]),
 }
 
 
@@ -135,8 +136,13 @@ def names_of(pairs: Iterable[tuple[str, str]], *more: str) -> list[str]:
 @example([("--timeout", "nan")], "fox", False)  # was taken as a timeout
 @example([("--guidance", "nan")], "fox", False)  # was sent as NaN
 @example([("--model", "\udcff")], "fox", False)  # UnicodeEncodeError in the store
-def test_generate_flags(nothing_is_sent: None, capsys: pytest.CaptureFixture[str],
-                        pairs: Pairs, prompt: str, as_json: bool) -> None:
+def test_generate_flags(
+    nothing_is_sent: None,
+    capsys: pytest.CaptureFixture[str],
+    pairs: Pairs,
+    prompt: str,
+    as_json: bool,
+) -> None:
     argv = ["generate", *as_argv(pairs), *(["--json"] if as_json else []), "--", prompt]
     code, err = run(capsys, argv)
     assert_handled(code, err, names_of(pairs, "prompt", "no API key"))
@@ -146,8 +152,9 @@ def test_generate_flags(nothing_is_sent: None, capsys: pytest.CaptureFixture[str
 @given(flag_values(COMPARE_FLAGS), any_text)
 @example([("--target", "fal:\udcff")], "fox")
 @example([("--param", "x=NaN")], "fox")
-def test_compare_flags(nothing_is_sent: None, capsys: pytest.CaptureFixture[str],
-                       pairs: Pairs, prompt: str) -> None:
+def test_compare_flags(
+    nothing_is_sent: None, capsys: pytest.CaptureFixture[str], pairs: Pairs, prompt: str
+) -> None:
     code, err = run(capsys, ["compare", *as_argv(pairs), "--", prompt])
     assert_handled(code, err, names_of(pairs, "prompt", "PROMPT", "no API key", "target"))
 
@@ -159,8 +166,9 @@ def test_compare_flags(nothing_is_sent: None, capsys: pytest.CaptureFixture[str]
 @example([("--search", "\udcff")], False, False)  # UnicodeEncodeError in SQLite
 @example([("--search", "a " * 1000)], False, False)  # OperationalError: expression tree too large
 @example([("--search", "a " * 1000)], True, False)
-def test_history_flags(capsys: pytest.CaptureFixture[str], pairs: Pairs,
-                       comparisons: bool, as_json: bool) -> None:
+def test_history_flags(
+    capsys: pytest.CaptureFixture[str], pairs: Pairs, comparisons: bool, as_json: bool
+) -> None:
     argv = ["history", *as_argv(pairs)] + ["--comparisons"] * comparisons + ["--json"] * as_json
     code, err = run(capsys, argv)
     assert_handled(code, err, names_of(pairs), accepted=0)
@@ -170,8 +178,9 @@ def test_history_flags(capsys: pytest.CaptureFixture[str], pairs: Pairs,
 @given(any_text, any_text, st.booleans())
 @example("\udcff", "out", False)  # UnicodeEncodeError in SQLite
 @example("%", "out", False)  # a LIKE wildcard, which matched every job
-def test_export_arguments(capsys: pytest.CaptureFixture[str], job_id: str, folder: str,
-                          as_json: bool) -> None:
+def test_export_arguments(
+    capsys: pytest.CaptureFixture[str], job_id: str, folder: str, as_json: bool
+) -> None:
     code, err = run(capsys, ["export", *(["--json"] if as_json else []), "--", job_id, folder])
     assert_handled(code, err, ["ID", "id", "DIR"])
 
@@ -195,15 +204,24 @@ def _inside(folder: str) -> bool:
 
 
 @fuzz
-@given(st.one_of(any_text.filter(_inside),
-                 st.sampled_from(["a-file", "a-file/sub", "a-folder", "new/folder", ".",
-                                  "/proc/none"])), st.booleans())
+@given(
+    st.one_of(
+        any_text.filter(_inside),
+        st.sampled_from(["a-file", "a-file/sub", "a-folder", "new/folder", ".", "/proc/none"]),
+    ),
+    st.booleans(),
+)
 @example("a-file", False)  # FileExistsError
 @example("a-file/sub", False)  # NotADirectoryError
 @example("x\x00", False)  # ValueError: embedded null byte
-def test_export_to_any_folder(stored_job: Job, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str], folder: str,
-                              as_json: bool) -> None:
+def test_export_to_any_folder(
+    stored_job: Job,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    folder: str,
+    as_json: bool,
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a-file").touch()
     (tmp_path / "a-folder").mkdir(exist_ok=True)
@@ -215,8 +233,9 @@ def test_export_to_any_folder(stored_job: Job, tmp_path: Path, monkeypatch: pyte
 @fuzz
 @given(flag_values(HISTORY_FLAGS), st.booleans())
 @example([("--search", "x" * 60_000)], False)  # OperationalError: LIKE pattern too complex
-def test_history_of_a_stored_job(stored_job: Job, capsys: pytest.CaptureFixture[str],
-                                 pairs: Pairs, as_json: bool) -> None:
+def test_history_of_a_stored_job(
+    stored_job: Job, capsys: pytest.CaptureFixture[str], pairs: Pairs, as_json: bool
+) -> None:
     code, err = run(capsys, ["history", *as_argv(pairs)] + ["--json"] * as_json)
     assert_handled(code, err, names_of(pairs), accepted=0)
 
@@ -224,8 +243,9 @@ def test_history_of_a_stored_job(stored_job: Job, capsys: pytest.CaptureFixture[
 @fuzz
 @given(st.lists(any_text, max_size=3))
 @example(["\udcff"])
-def test_resume_ids(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                    job_ids: list[str]) -> None:
+def test_resume_ids(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], job_ids: list[str]
+) -> None:
     class NoJobs:
         def resumable_jobs(self) -> list[Any]:
             return []
@@ -249,18 +269,44 @@ finite = st.floats(allow_nan=False, allow_infinity=False)
 
 
 @fuzz
-@given(whole, whole, st.integers(0, 2**63 - 1), whole, finite,
-       st.integers(1, MAX_JSON_DEPTH), st.integers(-(2**63), 2**63 - 1))
-def test_accepted_flags_become_the_request(width: int, height: int, seed: int, steps: int,
-                                           guidance: float, depth: int, number: int) -> None:
-    argv = ["generate", "a fox", "-p", "fal", f"--width={width}", f"--height={height}",
-            f"--seed={seed}", f"--steps={steps}", f"--guidance={guidance!r}",
-            "--param", "nested=" + "[" * depth + "]" * depth, "--param", f"n={number}",
-            "--param", "text=not json"]
+@given(
+    whole,
+    whole,
+    st.integers(0, 2**63 - 1),
+    whole,
+    finite,
+    st.integers(1, MAX_JSON_DEPTH),
+    st.integers(-(2**63), 2**63 - 1),
+)
+def test_accepted_flags_become_the_request(
+    width: int, height: int, seed: int, steps: int, guidance: float, depth: int, number: int
+) -> None:
+    argv = [
+        "generate",
+        "a fox",
+        "-p",
+        "fal",
+        f"--width={width}",
+        f"--height={height}",
+        f"--seed={seed}",
+        f"--steps={steps}",
+        f"--guidance={guidance!r}",
+        "--param",
+        "nested=" + "[" * depth + "]" * depth,
+        "--param",
+        f"n={number}",
+        "--param",
+        "text=not json",
+    ]
     args = cli.build_parser().parse_args(argv)
     [request] = requests_from_args(args, config_module.load())
-    assert request.params == {"width": width, "height": height, "seed": seed, "steps": steps,
-                              "guidance": guidance}
+    assert request.params == {
+        "width": width,
+        "height": height,
+        "seed": seed,
+        "steps": steps,
+        "guidance": guidance,
+    }
     nested: Any = []
     for _ in range(depth - 1):
         nested = [nested]
@@ -269,10 +315,21 @@ def test_accepted_flags_become_the_request(width: int, height: int, seed: int, s
 
 @settings(fuzz, max_examples=min(fuzz.max_examples, 4))  # each runs a job on the simulator
 @given(odd_text.filter(storable), valid_json_values)
-def test_accepted_odd_text_runs_on_the_simulator(capsys: pytest.CaptureFixture[str], prompt: str,
-                                                  value: str) -> None:
-    code, err = run(capsys, ["generate", "--demo", "--json", "--size=512x512",
-                             f"--param=extra_field={value}", "--", prompt])
+def test_accepted_odd_text_runs_on_the_simulator(
+    capsys: pytest.CaptureFixture[str], prompt: str, value: str
+) -> None:
+    code, err = run(
+        capsys,
+        [
+            "generate",
+            "--demo",
+            "--json",
+            "--size=512x512",
+            f"--param=extra_field={value}",
+            "--",
+            prompt,
+        ],
+    )
     assert "Traceback" not in err
     assert code == 0, err
 
@@ -287,10 +344,14 @@ def test_accepted_odd_text_runs_on_the_simulator(capsys: pytest.CaptureFixture[s
         (["--guidance", "nan"], "--guidance: 'nan' is not a finite number"),
         (["--width", "0", "--height", "5"], "--width: 0 is below the minimum 1"),
         (["--seed=-1"], "--seed: -1 is below the minimum 0"),
-        (["--param", "x=" + "[" * 40_000 + "]" * 40_000],
-         "--param x: the value is 80,000 bytes, over the limit of 65,536"),
-        (["--param", "x=" + "[" * 33 + "]" * 33],
-         f"--param x: the value nests deeper than {MAX_JSON_DEPTH}"),
+        (
+            ["--param", "x=" + "[" * 40_000 + "]" * 40_000],
+            "--param x: the value is 80,000 bytes, over the limit of 65,536",
+        ),
+        (
+            ["--param", "x=" + "[" * 33 + "]" * 33],
+            f"--param x: the value nests deeper than {MAX_JSON_DEPTH}",
+        ),
         (["--param", "x=[1e999]"], "--param x: '1e999' is not a finite number"),
         (["--param", "x=NaN"], "--param x: NaN is not a finite number"),
         (["--param", "x=" + "1" * 5000], "--param x: '111"),
@@ -312,8 +373,16 @@ def test_refusals_name_the_flag_the_value_and_the_rule(
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv", [["--limit", "9" * 30], ["--offset=-1"], ["--search", "\udcff"],
-                                  ["--limit", "0"], ["--search", "a " * 33]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--limit", "9" * 30],
+        ["--offset=-1"],
+        ["--search", "\udcff"],
+        ["--limit", "0"],
+        ["--search", "a " * 33],
+    ],
+)
 def test_history_refusals(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     code, err = run(capsys, ["history", *argv])
     assert code == 2 and argv[0].partition("=")[0] in err

@@ -44,8 +44,11 @@ def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else {math.inf: "inf", -math.inf: "-inf"}.get(
-            value, repr(value))
+        return (
+            "nan"
+            if math.isnan(value)
+            else {math.inf: "inf", -math.inf: "-inf"}.get(value, repr(value))
+        )
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
@@ -60,8 +63,10 @@ def toml_document(data: dict[str, Any]) -> str:
     lines: list[str] = []
     tables: list[tuple[str, dict[str, Any]]] = []
     for key, value in data.items():
-        if key in ("providers", "prices") and isinstance(value, dict) and all(
-            isinstance(v, dict) for v in value.values()
+        if (
+            key in ("providers", "prices")
+            and isinstance(value, dict)
+            and all(isinstance(v, dict) for v in value.values())
         ):
             tables.extend((f"{key}.{toml_key(name)}", table) for name, table in value.items())
         elif isinstance(value, dict):
@@ -75,50 +80,86 @@ def toml_document(data: dict[str, Any]) -> str:
 
 
 scalars = st.one_of(st.booleans(), st.integers(), st.floats(), odd_text)
-values = st.one_of(scalars, st.lists(scalars, max_size=3),
-                   st.dictionaries(odd_text, scalars, max_size=2))
-counts = st.one_of(st.integers(), st.sampled_from([0, -1, 1, MAX_CONCURRENCY,
-                                                   MAX_CONCURRENCY + 1, 2**63 - 1]), values)
+values = st.one_of(
+    scalars, st.lists(scalars, max_size=3), st.dictionaries(odd_text, scalars, max_size=2)
+)
+counts = st.one_of(
+    st.integers(),
+    st.sampled_from([0, -1, 1, MAX_CONCURRENCY, MAX_CONCURRENCY + 1, 2**63 - 1]),
+    values,
+)
 money = st.one_of(st.floats(), st.integers(), st.sampled_from([-0.01, math.nan, math.inf]), values)
-urls = st.one_of(any_text, st.sampled_from([
-    "https://gateway.example/v1", "ftp://x", "http://", "https://[::1", "http://h:99999",
-    "http://h:port", "https://a b", "https:/x", " https://x", "http://x\n", "HTTPS://X",
-]))
+urls = st.one_of(
+    any_text,
+    st.sampled_from(
+        [
+            "https://gateway.example/v1",
+            "ftp://x",
+            "http://",
+            "https://[::1",
+            "http://h:99999",
+            "http://h:port",
+            "https://a b",
+            "https:/x",
+            " https://x",
+            "http://x\n",
+            "HTTPS://X",
+        ]
+    ),
+)
 names = st.one_of(st.sampled_from(["comet", "bfl", "apiyi", "openai", "fal", "gw"]), odd_text)
 commands = st.one_of(odd_text, st.sampled_from(['pass "unclosed', "", "   ", "echo key"]))
 
-provider_tables = st.fixed_dictionaries({}, optional={
-    "kind": st.one_of(st.sampled_from(["comet", "bfl", "openai", "fal", "replicate"]), values),
-    "base_url": urls | values,
-    "api_key": st.one_of(odd_text, st.sampled_from(["key\n", "k\x00"]), values),
-    "api_key_command": commands | values,
-    "default_model": values,
-    "concurrency": counts,
-    "models": st.one_of(st.lists(odd_text, max_size=3), values),
-    "label": values,
-    "colour": values,
-})
-price_values = st.one_of(money, st.fixed_dictionaries({}, optional={
-    "per_image": money, "per_megapixel": money, "per_second": money}))
-whole_configs = st.fixed_dictionaries({}, optional={
-    "default_provider": names | values,
-    "timeout": money,
-    "providers": st.dictionaries(names, provider_tables, max_size=3) | values,
-    "prices": st.dictionaries(names, st.dictionaries(odd_text, price_values, max_size=2),
-                              max_size=2) | values,
-    "budget": st.fixed_dictionaries({}, optional={"daily": money, "session": money,
-                                                  "weekly": money}) | values,
-    "sets": st.dictionaries(odd_text, st.lists(odd_text | st.sampled_from(["fal", "comet:x", ":"]),
-                                               max_size=3) | values, max_size=2),
-    "tui": st.dictionaries(odd_text, values, max_size=2),
-    "colour": values,
-})
+provider_tables = st.fixed_dictionaries(
+    {},
+    optional={
+        "kind": st.one_of(st.sampled_from(["comet", "bfl", "openai", "fal", "replicate"]), values),
+        "base_url": urls | values,
+        "api_key": st.one_of(odd_text, st.sampled_from(["key\n", "k\x00"]), values),
+        "api_key_command": commands | values,
+        "default_model": values,
+        "concurrency": counts,
+        "models": st.one_of(st.lists(odd_text, max_size=3), values),
+        "label": values,
+        "colour": values,
+    },
+)
+price_values = st.one_of(
+    money,
+    st.fixed_dictionaries(
+        {}, optional={"per_image": money, "per_megapixel": money, "per_second": money}
+    ),
+)
+whole_configs = st.fixed_dictionaries(
+    {},
+    optional={
+        "default_provider": names | values,
+        "timeout": money,
+        "providers": st.dictionaries(names, provider_tables, max_size=3) | values,
+        "prices": st.dictionaries(
+            names, st.dictionaries(odd_text, price_values, max_size=2), max_size=2
+        )
+        | values,
+        "budget": st.fixed_dictionaries(
+            {}, optional={"daily": money, "session": money, "weekly": money}
+        )
+        | values,
+        "sets": st.dictionaries(
+            odd_text,
+            st.lists(odd_text | st.sampled_from(["fal", "comet:x", ":"]), max_size=3) | values,
+            max_size=2,
+        ),
+        "tui": st.dictionaries(odd_text, values, max_size=2),
+        "colour": values,
+    },
+)
 #: whole files, and files with one table, so that the checks after the first one run too
 configs = st.one_of(
     whole_configs,
     st.builds(lambda name, table: {"providers": {name: table}}, names, provider_tables),
-    st.builds(lambda name, model, price: {"prices": {name: {model: price}}}, names, odd_text,
-              price_values),
+    st.builds(
+        lambda name, model, price: {"prices": {name: {model: price}}}, names, odd_text, price_values
+    ),
     st.fixed_dictionaries({"budget": st.fixed_dictionaries({"daily": money, "session": money})}),
     st.fixed_dictionaries({"timeout": money}),
 )
@@ -167,8 +208,13 @@ def test_config_files(tmp_path: Path, data: dict[str, Any]) -> None:
 
 
 @fuzz
-@given(st.dictionaries(st.sampled_from(["FLUXTUI_PROVIDER", "OPENAI_BASE_URL", "FAL_KEY",
-                                        "COMETAPI_KEY"]), urls | names, max_size=3))
+@given(
+    st.dictionaries(
+        st.sampled_from(["FLUXTUI_PROVIDER", "OPENAI_BASE_URL", "FAL_KEY", "COMETAPI_KEY"]),
+        urls | names,
+        max_size=3,
+    )
+)
 @example({"OPENAI_BASE_URL": "ftp://x"})  # was taken
 @example({"FAL_KEY": "key\n"})  # a header no HTTP client sends
 def test_environment(tmp_path: Path, env: dict[str, str]) -> None:
@@ -179,9 +225,9 @@ def test_environment(tmp_path: Path, env: dict[str, str]) -> None:
 
 @fuzz
 @given(configs)
-def test_a_bad_config_is_exit_code_2_for_a_command(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str],
-                                                   data: dict[str, Any]) -> None:
+def test_a_bad_config_is_exit_code_2_for_a_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: dict[str, Any]
+) -> None:
     path = tmp_path / "config.toml"
     path.write_bytes(toml_document(data).encode("utf-8", "surrogatepass"))  # maybe not UTF-8
     with pytest.MonkeyPatch.context() as patch:
@@ -202,23 +248,39 @@ def test_a_bad_config_is_exit_code_2_for_a_command(tmp_path: Path,
         ("timeout = nan\n", "line 1: timeout must be a positive number of seconds, got nan"),
         ("timeout = inf\n", "line 1: timeout must be a positive number of seconds, got inf"),
         ("timeout = 0\n", "line 1: timeout must be a positive number of seconds, got 0.0"),
-        ("[providers.fal]\nconcurrency = 0\n",
-         f"line 2: providers.fal.concurrency must be 1 to {MAX_CONCURRENCY}, got 0"),
-        ("[providers.fal]\nconcurrency = 100000\n",
-         f"line 2: providers.fal.concurrency must be 1 to {MAX_CONCURRENCY}, got 100000"),
-        ('[providers.fal]\nbase_url = "https://[::1"\n',
-         "line 2: providers.fal.base_url is not a URL (Invalid IPv6 URL)"),
-        ('[providers.fal]\nbase_url = "http://h:99999"\n',
-         "line 2: providers.fal.base_url is not a URL"),
-        ('[providers.fal]\nbase_url = "http://"\n',
-         "line 2: providers.fal.base_url must be a URL with a host and no spaces"),
-        ('[providers.fal]\napi_key_command = "pass \\"unclosed"\n',
-         "line 2: providers.fal.api_key_command cannot be split into words: No closing quotation"),
-        ('[providers.fal]\napi_key = "key\\n"\n',
-         "line 2: providers.fal.api_key holds a space, a control or a non-ASCII character"),
-        ('[providers.fal]\nmodels = [""]\n',
-         "line 2: providers.fal.models must be a list of model"),
-        ('[providers."a b"]\nkind = "fal"\n', 'providers.a b is not a provider name'),
+        (
+            "[providers.fal]\nconcurrency = 0\n",
+            f"line 2: providers.fal.concurrency must be 1 to {MAX_CONCURRENCY}, got 0",
+        ),
+        (
+            "[providers.fal]\nconcurrency = 100000\n",
+            f"line 2: providers.fal.concurrency must be 1 to {MAX_CONCURRENCY}, got 100000",
+        ),
+        (
+            '[providers.fal]\nbase_url = "https://[::1"\n',
+            "line 2: providers.fal.base_url is not a URL (Invalid IPv6 URL)",
+        ),
+        (
+            '[providers.fal]\nbase_url = "http://h:99999"\n',
+            "line 2: providers.fal.base_url is not a URL",
+        ),
+        (
+            '[providers.fal]\nbase_url = "http://"\n',
+            "line 2: providers.fal.base_url must be a URL with a host and no spaces",
+        ),
+        (
+            '[providers.fal]\napi_key_command = "pass \\"unclosed"\n',
+            "line 2: providers.fal.api_key_command cannot be split into words: No closing quotation",
+        ),
+        (
+            '[providers.fal]\napi_key = "key\\n"\n',
+            "line 2: providers.fal.api_key holds a space, a control or a non-ASCII character",
+        ),
+        (
+            '[providers.fal]\nmodels = [""]\n',
+            "line 2: providers.fal.models must be a list of model",
+        ),
+        ('[providers."a b"]\nkind = "fal"\n', "providers.a b is not a provider name"),
         ("[budget]\ndaily = nan\n", "line 2: budget.daily must be 0 or more USD, got nan"),
         ("[budget]\nsession = -1\n", "line 2: budget.session must be 0 or more USD, got -1"),
         ('[prices.fal]\n"m" = -0.5\n', "line 2: prices.fal.m must be 0 or more USD, got -0.5"),
@@ -254,11 +316,14 @@ def test_a_config_path_too_long_for_the_system(tmp_path: Path) -> None:
         config_module.load(tmp_path / ("x" * 5000), env={})
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"OPENAI_BASE_URL": "ftp://x"}, "OPENAI_BASE_URL must start with http:// or https://"),
-    ({"FAL_KEY": "key\n"}, "FAL_KEY holds a space, a control or a non-ASCII character"),
-    ({"FAL_KEY": "k\udcff"}, "FAL_KEY holds a space, a control or a non-ASCII character"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"OPENAI_BASE_URL": "ftp://x"}, "OPENAI_BASE_URL must start with http:// or https://"),
+        ({"FAL_KEY": "key\n"}, "FAL_KEY holds a space, a control or a non-ASCII character"),
+        ({"FAL_KEY": "k\udcff"}, "FAL_KEY holds a space, a control or a non-ASCII character"),
+    ],
+)
 def test_environment_mistakes(tmp_path: Path, env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message) as raised:
         config_module.load(tmp_path / "absent.toml", env=env)

@@ -30,8 +30,9 @@ MAX_MESSAGE = 400
 def typed(field: FieldSpec) -> st.SearchStrategy[Any]:
     """What a field may hold: text for a text box, anything for a switch or a choice."""
     if field.kind in ("bool", "choice"):
-        return st.one_of(st.none(), st.booleans(), st.sampled_from(field.choices or ("x",)),
-                         any_text)
+        return st.one_of(
+            st.none(), st.booleans(), st.sampled_from(field.choices or ("x",)), any_text
+        )
     if field.kind == "size":
         return sizes
     return st.one_of(numbers_as_text, any_text)
@@ -53,15 +54,20 @@ def assert_readable(message: str) -> None:
 
 @fuzz
 @given(forms(), st.booleans())
-@example((catalog.model_spec("fal", "fal-ai/flux/dev"), None, {"size": "1" * 5000 + "x1"}),
-         False)  # ValueError from int(): the message did not name the field
-@example((catalog.model_spec("fal", "fal-ai/flux/dev"), None, {"steps": "9" * 30}),
-         False)  # OverflowError in the catalog's message
+@example(
+    (catalog.model_spec("fal", "fal-ai/flux/dev"), None, {"size": "1" * 5000 + "x1"}), False
+)  # ValueError from int(): the message did not name the field
+@example(
+    (catalog.model_spec("fal", "fal-ai/flux/dev"), None, {"steps": "9" * 30}), False
+)  # OverflowError in the catalog's message
 @example((catalog.model_spec("fal", "fal-ai/flux/dev"), None, {"guidance": "nan"}), False)
-@example((catalog.model_spec("bfl", "flux-pro-1.1-ultra"), None,
-          {"aspect_ratio": "1" * 5000 + ":1"}), False)  # ValueError from int() in the catalog
-def test_any_text_in_any_field(form: tuple[ModelSpec, list[FieldSpec] | None,
-                                           dict[str, Any]], random_seed: bool) -> None:
+@example(
+    (catalog.model_spec("bfl", "flux-pro-1.1-ultra"), None, {"aspect_ratio": "1" * 5000 + ":1"}),
+    False,
+)  # ValueError from int() in the catalog
+def test_any_text_in_any_field(
+    form: tuple[ModelSpec, list[FieldSpec] | None, dict[str, Any]], random_seed: bool
+) -> None:
     spec, fields, raw = form
     fields = fields or form_model.fields_for(spec)
     names = [field.name for field in fields]
@@ -75,19 +81,44 @@ def test_any_text_in_any_field(form: tuple[ModelSpec, list[FieldSpec] | None,
 
 
 @fuzz
-@given(st.sampled_from(SPECS), st.dictionaries(
-    st.sampled_from(["width", "height", "seed", "steps", "guidance", "num_images",
-                     "aspect_ratio", "safety_tolerance", "output_format", "image_size", "size"]),
-    st.one_of(st.integers(), st.integers(min_value=10**20, max_value=10**5000), st.floats(),
-              any_text, st.booleans(), st.none(), st.lists(st.integers(), max_size=2)),
-))
+@given(
+    st.sampled_from(SPECS),
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "width",
+                "height",
+                "seed",
+                "steps",
+                "guidance",
+                "num_images",
+                "aspect_ratio",
+                "safety_tolerance",
+                "output_format",
+                "image_size",
+                "size",
+            ]
+        ),
+        st.one_of(
+            st.integers(),
+            st.integers(min_value=10**20, max_value=10**5000),
+            st.floats(),
+            any_text,
+            st.booleans(),
+            st.none(),
+            st.lists(st.integers(), max_size=2),
+        ),
+    ),
+)
 @example(catalog.model_spec("fal", "fal-ai/flux/dev"), {"steps": 10**400})  # OverflowError
 @example(catalog.model_spec("fal", "fal-ai/flux/dev"), {"num_images": -(10**5000)})  # ValueError
 @example(catalog.model_spec("fal", "fal-ai/flux/dev"), {"guidance": 10**400})  # OverflowError
 def test_any_value_for_a_model(spec: ModelSpec, values: dict[str, Any]) -> None:
     """The values a request can hold from any face (the form, `--param`, a copied job)."""
-    for request in (GenerationRequest("a fox", spec.table, spec.id, params=values),
-                    GenerationRequest("a fox", spec.table, spec.id, extra=values)):
+    for request in (
+        GenerationRequest("a fox", spec.table, spec.id, params=values),
+        GenerationRequest("a fox", spec.table, spec.id, extra=values),
+    ):
         for message in providers.validate(PROTOCOL_OF[spec.table], spec.table, request):
             assert_readable(message)
 
@@ -96,7 +127,8 @@ def test_form_numbers_name_their_field() -> None:
     spec = catalog.model_spec("fal", "fal-ai/flux/dev")
     fields = form_model.fields_for(spec)
     _, problems = form_model.parse_values(
-        fields, {"seed": "-1", "steps": "many", "guidance": "inf", "size": "1" * 5000 + "x1"},
+        fields,
+        {"seed": "-1", "steps": "many", "guidance": "inf", "size": "1" * 5000 + "x1"},
         random_seed=False,
     )
     assert problems["seed"] == "seed -1 is below the minimum 0"

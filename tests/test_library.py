@@ -34,19 +34,28 @@ PRAGMA user_version=1;
 """
 
 
-def finished(prompt: str, provider: str = "fal", seconds: float = 2.0, *,
-             created: float | None = None, state: JobState = JobState.DONE,
-             group_id: str | None = None) -> Job:
+def finished(
+    prompt: str,
+    provider: str = "fal",
+    seconds: float = 2.0,
+    *,
+    created: float | None = None,
+    state: JobState = JobState.DONE,
+    group_id: str | None = None,
+) -> Job:
     """A job that ended `seconds` after it was created."""
-    job = Job.create(GenerationRequest(prompt, provider, "m-" + provider, {"seed": 1}),
-                     group_id=group_id)
+    job = Job.create(
+        GenerationRequest(prompt, provider, "m-" + provider, {"seed": 1}), group_id=group_id
+    )
     if created is not None:
         job.created_at = created
         job.history = [StateChange(JobState.PENDING, created)]
     start = job.created_at
-    job.history += [StateChange(JobState.SUBMITTED, start + 0.1),
-                    StateChange(JobState.DOWNLOADING, start + seconds - 0.1),
-                    StateChange(state, start + seconds)]
+    job.history += [
+        StateChange(JobState.SUBMITTED, start + 0.1),
+        StateChange(JobState.DOWNLOADING, start + seconds - 0.1),
+        StateChange(state, start + seconds),
+    ]
     job.state = state
     return job
 
@@ -61,8 +70,10 @@ def test_a_schema_1_store_is_migrated_in_place(tmp_path: Path) -> None:
         db.executescript(V1_SCHEMA)
         for job in jobs:
             row = {k: v for k, v in to_row(job).items() if k not in ("image_s", "demo")}
-            db.execute(f"INSERT INTO jobs ({', '.join(row)}) VALUES "
-                       f"({', '.join('?' for _ in row)})", list(row.values()))
+            db.execute(
+                f"INSERT INTO jobs ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+                list(row.values()),
+            )
     store = Store(path)
     try:
         assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
@@ -78,17 +89,23 @@ def test_a_schema_1_store_is_migrated_in_place(tmp_path: Path) -> None:
 
 def test_queries_sort_page_filter_by_date_and_group(store: Store) -> None:
     base = time.time() - 10 * 86400
-    jobs = [finished(f"a red fox {i}", "fal" if i % 2 else "comet", seconds=10 - i,
-                     created=base + i * 86400, group_id="cmp-1" if i < 2 else None)
-            for i in range(6)]
+    jobs = [
+        finished(
+            f"a red fox {i}",
+            "fal" if i % 2 else "comet",
+            seconds=10 - i,
+            created=base + i * 86400,
+            group_id="cmp-1" if i < 2 else None,
+        )
+        for i in range(6)
+    ]
     jobs.append(finished("a blue fox", "fal", created=base + 7 * 86400, state=JobState.FAILED))
     for job in jobs:
         store.save(job)
     newest = store.jobs(JobQuery(limit=3))
     assert [j.request.prompt for j in newest] == ["a blue fox", "a red fox 5", "a red fox 4"]
     page2 = library.page(store, JobQuery(limit=3, offset=3))
-    assert [j.request.prompt for j in page2.jobs] == ["a red fox 3", "a red fox 2",
-                                                      "a red fox 1"]
+    assert [j.request.prompt for j in page2.jobs] == ["a red fox 3", "a red fox 2", "a red fox 1"]
     assert library.page(store, JobQuery(limit=3, search="red")).total == 6
     fastest = store.jobs(JobQuery(sort="fastest", limit=None))
     assert [j.request.prompt for j in fastest][:2] == ["a red fox 5", "a red fox 4"]
@@ -100,15 +117,20 @@ def test_queries_sort_page_filter_by_date_and_group(store: Store) -> None:
     assert [j.request.prompt for j in store.jobs(window)] == ["a red fox 3", "a red fox 2"]
     assert store.count(JobQuery(group_id="cmp-1")) == 2
     assert store.count(JobQuery(provider="fal", state=JobState.DONE)) == 3
-    assert store.facets() == {"provider": ["comet", "fal"], "model": ["m-comet", "m-fal"],
-                              "state": ["done", "failed"]}
+    assert store.facets() == {
+        "provider": ["comet", "fal"],
+        "model": ["m-comet", "m-fal"],
+        "state": ["done", "failed"],
+    }
     with pytest.raises(ValueError, match="sort 'best' is not one of newest"):
         JobQuery(sort="best")
 
 
 def test_comparisons_are_stored_listed_and_searched(store: Store) -> None:
-    entries = (ComparisonEntry(Target("comet", "flux-pro-1.1"), "j1", ("steps",)),
-               ComparisonEntry(Target("fal", "fal-ai/flux/dev"), None, (), ("width too big",)))
+    entries = (
+        ComparisonEntry(Target("comet", "flux-pro-1.1"), "j1", ("steps",)),
+        ComparisonEntry(Target("fal", "fal-ai/flux/dev"), None, (), ("width too big",)),
+    )
     old = Comparison("cmp-0001", time.time() - 86400, "a lighthouse", {"seed": 3}, {}, entries)
     new = Comparison("cmp-0002", time.time(), "a red fox", {"seed": 4}, {}, entries, "mine")
     store.save_comparison(old)
@@ -145,8 +167,9 @@ def test_history_search_filter_since_and_json(sim, capsys) -> None:
     store.save(finished("an owl long ago", "fal", created=time.time() - 3 * 86400))
     store.close()
 
-    code, out, _ = run_cli(capsys, "history", "--json", "--search", "owl", "--provider", "fal",
-                           "--since", "today")
+    code, out, _ = run_cli(
+        capsys, "history", "--json", "--search", "owl", "--provider", "fal", "--since", "today"
+    )
     assert code == 0
     [row] = [json.loads(line) for line in out.splitlines()]
     assert row["prompt"] == "an owl by day" and row["state"] == "done" and row["group_id"] is None
@@ -166,8 +189,9 @@ def test_history_search_filter_since_and_json(sim, capsys) -> None:
 
 def test_history_lists_comparisons_and_their_jobs(sim, capsys) -> None:
     write_config(sim)
-    code, out, _ = run_cli(capsys, "compare", "a stork 4c1d", "-t", "bfl", "-t", "fal",
-                           "--size", "512x512", "--json")
+    code, out, _ = run_cli(
+        capsys, "compare", "a stork 4c1d", "-t", "bfl", "-t", "fal", "--size", "512x512", "--json"
+    )
     assert code == 0
     cmp_id = json.loads(out)["id"]
     code, out, _ = run_cli(capsys, "history", "--comparisons")
@@ -185,8 +209,18 @@ def test_history_lists_comparisons_and_their_jobs(sim, capsys) -> None:
 
 def test_export_copies_the_files_with_provenance_and_a_sidecar(sim, capsys, tmp_path) -> None:
     write_config(sim)
-    code, out, _ = run_cli(capsys, "generate", "a red fox", "-p", "fal", "--seed", "31",
-                           "--param", "num_images=2", "--json")
+    code, out, _ = run_cli(
+        capsys,
+        "generate",
+        "a red fox",
+        "-p",
+        "fal",
+        "--seed",
+        "31",
+        "--param",
+        "num_images=2",
+        "--json",
+    )
     job = json.loads(out)
     target = tmp_path / "out"
     code, out, err = run_cli(capsys, "export", job["id"][:12], str(target), "--json")
@@ -223,16 +257,24 @@ def test_export_reports_what_it_cannot_do(sim, capsys, tmp_path) -> None:
 
 def test_export_a_comparison_whole(sim, capsys, tmp_path) -> None:
     write_config(sim)
-    _, out, _ = run_cli(capsys, "compare", "a crane", "-t", "comet", "-t", "apiyi",
-                        "--size", "512x512", "--json")
+    _, out, _ = run_cli(
+        capsys, "compare", "a crane", "-t", "comet", "-t", "apiyi", "--size", "512x512", "--json"
+    )
     comparison = json.loads(out)
     code, out, err = run_cli(capsys, "export", comparison["id"], str(tmp_path / "c"))
     assert code == 0, err
     names = sorted(p.name for p in (tmp_path / "c").iterdir())
     job_ids = [r["job_id"] for r in comparison["rows"]]
-    assert names == sorted(["sheet.png", "table.csv", "table.json", "table.md",
-                            *(f"{i}.json" for i in job_ids),
-                            *(Path(r["files"][0]).name for r in comparison["rows"])])
+    assert names == sorted(
+        [
+            "sheet.png",
+            "table.csv",
+            "table.json",
+            "table.md",
+            *(f"{i}.json" for i in job_ids),
+            *(Path(r["files"][0]).name for r in comparison["rows"]),
+        ]
+    )
     table = json.loads((tmp_path / "c" / "table.json").read_text())
     assert [r["job_id"] for r in table["rows"]] == job_ids
     assert len(out.splitlines()) == 4 + 2 * len(job_ids)
@@ -280,6 +322,7 @@ def test_a_thumbnail_of_something_unreadable_says_why(tmp_path: Path) -> None:
         thumbnails.thumbnail(tmp_path / "missing.png")
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not an image at all")
-    with pytest.raises(thumbnails.ThumbnailError, match=r"cannot make a thumbnail of .*broken\.png"):
+    with pytest.raises(
+        thumbnails.ThumbnailError, match=r"cannot make a thumbnail of .*broken\.png"
+    ):
         thumbnails.thumbnail(broken)
-

@@ -22,8 +22,17 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def done_job(provider: str, model: str, *, width=1024, height=768, files=1, demo=False,
-             created_at: float | None = None, state=JobState.DONE) -> Job:
+def done_job(
+    provider: str,
+    model: str,
+    *,
+    width=1024,
+    height=768,
+    files=1,
+    demo=False,
+    created_at: float | None = None,
+    state=JobState.DONE,
+) -> Job:
     params = {"width": width, "height": height}
     job = Job.create(GenerationRequest("a fox", provider, model, params))
     job.state, job.width, job.height = state, width, height
@@ -59,9 +68,12 @@ def test_unknown_stays_unknown_not_zero() -> None:
 
 
 def test_config_overrides_and_adds_prices(tmp_path: Path) -> None:
-    path = write(tmp_path, '[prices.comet]\n"flux-pro-1.1" = 0.035\n\n'
-                           '[prices.fal]\n"fal-ai/flux/dev" = { per_megapixel = 0.02 }\n'
-                           '"fal-ai/flux/schnell" = { per_image = 0.001, per_megapixel = 0.002 }\n')
+    path = write(
+        tmp_path,
+        '[prices.comet]\n"flux-pro-1.1" = 0.035\n\n'
+        '[prices.fal]\n"fal-ai/flux/dev" = { per_megapixel = 0.02 }\n'
+        '"fal-ai/flux/schnell" = { per_image = 0.001, per_megapixel = 0.002 }\n',
+    )
     config = config_module.load(path, env={})
     prices = PriceTable.with_overrides(config.prices)
     assert prices.per_image("comet", "flux-pro-1.1") == 0.035
@@ -74,19 +86,27 @@ def test_config_overrides_and_adds_prices(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[prices.comet]\n"flux-pro-1.1" = -1\n',
-         r"line 2: prices.comet.flux-pro-1.1 must be 0 or more USD, got -1"),
-        ('[prices.comet]\n"flux-pro-1.1" = "cheap"\n',
-         r"line 2: prices.comet.flux-pro-1.1 must be a number of USD or a table"),
-        ('[prices.fal]\n"fal-ai/flux/dev" = { per_mp = 0.02 }\n',
-         r"line 2: prices.fal.fal-ai/flux/dev must be a number .* not per_mp"),
-        ('[prices.nowhere]\nx = 1\n', r"line 1: prices.nowhere names no provider: 'nowhere'"),
+        (
+            '[prices.comet]\n"flux-pro-1.1" = -1\n',
+            r"line 2: prices.comet.flux-pro-1.1 must be 0 or more USD, got -1",
+        ),
+        (
+            '[prices.comet]\n"flux-pro-1.1" = "cheap"\n',
+            r"line 2: prices.comet.flux-pro-1.1 must be a number of USD or a table",
+        ),
+        (
+            '[prices.fal]\n"fal-ai/flux/dev" = { per_mp = 0.02 }\n',
+            r"line 2: prices.fal.fal-ai/flux/dev must be a number .* not per_mp",
+        ),
+        ("[prices.nowhere]\nx = 1\n", r"line 1: prices.nowhere names no provider: 'nowhere'"),
         ("[budget]\ndaily = -5\n", r"line 2: budget.daily must be 0 or more USD"),
         ("[budget]\nmonthly = 5\n", r"line 2: budget.monthly is not a setting here"),
-        ('[sets]\nmine = ["comet:flux-pro-1.1", "bogus:flux"]\n',
-         r"line 2: sets.mine has 'bogus:flux': no provider is named 'bogus'"),
+        (
+            '[sets]\nmine = ["comet:flux-pro-1.1", "bogus:flux"]\n',
+            r"line 2: sets.mine has 'bogus:flux': no provider is named 'bogus'",
+        ),
         ('[sets]\nmine = ["comet flux"]\n', r"line 2: sets.mine has 'comet flux', which is not"),
-        ('[sets]\nmine = []\n', r"line 2: sets.mine must be a list"),
+        ("[sets]\nmine = []\n", r"line 2: sets.mine must be a list"),
     ],
 )
 def test_config_mistakes_name_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -95,8 +115,10 @@ def test_config_mistakes_name_file_line_and_key(tmp_path: Path, text: str, messa
 
 
 def test_budget_and_sets_are_read(tmp_path: Path) -> None:
-    path = write(tmp_path, '[budget]\ndaily = 5\nsession = 0.5\n\n'
-                           '[sets]\n"my set" = ["comet:flux-pro-1.1", "fal"]\n')
+    path = write(
+        tmp_path,
+        '[budget]\ndaily = 5\nsession = 0.5\n\n[sets]\n"my set" = ["comet:flux-pro-1.1", "fal"]\n',
+    )
     config = config_module.load(path, env={})
     assert config.budget == Budget(daily=5.0, session=0.5)
     assert config.sets == {"my set": ("comet:flux-pro-1.1", "fal")}
@@ -140,8 +162,9 @@ def test_spend_since_reads_the_store(store: Store) -> None:
 def test_estimate_uses_the_request_size_or_the_model_default() -> None:
     prices = PriceTable.with_overrides()
     requests = [
-        GenerationRequest("x", "fal", "fal-ai/flux/dev", {"width": 2048, "height": 2048,
-                                                           "num_images": 2}),
+        GenerationRequest(
+            "x", "fal", "fal-ai/flux/dev", {"width": 2048, "height": 2048, "num_images": 2}
+        ),
         GenerationRequest("x", "bfl", "flux-pro-1.1"),
         GenerationRequest("x", "comet", "flux-pro-1.1"),
     ]
@@ -155,12 +178,14 @@ def test_budget_check_refuses_crossing_and_notes_nearing() -> None:
     assert budget.check(limits, Estimate(0.1), spent_today=0.2).ok
     near = budget.check(limits, Estimate(0.1), spent_session=0.35)
     assert near.ok and near.near == (
-        "this takes this session's spend to $0.450 of the session budget $0.500",)
+        "this takes this session's spend to $0.450 of the session budget $0.500",
+    )
     over = budget.check(limits, Estimate(0.06, ("comet flux-pro-1.1",)), spent_today=0.97)
     assert not over.ok
     assert over.message() == (
         "today's spend is $0.970 and this would add about $0.060, crossing the daily budget of "
-        "$1.000; the price of comet flux-pro-1.1 is unknown and not counted")
+        "$1.000; the price of comet flux-pro-1.1 is unknown and not counted"
+    )
     # once a limit is reached, even a submit of unknown price goes over it
     assert not budget.check(limits, Estimate(0.0, ("comet x",)), spent_today=1.0).ok
     assert budget.check(Budget(), Estimate(100.0), spent_today=1e6).ok

@@ -44,8 +44,8 @@ def test_jpeg_comment_follows_the_app_segments() -> None:
     assert stamped[:2] == b"\xff\xd8"
     assert stamped[2:4] == b"\xff\xe0"  # JFIF APP0 still first
     app0_end = 4 + int.from_bytes(stamped[4:6], "big")
-    assert stamped[app0_end:app0_end + 2] == b"\xff\xfe"  # the COM segment comes next
-    com_end = app0_end + 2 + int.from_bytes(stamped[app0_end + 2:app0_end + 4], "big")
+    assert stamped[app0_end : app0_end + 2] == b"\xff\xfe"  # the COM segment comes next
+    com_end = app0_end + 2 + int.from_bytes(stamped[app0_end + 2 : app0_end + 4], "big")
     assert stamped[:app0_end] + stamped[com_end:] == original  # nothing else changed
     with Image.open(io.BytesIO(stamped)) as img:
         assert img.info.get("comment", b"").startswith(b"fluxtui ")
@@ -92,11 +92,20 @@ def test_a_huge_parameter_value_is_shortened_in_a_jpeg(size: int) -> None:
 
 
 def test_a_record_of_countless_long_values_keeps_its_identity_in_a_jpeg() -> None:
-    meta = {"job_id": "j1", "seed": 3, "provider": "fal",
-            "params": {f"key{i}": "v" * 60 for i in range(10_000)}}
+    meta = {
+        "job_id": "j1",
+        "seed": 3,
+        "provider": "fal",
+        "params": {f"key{i}": "v" * 60 for i in range(10_000)},
+    }
     back = provenance.read(embed_within(encode("JPEG"), meta))
-    assert back == {"job_id": "j1", "seed": 3, "provider": "fal", "shortened": ["*"],
-                    "note": provenance.SHORTENED_NOTE}
+    assert back == {
+        "job_id": "j1",
+        "seed": 3,
+        "provider": "fal",
+        "shortened": ["*"],
+        "note": provenance.SHORTENED_NOTE,
+    }
 
 
 def test_a_png_keeps_a_huge_value_whole() -> None:

@@ -35,19 +35,24 @@ SK_LIKE = "sk-" + "placeholder" + "0" * 12
 # ---- scrub: provider text --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    (f"the key {KEY} was rejected", f"the key {MASK} was rejected"),
-    (f"Authorization: Bearer {KEY}", f"Authorization: Bearer {MASK}"),
-    ("sent Bearer abc123def456ghi", f"sent Bearer {MASK}"),
-    ("Authorization: Key 1a2b3c4d:5e6f7a8b", f"Authorization: Key {MASK}"),
-    ("headers: x-key: some-other-secret", f"headers: x-key: {MASK}"),
-    ('{"X-Key": "abc", "api_key": "def"}', f'{{"X-Key": "{MASK}", "api_key": "{MASK}"}}'),
-    (f"openai said {SK_LIKE}.", f"openai said {MASK}."),
-    # words, not credentials
-    ("key rejected by BFL (403); check BFL_API_KEY or [providers.bfl] api_key",
-     "key rejected by BFL (403); check BFL_API_KEY or [providers.bfl] api_key"),
-    ("Key rejected: send a Bearer token", "Key rejected: send a Bearer token"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"the key {KEY} was rejected", f"the key {MASK} was rejected"),
+        (f"Authorization: Bearer {KEY}", f"Authorization: Bearer {MASK}"),
+        ("sent Bearer abc123def456ghi", f"sent Bearer {MASK}"),
+        ("Authorization: Key 1a2b3c4d:5e6f7a8b", f"Authorization: Key {MASK}"),
+        ("headers: x-key: some-other-secret", f"headers: x-key: {MASK}"),
+        ('{"X-Key": "abc", "api_key": "def"}', f'{{"X-Key": "{MASK}", "api_key": "{MASK}"}}'),
+        (f"openai said {SK_LIKE}.", f"openai said {MASK}."),
+        # words, not credentials
+        (
+            "key rejected by BFL (403); check BFL_API_KEY or [providers.bfl] api_key",
+            "key rejected by BFL (403); check BFL_API_KEY or [providers.bfl] api_key",
+        ),
+        ("Key rejected: send a Bearer token", "Key rejected: send a Bearer token"),
+    ],
+)
 def test_scrub_text_masks_keys_and_credentials(text: str, expected: str) -> None:
     assert scrub_text(text, [KEY]) == expected
 
@@ -64,7 +69,8 @@ def test_a_signed_url_keeps_its_tokens_but_not_our_key() -> None:
     signed = "https://delivery.example/a.png?access_token=abc123def456&sig=x"
     assert scrub_text(signed, [KEY]) == signed
     assert scrub_text(f"https://api.example/poll?api_key={KEY}", [KEY]) == (
-        f"https://api.example/poll?api_key={MASK}")
+        f"https://api.example/poll?api_key={MASK}"
+    )
     assert scrub_text(f"see {signed}", [KEY]) == f"see {signed.replace('abc123def456', MASK)}"
 
 
@@ -124,21 +130,24 @@ def test_redact_survives_deep_nesting() -> None:
 # ---- which hosts a key may go to -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("url", "base", "origin", "site"), [
-    ("https://api.bfl.ai/v1/get_result", "https://api.bfl.ai", True, True),
-    ("https://api.eu1.bfl.ai/v1/get_result?id=1", "https://api.bfl.ai", False, True),
-    ("https://evil.example/v1/get_result", "https://api.bfl.ai", False, False),
-    ("https://bfl.ai.evil.example/", "https://api.bfl.ai", False, False),
-    ("http://api.eu1.bfl.ai/v1/get_result", "https://api.bfl.ai", False, False),  # downgrade
-    ("https://gateway.fal.run/x/requests/1", "https://queue.fal.run", False, True),
-    ("https://queue.fal.ai/x", "https://queue.fal.run", False, False),
-    ("https://api.example.co.uk/", "https://eu.example.co.uk", False, True),
-    ("https://api.other.co.uk/", "https://eu.example.co.uk", False, False),
-    ("http://127.0.0.1:9001/poll", "http://127.0.0.1:9000/bfl", False, True),
-    ("http://127.0.0.2:9000/poll", "http://127.0.0.1:9000/bfl", False, False),
-    ("http://localhost:9001/poll", "http://localhost:9000", False, True),
-    ("http://127.0.0.1:9000/comet/x", "http://127.0.0.1:9000/comet", True, True),
-])
+@pytest.mark.parametrize(
+    ("url", "base", "origin", "site"),
+    [
+        ("https://api.bfl.ai/v1/get_result", "https://api.bfl.ai", True, True),
+        ("https://api.eu1.bfl.ai/v1/get_result?id=1", "https://api.bfl.ai", False, True),
+        ("https://evil.example/v1/get_result", "https://api.bfl.ai", False, False),
+        ("https://bfl.ai.evil.example/", "https://api.bfl.ai", False, False),
+        ("http://api.eu1.bfl.ai/v1/get_result", "https://api.bfl.ai", False, False),  # downgrade
+        ("https://gateway.fal.run/x/requests/1", "https://queue.fal.run", False, True),
+        ("https://queue.fal.ai/x", "https://queue.fal.run", False, False),
+        ("https://api.example.co.uk/", "https://eu.example.co.uk", False, True),
+        ("https://api.other.co.uk/", "https://eu.example.co.uk", False, False),
+        ("http://127.0.0.1:9001/poll", "http://127.0.0.1:9000/bfl", False, True),
+        ("http://127.0.0.2:9000/poll", "http://127.0.0.1:9000/bfl", False, False),
+        ("http://localhost:9001/poll", "http://localhost:9000", False, True),
+        ("http://127.0.0.1:9000/comet/x", "http://127.0.0.1:9000/comet", True, True),
+    ],
+)
 def test_the_host_rule(url: str, base: str, origin: bool, site: bool) -> None:
     assert hosts.same_origin(url, base) is origin
     assert hosts.same_site(url, base) is site
@@ -166,7 +175,8 @@ async def test_no_repr_shows_a_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     async with Engine(config, store, library=tmp_path / "library") as engine:
         providers = [engine.provider(name) for name in ("comet", "bfl", "fal")]
         shown = [
-            repr(config), str(config),
+            repr(config),
+            str(config),
             *(repr(entry) for entry in config.providers.values()),
             *(repr(config.settings(name)) for name in ("comet", "bfl", "fal")),
             *(repr(vars(provider)) for provider in providers),
@@ -187,9 +197,14 @@ def test_every_provider_masks_every_configured_key(monkeypatch: pytest.MonkeyPat
     assert [k.reveal() for k in settings.other_keys] == [ENV_KEY]
 
 
-@pytest.mark.parametrize(("value", "what"), [
-    ("12345678", "an integer"), ("{ value = 'abc123' }", "a table"), ("['abc123']", "an array"),
-])
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        ("12345678", "an integer"),
+        ("{ value = 'abc123' }", "a table"),
+        ("['abc123']", "an array"),
+    ],
+)
 def test_a_wrong_type_key_is_not_echoed(value: str, what: str) -> None:
     path = write_config(f"[providers.comet]\napi_key = {value}\n")
     with pytest.raises(ConfigError) as caught:
@@ -216,8 +231,10 @@ def test_the_cli_prints_the_warning(capsys: pytest.CaptureFixture[str]) -> None:
     path = write_config(f'[providers.comet]\napi_key = "{FILE_KEY}"\n', mode=0o644)
     assert cli.main(["providers"]) == 0
     _, err = capsys.readouterr()
-    assert f"fluxtui: warning: config.toml holds an API key and is readable by other users: " \
-           f"chmod 600 {path}" in err
+    assert (
+        f"fluxtui: warning: config.toml holds an API key and is readable by other users: "
+        f"chmod 600 {path}" in err
+    )
     assert FILE_KEY not in err
 
 

@@ -91,8 +91,13 @@ async def test_another_providers_key_is_masked_too(
 ) -> None:
     """fal's key, echoed by comet (through a gateway that shares keys, say), is masked as well."""
     config = with_key(sim_config, "fake-comet-key-0123456789")
-    config = replace(config, providers={
-        **config.providers, "fal": replace(config.providers["fal"], key=Secret(LEAK_KEY))})
+    config = replace(
+        config,
+        providers={
+            **config.providers,
+            "fal": replace(config.providers["fal"], key=Secret(LEAK_KEY)),
+        },
+    )
     async with Engine(config, store, library=tmp_path / "library") as engine:
         provider = engine.provider("comet")
         assert LEAK_KEY in provider.known_keys()
@@ -125,7 +130,8 @@ async def test_bfl_refuses_a_polling_url_on_another_host(
     assert job.state is JobState.FAILED and job.error is not None
     assert job.error.message == (
         f"BFL returned a polling URL on an unexpected host ({ELSEWHERE}, not {HOME}); "
-        "not sending the key there")
+        "not sending the key there"
+    )
     assert hostile.seen_at(ELSEWHERE) == []
     assert [s.method for s in hostile.seen_at(HOME)] == ["POST"]  # the submit, with its key
     assert hostile.seen_at(HOME)[0].headers["x-key"] == LEAK_KEY
@@ -153,8 +159,11 @@ async def test_fal_follows_urls_built_from_its_base_when_given_foreign_ones(
         job, _ = await generate(engine, "fal", model="fal-ai/flux/dev")
     assert job.state is JobState.DONE and job.handle is not None
     root = f"{hostile.home}/fal/fal-ai/flux/requests/req-1"
-    assert job.handle.urls == {"response_url": root, "status_url": f"{root}/status",
-                               "cancel_url": f"{root}/cancel"}
+    assert job.handle.urls == {
+        "response_url": root,
+        "status_url": f"{root}/status",
+        "cancel_url": f"{root}/cancel",
+    }
     assert all(s.headers["authorization"] == f"Key {LEAK_KEY}" for s in hostile.seen_at(HOME))
     [download] = hostile.seen_at(ELSEWHERE)
     assert download.path == "/image.png" and not keys_sent(download.headers)
@@ -197,8 +206,10 @@ async def test_a_redirect_is_never_followed_with_the_key(
 
 
 async def test_nested_secret_params_stay_out_of_files(leaky: Engine, tmp_path: Path) -> None:
-    extra = {"meta": {"api_key": USER_SECRET, "note": "kept"},
-             "hooks": [{"token": USER_SECRET}, {"url": "https://example.invalid"}]}
+    extra = {
+        "meta": {"api_key": USER_SECRET, "note": "kept"},
+        "hooks": [{"token": USER_SECRET}, {"url": "https://example.invalid"}],
+    }
     job, _ = await generate(leaky, "fal", extra=extra)
     assert job.state is JobState.DONE
     written = provenance.read(Path(job.files[0]).read_bytes())
@@ -212,12 +223,15 @@ async def test_nested_secret_params_stay_out_of_files(leaky: Engine, tmp_path: P
 
 
 def test_the_key_is_in_no_output(
-    sim: SimServer, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+    sim: SimServer,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
     isolated_home: Path,
 ) -> None:
     config_text = "".join(
         f'[providers.{name}]\nbase_url = "{sim.base_url(name)}"\napi_key = "{LEAK_KEY}"\n'
-        for name in SIM_SERVICES)
+        for name in SIM_SERVICES
+    )
     config_file = paths.config_file()
     config_file.parent.mkdir(parents=True, exist_ok=True)
     config_file.write_text(config_text)
@@ -227,8 +241,15 @@ def test_the_key_is_in_no_output(
     runs = [
         ["generate", f"a fox {ECHO}", *providers, "--json"],
         ["generate", "a fox [[sim: poll=503, poll_times=1]]", *providers, "--json"],
-        ["generate", "a fox", "-p", "fal", "--param", f'meta={{"api_key": "{USER_SECRET}"}}',
-         "--json"],
+        [
+            "generate",
+            "a fox",
+            "-p",
+            "fal",
+            "--param",
+            f'meta={{"api_key": "{USER_SECRET}"}}',
+            "--json",
+        ],
     ]
     output = ""
     done = []

@@ -32,7 +32,8 @@ def test_a_full_disk_is_a_store_error_naming_the_file(store: Store) -> None:
     with pytest.raises(StoreError) as raised:
         store.save(make_job("a fox " * 10_000))
     assert str(raised.value) == (
-        f"cannot write the job store {store.path}: the disk is full; free some space")
+        f"cannot write the job store {store.path}: the disk is full; free some space"
+    )
     assert isinstance(raised.value, FluxtuiError)
     assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
 
@@ -75,10 +76,18 @@ def test_errors_that_are_bugs_pass_through(store: Store) -> None:
 
 def fluxtui(home: Path, *argv: str, wrap: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     """Run `python -m fluxtui ARGV` with its XDG dirs under `home` (optionally under `wrap`)."""
-    env = {**os.environ, **{f"XDG_{n}_HOME": str(home / n.lower())
-                            for n in ("CONFIG", "DATA", "CACHE", "STATE")}}
-    return subprocess.run([*wrap, sys.executable, "-m", "fluxtui", *argv], env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    env = {
+        **os.environ,
+        **{f"XDG_{n}_HOME": str(home / n.lower()) for n in ("CONFIG", "DATA", "CACHE", "STATE")},
+    }
+    return subprocess.run(
+        [*wrap, sys.executable, "-m", "fluxtui", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def assert_one_line(done: subprocess.CompletedProcess[str], *parts: str) -> None:
@@ -96,22 +105,27 @@ def store_path(home: Path) -> Path:
 
 def test_cli_a_data_dir_that_cannot_be_made(tmp_path: Path) -> None:
     (tmp_path / "data").write_text("a file where the data dir should be")
-    assert_one_line(fluxtui(tmp_path, "history"),
-                    f"cannot create the folder of the job store {store_path(tmp_path)}")
+    assert_one_line(
+        fluxtui(tmp_path, "history"),
+        f"cannot create the folder of the job store {store_path(tmp_path)}",
+    )
 
 
 def test_cli_a_store_that_cannot_be_opened(tmp_path: Path) -> None:
     store_path(tmp_path).mkdir(parents=True)  # a folder where the file should be
-    assert_one_line(fluxtui(tmp_path, "history"),
-                    f"cannot open the job store {store_path(tmp_path)}")
+    assert_one_line(
+        fluxtui(tmp_path, "history"), f"cannot open the job store {store_path(tmp_path)}"
+    )
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_cli_a_full_disk(tmp_path: Path) -> None:
     store_path(tmp_path).parent.mkdir(parents=True)
     store_path(tmp_path).symlink_to("/dev/full")  # every write fails with ENOSPC
-    assert_one_line(fluxtui(tmp_path, "history"),
-                    f"cannot write the job store {store_path(tmp_path)}: the disk is full")
+    assert_one_line(
+        fluxtui(tmp_path, "history"),
+        f"cannot write the job store {store_path(tmp_path)}: the disk is full",
+    )
 
 
 def test_cli_a_store_from_a_newer_fluxtui(tmp_path: Path) -> None:

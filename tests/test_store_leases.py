@@ -39,8 +39,9 @@ def other(store: Store) -> Iterator[Store]:
 def age(store: Store, job_id: str, seconds: float) -> None:
     """Make the lease's last heartbeat `seconds` older, as if its owner had stopped beating."""
     with sqlite3.connect(store.path) as db:
-        db.execute("UPDATE leases SET heartbeat_at = heartbeat_at - ? WHERE job_id = ?",
-                   (seconds, job_id))
+        db.execute(
+            "UPDATE leases SET heartbeat_at = heartbeat_at - ? WHERE job_id = ?", (seconds, job_id)
+        )
     db.close()
 
 
@@ -114,7 +115,10 @@ def test_unfinished_holds_resumable_ends_and_can_skip_jobs_held_elsewhere(
     old, unreachable, cached, held, stale = (make_job(p) for p in ("old", "u", "c", "h", "s"))
     old.created_at -= 60
     unreachable.state, cached.state, held.state = (
-        JobState.UNREACHABLE, JobState.CACHED, JobState.RUNNING)
+        JobState.UNREACHABLE,
+        JobState.CACHED,
+        JobState.RUNNING,
+    )
     ended = [make_job(state=s) for s in (JobState.DONE, JobState.FAILED, JobState.UNCERTAIN)]
     for job in (old, unreachable, cached, *ended):
         store.save(job)
@@ -124,7 +128,11 @@ def test_unfinished_holds_resumable_ends_and_can_skip_jobs_held_elsewhere(
     every = [old.id, unreachable.id, cached.id, held.id, stale.id]
     assert [j.id for j in store.unfinished()] == every
     assert [j.id for j in store.unfinished(free_for=mine)] == [
-        old.id, unreachable.id, cached.id, stale.id]
+        old.id,
+        unreachable.id,
+        cached.id,
+        stale.id,
+    ]
     assert [j.id for j in other.unfinished(free_for=theirs)] == every
 
 
@@ -153,8 +161,12 @@ sys.stdin.read()
 
 def claimer(store: Store, job_id: str) -> subprocess.Popen[str]:
     """A child process holding the lease of `job_id` (it has said so) until its stdin closes."""
-    child = subprocess.Popen([sys.executable, "-c", CLAIMER, str(store.path), job_id],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CLAIMER, str(store.path), job_id],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout is not None and child.stdout.readline() == "True\n"
     return child
 

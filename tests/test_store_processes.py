@@ -57,8 +57,14 @@ def start_together(argvs: list[list[str]], pass_fds: tuple[int, ...] = ()) -> li
     """Start one child per argv; once every one has said it is ready, let them all go at once."""
     go_read, go_write = os.pipe()  # every child reads the same pipe: EOF for all at once
     children = [
-        Popen([sys.executable, *argv], stdin=go_read, stdout=PIPE, stderr=PIPE, text=True,
-              pass_fds=pass_fds)
+        Popen(
+            [sys.executable, *argv],
+            stdin=go_read,
+            stdout=PIPE,
+            stderr=PIPE,
+            text=True,
+            pass_fds=pass_fds,
+        )
         for argv in argvs
     ]
     os.close(go_read)

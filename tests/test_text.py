@@ -29,7 +29,9 @@ def test_multiline_text_keeps_its_newlines_and_tabs_only() -> None:
 
 
 def test_the_result_has_no_control_characters_left() -> None:
-    every = "".join(chr(c) for c in range(0x00, 0xA0)) + "\u202a\u202b\u202c\u202d\u202e\u2066\u2069"
+    every = (
+        "".join(chr(c) for c in range(0x00, 0xA0)) + "\u202a\u202b\u202c\u202d\u202e\u2066\u2069"
+    )
     shown = inert(every)
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in shown)
     assert not any(c in shown for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2069")

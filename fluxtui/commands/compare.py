@@ -78,20 +78,29 @@ async def _compare(
     args: argparse.Namespace,
 ) -> int:
     async with open_engine(config, demo_mode=args.demo) as engine:
-        refused = check_budget(config, engine.store, [p.request for p in plans],
-                               over_budget=args.over_budget, demo=args.demo)
+        refused = check_budget(
+            config,
+            engine.store,
+            [p.request for p in plans],
+            over_budget=args.over_budget,
+            demo=args.demo,
+        )
         if refused is not None:
             return refused
         set_name = ", ".join(args.set) if args.set else None
         try:
-            comparison, jobs = compare.start(engine, args.prompt, params, plans, extra=extra,
-                                             set_name=set_name)
+            comparison, jobs = compare.start(
+                engine, args.prompt, params, plans, extra=extra, set_name=set_name
+            )
         except InvalidRequest as exc:
             return _bad_input(*exc.problems)
         for plan in plans:
             if plan.dropped:
-                print(f"fluxtui: {plan.target} does not take {', '.join(plan.dropped)}: "
-                      "dropped for it", file=sys.stderr)
+                print(
+                    f"fluxtui: {plan.target} does not take {', '.join(plan.dropped)}: "
+                    "dropped for it",
+                    file=sys.stderr,
+                )
         printer = ProgressPrinter([job.snapshot() for job in jobs])
         stop_listening = engine.add_listener(printer.on_event)
         ticker = asyncio.create_task(printer.tick())
@@ -148,8 +157,10 @@ def _print_table(
 ) -> None:
     print(inert(f"comparison {comparison.id}: {exports.sheet_title(comparison)}"))
     print(inert(exports.table_text(rows), multiline=True))
-    for label, marked in (("fastest", [r for r in rows if r.fastest]),
-                          ("cheapest", [r for r in rows if r.cheapest])):
+    for label, marked in (
+        ("fastest", [r for r in rows if r.fastest]),
+        ("cheapest", [r for r in rows if r.cheapest]),
+    ):
         if marked:
             print(f"{label}: {', '.join(str(r.target) for r in marked)}")
     if not any(r.cheapest for r in rows) and any(r.done for r in rows):

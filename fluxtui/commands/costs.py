@@ -40,8 +40,10 @@ def check_budget(
         return None
     where = f" in {config.path}" if config.path else ""
     if over_budget:
-        print(f"fluxtui: warning: over budget: {verdict.message()}; sending anyway "
-              "(--over-budget)", file=sys.stderr)
+        print(
+            f"fluxtui: warning: over budget: {verdict.message()}; sending anyway (--over-budget)",
+            file=sys.stderr,
+        )
         return None
     print(
         f"fluxtui: over budget: {verdict.message()}. Nothing was sent: add --over-budget to send "

@@ -61,8 +61,9 @@ async def _generate(
     config: config_module.Config, requests: list[GenerationRequest], args: argparse.Namespace
 ) -> int:
     async with open_engine(config, demo_mode=args.demo) as engine:
-        refused = check_budget(config, engine.store, requests, over_budget=args.over_budget,
-                               demo=args.demo)
+        refused = check_budget(
+            config, engine.store, requests, over_budget=args.over_budget, demo=args.demo
+        )
         if refused is not None:
             return refused
         try:

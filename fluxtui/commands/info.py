@@ -38,8 +38,9 @@ def run_providers(args: argparse.Namespace) -> int:
         print(f"{row['name']:<8} {row['label']:<20} {key:<24} {row['base_url']}")
         print(f"         models: {', '.join(row['models']) or '(any id you give)'}")
     if not config.any_key:
-        print("\nNo API keys are set: `fluxtui generate PROMPT --demo` uses the built-in "
-              "simulator.")
+        print(
+            "\nNo API keys are set: `fluxtui generate PROMPT --demo` uses the built-in simulator."
+        )
     return 0
 
 

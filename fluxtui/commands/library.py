@@ -49,8 +49,16 @@ def run_history(args: argparse.Namespace) -> int:
 
     for job in jobs:
         if args.json:
-            print(json.dumps({**job_json(job), "prompt": job.request.prompt,
-                              "created_at": job.created_at, "group_id": job.group_id}))
+            print(
+                json.dumps(
+                    {
+                        **job_json(job),
+                        "prompt": job.request.prompt,
+                        "created_at": job.created_at,
+                        "group_id": job.group_id,
+                    }
+                )
+            )
             continue
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
         print(f"{job.id}  {when}  {describe(job)}")
@@ -65,14 +73,22 @@ def run_history(args: argparse.Namespace) -> int:
 def _comparisons(store: Store, args: argparse.Namespace, since: float | None) -> int:
     """`history --comparisons`: each comparison with one line per target."""
     prices = PriceTable.with_overrides(config_module.load().prices)
-    listed = store.comparisons(search=args.search, since=since, limit=args.limit,
-                               offset=args.offset)
+    listed = store.comparisons(
+        search=args.search, since=since, limit=args.limit, offset=args.offset
+    )
     for comparison in listed:
         _, jobs = compare.load(store, comparison.id)
         rows = compare_table.rows(comparison, jobs, prices)
         if args.json:
-            print(json.dumps({"comparison": exports.comparison_dict(comparison),
-                              "rows": [r.to_dict() for r in rows]}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "comparison": exports.comparison_dict(comparison),
+                        "rows": [r.to_dict() for r in rows],
+                    },
+                    ensure_ascii=False,
+                )
+            )
             continue
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(comparison.created_at))
         print(f"{comparison.id}  {when}  {len(rows)} targets  {inert(comparison.prompt[:80])}")
@@ -96,8 +112,11 @@ def run_export(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if len(found) != 1:
-        problem = (f"no job has the id {args.id!r} (see `fluxtui history`)" if not found else
-                   f"{args.id!r} matches {len(found)} jobs: {', '.join(j.id for j in found)}")
+        problem = (
+            f"no job has the id {args.id!r} (see `fluxtui history`)"
+            if not found
+            else f"{args.id!r} matches {len(found)} jobs: {', '.join(j.id for j in found)}"
+        )
         print(f"fluxtui: {problem}", file=sys.stderr)
         return exit_codes.EXIT_BAD_INPUT
     if not _made(folder):
@@ -110,8 +129,10 @@ def _made(folder: Path) -> bool:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        print(f"fluxtui: DIR {shown(str(folder))}: cannot make this folder: {exc.strerror}",
-              file=sys.stderr)
+        print(
+            f"fluxtui: DIR {shown(str(folder))}: cannot make this folder: {exc.strerror}",
+            file=sys.stderr,
+        )
         return False
     return True
 
@@ -119,8 +140,10 @@ def _made(folder: Path) -> bool:
 def _export_job(job: Job, folder: Path, as_json: bool) -> int:
     if not exports.has_image(job):
         why = f": {job.error.message}" if job.error else ""
-        print(f"fluxtui: job {job.id} has no image to export ({job.state.label}{why})",
-              file=sys.stderr)
+        print(
+            f"fluxtui: job {job.id} has no image to export ({job.state.label}{why})",
+            file=sys.stderr,
+        )
         return exit_codes.EXIT_OTHER
     result = exports.export_job(job, folder)
     for lost in result.missing:
@@ -148,14 +171,18 @@ def _export_comparison(store: Store, comparison_id: str, folder: Path, as_json: 
     for lost in missing:
         print(f"fluxtui: {lost} is missing on disk; not exported", file=sys.stderr)
     if as_json:
-        print(json.dumps({
-            "comparison": comparison.id,
-            "sheet": str(result.sheet),
-            "markdown": str(result.markdown),
-            "csv": str(result.csv),
-            "json": str(result.json),
-            "jobs": [_job_export_json(j) for j in result.jobs],
-        }))
+        print(
+            json.dumps(
+                {
+                    "comparison": comparison.id,
+                    "sheet": str(result.sheet),
+                    "markdown": str(result.markdown),
+                    "csv": str(result.csv),
+                    "json": str(result.json),
+                    "jobs": [_job_export_json(j) for j in result.jobs],
+                }
+            )
+        )
     else:
         for path in (*result.paths(), *(p for j in result.jobs for p in (*j.files, j.sidecar))):
             print(path)

@@ -51,13 +51,13 @@ def parse_param(text: str) -> tuple[str, Any]:
         )
     size = len(raw.encode("utf-8"))
     if size > MAX_PARAM_BYTES:
-        raise BadFlags(f"--param {key}: the value is {size:,} bytes, over the limit of "
-                       f"{MAX_PARAM_BYTES:,}")
+        raise BadFlags(
+            f"--param {key}: the value is {size:,} bytes, over the limit of {MAX_PARAM_BYTES:,}"
+        )
     if _json_depth(raw) > MAX_JSON_DEPTH:
         raise BadFlags(f"--param {key}: the value nests deeper than {MAX_JSON_DEPTH} levels")
     try:
-        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite,
-                           parse_int=_int64)
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite, parse_int=_int64)
     except json.JSONDecodeError:
         value = raw
     except inputs.BadValue as exc:

@@ -79,8 +79,9 @@ class Controller:
     """The faces' one way to the engine and the store: it runs jobs (through `spawn`), relays
     the engine's events, and answers in snapshots. `demo`: on the simulator (nothing charged)."""
 
-    def __init__(self, backend: Backend, *, spawn: Spawn, demo: bool,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self, backend: Backend, *, spawn: Spawn, demo: bool, clock: Callable[[], float] = time.time
+    ):
         self.backend = backend
         self.demo = demo
         self.clock = clock
@@ -263,8 +264,13 @@ class Controller:
         return compare.plan(self.config, prompt, params, targets)
 
     def start_comparison(
-        self, prompt: str, params: Mapping[str, Any], targets: list[Target], *,
-        set_name: str | None = None, over_budget: bool = False,
+        self,
+        prompt: str,
+        params: Mapping[str, Any],
+        targets: list[Target],
+        *,
+        set_name: str | None = None,
+        over_budget: bool = False,
     ) -> Started:
         """Store a comparison and run a job per target that can take the request."""
         from fluxtui.core import compare
@@ -272,8 +278,9 @@ class Controller:
         engine = self._engine()
         plans = compare.plan(engine.config, prompt, params, targets)
         note = self._cleared([p.request for p in plans if p.ok], over_budget)
-        comparison, jobs = compare.start(engine, prompt, params, plans, set_name=set_name,
-                                         skip_invalid=True)
+        comparison, jobs = compare.start(
+            engine, prompt, params, plans, set_name=set_name, skip_invalid=True
+        )
         for job in jobs:
             self._run(job)
         return Started(tuple(job.snapshot() for job in jobs), note, comparison)

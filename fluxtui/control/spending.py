@@ -39,9 +39,11 @@ class Spending:
         self.today, self.session = today, session
 
     def header(self) -> str:
-        """"today $0.120 · session $0.040", with each limit of the budget and unpriced images."""
-        return (f"today {_amount(self.today, self.budget.daily)} · "
-                f"session {_amount(self.session, self.budget.session)}")
+        """ "today $0.120 · session $0.040", with each limit of the budget and unpriced images."""
+        return (
+            f"today {_amount(self.today, self.budget.daily)} · "
+            f"session {_amount(self.session, self.budget.session)}"
+        )
 
     def check(
         self, requests: Iterable[GenerationRequest], in_flight: Iterable[GenerationRequest] = ()
@@ -49,8 +51,12 @@ class Spending:
         """The budget's verdict on sending `requests`; jobs still `in_flight` count as spent."""
         run = budget.estimate(requests, self.prices, self.tables)
         pending = budget.estimate(in_flight, self.prices, self.tables).usd
-        return budget.check(self.budget, run, spent_today=self.today.usd + pending,
-                            spent_session=self.session.usd + pending)
+        return budget.check(
+            self.budget,
+            run,
+            spent_today=self.today.usd + pending,
+            spent_session=self.session.usd + pending,
+        )
 
 
 def check_run(

@@ -80,7 +80,7 @@ class TargetPlan:
 
 
 def parse_target(text: str, config: Config) -> Target:
-    """"provider:model" (or "provider" for its default model) as a Target; TargetError if not."""
+    """ "provider:model" (or "provider" for its default model) as a Target; TargetError if not."""
     parsed = split_target(text)
     if parsed is None:
         raise TargetError(
@@ -90,8 +90,9 @@ def parse_target(text: str, config: Config) -> Target:
     provider, model = parsed
     if provider not in config.providers:
         known = ", ".join(config.providers)
-        raise TargetError(f"target {shown(text)}: no provider is named {shown(provider)} "
-                          f"(known: {known})")
+        raise TargetError(
+            f"target {shown(text)}: no provider is named {shown(provider)} (known: {known})"
+        )
     if model is None:
         model = config.providers[provider].choose_model()
         if not model:
@@ -284,4 +285,3 @@ def set_favourite(store: Store, comparison: Comparison, job_id: str | None) -> C
     updated = replace(comparison, favourite=job_id)
     store.save_comparison(updated)
     return updated
-

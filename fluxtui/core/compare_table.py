@@ -77,8 +77,10 @@ def rows(
 ) -> list[CompareRow]:
     """The table of `comparison`, in its target order; `jobs` are its jobs (any order)."""
     by_id = {job.id: job for job in jobs}
-    built = [_row(entry, by_id.get(entry.job_id or ""), comparison, prices)
-             for entry in comparison.entries]
+    built = [
+        _row(entry, by_id.get(entry.job_id or ""), comparison, prices)
+        for entry in comparison.entries
+    ]
     return _mark(built, comparison.favourite)
 
 
@@ -137,7 +139,9 @@ def _mark(table: list[CompareRow], favourite: str | None) -> list[CompareRow]:
         is_favourite = row.job_id is not None and row.job_id == favourite
         flags = (("favourite", is_favourite), ("fastest", is_fastest), ("cheapest", is_cheapest))
         marks = tuple(mark for mark, on in flags if on)
-        marked.append(replace(row, fastest=is_fastest, cheapest=is_cheapest,
-                              favourite=is_favourite, marks=marks))
+        marked.append(
+            replace(
+                row, fastest=is_fastest, cheapest=is_cheapest, favourite=is_favourite, marks=marks
+            )
+        )
     return marked
-

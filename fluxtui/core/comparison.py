@@ -15,7 +15,8 @@ COMPARISON_PREFIX = "cmp-"
 
 
 def split_target(text: str) -> tuple[str, str | None] | None:
-    """"comet:flux-pro-1.1" -> ("comet", "flux-pro-1.1"); "fal" -> ("fal", None); None if malformed.
+    """ "comet:flux-pro-1.1" -> ("comet", "flux-pro-1.1"); "fal" -> ("fal", None); None if
+    malformed.
 
     The model is everything after the first colon, so model ids may hold colons and slashes.
     """
@@ -66,7 +67,7 @@ class ComparisonEntry:
 
 
 def new_comparison_id(now: float | None = None) -> str:
-    """"cmp-" + 11 hex digits of milliseconds + 6 random ones: sorts by creation time."""
+    """ "cmp-" + 11 hex digits of milliseconds + 6 random ones: sorts by creation time."""
     millis = int((time.time() if now is None else now) * 1000)
     return f"{COMPARISON_PREFIX}{millis:011x}{secrets.token_hex(3)}"
 

@@ -217,8 +217,11 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     providers = {name: _builtin_entry(name, spec) for name, spec in BUILTIN_PROVIDERS.items()}
     for name, table in (data.get("providers") or {}).items():
         if not _PROVIDER_NAME.fullmatch(name):
-            problems.fail(f"providers.{name}", None,
-                          "is not a provider name: use letters, digits, _ . - (at most 64)")
+            problems.fail(
+                f"providers.{name}",
+                None,
+                "is not a provider name: use letters, digits, _ . - (at most 64)",
+            )
         if not isinstance(table, dict):
             problems.fail(f"providers.{name}", None, "must be a table like [providers.NAME]")
         problems.check_table(table, _PROVIDER_KEYS, section=f"providers.{name}")
@@ -296,8 +299,9 @@ def _sets(
             if parsed is None:
                 problems.fail("sets", name, f"has {shown(text)}, which is not PROVIDER:MODEL")
             elif parsed[0] not in providers:
-                problems.fail("sets", name,
-                              f"has {shown(text)}: no provider is named {shown(parsed[0])}")
+                problems.fail(
+                    "sets", name, f"has {shown(text)}: no provider is named {shown(parsed[0])}"
+                )
         sets[name] = tuple(targets)
     return sets
 
@@ -342,7 +346,9 @@ def _merge_entry(
     named = "kind" if "kind" in table else "protocol"
     protocol = table.get(named, base.protocol if base else None)
     if protocol is None:
-        problems.fail(section, named, f"is needed for a new provider: one of {', '.join(PROTOCOLS)}")
+        problems.fail(
+            section, named, f"is needed for a new provider: one of {', '.join(PROTOCOLS)}"
+        )
     if protocol not in PROTOCOLS:
         problems.fail(section, named, f"must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
     base_url = table.get("base_url", base.base_url if base else None)
@@ -353,8 +359,9 @@ def _merge_entry(
         problems.fail(section, "base_url", url_problem)
     concurrency = table.get("concurrency", base.concurrency if base else 4)
     if not 1 <= concurrency <= MAX_CONCURRENCY:
-        problems.fail(section, "concurrency",
-                      f"must be 1 to {MAX_CONCURRENCY}, got {shown(concurrency)}")
+        problems.fail(
+            section, "concurrency", f"must be 1 to {MAX_CONCURRENCY}, got {shown(concurrency)}"
+        )
     models = table.get("models", list(base.models) if base else [])
     if not all(isinstance(m, str) and m.strip() for m in models):
         problems.fail(section, "models", "must be a list of model id strings, none empty")

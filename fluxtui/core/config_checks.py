@@ -32,8 +32,11 @@ class TomlChecker:
                 self.fail(section, key, f"is not a setting here (known: {known})")
             expected = schema[key]
             if isinstance(value, bool) or not isinstance(value, expected):
-                want = (_TOML_TYPES.get(expected.__name__, expected.__name__)
-                        if isinstance(expected, type) else "number")
+                want = (
+                    _TOML_TYPES.get(expected.__name__, expected.__name__)
+                    if isinstance(expected, type)
+                    else "number"
+                )
                 got = _toml_type(value) if key in _SECRET_KEYS else shown(value)  # never echo a key
                 self.fail(section, key, f"must be {_article(want)} {want}, got {got}")
 
@@ -76,6 +79,12 @@ def _article(word: str) -> str:
 
 def _toml_type(value: Any) -> str:
     """What a TOML value is, in words: "an integer", "a table"."""
-    names = {bool: "a boolean", int: "an integer", float: "a number", dict: "a table",
-             list: "an array", str: "a string"}
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        dict: "a table",
+        list: "an array",
+        str: "a string",
+    }
     return names.get(type(value), "a date or time")

@@ -72,9 +72,7 @@ def _loop_time(deadline: float | None) -> float | None:
     return asyncio.get_running_loop().time() + (deadline - time.monotonic())
 
 
-async def _stream(
-    client: httpx.AsyncClient, url: str, sink: BinaryIO, progress: _Progress
-) -> None:
+async def _stream(client: httpx.AsyncClient, url: str, sink: BinaryIO, progress: _Progress) -> None:
     try:
         async with client.stream("GET", url) as response:
             _check_status(response)

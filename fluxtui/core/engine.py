@@ -25,17 +25,8 @@ from fluxtui import __version__
 from fluxtui.core import paths
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest, ProviderError
-from fluxtui.core.job_run import RESENT, SENDING, JobRun
-from fluxtui.core.run_parts import (
-    Cancelled,
-    Control,
-    LeaseLost,
-    RunContext,
-    Schedule,
-    Uncertain,
-    Unreachable,
-)
 from fluxtui.core.job_rows import JobQuery
+from fluxtui.core.job_run import RESENT, SENDING, JobRun
 from fluxtui.core.leases import new_owner_id
 from fluxtui.core.models import (
     ErrorKind,
@@ -49,6 +40,15 @@ from fluxtui.core.models import (
 from fluxtui.core.providers import create_provider
 from fluxtui.core.providers.base import Provider
 from fluxtui.core.retry import Backoff
+from fluxtui.core.run_parts import (
+    Cancelled,
+    Control,
+    LeaseLost,
+    RunContext,
+    Schedule,
+    Uncertain,
+    Unreachable,
+)
 from fluxtui.core.schedule import PollSchedule
 from fluxtui.core.store import Store
 
@@ -68,7 +68,7 @@ Listener = Callable[[JobEvent], None]
 
 
 class Engine:
-    """Runs jobs. Use as `async with Engine(config, store) as engine: await engine.generate(req)`."""
+    """Runs jobs: `async with Engine(config, store) as engine: await engine.generate(request)`."""
 
     def __init__(
         self,

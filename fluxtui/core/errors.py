@@ -20,7 +20,9 @@ class StoreError(FluxtuiError):
     """The job store cannot be opened, read or written; the message names the file and the fix."""
 
     @classmethod
-    def from_sqlite(cls, path: Path, exc: sqlite3.Error, busy_timeout_s: float) -> StoreError | None:
+    def from_sqlite(
+        cls, path: Path, exc: sqlite3.Error, busy_timeout_s: float
+    ) -> StoreError | None:
         """The error for users when the file or the disk caused `exc`; None when it is a bug."""
         code = getattr(exc, "sqlite_errorcode", None)
         wording = _STORE_FAILURES.get(code & 0xFF) if code is not None else None
@@ -29,8 +31,10 @@ class StoreError(FluxtuiError):
         return cls(wording.format(path=path, timeout=busy_timeout_s, error=exc))
 
 
-_BUSY = ("the job store {path} is busy: another fluxtui process kept it locked for over "
-         "{timeout:.0f} s; try again")
+_BUSY = (
+    "the job store {path} is busy: another fluxtui process kept it locked for over "
+    "{timeout:.0f} s; try again"
+)
 #: the words for each SQLite failure the file or the disk causes, by primary result code
 _STORE_FAILURES = {
     sqlite3.SQLITE_FULL: "cannot write the job store {path}: the disk is full; free some space",
@@ -97,7 +101,7 @@ class ProviderError(FluxtuiError):
 
     @property
     def safe_to_resubmit(self) -> bool:
-        """Worth another try for a paid submit: only when the provider surely did not start a job."""
+        """Worth another try for a paid submit: only when the provider surely did not take it."""
         if self.kind is ErrorKind.RATE_LIMITED:
             return True
         return self.kind is ErrorKind.TRANSPORT and not self.request_sent

@@ -28,8 +28,17 @@ from fluxtui.core.pricing import usd
 from fluxtui.core.redaction import redact
 
 COLUMNS = (
-    "target", "state", "queued", "running", "download", "total", "image", "file", "price/image",
-    "marks", "dropped",
+    "target",
+    "state",
+    "queued",
+    "running",
+    "download",
+    "total",
+    "image",
+    "file",
+    "price/image",
+    "marks",
+    "dropped",
 )
 
 
@@ -82,8 +91,10 @@ def table_text(rows: Sequence[CompareRow]) -> str:
     right = {"queued", "running", "download", "total", "file", "price/image"}
 
     def line(values: Mapping[str, str]) -> str:
-        parts = [values[c].rjust(widths[c]) if c in right else values[c].ljust(widths[c])
-                 for c in COLUMNS]
+        parts = [
+            values[c].rjust(widths[c]) if c in right else values[c].ljust(widths[c])
+            for c in COLUMNS
+        ]
         return "  ".join(parts).rstrip()
 
     return "\n".join([line({c: c for c in COLUMNS}), *(line(d) for d in data)])
@@ -98,8 +109,16 @@ def table_markdown(rows: Sequence[CompareRow], comparison: Comparison | None = N
         if shared:
             out += [shared, ""]
     out.append("| " + " | ".join(COLUMNS) + " |")
-    out.append("|" + "|".join("---:" if c in ("queued", "running", "download", "total", "file",
-                                              "price/image") else "---" for c in COLUMNS) + "|")
+    out.append(
+        "|"
+        + "|".join(
+            "---:"
+            if c in ("queued", "running", "download", "total", "file", "price/image")
+            else "---"
+            for c in COLUMNS
+        )
+        + "|"
+    )
     for row in rows:
         data = cells(row)
         if row.marks:
@@ -111,9 +130,27 @@ def table_markdown(rows: Sequence[CompareRow], comparison: Comparison | None = N
 def table_csv(rows: Sequence[CompareRow]) -> str:
     """CSV with raw numbers (seconds, bytes, USD); an unknown value is an empty cell."""
     buffer = io.StringIO()
-    names = ["target", "provider", "model", "job_id", "state", "reason", "queued_s", "running_s",
-             "download_s", "total_s", "width", "height", "file_bytes", "price_usd", "fastest",
-             "cheapest", "favourite", "dropped", "seed"]
+    names = [
+        "target",
+        "provider",
+        "model",
+        "job_id",
+        "state",
+        "reason",
+        "queued_s",
+        "running_s",
+        "download_s",
+        "total_s",
+        "width",
+        "height",
+        "file_bytes",
+        "price_usd",
+        "fastest",
+        "cheapest",
+        "favourite",
+        "dropped",
+        "seed",
+    ]
     writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -257,12 +294,20 @@ def render_sheet(rows: Sequence[CompareRow], title: str, *, cell: int = 320) -> 
         else:
             word = row.state if not row.done else "image missing"
             width = draw.textlength(word, font=title_font)
-            draw.text((box[0] + (layout.cell - width) / 2, box[1] + layout.cell / 2 - 10), word,
-                      fill=BAD, font=title_font)
+            draw.text(
+                (box[0] + (layout.cell - width) / 2, box[1] + layout.cell / 2 - 10),
+                word,
+                fill=BAD,
+                font=title_font,
+            )
         x, y, _, _ = layout.label_box(index)
         for line, (text, colour) in enumerate(cell_labels(row)):
-            draw.text((x + 2, y + 4 + line * LINE_HEIGHT), _fit(draw, text, font, layout.cell - 4),
-                      fill=colour, font=font)
+            draw.text(
+                (x + 2, y + 4 + line * LINE_HEIGHT),
+                _fit(draw, text, font, layout.cell - 4),
+                fill=colour,
+                font=font,
+            )
     return sheet
 
 

@@ -57,8 +57,9 @@ def utf8(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise BadValue(f"{shown(value)} holds {shown(value[exc.start])}, which is not UTF-8 "
-                       "text") from None
+        raise BadValue(
+            f"{shown(value)} holds {shown(value[exc.start])}, which is not UTF-8 text"
+        ) from None
     return value
 
 
@@ -78,8 +79,9 @@ def search(value: str) -> str:
     if words > MAX_SEARCH_WORDS:
         raise BadValue(f"has {words:,} words: a search takes at most {MAX_SEARCH_WORDS}")
     if len(value) > MAX_SEARCH_CHARS:
-        raise BadValue(f"has {len(value):,} characters: a search takes at most "
-                       f"{MAX_SEARCH_CHARS:,}")
+        raise BadValue(
+            f"has {len(value):,} characters: a search takes at most {MAX_SEARCH_CHARS:,}"
+        )
     return value
 
 

@@ -1,12 +1,14 @@
 """Plain data shared by the engine, the store, the CLI and the TUI.
 
 A `GenerationRequest` goes into the engine; `JobEvent`s come out. A `Handle` is what a provider gave
-back on submit (ids and URLs, never a key), so that a job can be resumed from the store after a crash.
+back on submit (ids and URLs, never a key), so that a job can be resumed from the store after a
+crash.
 
 Parameter names in `GenerationRequest.params` are the *canonical* names, which are BFL's (the lingua
 franca of the FLUX services): width, height, aspect_ratio, seed, steps, guidance, safety_tolerance,
 output_format, num_images, prompt_upsampling, image_prompt, image_prompt_strength, raw, interval,
-acceleration, enable_safety_checker, webhook_url, webhook_secret. Each adapter maps them onto its own
+acceleration, enable_safety_checker, webhook_url, webhook_secret. Each adapter maps them onto its
+own
 wire form (fal: steps -> num_inference_steps, width/height -> image_size, ...). `extra` holds fields
 the user passes through verbatim (`--param key=value`).
 """

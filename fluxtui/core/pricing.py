@@ -44,7 +44,7 @@ class Price:
         return round(self.per_image + self.per_megapixel * max(1, math.ceil(pixels / MP)), 6)
 
     def describe(self) -> str:
-        """"$0.040/image", "$0.025/MP", "$0.015/image + $0.015/MP"."""
+        """ "$0.040/image", "$0.025/MP", "$0.015/image + $0.015/MP"."""
         parts = []
         if self.per_image or not self.per_megapixel:
             parts.append(f"{usd(self.per_image)}/image")
@@ -57,7 +57,7 @@ class Price:
 
 
 def usd(amount: float | None) -> str:
-    """"$0.040"; "unknown" for None. Three decimals: image prices are fractions of a cent apart."""
+    """ "$0.040"; "unknown" for None. Three decimals: image prices are fractions of a cent apart."""
     return "unknown" if amount is None else f"${amount:.3f}"
 
 
@@ -162,7 +162,7 @@ class Spend:
     unpriced: int = 0
 
     def describe(self) -> str:
-        """"$0.120 (3 images)", "$0.120 (3 images, 1 of unknown price)"."""
+        """ "$0.120 (3 images)", "$0.120 (3 images, 1 of unknown price)"."""
         text = f"{usd(self.usd)} ({self.images} image{'s' if self.images != 1 else ''}"
         if self.unpriced:
             text += f", {self.unpriced} of unknown price"

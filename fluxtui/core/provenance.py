@@ -50,7 +50,7 @@ def record(job: Job | JobSnapshot) -> dict[str, Any]:
 
 
 def sniff_format(data: bytes) -> str | None:
-    """"png", "jpeg" or "webp" from the magic bytes, else None."""
+    """ "png", "jpeg" or "webp" from the magic bytes, else None."""
     if data.startswith(PNG_SIGNATURE):
         return "png"
     if data.startswith(b"\xff\xd8\xff"):

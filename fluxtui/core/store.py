@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 from fluxtui.core import job_rows, leases
-from fluxtui.core.job_rows import SORTS, JobQuery
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.errors import StoreError
+from fluxtui.core.job_rows import SORTS, JobQuery
 from fluxtui.core.leases import Lease
 from fluxtui.core.models import (
     RESUMABLE_STATES,
@@ -85,8 +85,10 @@ _R = TypeVar("_R")
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
-    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY,
-                                                           sqlite3.SQLITE_LOCKED)
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    )
 
 
 def _readable_errors(
@@ -184,7 +186,10 @@ class Store:
         self._db.execute("ALTER TABLE jobs ADD COLUMN demo INTEGER NOT NULL DEFAULT 0")
         cursor = self._db.execute("SELECT * FROM jobs WHERE state = ?", (str(JobState.DONE),))
         names = self._columns(cursor)
-        updates = [(job_rows.image_seconds(job), job.id) for job in (job_rows.from_row(names, r) for r in cursor)]
+        updates = [
+            (job_rows.image_seconds(job), job.id)
+            for job in (job_rows.from_row(names, r) for r in cursor)
+        ]
         self._db.executemany("UPDATE jobs SET image_s = ? WHERE id = ?", updates)
 
     @contextmanager
@@ -312,9 +317,12 @@ class Store:
     def facets(self) -> dict[str, list[str]]:
         """The providers, models and states present, sorted: choices for the library's filters."""
         return {
-            column: [v for (v,) in self._db.execute(
-                f"SELECT DISTINCT {column} FROM jobs ORDER BY {column}"
-            )]
+            column: [
+                v
+                for (v,) in self._db.execute(
+                    f"SELECT DISTINCT {column} FROM jobs ORDER BY {column}"
+                )
+            ]
             for column in ("provider", "model", "state")
         }
 
@@ -373,4 +381,3 @@ class Store:
     def _columns(self, cursor: sqlite3.Cursor | None = None) -> list[str]:
         cursor = cursor or self._db.execute("SELECT * FROM jobs LIMIT 0")
         return [d[0] for d in cursor.description]
-

@@ -14,8 +14,12 @@ import re
 
 #: C0 controls but tab and newline, DEL, C1 controls, and the Unicode format characters that
 #: change how the rest of a line is shown (bidi embeddings, overrides and isolates)
-_ACTIVE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_ACTIVE_OR_LAYOUT = re.compile("[\x00-\x1f\x7f\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ACTIVE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_ACTIVE_OR_LAYOUT = re.compile(
+    "[\x00-\x1f\x7f\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def _visible(match: re.Match[str]) -> str:

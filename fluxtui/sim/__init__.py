@@ -16,8 +16,13 @@ if TYPE_CHECKING:
 
 __all__ = ["PublicUrls", "SimConfig", "SimServer", "create_app", "run_cli"]
 
-_HOMES = {"PublicUrls": "config", "SimConfig": "config", "SimServer": "server",
-          "create_app": "app", "run_cli": "server"}
+_HOMES = {
+    "PublicUrls": "config",
+    "SimConfig": "config",
+    "SimServer": "server",
+    "create_app": "app",
+    "run_cli": "server",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -44,8 +44,7 @@ def _control_routes(sim: Sim) -> list[Route]:
     ]
 
 
-def create_app(config: SimConfig | None = None,
-               public_urls: PublicUrls | None = None) -> Starlette:
+def create_app(config: SimConfig | None = None, public_urls: PublicUrls | None = None) -> Starlette:
     """Build the simulator app. ``public_urls`` are the addresses its answers name (polling
     URLs, image URLs); in-process use with ``httpx.ASGITransport`` may keep the defaults.
     The app's shared state is ``app.state.sim``."""

@@ -40,8 +40,12 @@ def image_url(sim: Sim, job: Job, index: int) -> str:
     return f"{sim.urls.cluster}{path}?exp={exp}&sig={sim.signer.signature(path, exp)}"
 
 
-def _xml(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-         ) -> Response:
+def _xml(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
     body = (
         '<?xml version="1.0" encoding="utf-8"?>'
         f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
@@ -98,11 +102,17 @@ def routes(sim: Sim) -> list[Route]:
         path = request.url.path
         query = request.query_params
         if not sim.signer.verify(path, query.get("exp", ""), query.get("sig", "")):
-            return _xml(403, "AuthenticationFailed",
-                        "Server failed to authenticate the request. Signature did not match.")
+            return _xml(
+                403,
+                "AuthenticationFailed",
+                "Server failed to authenticate the request. Signature did not match.",
+            )
         if time.time() >= int(query["exp"]):
-            return _xml(404, "ResourceNotFound",
-                        "The specified resource does not exist or its link has expired.")
+            return _xml(
+                404,
+                "ResourceNotFound",
+                "The specified resource does not exist or its link has expired.",
+            )
         job_id, _, index = request.path_params["token"].rpartition("_")
         job = sim.store.jobs.get(job_id)
         if job is None or not index.isdigit() or int(index) >= job.num_images:

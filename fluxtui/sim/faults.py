@@ -47,8 +47,13 @@ class TruncatedBody:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.headers})
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2],
-                    "more_body": True})
+        await send(
+            {
+                "type": "http.response.body",
+                "body": self.body[: len(self.body) // 2],
+                "more_body": True,
+            }
+        )
         await _close(scope, receive)
 
 
@@ -76,8 +81,13 @@ class SlowBody:
     async def _drip(self, send: Send) -> None:
         for start in range(0, len(self.body), self.piece):
             await asyncio.sleep(self.interval)
-            await send({"type": "http.response.body", "more_body": True,
-                        "body": self.body[start : start + self.piece]})
+            await send(
+                {
+                    "type": "http.response.body",
+                    "more_body": True,
+                    "body": self.body[start : start + self.piece],
+                }
+            )
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 

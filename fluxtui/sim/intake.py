@@ -69,8 +69,9 @@ class Submission:
     key: str = ""  # the API key the submit came with (echoed by ``echo_key=1``)
 
 
-async def intake(sim: Sim, request: Request, service: str,
-                 dialect: Dialect) -> Submission | Response:
+async def intake(
+    sim: Sim, request: Request, service: str, dialect: Dialect
+) -> Submission | Response:
     """A :class:`Submission`, or the response that ends the request."""
     refusal = auth.check(service, request.headers, sim.config.required_keys)
     if refusal is not None:
@@ -85,10 +86,17 @@ async def intake(sim: Sim, request: Request, service: str,
     try:
         text, d = directives.parse(prompt)
     except directives.DirectiveError as exc:
-        return dialect.invalid([{
-            "type": "value_error", "loc": ["body", "prompt"], "msg": f"Value error, {exc}",
-            "input": prompt, "ctx": {"error": str(exc)},
-        }])
+        return dialect.invalid(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ["body", "prompt"],
+                    "msg": f"Value error, {exc}",
+                    "input": prompt,
+                    "ctx": {"error": str(exc)},
+                }
+            ]
+        )
     await sim.pause(d)
     attempt = sim.store.count_submit(service, prompt)
     if d.submit is not None and directives.within(d.submit_times, attempt):

@@ -88,13 +88,22 @@ def _picture(spec: RenderSpec) -> Image.Image:
     chars = max(8, int(w * 0.9 / (size * 0.55)))
     lines = textwrap.wrap(spec.text, chars)[: max(1, int(h * 0.75 / (size * 1.25)))]
     draw.multiline_text(
-        (w // 20, h // 20), "\n".join(lines), font=font, fill="white",
-        stroke_width=max(1, size // 12), stroke_fill="black", spacing=size // 4,
+        (w // 20, h // 20),
+        "\n".join(lines),
+        font=font,
+        fill="white",
+        stroke_width=max(1, size // 12),
+        stroke_fill="black",
+        spacing=size // 4,
     )
     small = max(8, short // 32)
     footer = f"{spec.model} | seed {spec.seed} | {w}x{h}"
     draw.text(
-        (w // 20, h - small * 2), footer, font=ImageFont.load_default(size=small),
-        fill="white", stroke_width=1, stroke_fill="black",
+        (w // 20, h - small * 2),
+        footer,
+        font=ImageFont.load_default(size=small),
+        fill="white",
+        stroke_width=1,
+        stroke_fill="black",
     )
     return image

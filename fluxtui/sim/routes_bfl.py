@@ -56,8 +56,16 @@ class BflDialect:
 
     def fault(self, code: int) -> Response:
         if code == 422:
-            return self.invalid([{"type": "value_error", "loc": ["body"],
-                                  "msg": "Value error, invalid request", "input": None}])
+            return self.invalid(
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ["body"],
+                        "msg": "Value error, invalid request",
+                        "input": None,
+                    }
+                ]
+            )
         return JSONResponse({"detail": fault_message(code)}, status_code=code)
 
 
@@ -65,12 +73,18 @@ class CometDialect(BflDialect):
     """A gateway's OpenAI-like errors, except validation errors passed through from BFL."""
 
     _CODES: ClassVar[dict[int, str]] = {
-        401: "invalid_api_key", 402: "insufficient_quota", 429: "rate_limit_exceeded"
+        401: "invalid_api_key",
+        402: "insufficient_quota",
+        429: "rate_limit_exceeded",
     }
 
     def _error(self, code: int, message: str) -> Response:
-        error = {"message": message, "type": "comet_api_error", "param": "",
-                 "code": self._CODES.get(code, str(code))}
+        error = {
+            "message": message,
+            "type": "comet_api_error",
+            "param": "",
+            "code": self._CODES.get(code, str(code)),
+        }
         return JSONResponse({"error": error}, status_code=code)
 
     def refusal(self, refusal: auth.Refusal) -> Response:
@@ -112,8 +126,12 @@ def validate(model: str, body: dict[str, Any]) -> tuple[ErrorList, dict[str, Any
         width = c.integer("width", ge=64, multiple_of=16) or 1024
         height = c.integer("height", ge=64, multiple_of=16) or 1024
         if width * height > FOUR_MP:
-            c.error(None, "value_error", "Value error, width * height must be at most 4 megapixels",
-                    {"width": width, "height": height})
+            c.error(
+                None,
+                "value_error",
+                "Value error, width * height must be at most 4 megapixels",
+                {"width": width, "height": height},
+            )
         size = (width, height)
     else:
         c.integer("safety_tolerance", ge=0, le=6)
@@ -122,8 +140,10 @@ def validate(model: str, body: dict[str, Any]) -> tuple[ErrorList, dict[str, Any
             c.number("guidance", ge=1.5, le=5)
         if model == "flux-pro":
             c.integer("interval", ge=1, le=4)
-        size = (c.integer("width", ge=256, le=1440, multiple_of=32) or 1024,
-                c.integer("height", ge=256, le=1440, multiple_of=32) or 768)
+        size = (
+            c.integer("width", ge=256, le=1440, multiple_of=32) or 1024,
+            c.integer("height", ge=256, le=1440, multiple_of=32) or 768,
+        )
     return c.errors, {"width": size[0], "height": size[1], "fmt": fmt, "seed": seed}
 
 
@@ -135,8 +155,12 @@ def _ultra_size(c: Checker) -> tuple[int, int]:
         w, _, h = ratio.partition(":")
         if 9 / 21 <= int(w) / int(h) <= 21 / 9:
             return size
-    c.error("aspect_ratio", "value_error",
-            "Value error, Aspect ratio must be between 21:9 and 9:21", ratio)
+    c.error(
+        "aspect_ratio",
+        "value_error",
+        "Value error, Aspect ratio must be between 21:9 and 9:21",
+        ratio,
+    )
     return 0, 0  # the request is refused: no job is made with this size
 
 
@@ -150,8 +174,7 @@ def _cost(model: str) -> float:
 
 
 def routes(sim: Sim) -> list[Route]:
-    def endpoints(service: str, prefix: str, poll_host: str,
-                  dialect: BflDialect) -> list[Route]:
+    def endpoints(service: str, prefix: str, poll_host: str, dialect: BflDialect) -> list[Route]:
         """Submit and poll routes of ``service``; its polling URLs name ``poll_host``."""
 
         async def submit(request: Request) -> Response | DropConnection:
@@ -164,19 +187,31 @@ def routes(sim: Sim) -> list[Route]:
                 return dialect.invalid(errors)
             d = taken.directives
             job = sim.new_job(
-                service=service, model=model, prompt=taken.prompt, text=taken.text,
-                directives=d, submits=taken.attempt, key=taken.key, width=values["width"],
-                height=values["height"], fmt=values["fmt"], seed=values["seed"],
+                service=service,
+                model=model,
+                prompt=taken.prompt,
+                text=taken.text,
+                directives=d,
+                submits=taken.attempt,
+                key=taken.key,
+                width=values["width"],
+                height=values["height"],
+                fmt=values["fmt"],
+                seed=values["seed"],
                 immediate=d.status in IMMEDIATE,
             )
             if job.take_drop("submit"):
                 return DropConnection()
             answer: dict[str, Any] = {
-                "id": job.id, "polling_url": f"{poll_host}{prefix}/get_result?id={job.id}",
+                "id": job.id,
+                "polling_url": f"{poll_host}{prefix}/get_result?id={job.id}",
             }
             if service == "bfl":
-                answer |= {"cost": _cost(model), "input_mp": 0.0,
-                           "output_mp": round(job.width * job.height / 1e6, 2)}
+                answer |= {
+                    "cost": _cost(model),
+                    "input_mp": 0.0,
+                    "output_mp": round(job.width * job.height / 1e6, 2),
+                }
             return JSONResponse(answer)
 
         async def get_result(request: Request) -> Response | DropConnection:
@@ -185,8 +220,16 @@ def routes(sim: Sim) -> list[Route]:
                 return dialect.refusal(refusal)
             job_id = request.query_params.get("id")
             if not job_id:
-                return dialect.invalid([{"type": "missing", "loc": ["query", "id"],
-                                         "msg": "Field required", "input": None}])
+                return dialect.invalid(
+                    [
+                        {
+                            "type": "missing",
+                            "loc": ["query", "id"],
+                            "msg": "Field required",
+                            "input": None,
+                        }
+                    ]
+                )
             job = sim.store.get(job_id, (service,))
             if job is None:
                 return _not_found(job_id)
@@ -216,8 +259,13 @@ def routes(sim: Sim) -> list[Route]:
         return JSONResponse({"id": job_id, "status": "Task not found", "result": None})
 
     async def _poll_answer(job: Job) -> dict[str, Any]:
-        answer: dict[str, Any] = {"id": job.id, "status": "Pending", "result": None,
-                                  "progress": None, "details": None}
+        answer: dict[str, Any] = {
+            "id": job.id,
+            "status": "Pending",
+            "result": None,
+            "progress": None,
+            "details": None,
+        }
         phase = job.phase()
         if phase is Phase.RUNNING:
             answer["progress"] = round(job.progress(), 3)
@@ -228,15 +276,22 @@ def routes(sim: Sim) -> list[Route]:
         if status == "Ready":
             await sim.image(job, 0)
             answer["result"] = {
-                "sample": image_url(sim, job, 0), "seed": job.seed, "prompt": job.prompt,
-                "start_time": job.start_time, "end_time": job.end_time, "duration": job.run_s,
+                "sample": image_url(sim, job, 0),
+                "seed": job.seed,
+                "prompt": job.prompt,
+                "start_time": job.start_time,
+                "end_time": job.end_time,
+                "duration": job.run_s,
             }
         elif "Moderated" in status:
             answer["details"] = {"Moderation Reasons": ["Simulated moderation"]}
         elif status != "Task not found":
-            answer["details"] = {"error": f"Generation failed: {status}"
-                                          + auth.echo(job.key, job.directives.echo_key)}
+            answer["details"] = {
+                "error": f"Generation failed: {status}"
+                + auth.echo(job.key, job.directives.echo_key)
+            }
         return answer
 
-    return (endpoints("bfl", "/bfl/v1", sim.urls.cluster, BflDialect())
-            + endpoints("comet", "/comet/flux/v1", sim.urls.api, CometDialect()))
+    return endpoints("bfl", "/bfl/v1", sim.urls.cluster, BflDialect()) + endpoints(
+        "comet", "/comet/flux/v1", sim.urls.api, CometDialect()
+    )

@@ -41,8 +41,12 @@ from fluxtui.sim.render import ULTRA_PIXELS, aspect_size
 from fluxtui.sim.validation import Checker, ErrorList
 
 IMAGE_SIZES = {
-    "square_hd": (1024, 1024), "square": (512, 512), "portrait_4_3": (768, 1024),
-    "portrait_16_9": (576, 1024), "landscape_4_3": (1024, 768), "landscape_16_9": (1024, 576),
+    "square_hd": (1024, 1024),
+    "square": (512, 512),
+    "portrait_4_3": (768, 1024),
+    "portrait_16_9": (576, 1024),
+    "landscape_4_3": (1024, 768),
+    "landscape_16_9": (1024, 576),
 }
 #: How often the SSE stream looks at the clock.
 STREAM_TICK_S = 0.05
@@ -57,10 +61,10 @@ class FalDialect:
         message = {
             auth.Refusal.MISSING: "Missing authorization header. Send Authorization: Key <FAL_KEY>",
             auth.Refusal.WRONG_SCHEME: "Invalid authorization header. Send Authorization: Key "
-                                       "<FAL_KEY>",
+            "<FAL_KEY>",
             auth.Refusal.INVALID: "No user found for Key ID and Secret",
             auth.Refusal.NO_CREDITS: "User is locked. Reason: Exhausted balance. Top up your "
-                                     "balance at fal.ai/dashboard/billing.",
+            "balance at fal.ai/dashboard/billing.",
         }[refusal]
         return JSONResponse({"detail": message}, status_code=refusal.status)
 
@@ -88,13 +92,24 @@ def validate(app_id: str, body: dict[str, Any]) -> tuple[ErrorList, dict[str, An
         ratio = c.string("aspect_ratio") or "16:9"
         size = aspect_size(ratio, ULTRA_PIXELS)
         if size is None:
-            c.error("aspect_ratio", "value_error", "Value error, aspect ratio must look like 16:9",
-                    ratio)
+            c.error(
+                "aspect_ratio",
+                "value_error",
+                "Value error, aspect ratio must look like 16:9",
+                ratio,
+            )
             size = (1024, 576)
     else:
         size = _image_size(c)
-    return c.errors, {"width": size[0], "height": size[1], "fmt": fmt, "seed": seed, "n": n,
-                      "steps": steps, "safety": safety is not False}
+    return c.errors, {
+        "width": size[0],
+        "height": size[1],
+        "fmt": fmt,
+        "seed": seed,
+        "n": n,
+        "steps": steps,
+        "safety": safety is not False,
+    }
 
 
 def _image_size(c: Checker) -> tuple[int, int]:
@@ -151,9 +166,14 @@ def _logs(job: Job) -> list[dict[str, str]]:
     total = job.params["steps"]
     done = int(job.progress() * total)
     return [
-        {"message": f"step {k}/{total}", "level": "INFO", "source": "user",
-         "timestamp": datetime.fromtimestamp(job.start_time + k * job.run_s / total, UTC)
-         .isoformat()}
+        {
+            "message": f"step {k}/{total}",
+            "level": "INFO",
+            "source": "user",
+            "timestamp": datetime.fromtimestamp(
+                job.start_time + k * job.run_s / total, UTC
+            ).isoformat(),
+        }
         for k in range(1, done + 1)
     ]
 
@@ -167,8 +187,12 @@ def status_answer(job: Job, urls: dict[str, str], logs: bool) -> tuple[int, dict
     if phase is Phase.RUNNING:
         return 202, {"status": "IN_PROGRESS", "logs": _logs(job) if logs else None, **base}
     ran = not job.cancelled and job.failure is None
-    answer = {"status": "COMPLETED", "logs": _logs(job) if logs else None,
-              "metrics": {"inference_time": job.run_s} if ran else {}, **base}
+    answer = {
+        "status": "COMPLETED",
+        "logs": _logs(job) if logs else None,
+        "metrics": {"inference_time": job.run_s} if ran else {},
+        **base,
+    }
     outcome = _outcome(job)
     if outcome is not None:
         _, detail, error_type = outcome
@@ -182,8 +206,11 @@ def routes(sim: Sim) -> list[Route]:
 
     def request_urls(job: Job) -> dict[str, str]:
         root = f"{sim.urls.api}/fal/{job.params['base']}/requests/{job.id}"
-        return {"response_url": root, "status_url": f"{root}/status",
-                "cancel_url": f"{root}/cancel"}
+        return {
+            "response_url": root,
+            "status_url": f"{root}/status",
+            "cancel_url": f"{root}/cancel",
+        }
 
     async def submit(request: Request) -> Response | DropConnection:
         app_id = request.path_params["app_id"].strip("/")
@@ -193,19 +220,36 @@ def routes(sim: Sim) -> list[Route]:
         errors, values = validate(app_id, taken.body)
         d = taken.directives
         job = sim.new_job(
-            service="fal", model=app_id, prompt=taken.prompt, text=taken.text, directives=d,
-            submits=taken.attempt, key=taken.key, width=values["width"], height=values["height"],
-            fmt=values["fmt"], seed=values["seed"], num_images=values["n"],
-            failure=errors or None, nsfw=d.nsfw and values["safety"],
+            service="fal",
+            model=app_id,
+            prompt=taken.prompt,
+            text=taken.text,
+            directives=d,
+            submits=taken.attempt,
+            key=taken.key,
+            width=values["width"],
+            height=values["height"],
+            fmt=values["fmt"],
+            seed=values["seed"],
+            num_images=values["n"],
+            failure=errors or None,
+            nsfw=d.nsfw and values["safety"],
             params={"base": _app_base(app_id), "steps": values["steps"], "input": taken.body},
         )
         if errors:  # found when the job leaves the queue: it never runs
             job.run_s = 0.0
         if job.take_drop("submit"):
             return DropConnection()
-        return JSONResponse({"status": "IN_QUEUE", "request_id": job.id, **request_urls(job),
-                             "queue_position": job.queue_position(), "logs": None,
-                             "metrics": {}})
+        return JSONResponse(
+            {
+                "status": "IN_QUEUE",
+                "request_id": job.id,
+                **request_urls(job),
+                "queue_position": job.queue_position(),
+                "logs": None,
+                "metrics": {},
+            }
+        )
 
     async def find(request: Request) -> Job | Response:
         refusal = auth.check("fal", request.headers, sim.config.required_keys)
@@ -257,8 +301,9 @@ def routes(sim: Sim) -> list[Route]:
                     return
                 await asyncio.sleep(STREAM_TICK_S)
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"cache-control": "no-cache"})
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"cache-control": "no-cache"}
+        )
 
     async def result(request: Request) -> Response | DropConnection:
         job = await find(request)
@@ -275,12 +320,23 @@ def routes(sim: Sim) -> list[Route]:
         images = []
         for index in range(job.num_images):
             await sim.image(job, index)
-            images.append({"url": image_url(sim, job, index), "width": job.width,
-                           "height": job.height, "content_type": f"image/{job.fmt}"})
-        return JSONResponse({
-            "images": images, "seed": job.seed, "has_nsfw_concepts": [job.nsfw] * job.num_images,
-            "prompt": job.prompt, "timings": {"inference": job.run_s},
-        })
+            images.append(
+                {
+                    "url": image_url(sim, job, index),
+                    "width": job.width,
+                    "height": job.height,
+                    "content_type": f"image/{job.fmt}",
+                }
+            )
+        return JSONResponse(
+            {
+                "images": images,
+                "seed": job.seed,
+                "has_nsfw_concepts": [job.nsfw] * job.num_images,
+                "prompt": job.prompt,
+                "timings": {"inference": job.run_s},
+            }
+        )
 
     async def cancel(request: Request) -> Response:
         job = await find(request)

@@ -32,21 +32,43 @@ from fluxtui.sim.intake import Submission, fault_message, intake
 from fluxtui.sim.validation import FOUR_MP, Checker, ErrorList
 
 APIYI_MODELS = (
-    "flux-2-max", "flux-2-pro", "flux-2-flex", "flux-2-klein-9b", "flux-2-klein-4b",
-    "flux-pro-1.1-ultra", "flux-pro-1.1", "flux-pro", "flux-dev",
+    "flux-2-max",
+    "flux-2-pro",
+    "flux-2-flex",
+    "flux-2-klein-9b",
+    "flux-2-klein-4b",
+    "flux-pro-1.1-ultra",
+    "flux-pro-1.1",
+    "flux-pro",
+    "flux-dev",
 )
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
-_ERROR_TYPES = {401: "invalid_request_error", 402: "insufficient_quota",
-                429: "rate_limit_error", 500: "server_error", 503: "server_error"}
+_ERROR_TYPES = {
+    401: "invalid_request_error",
+    402: "insufficient_quota",
+    429: "rate_limit_error",
+    500: "server_error",
+    503: "server_error",
+}
 _ERROR_CODES = {401: "invalid_api_key", 402: "insufficient_quota", 429: "rate_limit_exceeded"}
 
 
-def error(status: int, message: str, *, type_: str | None = None, param: str | None = None,
-          code: str | None = None) -> JSONResponse:
+def error(
+    status: int,
+    message: str,
+    *,
+    type_: str | None = None,
+    param: str | None = None,
+    code: str | None = None,
+) -> JSONResponse:
     """An OpenAI-style error answer."""
-    body = {"message": message, "type": type_ or _ERROR_TYPES.get(status, "invalid_request_error"),
-            "param": param, "code": code or _ERROR_CODES.get(status)}
+    body = {
+        "message": message,
+        "type": type_ or _ERROR_TYPES.get(status, "invalid_request_error"),
+        "param": param,
+        "code": code or _ERROR_CODES.get(status),
+    }
     return JSONResponse({"error": body}, status_code=status)
 
 
@@ -54,7 +76,7 @@ class OpenAIDialect:
     def refusal(self, refusal: auth.Refusal) -> Response:
         message = {
             auth.Refusal.MISSING: "You didn't provide an API key. Send it in the Authorization "
-                                  "header as 'Bearer YOUR_KEY'.",
+            "header as 'Bearer YOUR_KEY'.",
             auth.Refusal.WRONG_SCHEME: "Invalid authorization header: expected 'Bearer YOUR_KEY'.",
             auth.Refusal.INVALID: "Incorrect API key provided.",
             auth.Refusal.NO_CREDITS: "You exceeded your current quota: please top up your balance.",
@@ -84,8 +106,12 @@ def validate(service: str, body: dict[str, Any]) -> tuple[ErrorList, dict[str, A
     width = height = 1024
     if size is not None:
         if body.get("width") is not None or body.get("height") is not None:
-            c.error("size", "value_error",
-                    "Value error, give either size or width/height, not both", size)
+            c.error(
+                "size",
+                "value_error",
+                "Value error, give either size or width/height, not both",
+                size,
+            )
         elif (match := _SIZE.match(size)) is None:
             c.error("size", "value_error", "Value error, size must look like 1024x1024", size)
         else:
@@ -99,8 +125,12 @@ def validate(service: str, body: dict[str, Any]) -> tuple[ErrorList, dict[str, A
         width = c.integer("width", ge=64, le=2048, multiple_of=16) or width
         height = c.integer("height", ge=64, le=2048, multiple_of=16) or height
     if width * height > FOUR_MP:
-        c.error("size", "value_error", "Value error, the image may have at most 4 megapixels",
-                f"{width}x{height}")
+        c.error(
+            "size",
+            "value_error",
+            "Value error, the image may have at most 4 megapixels",
+            f"{width}x{height}",
+        )
     n = c.integer("n", ge=1, le=1 if service == "apiyi" else 4) or 1
     seed = c.integer("seed")
     c.integer("safety_tolerance", ge=0, le=6)
@@ -112,8 +142,15 @@ def validate(service: str, body: dict[str, Any]) -> tuple[ErrorList, dict[str, A
     b64 = False
     if service == "openai":
         b64 = c.choice("response_format", ("url", "b64_json")) == "b64_json"
-    return c.errors, {"model": model, "width": width, "height": height, "fmt": fmt,
-                      "seed": seed, "n": n, "b64": b64}
+    return c.errors, {
+        "model": model,
+        "width": width,
+        "height": height,
+        "fmt": fmt,
+        "seed": seed,
+        "n": n,
+        "b64": b64,
+    }
 
 
 def routes(sim: Sim) -> list[Route]:
@@ -137,25 +174,44 @@ def routes(sim: Sim) -> list[Route]:
             return dialect.invalid(errors)
         model = values["model"]
         if service == "apiyi" and model not in APIYI_MODELS:
-            return error(400, f"The model '{model}' does not exist or is not available.",
-                         param="model", code="model_not_found")
+            return error(
+                400,
+                f"The model '{model}' does not exist or is not available.",
+                param="model",
+                code="model_not_found",
+            )
         d = taken.directives
         moderated = d.status is not None and "moderat" in d.status.lower()
         job = sim.new_job(
-            service=service, model=model, prompt=taken.prompt, text=taken.text, directives=d,
-            submits=taken.attempt, key=taken.key, width=values["width"], height=values["height"],
-            fmt=values["fmt"], seed=values["seed"], num_images=values["n"], immediate=moderated,
+            service=service,
+            model=model,
+            prompt=taken.prompt,
+            text=taken.text,
+            directives=d,
+            submits=taken.attempt,
+            key=taken.key,
+            width=values["width"],
+            height=values["height"],
+            fmt=values["fmt"],
+            seed=values["seed"],
+            num_images=values["n"],
+            immediate=moderated,
         )
         await asyncio.sleep(job.remaining())
         if job.take_drop("submit") or job.take_drop("result"):
             return DropConnection()
         if moderated:
-            return error(400, "Your request was rejected as a result of our safety system.",
-                         code="content_policy_violation")
+            return error(
+                400,
+                "Your request was rejected as a result of our safety system.",
+                code="content_policy_violation",
+            )
         if d.status is not None:
-            return error(500, f"The image could not be generated: {d.status}"
-                         + auth.echo(job.key, d.echo_key),
-                         code="upstream_error")
+            return error(
+                500,
+                f"The image could not be generated: {d.status}" + auth.echo(job.key, d.echo_key),
+                code="upstream_error",
+            )
         data = []
         for index in range(job.num_images):
             image = await sim.image(job, index)

@@ -27,8 +27,13 @@ HOST = "127.0.0.1"
 _START_TIMEOUT_S = 10.0
 
 #: Example environment for a shell that points the app's keys at the simulator.
-KEY_VARIABLES = {"comet": "COMETAPI_KEY", "bfl": "BFL_API_KEY", "apiyi": "APIYI_API_KEY",
-                 "openai": "OPENAI_API_KEY", "fal": "FAL_KEY"}
+KEY_VARIABLES = {
+    "comet": "COMETAPI_KEY",
+    "bfl": "BFL_API_KEY",
+    "apiyi": "APIYI_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "fal": "FAL_KEY",
+}
 
 
 def _bind(port: int) -> socket.socket:
@@ -50,8 +55,10 @@ def _closing_protocol() -> type[asyncio.Protocol]:
             app = self.app
 
             async def with_close(scope: Any, receive: Any, send: Any) -> None:
-                scope["extensions"] = {**scope.get("extensions", {}),
-                                       CLOSE_EXTENSION: transport.close}
+                scope["extensions"] = {
+                    **scope.get("extensions", {}),
+                    CLOSE_EXTENSION: transport.close,
+                }
                 await app(scope, receive, send)
 
             self.app = with_close
@@ -59,8 +66,12 @@ def _closing_protocol() -> type[asyncio.Protocol]:
     return ClosingH11Protocol
 
 
-def _build(config: SimConfig, ports: tuple[int, int], *, in_thread: bool,
-           ) -> tuple[uvicorn.Server, list[socket.socket], PublicUrls]:
+def _build(
+    config: SimConfig,
+    ports: tuple[int, int],
+    *,
+    in_thread: bool,
+) -> tuple[uvicorn.Server, list[socket.socket], PublicUrls]:
     """Bind the api and cluster ports and make the uvicorn server that will serve them.
 
     In a thread, uvicorn leaves the process's logging configuration alone.
@@ -78,11 +89,17 @@ def _build(config: SimConfig, ports: tuple[int, int], *, in_thread: bool,
     api, cluster = (f"http://{HOST}:{sock.getsockname()[1]}" for sock in sockets)
     urls = PublicUrls(api=api, cluster=cluster)
     logging_options: dict[str, Any] = {"log_config": None} if in_thread else {}
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(config, urls), log_level="warning", access_log=False,
-        http=_closing_protocol(), lifespan="off", timeout_graceful_shutdown=1,
-        **logging_options,
-    ))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config, urls),
+            log_level="warning",
+            access_log=False,
+            http=_closing_protocol(),
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            **logging_options,
+        )
+    )
     return server, sockets, urls
 
 
@@ -101,8 +118,9 @@ class SimServer:
     :meth:`start` and :meth:`stop`.
     """
 
-    def __init__(self, config: SimConfig | None = None, *, port: int = 0,
-                 cluster_port: int = 0) -> None:
+    def __init__(
+        self, config: SimConfig | None = None, *, port: int = 0, cluster_port: int = 0
+    ) -> None:
         self.config = config or SimConfig()
         self._ports = (port, cluster_port)
         self._sockets: list[socket.socket] = []
@@ -135,11 +153,12 @@ class SimServer:
         if self._thread is not None:
             raise RuntimeError("the simulator is already started")
         _quiet_uvicorn()
-        self._server, self._sockets, self._urls = _build(self.config, self._ports,
-                                                         in_thread=True)
+        self._server, self._sockets, self._urls = _build(self.config, self._ports, in_thread=True)
         self._thread = threading.Thread(
-            target=asyncio.run, args=(self._server.serve(sockets=self._sockets),),
-            name="fluxtui-sim", daemon=True,
+            target=asyncio.run,
+            args=(self._server.serve(sockets=self._sockets),),
+            name="fluxtui-sim",
+            daemon=True,
         )
         self._thread.start()
         self._wait_until_serving()
@@ -170,13 +189,18 @@ class SimServer:
     def __enter__(self) -> SimServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
 
-def serve_forever(port: int, cluster_port: int | None = None,
-                  config: SimConfig | None = None) -> None:
+def serve_forever(
+    port: int, cluster_port: int | None = None, config: SimConfig | None = None
+) -> None:
     """Serve in the foreground until Ctrl-C. ``cluster_port`` defaults to ``port + 1``
     (or a free port when ``port`` is 0)."""
     if cluster_port is None:

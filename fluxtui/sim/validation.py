@@ -25,16 +25,24 @@ def parse_json_object(raw: bytes) -> tuple[dict[str, Any] | None, ErrorList]:
     try:
         body = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
-        return None, [{
-            "type": "json_invalid", "loc": ["body", getattr(exc, "pos", 0)],
-            "msg": "JSON decode error", "input": {}, "ctx": {"error": str(exc)},
-        }]
+        return None, [
+            {
+                "type": "json_invalid",
+                "loc": ["body", getattr(exc, "pos", 0)],
+                "msg": "JSON decode error",
+                "input": {},
+                "ctx": {"error": str(exc)},
+            }
+        ]
     if not isinstance(body, dict):
-        return None, [{
-            "type": "model_attributes_type", "loc": ["body"],
-            "msg": "Input should be a valid dictionary or object to extract fields from",
-            "input": body,
-        }]
+        return None, [
+            {
+                "type": "model_attributes_type",
+                "loc": ["body"],
+                "msg": "Input should be a valid dictionary or object to extract fields from",
+                "input": body,
+            }
+        ]
     return body, []
 
 
@@ -72,9 +80,13 @@ class Checker:
             return None
         if len(value) < min_length:
             plural = "" if min_length == 1 else "s"
-            self.error(name, "string_too_short",
-                       f"String should have at least {min_length} character{plural}",
-                       value, min_length=min_length)
+            self.error(
+                name,
+                "string_too_short",
+                f"String should have at least {min_length} character{plural}",
+                value,
+                min_length=min_length,
+            )
             return None
         return value
 
@@ -87,8 +99,14 @@ class Checker:
             return None
         return value
 
-    def integer(self, name: str, ge: float | None = None, le: float | None = None,
-                multiple_of: int | None = None, required: bool = False) -> int | None:
+    def integer(
+        self,
+        name: str,
+        ge: float | None = None,
+        le: float | None = None,
+        multiple_of: int | None = None,
+        required: bool = False,
+    ) -> int | None:
         if not self._present(name, required):
             return None
         value = self.body[name]
@@ -99,22 +117,33 @@ class Checker:
             try:
                 number = int(value.strip())
             except ValueError:
-                self.error(name, "int_parsing",
-                           "Input should be a valid integer, unable to parse string as an integer",
-                           value)
+                self.error(
+                    name,
+                    "int_parsing",
+                    "Input should be a valid integer, unable to parse string as an integer",
+                    value,
+                )
                 return None
         elif isinstance(value, float) and not value.is_integer():
-            self.error(name, "int_from_float",
-                       "Input should be a valid integer, got a number with a fractional part",
-                       value)
+            self.error(
+                name,
+                "int_from_float",
+                "Input should be a valid integer, got a number with a fractional part",
+                value,
+            )
             return None
         else:
             number = int(value)
         if not self._bounds(name, number, value, ge, le):
             return None
         if multiple_of and number % multiple_of:
-            self.error(name, "multiple_of", f"Input should be a multiple of {multiple_of}", value,
-                       multiple_of=multiple_of)
+            self.error(
+                name,
+                "multiple_of",
+                f"Input should be a multiple of {multiple_of}",
+                value,
+                multiple_of=multiple_of,
+            )
             return None
         return number
 
@@ -127,8 +156,12 @@ class Checker:
                 raise ValueError
             number = float(value)
         except (TypeError, ValueError):
-            self.error(name, "float_type" if not isinstance(value, str) else "float_parsing",
-                       "Input should be a valid number", value)
+            self.error(
+                name,
+                "float_type" if not isinstance(value, str) else "float_parsing",
+                "Input should be a valid number",
+                value,
+            )
             return None
         if not math.isfinite(number):
             self.error(name, "finite_number", "Input should be a finite number", value)
@@ -141,20 +174,32 @@ class Checker:
         value = self.body[name]
         if value not in options:
             quoted = [f"'{option}'" for option in options]
-            expected = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1
-                                   else quoted)
+            expected = " or ".join(
+                [", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted
+            )
             self.error(name, "enum", f"Input should be {expected}", value, expected=expected)
             return None
         return str(value)  # one of `options`
 
-    def _bounds(self, name: str, number: float, value: Any, ge: float | None,
-                le: float | None) -> bool:
+    def _bounds(
+        self, name: str, number: float, value: Any, ge: float | None, le: float | None
+    ) -> bool:
         if ge is not None and number < ge:
-            self.error(name, "greater_than_equal",
-                       f"Input should be greater than or equal to {_fmt(ge)}", value, ge=ge)
+            self.error(
+                name,
+                "greater_than_equal",
+                f"Input should be greater than or equal to {_fmt(ge)}",
+                value,
+                ge=ge,
+            )
             return False
         if le is not None and number > le:
-            self.error(name, "less_than_equal",
-                       f"Input should be less than or equal to {_fmt(le)}", value, le=le)
+            self.error(
+                name,
+                "less_than_equal",
+                f"Input should be less than or equal to {_fmt(le)}",
+                value,
+                le=le,
+            )
             return False
         return True

@@ -56,17 +56,26 @@ def styles_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "styles"
 
 
-CSS_FILES = ("app.tcss", "form.tcss", "queue.tcss", "preview.tcss", "dialogs.tcss",
-             "compare.tcss", "library.tcss")
+CSS_FILES = (
+    "app.tcss",
+    "form.tcss",
+    "queue.tcss",
+    "preview.tcss",
+    "dialogs.tcss",
+    "compare.tcss",
+    "library.tcss",
+)
 
 
 class FluxApp(JobActions, App[int]):
     """fluxtui's terminal app. Build it with `fluxtui.tui.factory.create_app`."""
 
     TITLE = "fluxtui"
-    CSS_PATH = [styles_dir() / name for name in CSS_FILES]
+    CSS_PATH = [styles_dir() / name for name in CSS_FILES]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
-        *bindings(APP_KEYS), Binding("ctrl+c", "help_quit", show=False, system=True)]
+        *bindings(APP_KEYS),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
     COMMANDS: ClassVar[Providers] = App.COMMANDS | {FluxCommands, key_commands(APP_KEYS)}
 
     def __init__(
@@ -122,12 +131,24 @@ class FluxApp(JobActions, App[int]):
         self.write_terminal(system.POP_TITLE)
         await self.controller.close()
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """A notification; its words are never read as markup and their controls are shown
         (␛), whoever wrote them: prompts and provider messages end up in notifications."""
-        super().notify(inert(message, multiline=True), title=inert(title), severity=severity,
-                       timeout=timeout, markup=False)
+        super().notify(
+            inert(message, multiline=True),
+            title=inert(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def _after_first_paint(self) -> None:
         self.run_worker(self._open_engine(), name="open engine", exit_on_error=False)
@@ -183,9 +204,12 @@ class FluxApp(JobActions, App[int]):
         self.main.queue.jobs_changed()
         interrupted = sum(1 for job in page if self.board.resumable(job))
         if first and interrupted:
-            self.notify(f"{interrupted} job(s) were not finished when fluxtui last stopped: "
-                        "select one and press r, or use the command palette to resume them all.",
-                        title="Unfinished jobs", timeout=8)
+            self.notify(
+                f"{interrupted} job(s) were not finished when fluxtui last stopped: "
+                "select one and press r, or use the command palette to resume them all.",
+                title="Unfinished jobs",
+                timeout=8,
+            )
 
     @on(JobQueue.NearEnd)
     def _near_end(self, message: JobQueue.NearEnd) -> None:
@@ -216,7 +240,7 @@ class FluxApp(JobActions, App[int]):
         self.send(lambda over_budget: self.controller.start(request, over_budget=over_budget))
 
     def _job_ended(self, job: JobSnapshot) -> None:
-        """Tell the user a job ended: window title, maybe the bell, a toast if they look elsewhere."""
+        """Say a job ended: the window title, maybe the bell, a toast if they look elsewhere."""
         word = f"{fmt.GLYPHS[job.state]} {job.state.label}"
         prompt = fmt.one_line(job.request.prompt)
         if self.done_signal in ("title", "both"):
@@ -234,8 +258,9 @@ class FluxApp(JobActions, App[int]):
             return  # the preview says so
         severity: SeverityLevel = "information" if job.state is JobState.DONE else "error"
         detail = "" if job.state is JobState.DONE else f"\n{fmt.error_text(job)}"
-        self.notify(f"{prompt[:60]}{detail}", title=f"{word} · {job.request.provider}",
-                    severity=severity)
+        self.notify(
+            f"{prompt[:60]}{detail}", title=f"{word} · {job.request.provider}", severity=severity
+        )
 
     @on(msg.JobDeleted)
     def _deleted(self, message: msg.JobDeleted) -> None:
@@ -306,8 +331,10 @@ class FluxApp(JobActions, App[int]):
         if not live:
             self.exit(0)
             return
-        question = (f"{live} job(s) still running. They go on at the provider; open fluxtui "
-                    "again (or run `fluxtui resume`) to collect their images. Quit now?")
+        question = (
+            f"{live} job(s) still running. They go on at the provider; open fluxtui "
+            "again (or run `fluxtui resume`) to collect their images. Quit now?"
+        )
 
         def answered(answer: str | None) -> None:
             if answer == "quit":
@@ -345,7 +372,9 @@ class FluxApp(JobActions, App[int]):
     async def set_demo(self, demo: bool) -> None:
         """Switch between the simulator and the real services (only while no job runs)."""
         if not demo and not self.controller.backend.can_leave_demo:
-            self.notify("no provider has a key: set one (see `fluxtui providers`)", severity="warning")
+            self.notify(
+                "no provider has a key: set one (see `fluxtui providers`)", severity="warning"
+            )
             return
         try:
             await self.controller.set_demo(demo)
@@ -359,8 +388,12 @@ class FluxApp(JobActions, App[int]):
         self._show_mode()
         self.main.preview.demo = demo
         self.post_message(msg.EngineReady())
-        self.notify("demo mode: the simulator plays every provider" if demo else
-                    "using your keys: jobs are sent to the real services", timeout=5)
+        self.notify(
+            "demo mode: the simulator plays every provider"
+            if demo
+            else "using your keys: jobs are sent to the real services",
+            timeout=5,
+        )
 
     def image_choices(self) -> list[ImageBackend]:
         """The ways to draw images open now: the one probed at start, half-cell blocks, none."""

@@ -52,36 +52,59 @@ class FluxCommands(Provider):
         for name, entry in config.providers.items():
             if name != form.provider:
                 label = entry.label if entry.label.lower() == name else f"{entry.label} ({name})"
-                yield (f"Provider: {label}", f"switch the form to {name}",
-                       partial(form.set_provider, name))
+                yield (
+                    f"Provider: {label}",
+                    f"switch the form to {name}",
+                    partial(form.set_provider, name),
+                )
         for spec in known_models(config, form.provider):
             if spec.id != form.model:
-                yield (f"Model: {spec.id}", f"{spec.label} on {form.provider}",
-                       partial(form.set_model, spec.id))
+                yield (
+                    f"Model: {spec.id}",
+                    f"{spec.label} on {form.provider}",
+                    partial(form.set_model, spec.id),
+                )
         if controller.demo and controller.backend.can_leave_demo:
-            yield ("Leave demo mode", "send jobs to the real services with your keys",
-                   partial(host.set_demo, False))
+            yield (
+                "Leave demo mode",
+                "send jobs to the real services with your keys",
+                partial(host.set_demo, False),
+            )
         elif not controller.demo:
-            yield ("Demo mode", "try everything on the built-in simulator; nothing is charged",
-                   partial(host.set_demo, True))
+            yield (
+                "Demo mode",
+                "try everything on the built-in simulator; nothing is charged",
+                partial(host.set_demo, True),
+            )
         for choice in host.image_choices():
             if choice.protocol != host.images.protocol:
-                yield (f"Images: {image_support.PROTOCOL_NAMES[choice.protocol]}",
-                       "change how the preview draws images",
-                       partial(host.set_image_backend, choice))
+                yield (
+                    f"Images: {image_support.PROTOCOL_NAMES[choice.protocol]}",
+                    "change how the preview draws images",
+                    partial(host.set_image_backend, choice),
+                )
         board = host.board
         interrupted = sum(1 for job in board.jobs.values() if board.resumable(job))
         if interrupted:
-            yield (f"Resume unfinished jobs ({interrupted})", "follow them at the provider again",
-                   host.resume_all)
+            yield (
+                f"Resume unfinished jobs ({interrupted})",
+                "follow them at the provider again",
+                host.resume_all,
+            )
         live = board.live_count()
         if live:
-            yield (f"Cancel all running jobs ({live})", "stop them at the provider",
-                   host.cancel_all)
+            yield (
+                f"Cancel all running jobs ({live})",
+                "stop them at the provider",
+                host.cancel_all,
+            )
         library = paths.library_dir()
         yield ("Open the image folder", str(library), partial(self._open_folder, library))
-        yield ("Copy the image folder's path", str(library),
-               partial(self.app.copy_to_clipboard, str(library)))
+        yield (
+            "Copy the image folder's path",
+            str(library),
+            partial(self.app.copy_to_clipboard, str(library)),
+        )
 
     async def _open_folder(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -98,6 +121,6 @@ class FluxCommands(Provider):
         for title, help_text, callback in self.commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, highlight(matcher, title), callback, text=title,
-                          help=markup(help_text))
-
+                yield Hit(
+                    score, highlight(matcher, title), callback, text=title, help=markup(help_text)
+                )

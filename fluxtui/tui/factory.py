@@ -1,4 +1,4 @@
-"""Building the app: what `launch` runs and what the tests drive (with a fixture config and store)."""
+"""Building the app: what `launch` runs and what the tests drive (with a fixture config, store)."""
 
 from __future__ import annotations
 
@@ -26,13 +26,16 @@ def create_app(
     """The app on `config` and the store at `store_path`.
 
     `demo` runs every provider on the built-in simulator (started after the first paint); a config
-    already pointed at a simulator (`config.demo`) is demo mode too. `image_protocol` is a protocol name (loaded
-    without probing for halfcell/none) or a backend chosen beforehand. `clock` and the intervals
-    let snapshot tests freeze the elapsed times.
+    already pointed at a simulator (`config.demo`) is demo mode too. `image_protocol` is a protocol
+    name (loaded without probing for halfcell/none) or a backend chosen beforehand. `clock` and the
+    intervals let snapshot tests freeze the elapsed times.
     """
-    images = image_protocol if isinstance(image_protocol, ImageBackend) else load_backend(
-        image_protocol, terminal=False
+    images = (
+        image_protocol
+        if isinstance(image_protocol, ImageBackend)
+        else load_backend(image_protocol, terminal=False)
     )
     backend = Backend(config, store_path, library=library)
-    return FluxApp(backend, images, demo=demo or config.demo, clock=clock, tick_s=tick_s,
-                   repaint_s=repaint_s)
+    return FluxApp(
+        backend, images, demo=demo or config.demo, clock=clock, tick_s=tick_s, repaint_s=repaint_s
+    )

@@ -65,19 +65,49 @@ def fields_for(spec: ModelSpec) -> list[FieldSpec]:
     """The fields that apply to `spec`, and only those, in the order the form shows them."""
     fields: list[FieldSpec] = []
     if spec.aspect:
-        fields.append(FieldSpec("aspect_ratio", "Aspect", "aspect", hint=ASPECT_RANGE_TEXT,
-                                help="aspect ratio such as 16:9"))
+        fields.append(
+            FieldSpec(
+                "aspect_ratio",
+                "Aspect",
+                "aspect",
+                hint=ASPECT_RANGE_TEXT,
+                help="aspect ratio such as 16:9",
+            )
+        )
     elif spec.size is not None or not spec.known:
         default = f"{spec.default_size[0]}x{spec.default_size[1]}" if spec.default_size else None
-        fields.append(FieldSpec("size", "Size", "size", default, hint=size_hint(spec.size),
-                                help="WIDTHxHEIGHT such as 1024x768, or a ratio such as 16:9"))
+        fields.append(
+            FieldSpec(
+                "size",
+                "Size",
+                "size",
+                default,
+                hint=size_hint(spec.size),
+                help="WIDTHxHEIGHT such as 1024x768, or a ratio such as 16:9",
+            )
+        )
     if "seed" in spec.params or not spec.known:
-        fields.append(FieldSpec("seed", "Seed", "seed", hint="≥ 0",
-                                help="the same seed and inputs give the same image"))
+        fields.append(
+            FieldSpec(
+                "seed",
+                "Seed",
+                "seed",
+                hint="≥ 0",
+                help="the same seed and inputs give the same image",
+            )
+        )
     if spec.max_images != 1:
         top = spec.max_images
-        fields.append(FieldSpec("num_images", "Images", "int", 1, hint=f"1–{top}" if top else "",
-                                help="how many images one request makes"))
+        fields.append(
+            FieldSpec(
+                "num_images",
+                "Images",
+                "int",
+                1,
+                hint=f"1–{top}" if top else "",
+                help="how many images one request makes",
+            )
+        )
     rules = [r for r in spec.params.values() if r.name not in HIDDEN and r.name != "seed"]
     if not spec.known:
         rules = [ParamRule("steps", "int"), ParamRule("guidance", "float")]
@@ -94,12 +124,19 @@ def _field(rule: ParamRule) -> FieldSpec:
     hint = ""
     if rule.min is not None and rule.max is not None:
         hint = f"{rule.min:g}–{rule.max:g}"
-    return FieldSpec(rule.name, LABELS.get(rule.name, rule.name.replace("_", " ").capitalize()),
-                     _kind(rule), rule.default, rule.choices, hint, rule.help)
+    return FieldSpec(
+        rule.name,
+        LABELS.get(rule.name, rule.name.replace("_", " ").capitalize()),
+        _kind(rule),
+        rule.default,
+        rule.choices,
+        hint,
+        rule.help,
+    )
 
 
 def size_hint(rule: SizeRule | None) -> str:
-    """"×32, 256–1440", "×16, ≥64, ≤4 MP"; "" when the provider documents no limit."""
+    """ "×32, 256–1440", "×16, ≥64, ≤4 MP"; "" when the provider documents no limit."""
     if rule is None:
         return ""
     parts = [f"×{rule.multiple_of}"] if rule.multiple_of else []
@@ -147,8 +184,9 @@ def _parse_text(field: FieldSpec, text: str) -> dict[str, Any]:
             return {"width": dims[0], "height": dims[1]}
         if parse_aspect(text):
             return {"aspect_ratio": text.replace(" ", "")}
-        raise ValueError(f"size {inputs.shown(text)} is not WIDTHxHEIGHT (like 1024x768) or a "
-                         "ratio (like 16:9)")
+        raise ValueError(
+            f"size {inputs.shown(text)} is not WIDTHxHEIGHT (like 1024x768) or a ratio (like 16:9)"
+        )
     if field.kind == "aspect":
         return {"aspect_ratio": text.replace(" ", "")}
     try:

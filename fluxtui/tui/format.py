@@ -117,7 +117,7 @@ def live_detail(job: JobSnapshot, detail: str | None, live: bool) -> str:
 
 
 def short_reason(message: str) -> str:
-    """The head of an error message ("key rejected by fal (401): …" -> "key rejected by fal (401)")."""
+    """An error message's head: "key rejected by fal (401): …" -> "key rejected by fal (401)"."""
     head, _, rest = message.partition(": ")
     return head if rest and " " in head else message
 

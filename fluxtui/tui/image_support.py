@@ -50,7 +50,7 @@ class ImageBackend:
 
 
 def choose_protocol(flag: str | None, env: str | None, configured: object) -> str:
-    """The protocol asked for: `--image-protocol`, then the environment, then `[tui] image_protocol`."""
+    """The protocol asked for: `--image-protocol`, the environment, then `[tui] image_protocol`."""
     sources = (("--image-protocol", flag), (ENV_VAR, env), ("[tui] image_protocol", configured))
     for source, value in sources:
         if value is None or value == "":

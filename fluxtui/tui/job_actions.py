@@ -70,8 +70,13 @@ class JobActions(App[int]):
         if job is None:
             return None
         live = self.board.is_live(job)
-        holds = {"job": True, "live": live, "idle": not live, "files": bool(job.files),
-                 "several": len(job.files) > 1}
+        holds = {
+            "job": True,
+            "live": live,
+            "idle": not live,
+            "files": bool(job.files),
+            "several": len(job.files) > 1,
+        }
         return True if holds[when] else None
 
     def _selected(self) -> JobSnapshot | None:
@@ -108,8 +113,9 @@ class JobActions(App[int]):
             return
         seed = fmt.seed_of(job) if same_seed else form_model.new_seed()
         if seed is None:
-            self.notify("this job's seed is not known: re-run it with a new seed (n)",
-                        severity="warning")
+            self.notify(
+                "this job's seed is not known: re-run it with a new seed (n)", severity="warning"
+            )
             return
         self.send(lambda over_budget: self.controller.rerun(job, seed, over_budget=over_budget))
 
@@ -163,8 +169,15 @@ class JobActions(App[int]):
         if isinstance(self.screen, ZoomScreen):
             self.screen.dismiss()
         elif self.screen is self.main:
-            self.push_screen(ZoomScreen(self.board, self.images, self.controller.clock,
-                                        self.main.selected_id, demo=self.controller.demo))
+            self.push_screen(
+                ZoomScreen(
+                    self.board,
+                    self.images,
+                    self.controller.clock,
+                    self.main.selected_id,
+                    demo=self.controller.demo,
+                )
+            )
 
     def action_flip_image(self, step: int) -> None:
         for preview in self._previews():

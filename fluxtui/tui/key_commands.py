@@ -41,8 +41,9 @@ def key_commands(actions: tuple[KeyAction, ...], group: str | None = None) -> ty
             for title, help_text, action in self.commands():
                 score = matcher.match(title)
                 if score > 0:
-                    yield Hit(score, highlight(matcher, title), partial(self._run, action),
-                              help=help_text)
+                    yield Hit(
+                        score, highlight(matcher, title), partial(self._run, action), help=help_text
+                    )
 
     KeyCommands.__name__ = f"{group or 'Key'}Commands"
     return KeyCommands

@@ -51,9 +51,9 @@ def _attach_terminal() -> str | None:
 
     With stdin piped (`echo … | fluxtui`), keys are read from the controlling terminal instead.
     """
-    if not sys.__stderr__ or not sys.__stderr__.isatty():
-        if not sys.__stdout__ or not sys.__stdout__.isatty():
-            return "the app needs a terminal; in scripts use `fluxtui generate PROMPT`"
+    no_stderr = not sys.__stderr__ or not sys.__stderr__.isatty()
+    if no_stderr and (not sys.__stdout__ or not sys.__stdout__.isatty()):
+        return "the app needs a terminal; in scripts use `fluxtui generate PROMPT`"
     if sys.__stdin__ is None:
         return "stdin is closed; the app needs a terminal to read keys from"
     if sys.__stdin__.isatty():
@@ -61,7 +61,9 @@ def _attach_terminal() -> str | None:
     try:
         terminal = os.open("/dev/tty", os.O_RDWR)
     except OSError:
-        return "the app needs a terminal to read keys from; in scripts use `fluxtui generate PROMPT`"
+        return (
+            "the app needs a terminal to read keys from; in scripts use `fluxtui generate PROMPT`"
+        )
     os.dup2(terminal, 0)
     os.close(terminal)
     return None

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fluxtui.control.controller import Page
-from fluxtui.core.models import JobSnapshot
 from fluxtui.core.job_rows import JobQuery
+from fluxtui.core.models import JobSnapshot
 
 PAGE_SIZE = 100
 
@@ -41,8 +41,11 @@ class LibraryPages:
         as asked from now on."""
         if self.total is not None:
             last = min(last, self.total - 1)
-        numbers = [n for n in range(max(0, first) // PAGE_SIZE, max(0, last) // PAGE_SIZE + 1)
-                   if n not in self._pages and n not in self._asked]
+        numbers = [
+            n
+            for n in range(max(0, first) // PAGE_SIZE, max(0, last) // PAGE_SIZE + 1)
+            if n not in self._pages and n not in self._asked
+        ]
         self._asked.update(numbers)
         return numbers
 
@@ -65,6 +68,15 @@ class LibraryPages:
 
 def is_filtered(query: JobQuery) -> bool:
     """Whether `query` leaves some jobs out (a search, or a filter other than the sort)."""
-    return any(value is not None and value != "" for value in (
-        query.search, query.provider, query.model, query.state, query.since, query.until,
-        query.group_id))
+    return any(
+        value is not None and value != ""
+        for value in (
+            query.search,
+            query.provider,
+            query.model,
+            query.state,
+            query.since,
+            query.until,
+            query.group_id,
+        )
+    )

@@ -40,8 +40,9 @@ def attempt(app: App[Any], send: Callable[[bool], T], sent: Callable[[T], object
     _sent(app, result, sent)
 
 
-def _finish(app: App[Any], send: Callable[[bool], T], sent: Callable[[T], object], *,
-            over_budget: bool) -> None:
+def _finish(
+    app: App[Any], send: Callable[[bool], T], sent: Callable[[T], object], *, over_budget: bool
+) -> None:
     try:
         result = send(over_budget)
     except FluxtuiError as exc:

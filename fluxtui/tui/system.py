@@ -1,4 +1,4 @@
-"""The app's dealings with the system around it: the image viewer, the clipboard, the window title."""
+"""The app's dealings with the system around it: the image viewer, the clipboard, the title."""
 
 from __future__ import annotations
 
@@ -38,8 +38,12 @@ async def open_in_viewer(path: Path) -> str | None:
     ):
         return "no graphical display here (over SSH?): y copies the path instead"
     process = await asyncio.create_subprocess_exec(
-        opener, str(path), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, start_new_session=True,
+        opener,
+        str(path),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     try:
         _, errors = await asyncio.wait_for(process.communicate(), VIEWER_WAIT_S)

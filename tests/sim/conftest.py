@@ -75,4 +75,3 @@ def wire(sim_server: SimServer) -> Iterator[Wire]:
     with httpx.Client(timeout=10) as client:
         client.post(f"{sim_server.api_url}/_sim/reset").raise_for_status()
         yield Wire(sim_server, client)
-

@@ -13,8 +13,7 @@ BFL = {"x-key": "sim-test-key"}
 
 
 def sample_url(wire, directives: str = "") -> str:
-    body = {"prompt": f"delivery [[sim: queue=0, run=0{directives}]]", "width": 256,
-            "height": 256}
+    body = {"prompt": f"delivery [[sim: queue=0, run=0{directives}]]", "width": 256, "height": 256}
     job = wire.client.post(wire.url("bfl", "/v1/flux-dev"), json=body, headers=BFL).json()
     return wire.poll_bfl(job["polling_url"], BFL)[-1]["result"]["sample"]
 

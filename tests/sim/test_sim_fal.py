@@ -23,14 +23,29 @@ def finished(wire, body, app="fal-ai/flux/dev"):
 
 
 def test_happy_path(wire) -> None:
-    response = submit(wire, {"prompt": "two owls", "image_size": {"width": 512, "height": 384},
-                             "num_images": 2, "output_format": "png", "seed": 9})
+    response = submit(
+        wire,
+        {
+            "prompt": "two owls",
+            "image_size": {"width": 512, "height": 384},
+            "num_images": 2,
+            "output_format": "png",
+            "seed": 9,
+        },
+    )
     assert response.status_code == 200
     urls = response.json()
     root = f"{wire.server.api_url}/fal/fal-ai/flux/requests/{urls['request_id']}"
-    assert urls == {"status": "IN_QUEUE", "request_id": urls["request_id"], "response_url": root,
-                    "status_url": f"{root}/status", "cancel_url": f"{root}/cancel",
-                    "queue_position": 2, "logs": None, "metrics": {}}
+    assert urls == {
+        "status": "IN_QUEUE",
+        "request_id": urls["request_id"],
+        "response_url": root,
+        "status_url": f"{root}/status",
+        "cancel_url": f"{root}/cancel",
+        "queue_position": 2,
+        "logs": None,
+        "metrics": {},
+    }
 
     answers = wire.poll_fal(urls["status_url"], FAL)
     seen = [a["status"] for a in answers]
@@ -42,8 +57,11 @@ def test_happy_path(wire) -> None:
     result = wire.client.get(urls["response_url"], headers=FAL)
     assert result.status_code == 200
     body = result.json()
-    assert (body["seed"], body["prompt"], body["has_nsfw_concepts"]) == (9, "two owls",
-                                                                         [False, False])
+    assert (body["seed"], body["prompt"], body["has_nsfw_concepts"]) == (
+        9,
+        "two owls",
+        [False, False],
+    )
     assert body["timings"]["inference"] > 0
     downloads = []
     for item in body["images"]:
@@ -85,16 +103,19 @@ def test_result_before_completion_is_400(wire) -> None:
     assert "in progress" in response.json()["detail"]
 
 
-@pytest.mark.parametrize(("body", "loc"), [
-    ({"prompt": "x", "num_inference_steps": 51}, ["body", "num_inference_steps"]),
-    ({"prompt": "x", "guidance_scale": 25}, ["body", "guidance_scale"]),
-    ({"prompt": "x", "num_images": 5}, ["body", "num_images"]),
-    ({"prompt": "x", "image_size": "huge"}, ["body", "image_size"]),
-    ({"prompt": "x", "image_size": {"width": 512}}, ["body", "image_size", "height"]),
-    ({"prompt": "x", "acceleration": "ludicrous"}, ["body", "acceleration"]),
-    ({"prompt": "x", "output_format": "gif"}, ["body", "output_format"]),
-    ({}, ["body", "prompt"]),
-])
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"prompt": "x", "num_inference_steps": 51}, ["body", "num_inference_steps"]),
+        ({"prompt": "x", "guidance_scale": 25}, ["body", "guidance_scale"]),
+        ({"prompt": "x", "num_images": 5}, ["body", "num_images"]),
+        ({"prompt": "x", "image_size": "huge"}, ["body", "image_size"]),
+        ({"prompt": "x", "image_size": {"width": 512}}, ["body", "image_size", "height"]),
+        ({"prompt": "x", "acceleration": "ludicrous"}, ["body", "acceleration"]),
+        ({"prompt": "x", "output_format": "gif"}, ["body", "output_format"]),
+        ({}, ["body", "prompt"]),
+    ],
+)
 def test_bad_input_fails_at_the_result_with_422(wire, body, loc) -> None:
     urls = submit(wire, body).json()
     completed = wire.poll_fal(urls["status_url"], FAL)[-1]
@@ -106,19 +127,25 @@ def test_bad_input_fails_at_the_result_with_422(wire, body, loc) -> None:
 
 
 def test_unparseable_body_is_refused_at_submit(wire) -> None:
-    response = wire.client.post(wire.url("fal", "/fal-ai/flux/dev"), content=b"{not json",
-                                headers={**FAL, "content-type": "application/json"})
+    response = wire.client.post(
+        wire.url("fal", "/fal-ai/flux/dev"),
+        content=b"{not json",
+        headers={**FAL, "content-type": "application/json"},
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "json_invalid"
 
 
-@pytest.mark.parametrize(("headers", "status"), [
-    ({}, 401),
-    ({"Authorization": "Bearer sim-test-key"}, 401),
-    ({"x-key": "sim-test-key"}, 401),
-    ({"Authorization": "Key sim-invalid-key"}, 401),
-    ({"Authorization": "Key sim-no-credits"}, 402),
-])
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer sim-test-key"}, 401),
+        ({"x-key": "sim-test-key"}, 401),
+        ({"Authorization": "Key sim-invalid-key"}, 401),
+        ({"Authorization": "Key sim-no-credits"}, 402),
+    ],
+)
 def test_auth_refusals(wire, headers, status) -> None:
     response = submit(wire, {"prompt": "x"}, headers=headers)
     assert response.status_code == status
@@ -127,12 +154,16 @@ def test_auth_refusals(wire, headers, status) -> None:
 
 def test_sse_stream_ends_after_completed(wire) -> None:
     urls = submit(wire, {"prompt": "x"}).json()
-    with wire.client.stream("GET", urls["status_url"] + "/stream", params={"logs": 1},
-                            headers=FAL) as response:
+    with wire.client.stream(
+        "GET", urls["status_url"] + "/stream", params={"logs": 1}, headers=FAL
+    ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        events = [json.loads(line[len("data: "):]) for line in response.iter_lines()
-                  if line.startswith("data: ")]
+        events = [
+            json.loads(line[len("data: ") :])
+            for line in response.iter_lines()
+            if line.startswith("data: ")
+        ]
     statuses = [event["status"] for event in events]
     assert statuses[0] == "IN_QUEUE" and statuses[-1] == "COMPLETED"
     assert statuses.count("COMPLETED") == 1 and "IN_PROGRESS" in statuses
@@ -154,7 +185,8 @@ def test_cancel_a_queued_job(wire) -> None:
 def test_cancel_running_completed_and_unknown(wire) -> None:
     running = submit(wire, {"prompt": "x [[sim: queue=0, run=5]]"}).json()
     assert wire.client.put(running["cancel_url"], headers=FAL).json() == {
-        "status": "CANCELLATION_REQUESTED"}
+        "status": "CANCELLATION_REQUESTED"
+    }
     assert wire.client.get(running["status_url"], headers=FAL).json()["status"] == "IN_PROGRESS"
 
     urls, _ = finished(wire, {"prompt": "x [[sim: queue=0, run=0]]"})
@@ -167,22 +199,27 @@ def test_cancel_running_completed_and_unknown(wire) -> None:
 
 
 def test_nsfw_directive_gives_a_black_image(wire) -> None:
-    _, result = finished(wire, {"prompt": "x [[sim: nsfw=1, queue=0, run=0]]",
-                                "output_format": "png"})
+    _, result = finished(
+        wire, {"prompt": "x [[sim: nsfw=1, queue=0, run=0]]", "output_format": "png"}
+    )
     body = result.json()
     assert body["has_nsfw_concepts"] == [True]
     _, image = wire.image(body["images"][0]["url"])
     assert ImageStat.Stat(image).extrema == [(0, 0)] * 3
 
-    _, unchecked = finished(wire, {"prompt": "x [[sim: nsfw=1, queue=0, run=0]]",
-                                   "enable_safety_checker": False})
+    _, unchecked = finished(
+        wire, {"prompt": "x [[sim: nsfw=1, queue=0, run=0]]", "enable_safety_checker": False}
+    )
     assert unchecked.json()["has_nsfw_concepts"] == [False]
 
 
-@pytest.mark.parametrize(("status", "code", "error_type"), [
-    ("error", 500, "internal_server_error"),
-    ("Content Moderated", 422, "content_policy_violation"),
-])
+@pytest.mark.parametrize(
+    ("status", "code", "error_type"),
+    [
+        ("error", 500, "internal_server_error"),
+        ("Content Moderated", 422, "content_policy_violation"),
+    ],
+)
 def test_failure_directives(wire, status, code, error_type) -> None:
     urls = submit(wire, {"prompt": f"x [[sim: status={status}, queue=0, run=0]]"}).json()
     completed = wire.poll_fal(urls["status_url"], FAL)[-1]
@@ -193,8 +230,13 @@ def test_failure_directives(wire, status, code, error_type) -> None:
 
 
 def test_poll_fault_and_result_drop(wire) -> None:
-    urls = submit(wire, {"prompt": "x [[sim: poll=429, poll_times=1, retry_after=1, "
-                                   "drop=result, drop_times=1, queue=0, run=0]]"}).json()
+    urls = submit(
+        wire,
+        {
+            "prompt": "x [[sim: poll=429, poll_times=1, retry_after=1, "
+            "drop=result, drop_times=1, queue=0, run=0]]"
+        },
+    ).json()
     first = wire.client.get(urls["status_url"], headers=FAL)
     assert first.status_code == 429 and first.headers["retry-after"] == "1"
     assert wire.client.get(urls["status_url"], headers=FAL).json()["status"] == "COMPLETED"

@@ -25,28 +25,62 @@ def client(**config) -> httpx.AsyncClient:
 
 
 def test_directives_are_parsed_and_stripped() -> None:
-    text, d = parse("a fox [[SIM: queue=1.5, submit=429 , retry_after=2]] at dusk "
-                    "[[sim: status=Request Moderated, drop=poll, truncate=1]]")
+    text, d = parse(
+        "a fox [[SIM: queue=1.5, submit=429 , retry_after=2]] at dusk "
+        "[[sim: status=Request Moderated, drop=poll, truncate=1]]"
+    )
     assert text == "a fox at dusk"
-    assert d == Directives(queue=1.5, submit=429, retry_after=2.0, status="Request Moderated",
-                           drop="poll", truncate=True)
+    assert d == Directives(
+        queue=1.5,
+        submit=429,
+        retry_after=2.0,
+        status="Request Moderated",
+        drop="poll",
+        truncate=True,
+    )
     assert parse("no directives") == ("no directives", Directives())
 
 
-@pytest.mark.parametrize("prompt", ["[[sim: nope=1]]", "[[sim: queue=-1]]", "[[sim: submit=200]]",
-                                    "[[sim: drop=everything]]", "[[sim: nsfw=maybe]]",
-                                    "[[sim: queue]]"])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "[[sim: nope=1]]",
+        "[[sim: queue=-1]]",
+        "[[sim: submit=200]]",
+        "[[sim: drop=everything]]",
+        "[[sim: nsfw=maybe]]",
+        "[[sim: queue]]",
+    ],
+)
 def test_bad_directives_are_refused(prompt) -> None:
     with pytest.raises(DirectiveError):
         parse(prompt)
 
 
 def test_job_clock() -> None:
-    job = Job(id="j", service="fal", model="m", prompt="p", text="p", directives=Directives(),
-              seed=1, width=64, height=64, fmt="jpeg", queue_s=1.0, run_s=2.0, depth=3)
+    job = Job(
+        id="j",
+        service="fal",
+        model="m",
+        prompt="p",
+        text="p",
+        directives=Directives(),
+        seed=1,
+        width=64,
+        height=64,
+        fmt="jpeg",
+        queue_s=1.0,
+        run_s=2.0,
+        depth=3,
+    )
     now = time.monotonic()
-    expected = [(0.1, Phase.QUEUED, 3), (0.3, Phase.QUEUED, 2), (0.9, Phase.QUEUED, 0),
-                (2.0, Phase.RUNNING, 0), (3.5, Phase.DONE, 0)]
+    expected = [
+        (0.1, Phase.QUEUED, 3),
+        (0.3, Phase.QUEUED, 2),
+        (0.9, Phase.QUEUED, 0),
+        (2.0, Phase.RUNNING, 0),
+        (3.5, Phase.DONE, 0),
+    ]
     for elapsed, phase, position in expected:
         job.t0 = now - elapsed
         assert (job.phase(), job.queue_position()) == (phase, position)
@@ -68,26 +102,31 @@ def test_render_is_deterministic_and_sized() -> None:
 
 async def test_not_found_as_404() -> None:
     async with client(not_found_as_404=True) as http:
-        response = await http.get("/bfl/v1/get_result", params={"id": "x"},
-                                  headers={"x-key": "k"})
+        response = await http.get("/bfl/v1/get_result", params={"id": "x"}, headers={"x-key": "k"})
     assert (response.status_code, response.json()) == (404, {"detail": "Task not found"})
 
 
 async def test_required_keys() -> None:
     async with client(required_keys={"fal": "right"}) as http:
-        wrong = await http.post("/fal/fal-ai/flux/dev", json={"prompt": "x"},
-                                headers={"Authorization": "Key wrong"})
-        right = await http.post("/fal/fal-ai/flux/dev", json={"prompt": "x"},
-                                headers={"Authorization": "Key right"})
+        wrong = await http.post(
+            "/fal/fal-ai/flux/dev", json={"prompt": "x"}, headers={"Authorization": "Key wrong"}
+        )
+        right = await http.post(
+            "/fal/fal-ai/flux/dev", json={"prompt": "x"}, headers={"Authorization": "Key right"}
+        )
         other = await http.post("/bfl/v1/flux-dev", json={"prompt": "x"}, headers={"x-key": "any"})
     assert (wrong.status_code, right.status_code, other.status_code) == (401, 200, 200)
 
 
 async def test_url_ttl_and_cluster_url_from_public_urls() -> None:
     async with client(url_ttl_s=0) as http:
-        job = (await http.post("/bfl/v1/flux-dev", json={"prompt": "x", "width": 256,
-                                                         "height": 256},
-                               headers={"x-key": "k"})).json()
+        job = (
+            await http.post(
+                "/bfl/v1/flux-dev",
+                json={"prompt": "x", "width": 256, "height": 256},
+                headers={"x-key": "k"},
+            )
+        ).json()
         assert job["polling_url"].startswith("http://cluster.sim/bfl/v1/get_result?id=")
         result = (await http.get(job["polling_url"], headers={"x-key": "k"})).json()["result"]
         assert result["sample"].startswith("http://cluster.sim/delivery/")
@@ -96,12 +135,15 @@ async def test_url_ttl_and_cluster_url_from_public_urls() -> None:
 
 async def test_reset_and_jobs_listing() -> None:
     async with client() as http:
-        await http.post("/openai/v1/images/generations",
-                        json={"model": "m", "prompt": "x", "size": "64x64"},
-                        headers={"Authorization": "Bearer k"})
+        await http.post(
+            "/openai/v1/images/generations",
+            json={"model": "m", "prompt": "x", "size": "64x64"},
+            headers={"Authorization": "Bearer k"},
+        )
         listing = (await http.get("/_sim/jobs")).json()
         assert [(j["service"], j["model"], j["state"], j["submits"]) for j in listing["jobs"]] == [
-            ("openai", "m", "done", 1)]
+            ("openai", "m", "done", 1)
+        ]
         assert listing["submit_attempts"] == [{"service": "openai", "prompt": "x", "count": 1}]
         await http.post("/_sim/reset")
         assert (await http.get("/_sim/jobs")).json() == {"jobs": [], "submit_attempts": []}
@@ -110,8 +152,11 @@ async def test_reset_and_jobs_listing() -> None:
 async def test_drop_in_process_raises() -> None:
     async with client() as http:
         with pytest.raises(ConnectionDropped):
-            await http.post("/bfl/v1/flux-dev", json={"prompt": "x [[sim: drop=submit]]"},
-                            headers={"x-key": "k"})
+            await http.post(
+                "/bfl/v1/flux-dev",
+                json={"prompt": "x [[sim: drop=submit]]"},
+                headers={"x-key": "k"},
+            )
 
 
 def test_server_base_urls() -> None:
@@ -121,8 +166,14 @@ def test_server_base_urls() -> None:
     with server:
         api = server.api_url
         assert api.startswith("http://127.0.0.1:") and server.cluster_url != api
-        assert {service: server.base_url(service)
-                for service in ("comet", "bfl", "apiyi", "openai", "fal")} == {
-            "comet": f"{api}/comet", "bfl": f"{api}/bfl", "apiyi": f"{api}/apiyi/v1",
-            "openai": f"{api}/openai/v1", "fal": f"{api}/fal"}
+        assert {
+            service: server.base_url(service)
+            for service in ("comet", "bfl", "apiyi", "openai", "fal")
+        } == {
+            "comet": f"{api}/comet",
+            "bfl": f"{api}/bfl",
+            "apiyi": f"{api}/apiyi/v1",
+            "openai": f"{api}/openai/v1",
+            "fal": f"{api}/fal",
+        }
         assert httpx.get(f"{server.cluster_url}/_sim/jobs").status_code == 200

@@ -67,8 +67,9 @@ async def ready(pilot: Pilot) -> FluxApp:
     return app
 
 
-async def until(pilot: Pilot, job: JobSnapshot, check: Callable[[JobSnapshot], Any],
-                what: str) -> JobSnapshot:
+async def until(
+    pilot: Pilot, job: JobSnapshot, check: Callable[[JobSnapshot], Any], what: str
+) -> JobSnapshot:
     """Pause until the app's latest snapshot of `job` passes `check`; that snapshot."""
     app = pilot.app
     assert isinstance(app, FluxApp)

@@ -29,8 +29,9 @@ async def open_picker(pilot, prompt: str) -> TargetPicker:
     app = pilot.app
     app.main.form.query_one("#prompt", TextArea).text = prompt
     await pilot.press("ctrl+t")
-    return await wait_for(pilot, lambda: isinstance(app.screen, TargetPicker) and app.screen,
-                          "the target picker")
+    return await wait_for(
+        pilot, lambda: isinstance(app.screen, TargetPicker) and app.screen, "the target picker"
+    )
 
 
 async def tick(pilot, picker: TargetPicker, targets: tuple[str, ...]) -> None:
@@ -52,8 +53,9 @@ async def start(pilot, prompt: str, targets: tuple[str, ...] = THREE) -> Compare
     picker = await open_picker(pilot, prompt)
     await tick(pilot, picker, targets)
     await pilot.press("ctrl+j")
-    return await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen,
-                          "the comparison screen")
+    return await wait_for(
+        pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen, "the comparison screen"
+    )
 
 
 def ended(screen: CompareScreen) -> bool:
@@ -63,8 +65,10 @@ def ended(screen: CompareScreen) -> bool:
 
 def table_text(screen: CompareScreen) -> list[dict[str, str]]:
     table = screen.query_one(DataTable)
-    return [{column: str(table.get_cell_at((row, index)))
-             for index, column in enumerate(TABLE_COLUMNS)} for row in range(table.row_count)]
+    return [
+        {column: str(table.get_cell_at((row, index))) for index, column in enumerate(TABLE_COLUMNS)}
+        for row in range(table.row_count)
+    ]
 
 
 async def test_three_targets_fill_the_grid_and_a_failing_one_says_why(make_app, sim_config):
@@ -75,11 +79,17 @@ async def test_three_targets_fill_the_grid_and_a_failing_one_says_why(make_app, 
         assert [str(t) for t in screen.comparison.targets] == list(THREE)  # in the order ticked
         cells = screen.grid.cells
         assert len(cells) == 3 and app.focused is cells[0]
-        await wait_for(pilot, lambda: any(c.view and c.view.tone == "live" for c in cells),
-                       "a cell following its job live")
+        await wait_for(
+            pilot,
+            lambda: any(c.view and c.view.tone == "live" for c in cells),
+            "a cell following its job live",
+        )
         await wait_for(pilot, lambda: ended(screen), "every target to end")
-        await wait_for(pilot, lambda: sum(bool(c.query(HalfcellImage)) for c in cells) == 2,
-                       "two images in the grid")
+        await wait_for(
+            pilot,
+            lambda: sum(bool(c.query(HalfcellImage)) for c in cells) == 2,
+            "two images in the grid",
+        )
 
         comet, bfl, fal = (screen.job_of(i) for i in range(3))
         assert comet.state is bfl.state is JobState.DONE
@@ -125,8 +135,9 @@ async def test_keys_move_enlarge_favourite_rerun_and_export(make_app):
         assert app.focused is cells[0] and screen.table.cursor_row == 0
 
         await pilot.press("z")
-        view = await wait_for(pilot, lambda: isinstance(app.screen, ImageView) and app.screen,
-                              "the enlarged image")
+        view = await wait_for(
+            pilot, lambda: isinstance(app.screen, ImageView) and app.screen, "the enlarged image"
+        )
         await wait_for(pilot, lambda: view.query(HalfcellImage), "the image, enlarged")
         assert "comet · flux-pro-1.1" in screen_text(app)
         await pilot.press("escape")
@@ -142,8 +153,9 @@ async def test_keys_move_enlarge_favourite_rerun_and_export(make_app):
 
         old = screen.job_of(0)
         await pilot.press("left", "r")
-        new = await wait_for(pilot, lambda: screen.job_of(0).id != old.id and screen.job_of(0),
-                             "the re-run")
+        new = await wait_for(
+            pilot, lambda: screen.job_of(0).id != old.id and screen.job_of(0), "the re-run"
+        )
         assert new.request == old.request and new.group_id == screen.comparison.id
         new = await until(pilot, new, lambda j: j.state is JobState.DONE, "the re-run to finish")
         stored = app.controller.backend.open_store().get_comparison(screen.comparison.id)
@@ -168,26 +180,32 @@ async def test_a_saved_set_ticks_its_targets_and_dropped_params_are_named(make_a
         app.main.form.set_provider("bfl")
         app.main.form.set_model("flux-pro")
         form = app.main.form
-        steps = await wait_for(pilot, lambda: next(iter(form.query("#field-steps")), None),
-                               "the steps field of flux-pro")
+        steps = await wait_for(
+            pilot,
+            lambda: next(iter(form.query("#field-steps")), None),
+            "the steps field of flux-pro",
+        )
         steps.value = "20"
         picker = await open_picker(pilot, "a lighthouse")
         sets = picker.query_one("#picker-sets", OptionList)
         sets.focus()
-        sets.highlighted = [sets.get_option_at_index(i).id
-                            for i in range(sets.option_count)].index("flux1-pro")
+        sets.highlighted = [sets.get_option_at_index(i).id for i in range(sets.option_count)].index(
+            "flux1-pro"
+        )
         await pilot.press("enter")
         selection = picker.query_one(SelectionList)
         assert sorted(selection.selected) == sorted(
-            ["bfl:flux-pro", "bfl:flux-pro-1.1", "bfl:flux-pro-1.1-ultra"])
+            ["bfl:flux-pro", "bfl:flux-pro-1.1", "bfl:flux-pro-1.1-ultra"]
+        )
         await pilot.pause()
         # said before anything is sent: 1.1 and ultra take no steps
         text = screen_text(app)
         assert "✓ bfl:flux-pro-1.1 — does not take steps: dropped for it" in text
         assert "✓ bfl:flux-pro-1.1-ultra — does not take steps: dropped for it" in text
         await pilot.press("ctrl+j")
-        screen = await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen)
-                                and app.screen, "the comparison")
+        screen = await wait_for(
+            pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen, "the comparison"
+        )
         assert screen.comparison.set_name == "flux1-pro"
         await wait_for(pilot, lambda: ended(screen), "every target")
         await pilot.pause()
@@ -242,20 +260,29 @@ def _stored(target: Target, state: JobState, offset: float, path: Path | None = 
     params = {"seed": 42, "width": 1024, "height": 768}
     if target.model == "fal-ai/flux/dev":
         params["steps"] = 20
-    job = Job.create(GenerationRequest("a lighthouse at dusk", target.provider, target.model,
-                                       params), group_id="cmp-snapshot")
+    job = Job.create(
+        GenerationRequest("a lighthouse at dusk", target.provider, target.model, params),
+        group_id="cmp-snapshot",
+    )
     start = SNAP_AT - 600
     job.id, job.created_at = f"job-{target.provider}", start
-    steps = [(JobState.PENDING, 0), (JobState.SUBMITTED, 0.2), (JobState.QUEUED, 0.3),
-             (JobState.RUNNING, 1.0 + offset)]
+    steps = [
+        (JobState.PENDING, 0),
+        (JobState.SUBMITTED, 0.2),
+        (JobState.QUEUED, 0.3),
+        (JobState.RUNNING, 1.0 + offset),
+    ]
     job.history = [StateChange(s, start + at) for s, at in steps]
     if path is not None:
-        job.history += [StateChange(JobState.DOWNLOADING, start + 3.0 + offset),
-                        StateChange(JobState.DONE, start + 3.4 + offset)]
+        job.history += [
+            StateChange(JobState.DOWNLOADING, start + 3.0 + offset),
+            StateChange(JobState.DONE, start + 3.4 + offset),
+        ]
         job.files, job.seed, job.width, job.height = [str(path)], 42, 256, 192
     else:
-        job.error = JobError(ErrorKind.AUTH, "key rejected by fal (401): invalid key",
-                             status_code=401)
+        job.error = JobError(
+            ErrorKind.AUTH, "key rejected by fal (401): invalid key", status_code=401
+        )
         job.history.append(StateChange(state, start + 1.5))
     job.state = state
     return job
@@ -264,24 +291,38 @@ def _stored(target: Target, state: JobState, offset: float, path: Path | None = 
 @pytest.fixture
 def stored_comparison(make_app, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
-    targets = [Target("comet", "flux-pro-1.1"), Target("bfl", "flux-pro-1.1"),
-               Target("fal", "fal-ai/flux/dev")]
+    targets = [
+        Target("comet", "flux-pro-1.1"),
+        Target("bfl", "flux-pro-1.1"),
+        Target("fal", "fal-ai/flux/dev"),
+    ]
     jobs = []
-    for index, (target, colour) in enumerate(zip(targets, ((40, 0, 120), (120, 0, 40), (0, 0, 0)),
-                                                 strict=True)):
+    for index, (target, colour) in enumerate(
+        zip(targets, ((40, 0, 120), (120, 0, 40), (0, 0, 0)), strict=True)
+    ):
         path = tmp_path / "images" / f"{target.provider}.png" if index < 2 else None
         if path is not None:
             _picture(path, colour)
         state = JobState.DONE if path else JobState.FAILED
         jobs.append(_stored(target, state, index * 0.5, path))
-    entries = tuple(ComparisonEntry(t, j.id, ("steps",) if t.provider != "fal" else ())
-                    for t, j in zip(targets, jobs, strict=True))
+    entries = tuple(
+        ComparisonEntry(t, j.id, ("steps",) if t.provider != "fal" else ())
+        for t, j in zip(targets, jobs, strict=True)
+    )
     store = Store(tmp_path / "jobs.sqlite3")
     for job in jobs:
         store.save(job)
-    store.save_comparison(Comparison("cmp-snapshot", SNAP_AT - 600, "a lighthouse at dusk",
-                                     {"seed": 42, "width": 1024, "height": 768, "steps": 20},
-                                     {}, entries, favourite=jobs[1].id))
+    store.save_comparison(
+        Comparison(
+            "cmp-snapshot",
+            SNAP_AT - 600,
+            "a lighthouse at dusk",
+            {"seed": 42, "width": 1024, "height": 768, "steps": 20},
+            {},
+            entries,
+            favourite=jobs[1].id,
+        )
+    )
     store.close()
     return make_app(clock=lambda: SNAP_AT, tick_s=3600)
 
@@ -291,10 +332,14 @@ async def _reopened(pilot) -> None:
     await wait_for(pilot, lambda: app.controller.backend.engine is not None, "the engine")
     comparison, jobs = compare.load(app.controller.backend.open_store(), "cmp-snapshot")
     app.post_message(ShowComparison(comparison, [job.snapshot() for job in jobs]))
-    screen = await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen,
-                            "the comparison")
-    images = await wait_for(pilot, lambda: len(screen.query(HalfcellImage)) == 2
-                            and list(screen.query(HalfcellImage)), "both images")
+    screen = await wait_for(
+        pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen, "the comparison"
+    )
+    images = await wait_for(
+        pilot,
+        lambda: len(screen.query(HalfcellImage)) == 2 and list(screen.query(HalfcellImage)),
+        "both images",
+    )
     await wait_for(pilot, lambda: all(image.loaded for image in images), "the images to load")
     await wait_for(pilot, lambda: "table.json in ~/library" in screen_text(app), "the exports")
     await pilot.pause()

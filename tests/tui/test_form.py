@@ -20,8 +20,11 @@ def field_error(form: PromptForm, name: str) -> str:
 
 async def set_model(pilot, form: PromptForm, provider: str, model: str) -> None:
     form.set_provider(provider, model)
-    await wait_for(pilot, lambda: form.query(FieldRow) and form.read()[0].model == model,
-                   f"the fields of {model}")
+    await wait_for(
+        pilot,
+        lambda: form.query(FieldRow) and form.read()[0].model == model,
+        f"the fields of {model}",
+    )
     await pilot.pause()
 
 
@@ -93,11 +96,14 @@ async def test_size_rule_and_unparsable_size(make_app):
         await set_model(pilot, form, "comet", "flux-pro-1.1")
         size = form.query_one("#field-size", Input)
         size.value = "1000x768"
-        await wait_for(pilot, lambda: "multiple of 32" in field_error(form, "size"), "the size error")
+        await wait_for(
+            pilot, lambda: "multiple of 32" in field_error(form, "size"), "the size error"
+        )
         assert field_error(form, "size") == "width 1000 is not a multiple of 32 for flux-pro-1.1"
         size.value = "huge"
-        await wait_for(pilot, lambda: "is not WIDTHxHEIGHT" in field_error(form, "size"),
-                       "the parse error")
+        await wait_for(
+            pilot, lambda: "is not WIDTHxHEIGHT" in field_error(form, "size"), "the parse error"
+        )
         size.value = "16:9"
         await wait_for(pilot, lambda: not field_error(form, "size"), "a ratio to be fine")
         request, problems = form.read()
@@ -130,8 +136,9 @@ async def test_random_seed_toggle_and_reuse_last_seed(make_app):
         form.query_one("#prompt", TextArea).text = "a fox for its seed"
         await pilot.press("ctrl+j")
         job = await wait_for(pilot, lambda: app.board.at(0), "the job")
-        job = await until(pilot, job, lambda j: j.seed is not None and j.state.is_terminal,
-                          "the job")
+        job = await until(
+            pilot, job, lambda j: j.seed is not None and j.state.is_terminal, "the job"
+        )
         await pilot.press("ctrl+l")
         assert not form.random_seed
         assert form.read()[0].params["seed"] == job.seed

@@ -35,11 +35,13 @@ async def send(pilot, prompt: str):
     await pilot.pause()
     before = set(app.board.jobs)
     await pilot.press("ctrl+j")
-    job_id = await wait_for(pilot, lambda: next(iter(set(app.board.jobs) - before), None),
-                            "the job")
+    job_id = await wait_for(
+        pilot, lambda: next(iter(set(app.board.jobs) - before), None), "the job"
+    )
     area.text = ""  # what the screen shows of the prompt from now on is the app's
-    return await until(pilot, app.board.jobs[job_id], lambda j: j.state.is_terminal,
-                       "the job to end")
+    return await until(
+        pilot, app.board.jobs[job_id], lambda j: j.state.is_terminal, "the job to end"
+    )
 
 
 def toasts(app) -> list[str]:
@@ -49,8 +51,11 @@ def toasts(app) -> list[str]:
 
 async def toast_saying(pilot, text: str) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: any(text in shown for shown in toasts(app)),
-                   f"a notification saying {text!r}")
+    await wait_for(
+        pilot,
+        lambda: any(text in shown for shown in toasts(app)),
+        f"a notification saying {text!r}",
+    )
 
 
 async def test_a_directive_in_the_prompt_is_shown_not_parsed(make_app):
@@ -74,8 +79,11 @@ async def test_brackets_in_a_prompt_keep_their_text(make_app):
         await toast_saying(pilot, BRACKETS)  # it said "photo "
         assert BRACKETS in screen_text(app)  # the queue
         await pilot.press("f3", "d")
-        dialog = await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen)
-                                and app.screen, "the delete question")
+        dialog = await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ConfirmScreen) and app.screen,
+            "the delete question",
+        )
         await pilot.pause()
         assert BRACKETS in screen_text(app)
         labels = [str(button.label) for button in dialog.query(Button)]
@@ -112,8 +120,11 @@ async def test_a_provider_message_with_markup_and_escapes_is_inert(make_app, tmp
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
         await wait_for(pilot, lambda: len(app.board) == 1, "the stored job")
-        await wait_for(pilot, lambda: "[red]boom[/red] ␛[2J␛]0;pwned␇ [[bad=" in screen_text(app),
-                       "the reason in the preview, as written")
+        await wait_for(
+            pilot,
+            lambda: "[red]boom[/red] ␛[2J␛]0;pwned␇ [[bad=" in screen_text(app),
+            "the reason in the preview, as written",
+        )
         assert "a [b]old fox" in screen_text(app)
 
 
@@ -129,8 +140,14 @@ def test_the_real_terminal_never_gets_a_prompts_escapes(tmp_path):
     store.close()
     master, slave = _pty(30, 120)
     env = {**os.environ, "TERM": "xterm-256color", "FLUXTUI_IMAGE_PROTOCOL": "none"}
-    child = subprocess.Popen([PYTHON, "-m", "fluxtui", "--demo"], stdin=slave, stdout=slave,
-                             stderr=slave, start_new_session=True, env=env)
+    child = subprocess.Popen(
+        [PYTHON, "-m", "fluxtui", "--demo"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        env=env,
+    )
     os.close(slave)
     try:
         output = _read_until(master, "␛]52;c;Zm9v".encode(), timeout=30)

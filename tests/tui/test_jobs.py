@@ -31,8 +31,11 @@ async def submit(pilot, provider: str, prompt: str):
     app.main.query_one("#prompt", TextArea).text = prompt
     before = set(app.board.jobs)
     await pilot.press("ctrl+j")
-    job_id = await wait_for(pilot, lambda: next(iter(set(app.board.jobs) - before), None),
-                            "the job to appear in the queue")
+    job_id = await wait_for(
+        pilot,
+        lambda: next(iter(set(app.board.jobs) - before), None),
+        "the job to appear in the queue",
+    )
     return app.board.jobs[job_id]  # a snapshot: `until` waits for the later ones
 
 
@@ -59,14 +62,23 @@ async def test_typed_prompt_goes_through_the_queue_into_the_preview(make_app):
 
         await wait_for(pilot, sample, "the job to finish")
         job = app.board.jobs[job.id]
-        assert [s for s in seen if s in ("queued", "running", "done")] == ["queued", "running", "done"]
+        assert [s for s in seen if s in ("queued", "running", "done")] == [
+            "queued",
+            "running",
+            "done",
+        ]
         states = [m.event.state for m in recorder.of(JobChanged) if m.event.job_id == job.id]
-        assert JobState.QUEUED in states and JobState.RUNNING in states and states[-1] is JobState.DONE
+        assert (
+            JobState.QUEUED in states and JobState.RUNNING in states and states[-1] is JobState.DONE
+        )
         assert job.request.prompt.startswith("a red fox in the snow")
 
         preview = app.main.preview
-        image = await wait_for(pilot, lambda: next(iter(preview.query(HalfcellImage)), None),
-                               "the preview to show the image")
+        image = await wait_for(
+            pilot,
+            lambda: next(iter(preview.query(HalfcellImage)), None),
+            "the preview to show the image",
+        )
         await wait_for(pilot, lambda: image.loaded, "the image to load")
         assert image.path == Path(job.files[0]) and image.problem is None
         await pilot.pause()
@@ -84,8 +96,9 @@ async def test_preview_shows_live_state_not_a_stale_image(make_app):
         first = await submit(pilot, "fal", "a quick lighthouse")
         await wait_for(pilot, lambda: preview.query(HalfcellImage), "the first image")
         second = await submit(pilot, "fal", "a slow lighthouse [[sim: queue=0.2, run=30]]")
-        second = await until(pilot, second, lambda j: j.state is JobState.RUNNING,
-                             "the second job to run")
+        second = await until(
+            pilot, second, lambda j: j.state is JobState.RUNNING, "the second job to run"
+        )
         await wait_for(pilot, lambda: "● running" in screen_text(app), "the live state")
         assert preview.job_id == second.id and not preview.query(HalfcellImage)
         assert app.board.jobs[first.id].state is JobState.DONE
@@ -101,8 +114,9 @@ async def test_cancel_on_fal(make_app, sim):
         await pilot.press("f3")
         assert isinstance(app.focused, JobQueue)
         await pilot.press("c")
-        job = await until(pilot, job, lambda j: j.state is JobState.CANCELLED,
-                          "the job to be cancelled")
+        job = await until(
+            pilot, job, lambda j: j.state is JobState.CANCELLED, "the job to be cancelled"
+        )
         await pilot.pause(0.15)
         assert "– cancelled" in queue_line(app)
         assert "cancelled at fal" in screen_text(app)
@@ -113,17 +127,20 @@ async def test_retry_after_a_refused_submit_sends_a_new_job(make_app):
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
         failed = await submit(pilot, "comet", "a retried fox [[sim: submit=422, submit_times=1]]")
-        failed = await until(pilot, failed, lambda j: j.state is JobState.FAILED,
-                             "the submit to fail")
+        failed = await until(
+            pilot, failed, lambda j: j.state is JobState.FAILED, "the submit to fail"
+        )
         assert failed.error and failed.error.kind is ErrorKind.VALIDATION
         await pilot.pause(0.15)
         assert "rejected the requ" in queue_line(app)
         await pilot.press("f3", "r")
-        retried = await wait_for(pilot, lambda: app.board.at(0).id != failed.id and app.board.at(0),
-                                 "the retry")
+        retried = await wait_for(
+            pilot, lambda: app.board.at(0).id != failed.id and app.board.at(0), "the retry"
+        )
         assert retried.request == failed.request
-        retried = await until(pilot, retried, lambda j: j.state is JobState.DONE,
-                              "the retry to succeed")
+        retried = await until(
+            pilot, retried, lambda j: j.state is JobState.DONE, "the retry to succeed"
+        )
         assert app.board.jobs[failed.id].state is JobState.FAILED
 
 
@@ -133,8 +150,9 @@ async def test_an_uncertain_submit_is_sent_again_only_when_the_user_says_so(make
     async with app.run_test(size=(140, 44)) as pilot:
         await ready(pilot)
         job = await submit(pilot, "comet", prompt)
-        job = await until(pilot, job, lambda j: j.state is JobState.UNCERTAIN,
-                          "the submit to be uncertain")
+        job = await until(
+            pilot, job, lambda j: j.state is JobState.UNCERTAIN, "the submit to be uncertain"
+        )
         assert job.error and "--resend" in job.error.message
         await pilot.pause(0.15)
         assert "uncertain" in queue_line(app) and "server error (500)" in queue_line(app)
@@ -174,15 +192,19 @@ async def test_rerun_with_the_same_seed_and_a_new_one(make_app):
         first = await until(pilot, first, lambda j: j.state is JobState.DONE, "the first job")
         assert first.seed is not None
         await pilot.press("f3", "s")
-        same = await wait_for(pilot, lambda: app.board.at(0).id != first.id and app.board.at(0),
-                              "the re-run")
+        same = await wait_for(
+            pilot, lambda: app.board.at(0).id != first.id and app.board.at(0), "the re-run"
+        )
         same = await until(pilot, same, lambda j: j.state is JobState.DONE, "the re-run to end")
         assert same.request.params["seed"] == first.seed == same.seed
         assert same.request.prompt == first.request.prompt
         app.main.queue.select(first.id)
         await pilot.press("n")
-        fresh = await wait_for(pilot, lambda: app.board.at(0).id not in (first.id, same.id)
-                               and app.board.at(0), "the re-run with a new seed")
+        fresh = await wait_for(
+            pilot,
+            lambda: app.board.at(0).id not in (first.id, same.id) and app.board.at(0),
+            "the re-run with a new seed",
+        )
         assert fresh.request.params["seed"] != first.seed
 
 
@@ -219,8 +241,11 @@ async def test_copy_path_and_open_without_a_display(make_app, monkeypatch):
         await pilot.press("f3", "y")
         assert app.clipboard == job.files[0]
         await pilot.press("o")
-        await wait_for(pilot, lambda: any("no graphical display" in n for n in notes),
-                       "the reason the viewer cannot open")
+        await wait_for(
+            pilot,
+            lambda: any("no graphical display" in n for n in notes),
+            "the reason the viewer cannot open",
+        )
 
 
 async def test_delete_asks_then_removes_the_job(make_app):
@@ -246,8 +271,9 @@ async def test_zoom_shows_the_preview_on_a_narrow_terminal(make_app):
         job = await submit(pilot, "fal", "a fox to zoom")
         job = await until(pilot, job, lambda j: j.state is JobState.DONE, "the job")
         await pilot.press("f3", "z")
-        zoomed = await wait_for(pilot, lambda: next(iter(app.screen.query("#zoomed")), None),
-                                "the zoomed preview")
+        zoomed = await wait_for(
+            pilot, lambda: next(iter(app.screen.query("#zoomed")), None), "the zoomed preview"
+        )
         assert isinstance(zoomed, Preview)
         await wait_for(pilot, lambda: zoomed.query(HalfcellImage), "the image, zoomed")
         await pilot.press("escape")
@@ -276,8 +302,9 @@ async def test_resume_a_job_interrupted_by_a_quit(make_app, engine):
         stored = await wait_for(pilot, lambda: app.board.get(job.id), "the stored job")
         assert "interrupted · r resumes" in queue_line(app)
         await pilot.press("f3", "r")
-        stored = await until(pilot, stored, lambda j: j.state is JobState.DONE,
-                             "the resumed job to end")
+        stored = await until(
+            pilot, stored, lambda j: j.state is JobState.DONE, "the resumed job to end"
+        )
         assert len(app.board) == 1 and stored.files
 
 
@@ -295,6 +322,9 @@ async def test_flip_through_the_images_of_one_job(make_app):
         preview = app.main.preview
         await wait_for(pilot, lambda: "image 1/2" in screen_text(app), "the image count")
         await pilot.press("f3", "right_square_bracket")
-        await wait_for(pilot, lambda: any(i.path == Path(job.files[1])
-                                          for i in preview.query(HalfcellImage)), "image 2")
+        await wait_for(
+            pilot,
+            lambda: any(i.path == Path(job.files[1]) for i in preview.query(HalfcellImage)),
+            "image 2",
+        )
         assert "image 2/2" in screen_text(app)

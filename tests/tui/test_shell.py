@@ -198,8 +198,11 @@ async def test_a_job_ending_elsewhere_is_announced(make_app):
         assert app.main.selected_id != first.id  # the new job is the one looked at
         app.controller.cancel(first.id)
         await until(pilot, first, lambda j: j.state.is_terminal, "the first job to end")
-        await wait_for(pilot, lambda: any(n.message.startswith("first fox")
-                                          for n in app._notifications), "a notification")
+        await wait_for(
+            pilot,
+            lambda: any(n.message.startswith("first fox") for n in app._notifications),
+            "a notification",
+        )
         app.cancel_all()
 
 
@@ -229,8 +232,11 @@ async def test_demo_mode_on_and_off_from_the_palette(make_app, sim_config):
         assert app.sub_title != DEMO_SUBTITLE
         await pilot.press("ctrl+p")
         await type_text(pilot, "demo mode")
-        await wait_for(pilot, lambda: "try everything on the built-in simulator" in screen_text(app),
-                       "the demo command")
+        await wait_for(
+            pilot,
+            lambda: "try everything on the built-in simulator" in screen_text(app),
+            "the demo command",
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.sub_title == DEMO_SUBTITLE, "demo mode")
         engine = await wait_for(pilot, lambda: app.controller.backend.engine, "the demo engine")
@@ -270,8 +276,11 @@ async def test_a_failing_worker_is_reported_not_fatal(make_app, monkeypatch):
         monkeypatch.setattr(app.controller.backend.engine, "run", broken)
         app.main.form.query_one("#prompt", TextArea).text = "a doomed fox"
         await pilot.press("ctrl+j")
-        await wait_for(pilot, lambda: any("boom" in n.message for n in app._notifications),
-                       "the failure to be shown")
+        await wait_for(
+            pilot,
+            lambda: any("boom" in n.message for n in app._notifications),
+            "the failure to be shown",
+        )
         assert app.is_running
 
 

@@ -54,16 +54,51 @@ def snapshot_app(make_app, tmp_path, monkeypatch):
     picture = tmp_path / "images" / "2026-01-01" / "lighthouse.png"
     _image(picture)
     store = Store(tmp_path / "jobs.sqlite3")
-    store.save(_job("a cat astronaut floating above the moon", "fal", "fal-ai/flux-pro/v1.1",
-                    JobState.CANCELLED, 900,
-                    error=JobError(ErrorKind.CANCELLED, "cancelled at fal")))
-    store.save(_job("a storm over a wheat field", "bfl", "flux-pro-1.1-ultra", JobState.MODERATED,
-                    600, error=JobError(ErrorKind.MODERATED, "BFL refused the image: Content Moderated")))
-    store.save(_job("a red fox in the snow", "comet", "flux-pro-1.1", JobState.FAILED, 300,
-                    error=JobError(ErrorKind.AUTH, "key rejected by CometAPI (401): invalid key",
-                                   status_code=401)))
-    store.save(_job("a lighthouse at dusk, oil painting", "fal", "fal-ai/flux/dev", JobState.DONE,
-                    60, files=[str(picture)], seed=1234, width=1024, height=768))
+    store.save(
+        _job(
+            "a cat astronaut floating above the moon",
+            "fal",
+            "fal-ai/flux-pro/v1.1",
+            JobState.CANCELLED,
+            900,
+            error=JobError(ErrorKind.CANCELLED, "cancelled at fal"),
+        )
+    )
+    store.save(
+        _job(
+            "a storm over a wheat field",
+            "bfl",
+            "flux-pro-1.1-ultra",
+            JobState.MODERATED,
+            600,
+            error=JobError(ErrorKind.MODERATED, "BFL refused the image: Content Moderated"),
+        )
+    )
+    store.save(
+        _job(
+            "a red fox in the snow",
+            "comet",
+            "flux-pro-1.1",
+            JobState.FAILED,
+            300,
+            error=JobError(
+                ErrorKind.AUTH, "key rejected by CometAPI (401): invalid key", status_code=401
+            ),
+        )
+    )
+    store.save(
+        _job(
+            "a lighthouse at dusk, oil painting",
+            "fal",
+            "fal-ai/flux/dev",
+            JobState.DONE,
+            60,
+            files=[str(picture)],
+            seed=1234,
+            width=1024,
+            height=768,
+        )
+    )
     store.close()
     return make_app(clock=lambda: NOW, tick_s=3600)
 

@@ -44,8 +44,9 @@ def _imports(tree: ast.Module) -> list[tuple[str, str]]:
 def test_no_face_module_holds_an_engine_job():
     for path, tree in _modules(FACE):
         for module, name in _imports(tree):
-            assert not (module == "fluxtui.core.models" and name == "Job"), \
+            assert not (module == "fluxtui.core.models" and name == "Job"), (
                 f"{path.name} imports the engine's Job (faces see JobSnapshot)"
+            )
             assert module != "fluxtui.core.engine", f"{path.name} imports the engine"
         assert "engine.jobs" not in path.read_text(), f"{path.name} reads engine.jobs"
 
@@ -54,18 +55,20 @@ def test_screens_and_widgets_never_import_the_app():
     for folder in ("screens", "widgets"):
         for path, tree in _modules(FACE / folder):
             for module, _ in _imports(tree):
-                assert module not in ("fluxtui.tui.app", "fluxtui.tui.factory"), \
+                assert module not in ("fluxtui.tui.app", "fluxtui.tui.factory"), (
                     f"{folder}/{path.name} imports {module}"
+                )
             assert "cast(" not in path.read_text(), f"{folder}/{path.name} casts the app"
 
 
 def test_the_controller_imports_no_textual():
-    code = ("import sys, fluxtui.control.controller, fluxtui.control.spending\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'fluxtui.tui')"
-            " or m.startswith('fluxtui.tui'))\n"
-            "print(','.join(bad))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys, fluxtui.control.controller, fluxtui.control.spending\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'fluxtui.tui')"
+        " or m.startswith('fluxtui.tui'))\n"
+        "print(','.join(bad))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
 
 
@@ -95,8 +98,9 @@ async def test_a_double_click_on_a_job_zooms_it(make_app, tmp_path):
         await wait_for(pilot, lambda: len(app.board) == 3, "the stored jobs")
         second = app.board.at(1)
         await pilot.click(JobQueue, offset=(10, 2), times=2)  # the border, then rows 0, 1
-        zoom = await wait_for(pilot, lambda: isinstance(app.screen, ZoomScreen) and app.screen,
-                              "the zoomed preview")
+        zoom = await wait_for(
+            pilot, lambda: isinstance(app.screen, ZoomScreen) and app.screen, "the zoomed preview"
+        )
         assert zoom.preview.job_id == second.id
 
 

@@ -78,10 +78,13 @@ def _wait_reading(master: int, child: subprocess.Popen, timeout: float) -> int |
 def test_probe_in_a_terminal_that_never_answers(rows, columns):
     """textual-image asks the terminal; nobody answers (or the pty has no size): half-cells."""
     master, slave = _pty(rows, columns)
-    code = ("from fluxtui.tui.image_support import load_backend; b = load_backend('auto'); "
-            "print('PROTOCOL', b.protocol, flush=True)")
-    child = subprocess.Popen([PYTHON, "-c", code], stdin=slave, stdout=slave, stderr=slave,
-                             start_new_session=True)
+    code = (
+        "from fluxtui.tui.image_support import load_backend; b = load_backend('auto'); "
+        "print('PROTOCOL', b.protocol, flush=True)"
+    )
+    child = subprocess.Popen(
+        [PYTHON, "-c", code], stdin=slave, stdout=slave, stderr=slave, start_new_session=True
+    )
     os.close(slave)
     try:
         output = _read_until(master, b"PROTOCOL", timeout=20)
@@ -95,8 +98,14 @@ def test_probe_in_a_terminal_that_never_answers(rows, columns):
 
 
 def test_no_terminal_at_all_is_refused_with_words():
-    done = subprocess.run([PYTHON, "-m", "fluxtui"], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=30, start_new_session=True)
+    done = subprocess.run(
+        [PYTHON, "-m", "fluxtui"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        start_new_session=True,
+    )
     assert done.returncode == 2
     assert "needs a terminal" in done.stderr and "Traceback" not in done.stderr
 
@@ -110,8 +119,14 @@ def test_app_in_a_real_pty_with_stdin_piped():
         fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
 
     env = {**os.environ, "TERM": "xterm-256color"}
-    child = subprocess.Popen([PYTHON, "-m", "fluxtui"], stdin=subprocess.PIPE, stdout=slave,
-                             stderr=slave, preexec_fn=controlling_terminal, env=env)
+    child = subprocess.Popen(
+        [PYTHON, "-m", "fluxtui"],
+        stdin=subprocess.PIPE,
+        stdout=slave,
+        stderr=slave,
+        preexec_fn=controlling_terminal,
+        env=env,
+    )
     child.stdin.write(b"piped text\n")
     child.stdin.close()
     os.close(slave)

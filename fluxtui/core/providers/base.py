@@ -57,6 +57,7 @@ class Pace(Protocol):
     async def trouble(self, error: ProviderError) -> None:
         """A poll (or a stream) failed with `error`: record it, then wait before trying again."""
 
+
 #: the methods through which an adapter hands back what a provider said; each is scrubbed
 EDGE_METHODS = ("submit", "poll", "stream", "wait", "fetch_result", "cancel")
 
@@ -65,7 +66,9 @@ class CancelOutcome(StrEnum):
     REQUESTED = "requested"  # the provider will stop (or drop) the job
     ALREADY_DONE = "already_done"  # too late: the job finished
     NOT_FOUND = "not_found"
-    UNSUPPORTED = "unsupported"  # this provider cannot cancel: the engine stops following it locally
+    UNSUPPORTED = (
+        "unsupported"  # this provider cannot cancel: the engine stops following it locally
+    )
 
 
 class Provider(ABC):
@@ -128,8 +131,10 @@ class Provider(ABC):
     def wire_problems(cls, spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
         """Problems of the verbatim fields that name a field with a known rule; by default the
         renamed params and a width/height pair."""
-        return [*wire.renamed_field_problems(spec, extra, cls.renames),
-                *wire.side_problems(spec, extra)]
+        return [
+            *wire.renamed_field_problems(spec, extra, cls.renames),
+            *wire.side_problems(spec, extra),
+        ]
 
     @property
     def key_hint(self) -> str:
@@ -190,7 +195,9 @@ class Provider(ABC):
                 return
             await pace.tick(update)
 
-    async def fetch_result(self, handle: Handle, update: StatusUpdate | None = None) -> ProviderResult:
+    async def fetch_result(
+        self, handle: Handle, update: StatusUpdate | None = None
+    ) -> ProviderResult:
         """The finished job's images. `update` is the final status, which may already carry them."""
         if update is not None and update.result is not None:
             return update.result
@@ -320,7 +327,7 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
 
 
 def transport_error(provider: str, exc: httpx.TransportError) -> ProviderError:
-    """Map an httpx transport failure; `request_sent` is False only when nothing left the machine."""
+    """An httpx transport failure as a ProviderError; `request_sent` False: nothing left here."""
     not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     what = {
         httpx.ConnectError: "could not connect",

@@ -115,7 +115,7 @@ def handle_from_submit(provider: str, label: str, data: Any) -> Handle:
 
 
 def parse_status(label: str, data: Any) -> StatusUpdate:
-    """A get_result answer `{"id", "status", "result", "progress"?, "details"?}` as a StatusUpdate."""
+    """A get_result answer `{"id", "status", "result", "progress"?, "details"?}`, as an update."""
     raw = data.get("status") if isinstance(data, Mapping) else None
     if not isinstance(raw, str):
         message = f"{label} sent a status without one: {show_json(data)}"

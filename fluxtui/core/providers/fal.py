@@ -100,7 +100,9 @@ class FalProvider(Provider):
         request_id = quote(handle.request_id or "")
         root = f"{self.settings.base_url.rstrip('/')}/{app}/requests/{request_id}"
         built = {
-            "response_url": root, "status_url": f"{root}/status", "cancel_url": f"{root}/cancel"
+            "response_url": root,
+            "status_url": f"{root}/status",
+            "cancel_url": f"{root}/cancel",
         }
         urls = {k: url if self.key_allowed(url) else built[k] for k, url in handle.urls.items()}
         return replace(handle, urls=urls)
@@ -141,7 +143,10 @@ class FalProvider(Provider):
         auth = self.auth_for(url, "a status URL")
         try:
             async with self.client.stream(
-                "GET", url.copy_merge_params({"logs": "1"}), headers=headers, auth=auth,
+                "GET",
+                url.copy_merge_params({"logs": "1"}),
+                headers=headers,
+                auth=auth,
                 follow_redirects=False,
             ) as response:
                 if not response.is_success:
@@ -254,7 +259,9 @@ def _completed_with_error(
 
 def request_not_found(label: str) -> StatusUpdate:
     raw = "HTTP 404"
-    message = f"{label} no longer knows this request ({raw}): its id is unknown there or has expired"
+    message = (
+        f"{label} no longer knows this request ({raw}): its id is unknown there or has expired"
+    )
     error = JobError(ErrorKind.NOT_FOUND, message, 404, raw_status=raw)
     return StatusUpdate(JobState.EXPIRED, raw, error=error)
 
@@ -262,8 +269,11 @@ def request_not_found(label: str) -> StatusUpdate:
 def log_messages(logs: Any) -> list[str]:
     if not isinstance(logs, list):
         return []
-    return [m.strip() for log in logs if isinstance(log, Mapping)
-            and isinstance(m := log.get("message"), str) and m.strip()]
+    return [
+        m.strip()
+        for log in logs
+        if isinstance(log, Mapping) and isinstance(m := log.get("message"), str) and m.strip()
+    ]
 
 
 def progress_from_logs(messages: list[str]) -> float | None:

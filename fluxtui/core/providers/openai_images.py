@@ -72,16 +72,19 @@ class OpenAIImagesProvider(Provider):
                 body["size"] = f"{size['width']}x{size['height']}"
             else:  # an unknown model's aspect_ratio, as given
                 body.update(size)
-        body.update({self.renames.get(k, k): v for k, v in params.items()
-                     if k not in wire.SIZE_FIELDS})
+        body.update(
+            {self.renames.get(k, k): v for k, v in params.items() if k not in wire.SIZE_FIELDS}
+        )
         body.update(request.extra)
         return body
 
     @classmethod
     def wire_problems(cls, spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
         """The renamed params (n), then the size: `size` "WxH" or width and height, not both."""
-        problems = [*wire.renamed_field_problems(spec, extra, cls.renames),
-                    *wire.side_problems(spec, extra)]
+        problems = [
+            *wire.renamed_field_problems(spec, extra, cls.renames),
+            *wire.side_problems(spec, extra),
+        ]
         size = extra.get("size")
         if size is None:
             return problems

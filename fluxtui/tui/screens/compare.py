@@ -39,16 +39,28 @@ from fluxtui.tui.widgets.compare_grid import CompareCell, CompareGrid, cell_view
 from fluxtui.tui.widgets.prompt_form import PromptForm, known_models
 
 #: the table's columns (the core's), what matters most first: a narrow terminal cuts the rest
-TABLE_COLUMNS = ("target", "state", "total", "price/image", "marks", "queued", "running",
-                 "download", "image", "file", "dropped")
+TABLE_COLUMNS = (
+    "target",
+    "state",
+    "total",
+    "price/image",
+    "marks",
+    "queued",
+    "running",
+    "download",
+    "image",
+    "file",
+    "dropped",
+)
 RIGHT_ALIGNED = frozenset({"queued", "running", "download", "total", "file", "price/image"})
 
 
 # ---- starting one --------------------------------------------------------------------------------
 
 
-def open_picker(app: App[Any], controller: Controller, form: PromptForm,
-                images: ImageBackend) -> None:
+def open_picker(
+    app: App[Any], controller: Controller, form: PromptForm, images: ImageBackend
+) -> None:
     """Ask which targets get the form's prompt, size and seed; then start the comparison."""
     request, unparsed = form.read()
     if not request.prompt:
@@ -59,8 +71,9 @@ def open_picker(app: App[Any], controller: Controller, form: PromptForm,
         return
     config = controller.config
     params = compare.shared_params(request.params)
-    offered = [Target(name, spec.id) for name in config.providers
-               for spec in known_models(config, name)]
+    offered = [
+        Target(name, spec.id) for name in config.providers for spec in known_models(config, name)
+    ]
     sets: dict[str, list[Target]] = {}
     for name in compare.saved_sets(config):
         try:
@@ -82,16 +95,26 @@ def open_picker(app: App[Any], controller: Controller, form: PromptForm,
     app.push_screen(picker, chosen)
 
 
-def _start(app: App[Any], controller: Controller, images: ImageBackend,
-           request: GenerationRequest, params: dict[str, Any], choice: TargetChoice) -> None:
+def _start(
+    app: App[Any],
+    controller: Controller,
+    images: ImageBackend,
+    request: GenerationRequest,
+    params: dict[str, Any],
+    choice: TargetChoice,
+) -> None:
     def send(over_budget: bool) -> Started:
-        return controller.start_comparison(request.prompt, params, list(choice.targets),
-                                           set_name=choice.set_name, over_budget=over_budget)
+        return controller.start_comparison(
+            request.prompt,
+            params,
+            list(choice.targets),
+            set_name=choice.set_name,
+            over_budget=over_budget,
+        )
 
     def started(result: Started) -> None:
         if result.comparison is not None:
-            app.push_screen(CompareScreen(controller, result.comparison, list(result.jobs),
-                                          images))
+            app.push_screen(CompareScreen(controller, result.comparison, list(result.jobs), images))
 
     attempt(app, send, started)
 
@@ -111,8 +134,13 @@ class CompareScreen(Screen[None]):
     ]
     COMMANDS: ClassVar[Providers] = {key_commands(COMPARE_KEYS, "Comparison")}
 
-    def __init__(self, controller: Controller, comparison: Comparison, jobs: list[JobSnapshot],
-                 images: ImageBackend):
+    def __init__(
+        self,
+        controller: Controller,
+        comparison: Comparison,
+        jobs: list[JobSnapshot],
+        images: ImageBackend,
+    ):
         super().__init__()
         self.controller = controller
         self.comparison = comparison
@@ -204,8 +232,9 @@ class CompareScreen(Screen[None]):
             cells = exports.cells(row)
             cells["state"] = row.state  # its cell says why, at length
             cells["marks"] = ", ".join(f"★ {m}" if m == "favourite" else m for m in row.marks)
-            table.add_row(*(self._cell(name, cells[name], row) for name in TABLE_COLUMNS),
-                          key=str(index))
+            table.add_row(
+                *(self._cell(name, cells[name], row) for name in TABLE_COLUMNS), key=str(index)
+            )
         if self.rows:
             table.move_cursor(row=self.selected, animate=False)
 
@@ -220,8 +249,9 @@ class CompareScreen(Screen[None]):
             style = "yellow"
         elif (column == "total" and row.fastest) or (column == "price/image" and row.cheapest):
             style = "bold green"
-        return Text(inert(value), style=style,
-                    justify="right" if column in RIGHT_ALIGNED else "left")
+        return Text(
+            inert(value), style=style, justify="right" if column in RIGHT_ALIGNED else "left"
+        )
 
     # ---- selection ------------------------------------------------------------------------------
 
@@ -261,15 +291,24 @@ class CompareScreen(Screen[None]):
         view = cell.view
         if view is None:
             return
-        details = Text.assemble((view.subtitle, "bold"), "\n", view.body, "\n", view.foot,
-                                "\n", (fmt.one_line(self.comparison.prompt), "italic"))
+        details = Text.assemble(
+            (view.subtitle, "bold"),
+            "\n",
+            view.body,
+            "\n",
+            view.foot,
+            "\n",
+            (fmt.one_line(self.comparison.prompt), "italic"),
+        )
         self.app.push_screen(ImageView(self.images, view.image, view.title, details))
 
     def action_rerun(self) -> None:
         job = self.job_of(self.selected)
         if job is None:
-            self.notify("this target was not sent: " + (self.rows[self.selected].reason or ""),
-                        severity="warning")
+            self.notify(
+                "this target was not sent: " + (self.rows[self.selected].reason or ""),
+                severity="warning",
+            )
             return
         if self.controller.is_running(job.id):
             self.notify("it is still running", severity="warning", timeout=3)
@@ -301,17 +340,20 @@ class CompareScreen(Screen[None]):
         self._export(quiet=False)
 
     def _folder(self) -> Path:
-        return exports.comparison_folder(self.controller.library_dir or paths.library_dir(),
-                                         self.comparison)
+        return exports.comparison_folder(
+            self.controller.library_dir or paths.library_dir(), self.comparison
+        )
 
     def _export(self, *, quiet: bool) -> None:
-        self.query_one("#compare-status", Static).update(Text("writing the sheet and tables…",
-                                                              style="dim"))
+        self.query_one("#compare-status", Static).update(
+            Text("writing the sheet and tables…", style="dim")
+        )
         self._write_exports(self.comparison, list(self.rows), self._folder(), quiet)
 
     @work(thread=True, group="compare-export", exit_on_error=False)
-    def _write_exports(self, comparison: Comparison, rows: list[CompareRow], folder: Path,
-                       quiet: bool) -> None:
+    def _write_exports(
+        self, comparison: Comparison, rows: list[CompareRow], folder: Path, quiet: bool
+    ) -> None:
         written = exports.export_comparison(comparison, rows, folder)
         self.app.call_from_thread(self._exported, written, quiet)
 
@@ -321,9 +363,13 @@ class CompareScreen(Screen[None]):
             self.notify(fmt.short_path(written.folder), title="Comparison exported", timeout=5)
 
     def _show_folder(self, folder: Path) -> None:
-        self.query_one("#compare-status", Static).update(Text.assemble(
-            ("sheet.png, table.md, table.csv, table.json in ", "dim"), fmt.short_path(folder),
-            ("  (x writes them again)", "dim")))
+        self.query_one("#compare-status", Static).update(
+            Text.assemble(
+                ("sheet.png, table.md, table.csv, table.json in ", "dim"),
+                fmt.short_path(folder),
+                ("  (x writes them again)", "dim"),
+            )
+        )
 
     @work(group="open-file", exit_on_error=False)
     async def action_open_file(self) -> None:

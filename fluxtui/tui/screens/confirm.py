@@ -31,8 +31,11 @@ class ConfirmScreen(ModalScreen[str | None]):
             yield Static(safe.text(self.question, multiline=True), id="question")
             with Horizontal(id="answers"):
                 for key, label, value in self.answers:
-                    yield Button(Text(f"{label} [{key}]"), id=f"answer-{value}",
-                                 variant="error" if value.startswith("delete") else "primary")
+                    yield Button(
+                        Text(f"{label} [{key}]"),
+                        id=f"answer-{value}",
+                        variant="error" if value.startswith("delete") else "primary",
+                    )
                 yield Button(Text("Cancel [esc]"), id="answer-cancel")
 
     def on_mount(self) -> None:

@@ -21,14 +21,15 @@ NOTES = (
     "the queue and the preview. The mouse works too.\n"
     "Remap any key by its id in config.toml, e.g.\n"
     "  [tui.keymap]\n"
-    "  submit = \"ctrl+j,f5\"\n"
-    "  cancel-job = \"x\""
+    '  submit = "ctrl+j,f5"\n'
+    '  cancel-job = "x"'
 )
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,f1,question_mark", "dismiss", "Close", key_display="esc")]
+        Binding("escape,q,f1,question_mark", "dismiss", "Close", key_display="esc")
+    ]
 
     def __init__(self, keymap: Mapping[str, str], show_key: Callable[[str], str], config_path: str):
         """`keymap`: the user's remapped keys by id; `show_key`: how the app shows a key."""
@@ -40,8 +41,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static(self._table())
-            yield Static(Text(NOTES + f"\n(config file: {self.config_path})", style="dim"),
-                         id="help-notes")
+            yield Static(
+                Text(NOTES + f"\n(config file: {self.config_path})", style="dim"), id="help-notes"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "Keys"

@@ -28,9 +28,9 @@ from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core import exports, library
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.errors import FluxtuiError
+from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.library import WhenError
 from fluxtui.core.models import JobSnapshot, JobState
-from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui import safe, system
@@ -52,16 +52,20 @@ from fluxtui.tui.screens.path_prompt import PathPrompt
 from fluxtui.tui.widgets.library_list import LibraryList
 
 TYPING_DELAY_S = 0.25  # search once typing pauses this long
-SORTS = (("newest first", "newest"), ("oldest first", "oldest"),
-         ("fastest to image", "fastest"), ("slowest to image", "slowest"))
+SORTS = (
+    ("newest first", "newest"),
+    ("oldest first", "oldest"),
+    ("fastest to image", "fastest"),
+    ("slowest to image", "slowest"),
+)
 WHEN = conditions(LIBRARY_KEYS)
 
 
 class LibraryScreen(Screen[None]):
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    # typed by textual.dom.DOMNode
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = bindings(LIBRARY_SCREEN_KEYS)
-    COMMANDS: ClassVar[Providers] = {
-        key_commands((*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS), "Library")}
+    COMMANDS: ClassVar[Providers] = {key_commands((*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS), "Library")}
     AUTO_FOCUS = "#lib-list"
 
     def __init__(self, controller: Controller, images: ImageBackend):
@@ -77,13 +81,13 @@ class LibraryScreen(Screen[None]):
         with Horizontal(id="lib-filters"):
             with Horizontal(id="lib-filter-text"):
                 yield Input(placeholder="search prompts  ( / )", id="lib-search", compact=True)
-                yield Input(placeholder="since: 7d, today, date", id="lib-since",
-                            compact=True)
+                yield Input(placeholder="since: 7d, today, date", id="lib-since", compact=True)
             with Horizontal(id="lib-filter-choices"):
                 for name in ("provider", "model", "state"):
                     yield Select[str]([], prompt=f"any {name}", id=f"lib-{name}", compact=True)
-                yield Select[str](SORTS, value="newest", allow_blank=False, id="lib-sort",
-                                  compact=True)
+                yield Select[str](
+                    SORTS, value="newest", allow_blank=False, id="lib-sort", compact=True
+                )
         yield Static("", id="lib-status")
         yield self.list
         yield Footer()
@@ -124,10 +128,14 @@ class LibraryScreen(Screen[None]):
         except WhenError as exc:
             return str(exc)
         state = chosen("state")
-        return JobQuery(search=self.query_one("#lib-search", Input).value.strip() or None,
-                        provider=chosen("provider"), model=chosen("model"),
-                        state=JobState(state) if state else None, since=since,
-                        sort=chosen("sort") or "newest")
+        return JobQuery(
+            search=self.query_one("#lib-search", Input).value.strip() or None,
+            provider=chosen("provider"),
+            model=chosen("model"),
+            state=JobState(state) if state else None,
+            since=since,
+            sort=chosen("sort") or "newest",
+        )
 
     def apply_filters(self) -> None:
         """Show what the filters select now (a date that cannot be read says why instead)."""
@@ -167,8 +175,9 @@ class LibraryScreen(Screen[None]):
     def _loaded(self, message: LibraryList.Loaded) -> None:
         words = "match the filters" if is_filtered(self._query) else "in the library"
         count = f"{message.total:,} job{'s' if message.total != 1 else ''} {words}"
-        self._status(Text.assemble(count, ("  ·  enter shows one · / searches · tab filters",
-                                           "dim")))
+        self._status(
+            Text.assemble(count, ("  ·  enter shows one · / searches · tab filters", "dim"))
+        )
         self.refresh_bindings()  # the entry's keys work only when there are entries
 
     def _status(self, text: Text) -> None:
@@ -187,8 +196,9 @@ class LibraryScreen(Screen[None]):
         """The entry under the cursor (with an image, when `image`); None, said, when not."""
         job = self.list.current
         if job is not None and image and not (job.state is JobState.DONE and job.files):
-            self.notify(f"this entry has no image ({job.state.label})", severity="warning",
-                        timeout=3)
+            self.notify(
+                f"this entry has no image ({job.state.label})", severity="warning", timeout=3
+            )
             return None
         return job
 
@@ -205,8 +215,10 @@ class LibraryScreen(Screen[None]):
         if job is None:
             return
         if job.request.provider not in self.controller.backend.base_config.providers:
-            self.notify(f"no provider is named {job.request.provider!r} in the config now",
-                        severity="warning")
+            self.notify(
+                f"no provider is named {job.request.provider!r} in the config now",
+                severity="warning",
+            )
             return
         self.post_message(LoadForm(job.request))
         self.dismiss()
@@ -248,8 +260,9 @@ class LibraryScreen(Screen[None]):
         try:
             written = exports.export_job(job, folder)
         except OSError as exc:
-            self.app.call_from_thread(self.notify, f"cannot export to {folder}: {exc}",
-                                      title="Export", severity="error")
+            self.app.call_from_thread(
+                self.notify, f"cannot export to {folder}: {exc}", title="Export", severity="error"
+            )
             return
         where = fmt.short_path(folder)
         note = f"{len(written.files)} image(s) and {written.sidecar.name} in {where}"
@@ -262,8 +275,7 @@ class LibraryScreen(Screen[None]):
         if job is None:
             return
         if self.controller.is_running(job.id):
-            self.notify("it is still running: cancel it first (main screen, c)",
-                        severity="warning")
+            self.notify("it is still running: cancel it first (main screen, c)", severity="warning")
             return
         question = f"Delete this job and its image?\n{fmt.one_line(job.request.prompt)[:70]}"
         if job.files:
@@ -300,8 +312,7 @@ class LibraryScreen(Screen[None]):
         except StoreClosed:
             return  # the app is closing
         except FluxtuiError as exc:  # not found (deleted meanwhile)
-            self.app.call_from_thread(self.notify, str(exc), title="Comparison",
-                                      severity="warning")
+            self.app.call_from_thread(self.notify, str(exc), title="Comparison", severity="warning")
             return
         self.app.call_from_thread(self._show_comparison, comparison, jobs)
 
@@ -339,9 +350,14 @@ def provenance(job: JobSnapshot) -> Text:
     if data["error"]:
         line("reason", data["error"]["message"], "red")
     timings = data["timings"]
-    line("timings", " · ".join(f"{name} {timings[name]:.2f} s" for name in
-                               ("queued", "running", "download", "total")
-                               if timings.get(name) is not None))
+    line(
+        "timings",
+        " · ".join(
+            f"{name} {timings[name]:.2f} s"
+            for name in ("queued", "running", "download", "total")
+            if timings.get(name) is not None
+        ),
+    )
     line("created", data["created_at"])
     line("job", data["job_id"])
     line("comparison", data["group_id"])
@@ -349,5 +365,3 @@ def provenance(job: JobSnapshot) -> Text:
         line("file", path, "underline")
     line("made by", data["generator"], "dim")
     return text
-
-

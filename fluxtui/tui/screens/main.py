@@ -35,7 +35,7 @@ NARROW, WIDE = 100, 160
 
 
 class MainScreen(Screen[None]):
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-medium"), (WIDE, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-medium"), (WIDE, "-wide")]  # noqa: RUF012
     AUTO_FOCUS = "#prompt"
     BINDINGS: ClassVar[list[BindingType]] = bindings(ANYWHERE_KEYS)  # see MAIN_KEYS
     COMMANDS: ClassVar[Providers] = {key_commands((*MAIN_KEYS, *JOB_KEYS))}

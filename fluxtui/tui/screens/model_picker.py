@@ -1,4 +1,4 @@
-"""Pick a model: the provider's known models, filtered as you type; enter on no match uses the text."""
+"""Pick a model: the provider's models, filtered as you type; enter on no match uses the text."""
 
 from __future__ import annotations
 
@@ -57,9 +57,12 @@ class ModelPicker(ModalScreen[str | None]):
                 label = Text.assemble(inert(spec.id), "  ", (inert(spec.label), "dim"))
                 options.add_option(Option(label, id=spec.id))
         if text.strip() and text.strip() not in {spec.id for spec in self.models}:
-            options.add_option(Option(Text.assemble("use ", (inert(text.strip()), "bold"),
-                                                    " as typed"),
-                                      id=f"typed:{text.strip()}"))
+            options.add_option(
+                Option(
+                    Text.assemble("use ", (inert(text.strip()), "bold"), " as typed"),
+                    id=f"typed:{text.strip()}",
+                )
+            )
         if options.option_count:
             options.highlighted = 0
 

@@ -27,8 +27,9 @@ class PathPrompt(ModalScreen[str | None]):
         with Vertical(id="path-dialog"):
             yield Static(Text(self.question))
             yield Input(self.default, id="path-input", select_on_focus=False)
-            yield Static(Text("enter exports · esc cancels · the folder is made if needed",
-                              style="dim"))
+            yield Static(
+                Text("enter exports · esc cancels · the folder is made if needed", style="dim")
+            )
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -34,8 +34,10 @@ class TargetChoice:
 class TargetPicker(ModalScreen[TargetChoice | None]):
     """Dismisses with the choice, or None on escape."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel"),
-                                             *bindings(PICKER_KEYS)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        *bindings(PICKER_KEYS),
+    ]
 
     def __init__(
         self,
@@ -66,9 +68,15 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
                 yield Button(Text("Cancel"), id="picker-cancel")
 
     def _set_options(self) -> list[Option]:
-        return [Option(Text.assemble((inert(name), "bold"), "\n",
-                                     (inert(", ".join(map(str, members))), "dim")),
-                       id=name) for name, members in self.sets.items()]
+        return [
+            Option(
+                Text.assemble(
+                    (inert(name), "bold"), "\n", (inert(", ".join(map(str, members))), "dim")
+                ),
+                id=name,
+            )
+            for name, members in self.sets.items()
+        ]
 
     def _selections(self) -> list[Selection[str]]:
         return [Selection(_label(t), str(t), t in self.ticked) for t in self.targets]
@@ -76,8 +84,10 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
     def on_mount(self) -> None:
         dialog = self.query_one("#picker-dialog")
         dialog.border_title = "Compare"
-        dialog.border_subtitle = ("space ticks · enter on a set ticks its targets · "
-                                  f"{self._key('compare-start')} compares · esc cancels")
+        dialog.border_subtitle = (
+            "space ticks · enter on a set ticks its targets · "
+            f"{self._key('compare-start')} compares · esc cancels"
+        )
         self.query_one("#picker-sets").border_title = "Saved sets"
         self.query_one("#picker-targets").border_title = "Targets"
         self.query_one(SelectionList).focus()
@@ -122,18 +132,23 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
         for plan in self.plan(ticked):
             target = inert(str(plan.target))
             if plan.problems:
-                text.append(f"✗ {target}: {inert('; '.join(plan.problems))} (not sent)\n",
-                            style="red")
+                text.append(
+                    f"✗ {target}: {inert('; '.join(plan.problems))} (not sent)\n", style="red"
+                )
             elif plan.dropped:
-                text.append(f"✓ {target} — does not take {inert(', '.join(plan.dropped))}: "
-                            "dropped for it\n", style="yellow")
+                text.append(
+                    f"✓ {target} — does not take {inert(', '.join(plan.dropped))}: "
+                    "dropped for it\n",
+                    style="yellow",
+                )
             else:
                 text.append(f"✓ {target}\n")
         self.query_one("#picker-plan", Static).update(text)
 
     def _set_name(self, ticked: list[Target]) -> str | None:
-        return next((name for name, members in self.sets.items()
-                     if sorted(members) == sorted(ticked)), None)
+        return next(
+            (name for name, members in self.sets.items() if sorted(members) == sorted(ticked)), None
+        )
 
     def action_start(self) -> None:
         ticked = self.ticked
@@ -141,8 +156,10 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
             self.notify("tick at least one target first", severity="warning")
             return
         if not any(plan.ok for plan in self.plan(ticked)):
-            self.notify("no ticked target can take this request (see why below the lists)",
-                        severity="warning")
+            self.notify(
+                "no ticked target can take this request (see why below the lists)",
+                severity="warning",
+            )
             return
         self.dismiss(TargetChoice(tuple(ticked), self._set_name(ticked)))
 
@@ -156,5 +173,5 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
 
 
 def _label(target: Target) -> Text:
-    """"fal · fal-ai/flux/dev": a typed model id is shown as typed, never read as markup."""
+    """ "fal · fal-ai/flux/dev": a typed model id is shown as typed, never read as markup."""
     return Text(inert(f"{target.provider} · {target.model}"))

@@ -18,8 +18,15 @@ from fluxtui.tui.widgets.preview import Preview
 class ZoomScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,z,enter", "dismiss", "Back")]
 
-    def __init__(self, board: JobBoard, images: ImageBackend, clock: Callable[[], float],
-                 job_id: str | None, *, demo: bool):
+    def __init__(
+        self,
+        board: JobBoard,
+        images: ImageBackend,
+        clock: Callable[[], float],
+        job_id: str | None,
+        *,
+        demo: bool,
+    ):
         super().__init__()
         self.preview = Preview(board, images, clock, demo=demo, id="zoomed")
         self.job_id = job_id

@@ -41,8 +41,9 @@ class CellView:
     foot: Text  # size, file size, price, marks, dropped params
 
 
-def cell_view(row: CompareRow, job: JobSnapshot | None, *, live: bool, now: float,
-              favourite: bool) -> CellView:
+def cell_view(
+    row: CompareRow, job: JobSnapshot | None, *, live: bool, now: float, favourite: bool
+) -> CellView:
     """How a target's cell reads, from its table row and (when it was sent) its job."""
     title = f"{row.target.provider} · {fmt.short_model(row.target.model)}"
     title += f" {FAVOURITE}" if favourite else ""
@@ -55,8 +56,12 @@ def cell_view(row: CompareRow, job: JobSnapshot | None, *, live: bool, now: floa
     elif row.done:
         tone, subtitle = "done", f"✓ done · {_seconds(row.total_s)}"
         if image is None or not image.is_file():
-            body.append(f"The image file is gone: {fmt.short_path(image)}" if image
-                        else "No image was saved.", style="bold")
+            body.append(
+                f"The image file is gone: {fmt.short_path(image)}"
+                if image
+                else "No image was saved.",
+                style="bold",
+            )
             image = None
     elif job.state.is_terminal:
         tone = "bad" if job.state is not JobState.CANCELLED else "muted"
@@ -74,8 +79,10 @@ def cell_view(row: CompareRow, job: JobSnapshot | None, *, live: bool, now: floa
         body.append("\n" + detail if detail else "", style="dim")
     else:
         tone, subtitle = "muted", f"{fmt.GLYPHS[job.state]} {job.state.label}"
-        body.append("Not finished when fluxtui last stopped: resume it from the main queue (r).",
-                    style="dim")
+        body.append(
+            "Not finished when fluxtui last stopped: resume it from the main queue (r).",
+            style="dim",
+        )
     return CellView(title, subtitle, tone, image, body, _foot(row))
 
 

@@ -168,7 +168,9 @@ class JobQueue(RowList):
         live = self.board.is_live(job)
         detail = fmt.one_line(fmt.live_detail(job, self.board.details.get(job.id), live))
         request = job.request
-        elapsed = fmt.duration(fmt.elapsed(job, self.clock())) if live or job.state.is_terminal else ""
+        elapsed = (
+            fmt.duration(fmt.elapsed(job, self.clock())) if live or job.state.is_terminal else ""
+        )
 
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(_cell(f"{fmt.GLYPHS[job.state]} {job.state.label}", STATE_WIDTH), state_style)

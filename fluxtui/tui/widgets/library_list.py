@@ -26,8 +26,8 @@ from textual.worker import get_current_worker
 from fluxtui.control.controller import Page
 from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core.errors import FluxtuiError
-from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.job_rows import JobQuery
+from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui.keymap import LIBRARY_KEYS, bindings
@@ -127,8 +127,12 @@ class LibraryList(RowList):
     def _request_pages(self) -> None:
         first, last = self._visible_rows()
         for number in self.pages.wanted(first - PREFETCH_ROWS, last + PREFETCH_ROWS):
-            self.run_worker(partial(self._fetch, self.pages, number), thread=True,
-                            group="library-pages", exit_on_error=False)
+            self.run_worker(
+                partial(self._fetch, self.pages, number),
+                thread=True,
+                group="library-pages",
+                exit_on_error=False,
+            )
         self._schedule_thumbnails()
 
     def _fetch(self, pages: LibraryPages, number: int) -> None:
@@ -162,11 +166,19 @@ class LibraryList(RowList):
 
     def _request_thumbnails(self) -> None:
         first, last = self._visible_rows()
-        wanted = [path for job in self.pages.jobs(first, last)
-                  if (path := _image_of(job)) is not None and path not in self.thumbs]
+        wanted = [
+            path
+            for job in self.pages.jobs(first, last)
+            if (path := _image_of(job)) is not None and path not in self.thumbs
+        ]
         if wanted:
-            self.run_worker(partial(self._make_thumbnails, wanted), thread=True,
-                            group="library-thumbnails", exclusive=True, exit_on_error=False)
+            self.run_worker(
+                partial(self._make_thumbnails, wanted),
+                thread=True,
+                group="library-thumbnails",
+                exclusive=True,
+                exit_on_error=False,
+            )
 
     def _make_thumbnails(self, paths: list[str]) -> None:
         """In a thread: each thumbnail, handed to the event loop as soon as it is made."""
@@ -240,8 +252,7 @@ class LibraryList(RowList):
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
             text.append(_fit(f"{fmt.GLYPHS[job.state]} {job.state.label}", STATE_WIDTH), state)
             prompt_width = max(0, width - STATE_WIDTH - DATE_WIDTH)
-            text.append(_fit(fmt.one_line(job.request.prompt), prompt_width),
-                        self._style("prompt"))
+            text.append(_fit(fmt.one_line(job.request.prompt), prompt_width), self._style("prompt"))
             text.append(f" {when} ", dim)
         elif line == 1:
             text.append(_fit(where(job), width), dim)
@@ -261,14 +272,17 @@ class LibraryList(RowList):
 
 
 def where(job: JobSnapshot) -> str:
-    """"fal · flux/dev · 1024×768 · seed 42 · 4.4 s to image"."""
+    """ "fal · flux/dev · 1024×768 · seed 42 · 4.4 s to image"."""
     request = job.request
     seed = job.seed if job.seed is not None else request.params.get("seed")
     total = job.timings()["total"] if job.state is JobState.DONE else None
-    parts = [request.provider, fmt.short_model(request.model),
-             f"{job.width}×{job.height}" if job.width and job.height else None,
-             f"seed {seed}" if seed is not None else None,
-             f"{total:.1f} s to image" if total is not None else None]
+    parts = [
+        request.provider,
+        fmt.short_model(request.model),
+        f"{job.width}×{job.height}" if job.width and job.height else None,
+        f"seed {seed}" if seed is not None else None,
+        f"{total:.1f} s to image" if total is not None else None,
+    ]
     return inert(" · ".join(part for part in parts if part))
 
 

@@ -29,15 +29,18 @@ WELCOME = (
     "Jobs appear in the queue; the selected one shows here.\n"
     "F1 lists every key; ctrl+p searches every command."
 )
-DEMO_NOTE = "\n\nDemo mode: the built-in simulator plays every provider. No keys, nothing is charged."
+DEMO_NOTE = (
+    "\n\nDemo mode: the built-in simulator plays every provider. No keys, nothing is charged."
+)
 
 
 class Preview(Vertical, can_focus=True):
-    """Shows one job of the board: `show(job_id)`, then `refresh_job()` whenever it may have changed."""
+    """Shows one job of the board: `show(job_id)`, then `refresh_job()` whenever it may change."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings(JOB_KEYS)
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        f"preview--{name}" for name in set(fmt.STATE_CLASSES.values())}
+        f"preview--{name}" for name in set(fmt.STATE_CLASSES.values())
+    }
 
     def __init__(
         self,
@@ -158,8 +161,12 @@ class Preview(Vertical, can_focus=True):
         text = Text()
         if job.state is JobState.DONE:
             if path is None or not path.is_file():
-                text.append(f"The image file is gone: {fmt.short_path(path)}\n" if path
-                            else "No image was saved.\n", style="bold")
+                text.append(
+                    f"The image file is gone: {fmt.short_path(path)}\n"
+                    if path
+                    else "No image was saved.\n",
+                    style="bold",
+                )
             elif self.images.factory is None:
                 text.append("Image saved (preview is off: image protocol none).\n", style="dim")
         elif job.state.is_terminal:
@@ -172,8 +179,10 @@ class Preview(Vertical, can_focus=True):
         elif live:
             detail = fmt.live_detail(job, self.board.details.get(job.id), live)
             width = max(10, self.content_size.width - 8)
-            text.append(fmt.progress_bar(job.progress, width),
-                        style=self.get_component_rich_style("preview--active"))
+            text.append(
+                fmt.progress_bar(job.progress, width),
+                style=self.get_component_rich_style("preview--active"),
+            )
             text.append(f" {fmt.duration(fmt.elapsed(job, self.clock()))}\n")
             if detail:
                 text.append(detail + "\n", style="dim")
@@ -185,9 +194,12 @@ class Preview(Vertical, can_focus=True):
     def _meta(self, job: JobSnapshot, path: Path | None) -> Text:
         request = job.request
         seed = job.seed if job.seed is not None else request.params.get("seed")
-        first = [f"{job.width}×{job.height}" if job.width and job.height else None,
-                 f"seed {seed}" if seed is not None else "seed random",
-                 request.provider, request.model]
+        first = [
+            f"{job.width}×{job.height}" if job.width and job.height else None,
+            f"seed {seed}" if seed is not None else "seed random",
+            request.provider,
+            request.model,
+        ]
         text = Text(inert(" · ".join(part for part in first if part)) + "\n")
         timings = _timings(job)
         if timings:
@@ -200,8 +212,14 @@ class Preview(Vertical, can_focus=True):
 
 def _timings(job: JobSnapshot) -> str:
     spans = job.timings()
-    parts = [f"{name} {spans[key]:.1f}s" for key, name in
-             (("queued", "queued"), ("running", "running"), ("download", "download"),
-              ("total", "total")) if spans.get(key) is not None]
+    parts = [
+        f"{name} {spans[key]:.1f}s"
+        for key, name in (
+            ("queued", "queued"),
+            ("running", "running"),
+            ("download", "download"),
+            ("total", "total"),
+        )
+        if spans.get(key) is not None
+    ]
     return " · ".join(parts)
-

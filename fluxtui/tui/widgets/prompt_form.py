@@ -31,7 +31,10 @@ from fluxtui.tui.form_model import FieldSpec
 from fluxtui.tui.keymap import FORM_KEYS, bindings
 
 INPUT_TYPES: dict[str, Literal["integer", "number", "text"]] = {
-    "int": "integer", "seed": "integer", "float": "number"}
+    "int": "integer",
+    "seed": "integer",
+    "float": "number",
+}
 
 
 def default_model(config: Config, provider: str) -> str:
@@ -63,8 +66,13 @@ class FieldRow(Vertical):
             yield Label("" if field.kind == "bool" else field.label, classes="field-label")
             yield self._control()
             if field.kind == "seed":
-                yield Checkbox("random", self.random_seed, id="seed-random", compact=True,
-                               tooltip="pick a new random seed for every job (ctrl+r)")
+                yield Checkbox(
+                    "random",
+                    self.random_seed,
+                    id="seed-random",
+                    compact=True,
+                    tooltip="pick a new random seed for every job (ctrl+r)",
+                )
             yield Static(field.hint, classes="field-hint")
         yield Static("", classes="field-error")
 
@@ -73,8 +81,9 @@ class FieldRow(Vertical):
         control_id = f"field-{field.name}"
         if field.kind == "bool":
             checked = field.default if value is None else value
-            return Checkbox(field.label, bool(checked), id=control_id, compact=True,
-                            tooltip=field.help)
+            return Checkbox(
+                field.label, bool(checked), id=control_id, compact=True, tooltip=field.help
+            )
         if field.kind == "choice":
             return Select(
                 [(f"{c} (default)" if c == field.default else c, c) for c in field.choices],
@@ -188,16 +197,32 @@ class PromptForm(Vertical):
     # ---- building ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield TextArea(id="prompt", soft_wrap=True, compact=True, highlight_cursor_line=False,
-                       placeholder="Describe the image…  (ctrl+j generates)")
+        yield TextArea(
+            id="prompt",
+            soft_wrap=True,
+            compact=True,
+            highlight_cursor_line=False,
+            placeholder="Describe the image…  (ctrl+j generates)",
+        )
         yield Static("", id="prompt-error", classes="field-error")
         with Horizontal(id="where"):
             yield Label("Provider", classes="field-label")
-            yield Select(self._provider_options(), value=self.provider, allow_blank=False,
-                         id="provider", compact=True)
+            yield Select(
+                self._provider_options(),
+                value=self.provider,
+                allow_blank=False,
+                id="provider",
+                compact=True,
+            )
             yield Label("Model", classes="field-label", id="model-caption")
-            yield Input(self.model, id="model", compact=True, select_on_focus=False,
-                        placeholder="model id", suggester=self._suggester())
+            yield Input(
+                self.model,
+                id="model",
+                compact=True,
+                select_on_focus=False,
+                placeholder="model id",
+                suggester=self._suggester(),
+            )
         yield Static("", id="model-note")
         yield ParamFields(id="params")
         yield Static("", id="form-status")

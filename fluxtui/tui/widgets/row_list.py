@@ -38,8 +38,9 @@ class RowList(ScrollView, can_focus=True):
 
     def watch_cursor(self, cursor: int) -> None:
         height = self.ROW_HEIGHT
-        self.scroll_to_region(Region(0, cursor * height, 1, height), animate=False, force=True,
-                              immediate=True)
+        self.scroll_to_region(
+            Region(0, cursor * height, 1, height), animate=False, force=True, immediate=True
+        )
         self.refresh()
 
     def action_move(self, step: int) -> None:
