@@ -121,7 +121,7 @@ def test_param_passes_through_and_reaches_fal(configured, capsys) -> None:
             "width 1000 is not a multiple of 32 for flux-pro-1.1",
         ),
         (["--width", "1024"], "give --width and --height together"),
-        (["--size", "big"], "--size 'big' is not WIDTHxHEIGHT"),
+        (["--size", "big"], "--size: 'big' is not WIDTHxHEIGHT"),
         (["--size", "512x512", "--aspect", "16:9"], "give a size or --aspect, not both"),
         (["--param", "oops"], "--param 'oops' is not KEY=VALUE"),
         (["-p", "nowhere"], "unknown provider 'nowhere'"),

@@ -22,21 +22,22 @@ from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from fluxtui.control.backend import Backend
-from fluxtui.control.controller import Controller, StillRunning
+from fluxtui.control.controller import Controller
 from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core import paths
 from fluxtui.core.models import JobEvent, JobSnapshot, JobState
-from fluxtui.core.pricing import Spend
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui import messages as msg
 from fluxtui.tui import system
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.commands import FluxCommands
-from fluxtui.tui.image_support import ImageBackend, load_backend
+from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.job_actions import JobActions
 from fluxtui.tui.key_commands import Providers, key_commands
-from fluxtui.tui.keymap import APP_KEYS, bindings, user_keymap
+from fluxtui.tui.key_table import APP_KEYS
+from fluxtui.tui.keymap import bindings, user_keymap
+from fluxtui.tui.mode_actions import ModeActions
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.help import HelpScreen
 from fluxtui.tui.screens.main import MainScreen
@@ -44,7 +45,6 @@ from fluxtui.tui.widgets.job_queue import JobQueue
 
 log = logging.getLogger("fluxtui.tui")
 
-DEMO_SUBTITLE = "demo — simulator, no keys"
 ON_DONE = ("title", "bell", "both", "none")
 HISTORY_PAGE = 200  # stored jobs loaded at a time; more as the queue's cursor nears the end
 
@@ -67,7 +67,7 @@ CSS_FILES = (
 )
 
 
-class FluxApp(JobActions, App[int]):
+class FluxApp(JobActions, ModeActions, App[int]):
     """fluxtui's terminal app. Build it with `fluxtui.tui.factory.create_app`."""
 
     TITLE = "fluxtui"
@@ -341,74 +341,6 @@ class FluxApp(JobActions, App[int]):
                 self.exit(0)
 
         self.push_screen(ConfirmScreen(question, [("y", "Quit", "quit")]), answered)
-
-    # ---- spend, demo mode, images (the command palette calls these) -----------------------------
-
-    @work(thread=True, group="spend", exclusive=True, exit_on_error=False)
-    def _measure_spend(self) -> None:
-        if self._quitting:
-            return
-        try:
-            today, session = self.controller.measure_spend()
-        except StoreClosed:
-            return  # the app is closing
-        self.call_from_thread(self._spend_measured, today, session)
-
-    def _spend_measured(self, today: Spend, session: Spend) -> None:
-        self.controller.spending.update(today, session)
-        self._show_mode()
-
-    def _show_mode(self) -> None:
-        """The header: demo mode, or the keys in use and what they spent."""
-        controller = self.controller
-        if controller.demo:
-            self.title, self.sub_title = "fluxtui", DEMO_SUBTITLE  # nothing is charged
-            return
-        self.title = f"fluxtui · {controller.spending.header()}"
-        providers = controller.backend.base_config.providers.items()
-        keyed = [name for name, entry in providers if entry.has_key]
-        self.sub_title = inert("keys: " + ", ".join(keyed) if keyed else "no keys")
-
-    async def set_demo(self, demo: bool) -> None:
-        """Switch between the simulator and the real services (only while no job runs)."""
-        if not demo and not self.controller.backend.can_leave_demo:
-            self.notify(
-                "no provider has a key: set one (see `fluxtui providers`)", severity="warning"
-            )
-            return
-        try:
-            await self.controller.set_demo(demo)
-        except StillRunning as exc:
-            self.notify(str(exc), severity="warning")
-            return
-        except Exception as exc:
-            log.exception("could not reopen the engine")
-            self.notify(f"could not start: {exc}", title="fluxtui", severity="error", timeout=30)
-            return
-        self._show_mode()
-        self.main.preview.demo = demo
-        self.post_message(msg.EngineReady())
-        self.notify(
-            "demo mode: the simulator plays every provider"
-            if demo
-            else "using your keys: jobs are sent to the real services",
-            timeout=5,
-        )
-
-    def image_choices(self) -> list[ImageBackend]:
-        """The ways to draw images open now: the one probed at start, half-cell blocks, none."""
-        choices = {self.startup_images.protocol: self.startup_images}
-        for protocol in ("halfcell", "none"):
-            choices.setdefault(protocol, load_backend(protocol))
-        return list(choices.values())
-
-    def set_image_backend(self, images: ImageBackend) -> None:
-        self.images = images
-        preview = self.main.preview
-        preview.images = images
-        preview.show(None)
-        preview.show(self.main.selected_id)
-        self.notify(f"images: {images.description}", timeout=3)
 
     # ---- helpers --------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ too): cancel, retry, re-run, copy into the form, open, copy the path, delete, zo
 sending through the budget check, which they share with the screens' requests.
 
 A base of `FluxApp`, kept apart from the wiring; the work itself is the controller's. When each
-applies is the key table's `when` (`keymap.JOB_KEYS`), which `check_action` reads.
+applies is the key table's `when` (`key_table.JOB_KEYS`), which `check_action` reads.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from fluxtui.tui import form_model, system
 from fluxtui.tui import format as fmt
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.image_support import ImageBackend
-from fluxtui.tui.keymap import JOB_KEYS, conditions
+from fluxtui.tui.key_table import JOB_KEYS
+from fluxtui.tui.keymap import conditions
 from fluxtui.tui.messages import JobDeleted
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.main import MainScreen

@@ -10,7 +10,7 @@ from textual.widgets import TextArea
 
 from fluxtui.core.models import GenerationRequest, Job, JobState, StateChange
 from fluxtui.core.store import Store
-from fluxtui.tui.app import DEMO_SUBTITLE
+from fluxtui.tui.mode_actions import DEMO_SUBTITLE
 from fluxtui.tui.screens.help import HelpScreen
 from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.widgets.job_queue import JobQueue

@@ -30,7 +30,8 @@ from fluxtui.tui import format as fmt
 from fluxtui.tui import system
 from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.key_commands import Providers, key_commands
-from fluxtui.tui.keymap import COMPARE_KEYS, bindings
+from fluxtui.tui.key_table import COMPARE_KEYS
+from fluxtui.tui.keymap import bindings
 from fluxtui.tui.messages import CopyPath, JobsUpdated, Tick
 from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.targets import TargetChoice, TargetPicker

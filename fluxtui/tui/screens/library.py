@@ -36,7 +36,8 @@ from fluxtui.tui import format as fmt
 from fluxtui.tui import safe, system
 from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.key_commands import Providers, key_commands
-from fluxtui.tui.keymap import LIBRARY_KEYS, LIBRARY_SCREEN_KEYS, bindings, conditions
+from fluxtui.tui.key_table import LIBRARY_KEYS, LIBRARY_SCREEN_KEYS
+from fluxtui.tui.keymap import bindings, conditions
 from fluxtui.tui.library_pages import is_filtered
 from fluxtui.tui.messages import (
     CopyPath,

@@ -24,7 +24,8 @@ from fluxtui.tui.board import JobBoard
 from fluxtui.tui.format import seed_of
 from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.key_commands import Providers, key_commands
-from fluxtui.tui.keymap import ANYWHERE_KEYS, JOB_KEYS, MAIN_KEYS, bindings
+from fluxtui.tui.key_table import ANYWHERE_KEYS, JOB_KEYS, MAIN_KEYS
+from fluxtui.tui.keymap import bindings
 from fluxtui.tui.messages import SendRequest
 from fluxtui.tui.screens.model_picker import ModelPicker
 from fluxtui.tui.widgets.job_queue import JobQueue

@@ -20,7 +20,8 @@ from textual.widgets.selection_list import Selection
 from fluxtui.core.compare import TargetPlan
 from fluxtui.core.comparison import Target
 from fluxtui.core.text import inert
-from fluxtui.tui.keymap import PICKER_KEYS, bindings
+from fluxtui.tui.key_table import PICKER_KEYS
+from fluxtui.tui.keymap import bindings
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from fluxtui.core.models import JobSnapshot
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui.board import JobBoard
-from fluxtui.tui.keymap import JOB_KEYS, bindings
+from fluxtui.tui.key_table import JOB_KEYS
+from fluxtui.tui.keymap import bindings
 from fluxtui.tui.widgets.row_list import RowList
 
 STATE_WIDTH = 13

@@ -30,7 +30,8 @@ from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
-from fluxtui.tui.keymap import LIBRARY_KEYS, bindings
+from fluxtui.tui.key_table import LIBRARY_KEYS
+from fluxtui.tui.keymap import bindings
 from fluxtui.tui.library_pages import LibraryPages, is_filtered
 from fluxtui.tui.widgets.row_list import RowList
 from fluxtui.tui.widgets.thumbnail import Lines, ThumbnailCache, render_thumbnail

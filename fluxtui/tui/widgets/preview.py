@@ -22,7 +22,8 @@ from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.image_support import ImageBackend
-from fluxtui.tui.keymap import JOB_KEYS, bindings
+from fluxtui.tui.key_table import JOB_KEYS
+from fluxtui.tui.keymap import bindings
 
 WELCOME = (
     "Write a prompt in the form and press ctrl+j.\n"

@@ -28,7 +28,8 @@ from fluxtui.core.models import GenerationRequest
 from fluxtui.core.text import inert
 from fluxtui.tui import form_model
 from fluxtui.tui.form_model import FieldSpec
-from fluxtui.tui.keymap import FORM_KEYS, bindings
+from fluxtui.tui.key_table import FORM_KEYS
+from fluxtui.tui.keymap import bindings
 
 INPUT_TYPES: dict[str, Literal["integer", "number", "text"]] = {
     "int": "integer",

@@ -1,0 +1,385 @@
+"""The table of the app's key actions: each with an id, its default keys, its words for the
+footer, the palette and the help screen, and when it applies. `keymap` turns it into bindings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    """One remappable action: where it is bound, its default keys, its words, when it applies
+    (`when`, a condition the screen that binds it knows: see `condition`) and its title in the
+    command palette (`command`; the palette offers it while it applies)."""
+
+    id: str
+    keys: str
+    action: str
+    description: str
+    help: str
+    show: bool = True
+    priority: bool = False
+    when: str = ""
+    command: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The action's method name: "app.rerun(True)" -> "rerun"."""
+        return self.action.rpartition(".")[2].partition("(")[0]
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.keys,
+            self.action,
+            self.description,
+            show=self.show,
+            priority=self.priority,
+            tooltip=self.help,
+            id=self.id,
+        )
+
+
+# Submit works from anywhere on the main screen (ctrl+j is what a terminal sends for ctrl+enter's
+# neighbour and works in tmux; alt+enter reaches apps only in terminals with the kitty keyboard
+# protocol). Not a priority binding: the key must reach the focused field after the keys typed
+# before it, or a fast typist's (or a paste's) last characters would be missing from what is sent.
+# No field handles ctrl+j, so it bubbles up to the screen.
+ANYWHERE_KEYS = (
+    KeyAction(
+        "quit",
+        "ctrl+q",
+        "app.quit",
+        "Quit",
+        "Quit (running jobs can be resumed later)",
+        priority=True,
+    ),
+    KeyAction(
+        "submit", "ctrl+j,alt+enter", "screen.submit", "Generate", "Send the form to the provider"
+    ),
+    KeyAction(
+        "help",
+        "f1,question_mark",
+        "app.help",
+        "Help",
+        "Show every key and what it does",
+        command="Show keys",
+    ),
+    KeyAction(
+        "command-palette",
+        "ctrl+p",
+        "app.command_palette",
+        "Commands",
+        "Search every command: switch provider or model, demo mode, image protocol…",
+        show=False,
+        priority=True,
+    ),
+    KeyAction(
+        "focus-form", "f2", "screen.focus_pane('form')", "Form", "Move to the prompt", show=False
+    ),
+    KeyAction(
+        "focus-queue",
+        "f3",
+        "screen.focus_pane('queue')",
+        "Jobs",
+        "Move to the job queue",
+        show=False,
+    ),
+    KeyAction(
+        "focus-preview",
+        "f4",
+        "screen.focus_pane('preview')",
+        "Preview",
+        "Move to the preview",
+        show=False,
+    ),
+    KeyAction(
+        "compare",
+        "ctrl+t",
+        "screen.compare",
+        "Compare",
+        "Send the form's prompt, size and seed to several providers and models at once",
+        command="Compare providers and models…",
+    ),
+    KeyAction(
+        "library",
+        "ctrl+g",
+        "screen.library",
+        "Library",
+        "Every image made: search, filter, show, re-run, export, delete",
+        command="Open the library",
+    ),
+)
+#: bound on the app: they work on every screen
+APP_KEYS = tuple(key for key in ANYWHERE_KEYS if key.action.startswith("app."))
+#: the main screen's own (the form, the queue and the preview); it binds all of ANYWHERE_KEYS,
+#: so that its footer lists them in this order (Textual lists a screen's keys before the app's)
+MAIN_KEYS = tuple(key for key in ANYWHERE_KEYS if key.action.startswith("screen."))
+FORM_KEYS = (
+    KeyAction(
+        "toggle-random-seed",
+        "ctrl+r",
+        "screen.toggle_random_seed",
+        "Random seed",
+        "Switch between a random seed and the one typed",
+    ),
+    KeyAction(
+        "reuse-seed",
+        "ctrl+l",
+        "screen.reuse_seed",
+        "Last seed",
+        "Put the selected (or last) job's seed in the form",
+    ),
+    KeyAction(
+        "pick-model",
+        "ctrl+o",
+        "screen.pick_model",
+        "Models",
+        "Choose among the provider's models, or type any id",
+    ),
+)
+#: on the selected job (the app's actions: they work on the zoomed preview too); `when`: "job"
+#: (one is selected), "live" (it runs here), "idle" (it does not), "files" (it has an image),
+#: "several" (it has more than one)
+JOB_KEYS = (
+    KeyAction(
+        "cancel-job",
+        "c",
+        "app.cancel_job",
+        "Cancel",
+        "Cancel the selected job",
+        when="live",
+        command="Cancel the selected job",
+    ),
+    KeyAction(
+        "retry-job",
+        "r",
+        "app.retry_job",
+        "Retry",
+        "Send the selected job's request again (resumes an interrupted job)",
+        when="idle",
+        command="Retry the selected job",
+    ),
+    KeyAction(
+        "rerun-same-seed",
+        "s",
+        "app.rerun(True)",
+        "Same seed",
+        "Run the selected job again with its seed",
+        when="job",
+        command="Re-run the selected job with its seed",
+    ),
+    KeyAction(
+        "rerun-new-seed",
+        "n",
+        "app.rerun(False)",
+        "New seed",
+        "Run the selected job again with a new random seed",
+        when="job",
+        command="Re-run the selected job with a new seed",
+    ),
+    KeyAction(
+        "edit-job",
+        "e",
+        "app.edit_job",
+        "To form",
+        "Copy the selected job's prompt and settings into the form",
+        when="job",
+        command="Copy the selected job into the form",
+    ),
+    KeyAction(
+        "open-file",
+        "o",
+        "app.open_file",
+        "Open",
+        "Open the image in the system viewer",
+        when="files",
+        command="Open the selected image",
+    ),
+    KeyAction(
+        "copy-path",
+        "y",
+        "app.copy_path",
+        "Copy path",
+        "Copy the image's path to the clipboard (OSC 52: works over SSH)",
+        when="files",
+        command="Copy the selected image's path",
+    ),
+    KeyAction(
+        "delete-job",
+        "d,delete",
+        "app.delete_job",
+        "Delete",
+        "Delete the selected job from the history (asks first)",
+        when="idle",
+        command="Delete the selected job",
+    ),
+    KeyAction(
+        "zoom-preview", "z", "app.zoom", "Zoom", "Show the image on the whole screen", when="job"
+    ),
+    KeyAction(
+        "next-image",
+        "right_square_bracket",
+        "app.flip_image(1)",
+        "Next image",
+        "Next image of a job that made several",
+        show=False,
+        when="several",
+    ),
+    KeyAction(
+        "previous-image",
+        "left_square_bracket",
+        "app.flip_image(-1)",
+        "Previous image",
+        "Previous image of a job that made several",
+        show=False,
+        when="several",
+    ),
+)
+#: the target picker that opens a comparison
+PICKER_KEYS = (
+    KeyAction(
+        "compare-start",
+        "ctrl+j",
+        "screen.start",
+        "Compare",
+        "In the target picker: send the prompt to every ticked target",
+    ),
+)
+COMPARE_KEYS = (
+    KeyAction(
+        "compare-enlarge",
+        "z,enter",
+        "screen.enlarge",
+        "Enlarge",
+        "Show the selected target's image on the whole screen",
+    ),
+    KeyAction(
+        "compare-rerun",
+        "r",
+        "screen.rerun",
+        "Re-run",
+        "Run the selected target again: same prompt, size and seed",
+    ),
+    KeyAction(
+        "compare-favourite",
+        "f",
+        "screen.favourite",
+        "Favourite",
+        "Keep the selected image as the comparison's favourite (again: unmark it)",
+    ),
+    KeyAction(
+        "compare-export",
+        "x",
+        "screen.export",
+        "Export",
+        "Write the contact sheet and the table (Markdown, CSV, JSON) to the library folder",
+    ),
+    KeyAction(
+        "compare-open-file",
+        "o",
+        "screen.open_file",
+        "Open",
+        "Open the selected image in the system viewer",
+    ),
+    KeyAction(
+        "compare-copy-path",
+        "y",
+        "screen.copy_path",
+        "Copy path",
+        "Copy the selected image's path to the clipboard (OSC 52: works over SSH)",
+    ),
+    KeyAction(
+        "compare-close",
+        "escape,q",
+        "screen.close",
+        "Back",
+        "Leave the comparison (its jobs keep running; reopen it from the library)",
+    ),
+)
+#: on the library entry under the cursor (`when` "entries": while the list has some)
+LIBRARY_KEYS = (
+    KeyAction(
+        "library-show",
+        "enter,z",
+        "screen.show_entry",
+        "Show",
+        "Show the image large, with its full provenance",
+        when="entries",
+    ),
+    KeyAction(
+        "library-to-form",
+        "e",
+        "screen.entry_to_form",
+        "To form",
+        "Copy the entry's prompt, seed and settings into the form",
+        when="entries",
+    ),
+    KeyAction(
+        "library-rerun",
+        "r",
+        "screen.rerun_entry",
+        "Re-run",
+        "Send the entry's request again, with its seed",
+        when="entries",
+    ),
+    KeyAction(
+        "library-open-file",
+        "o",
+        "screen.open_entry",
+        "Open",
+        "Open the image in the system viewer",
+        when="entries",
+    ),
+    KeyAction(
+        "library-copy-path",
+        "y",
+        "screen.copy_entry_path",
+        "Copy path",
+        "Copy the image's path to the clipboard (OSC 52: works over SSH)",
+        when="entries",
+    ),
+    KeyAction(
+        "library-export",
+        "x",
+        "screen.export_entry",
+        "Export",
+        "Copy the image and a JSON sidecar of its provenance to a folder",
+        when="entries",
+    ),
+    KeyAction(
+        "library-delete",
+        "d,delete",
+        "screen.delete_entry",
+        "Delete",
+        "Delete the image file and its job together (asks first)",
+        when="entries",
+    ),
+    KeyAction(
+        "library-comparison",
+        "c",
+        "screen.open_comparison",
+        "Comparison",
+        "Reopen the comparison the entry belongs to",
+        when="entries",
+    ),
+)
+#: the library's keys that work from its filter fields too
+LIBRARY_SCREEN_KEYS = (
+    KeyAction(
+        "library-search",
+        "slash",
+        "screen.focus_search",
+        "Search",
+        "Search the prompts; tab moves on to the provider, model, state, date and sort",
+    ),
+    KeyAction(
+        "library-close",
+        "escape",
+        "screen.close",
+        "Back",
+        "Back to the list from a filter; from the list, back to the main screen",
+    ),
+)
