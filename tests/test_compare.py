@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from fluxtui.core import compare, compare_table, exports
+from fluxtui.core import compare, compare_table, compare_text, exports
 from fluxtui.core import config as config_module
 from fluxtui.core.compare import TargetError
 from fluxtui.core.comparison import Target, split_target
@@ -184,7 +184,7 @@ async def test_a_failing_target_shows_its_reason_and_the_others_finish(cmp_engin
     assert bad.state == "failed" and not bad.fastest and not bad.cheapest
     assert cmp_engine.store.get(bad.job_id).error.kind is ErrorKind.AUTH
     assert "sim-invalid-key" not in bad.reason and "key" in bad.reason.lower()
-    assert bad.reason in exports.table_markdown([bad])
+    assert bad.reason in compare_text.table_markdown([bad])
 
 
 async def test_an_invalid_target_stops_the_whole_comparison_before_sending(

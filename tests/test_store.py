@@ -100,3 +100,14 @@ def test_store_uses_wal_and_survives_reopening(tmp_path: Path) -> None:
     second = Store(path)
     assert second.get(job.id) == job
     second.close()
+
+
+def test_a_new_store_is_readable_by_its_user_only(tmp_path) -> None:
+    """It holds prompts and request params (secrets among them, at times): mode 0600, WAL too."""
+    store = Store(tmp_path / "data" / "jobs.sqlite3")
+    try:
+        store.save(Job.create(GenerationRequest("a private fox", "comet", "flux-pro-1.1")))
+        for path in (tmp_path / "data").glob("jobs.sqlite3*"):
+            assert path.stat().st_mode & 0o077 == 0, path
+    finally:
+        store.close()

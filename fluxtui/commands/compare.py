@@ -18,7 +18,7 @@ from typing import Any
 from fluxtui.commands.costs import check_budget
 from fluxtui.commands.progress import ProgressPrinter
 from fluxtui.commands.requests import BadFlags, params_extra, params_from_args
-from fluxtui.core import compare, compare_table, exit_codes, exports
+from fluxtui.core import compare, compare_table, compare_text, exit_codes, exports
 from fluxtui.core import config as config_module
 from fluxtui.core.compare import TargetError, TargetPlan
 from fluxtui.core.comparison import Comparison
@@ -129,7 +129,7 @@ def _as_json(
     written: exports.ComparisonExport,
     sheet: Path | None,
 ) -> dict[str, Any]:
-    record = exports.comparison_dict(comparison)
+    record = compare_text.comparison_dict(comparison)
     return {
         "id": comparison.id,
         "prompt": comparison.prompt,
@@ -156,7 +156,7 @@ def _print_table(
     sheet: Path | None,
 ) -> None:
     print(inert(f"comparison {comparison.id}: {exports.sheet_title(comparison)}"))
-    print(inert(exports.table_text(rows), multiline=True))
+    print(inert(compare_text.table_text(rows), multiline=True))
     for label, marked in (
         ("fastest", [r for r in rows if r.fastest]),
         ("cheapest", [r for r in rows if r.cheapest]),

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fluxtui.commands.progress import describe
-from fluxtui.core import compare, compare_table, exit_codes, exports, paths
+from fluxtui.core import compare, compare_table, compare_text, exit_codes, exports, paths
 from fluxtui.core import config as config_module
 from fluxtui.core.comparison import COMPARISON_PREFIX
 from fluxtui.core.inputs import shown
@@ -83,7 +83,7 @@ def _comparisons(store: Store, args: argparse.Namespace, since: float | None) ->
             print(
                 json.dumps(
                     {
-                        "comparison": exports.comparison_dict(comparison),
+                        "comparison": compare_text.comparison_dict(comparison),
                         "rows": [r.to_dict() for r in rows],
                     },
                     ensure_ascii=False,
@@ -93,9 +93,9 @@ def _comparisons(store: Store, args: argparse.Namespace, since: float | None) ->
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(comparison.created_at))
         print(f"{comparison.id}  {when}  {len(rows)} targets  {inert(comparison.prompt[:80])}")
         for row in rows:
-            total = exports.seconds(row.total_s)
+            total = compare_text.seconds(row.total_s)
             marks = f"  ({', '.join(row.marks)})" if row.marks else ""
-            line = f"    {row.target!s:<32} {exports.state_text(row)[:60]:<20} {total}{marks}"
+            line = f"    {row.target!s:<32} {compare_text.state_text(row)[:60]:<20} {total}{marks}"
             print(inert(line))
     return exit_codes.EXIT_OK
 

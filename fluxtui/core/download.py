@@ -18,7 +18,7 @@ import httpx
 
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import ErrorKind
-from fluxtui.core.providers.base import retry_after_seconds
+from fluxtui.core.providers.answers import retry_after_seconds
 
 MAX_IMAGE_BYTES = 200 * 1024 * 1024
 EXPIRED_STATUSES = frozenset({401, 403, 404, 410})  # signed URLs answer these once expired

@@ -19,8 +19,10 @@ migration runs once under the write lock, and every read that decides a write is
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -125,6 +127,10 @@ class Store:
             raise StoreError(
                 f"cannot create the folder of the job store {path}: {exc.strerror}"
             ) from exc
+        # prompts and request params (a webhook secret, say) are the user's own: the file (and
+        # so its -wal and -shm, which SQLite makes alike) is theirs alone, whatever the umask
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         # the timeout is SQLite's busy timeout, in force before the first statement runs
         self._db = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False

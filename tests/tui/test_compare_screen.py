@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 from textual.widgets import DataTable, OptionList, SelectionList, TextArea
 
-from fluxtui.core import compare, exports
+from fluxtui.core import compare, compare_text, exports
 from fluxtui.core.budget import Budget
 from fluxtui.core.comparison import Comparison, ComparisonEntry, Target
 from fluxtui.core.models import ErrorKind, GenerationRequest, Job, JobError, JobState, StateChange
@@ -105,10 +105,10 @@ async def test_three_targets_fill_the_grid_and_a_failing_one_says_why(make_app, 
         store = app.controller.backend.open_store()
         for shown, row in zip(table_text(screen), screen.rows, strict=True):
             timings = store.get(row.job_id).timings()
-            assert shown["queued"] == exports.seconds(timings["queued"])
-            assert shown["running"] == exports.seconds(timings["running"])
-            assert shown["download"] == exports.seconds(timings["download"])
-            assert shown["total"] == exports.seconds(timings["total"])
+            assert shown["queued"] == compare_text.seconds(timings["queued"])
+            assert shown["running"] == compare_text.seconds(timings["running"])
+            assert shown["download"] == compare_text.seconds(timings["download"])
+            assert shown["total"] == compare_text.seconds(timings["total"])
         comet_row, bfl_row, fal_row = table_text(screen)
         assert comet_row["price/image"] == "unknown" and bfl_row["price/image"] == "$0.040"
         assert bfl_row["image"] == "1024×768" and bfl_row["file"].endswith("KB")

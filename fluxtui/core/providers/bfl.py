@@ -37,7 +37,8 @@ from fluxtui.core.models import (
     StatusUpdate,
 )
 from fluxtui.core.providers import hosts
-from fluxtui.core.providers.base import Provider, error_detail, excerpt, show_json
+from fluxtui.core.providers.answers import error_detail, excerpt, show_json
+from fluxtui.core.providers.base import Provider
 from fluxtui.core.providers.wire import SIZE_FIELDS
 
 #: where the API lives under the base URL, by settings.protocol

@@ -38,10 +38,7 @@ from fluxtui.core.models import (
     StatusUpdate,
 )
 from fluxtui.core.providers import fal_fields, hosts
-from fluxtui.core.providers.base import (
-    CancelOutcome,
-    Pace,
-    Provider,
+from fluxtui.core.providers.answers import (
     error_detail,
     excerpt,
     is_moderation,
@@ -49,6 +46,7 @@ from fluxtui.core.providers.base import (
     show_json,
     transport_error,
 )
+from fluxtui.core.providers.base import CancelOutcome, Pace, Provider
 
 log = logging.getLogger("fluxtui.fal")
 CANCEL_OUTCOMES = {

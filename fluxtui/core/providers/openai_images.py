@@ -30,14 +30,8 @@ from fluxtui.core.models import (
     StatusUpdate,
 )
 from fluxtui.core.providers import wire
-from fluxtui.core.providers.base import (
-    Pace,
-    Provider,
-    is_moderation,
-    parse_http_error,
-    request_id_of,
-    show_json,
-)
+from fluxtui.core.providers.answers import is_moderation, parse_http_error, request_id_of, show_json
+from fluxtui.core.providers.base import Pace, Provider
 
 #: extra fields that say how big the image is: when given, fluxtui sends no `size` of its own
 WIRE_SIZE_FIELDS = frozenset({"size", "width", "height"})

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from fluxtui.control.controller import Controller, Started
-from fluxtui.core import compare, compare_table, exports, paths
+from fluxtui.core import compare, compare_table, compare_text, exports, paths
 from fluxtui.core.compare import TargetError
 from fluxtui.core.compare_table import CompareRow
 from fluxtui.core.comparison import Comparison, Target
@@ -81,7 +81,7 @@ def open_picker(
             sets[name] = compare.resolve_targets(config, sets=[name])
         except TargetError:
             continue  # a set naming a provider this config lacks: not offered
-    shared = inert(exports.shared_text(params, " · "))
+    shared = inert(compare_text.shared_text(params, " · "))
     heading = f"“{fmt.one_line(request.prompt)[:80]}”  {shared}"
 
     def plan(targets: list[Target]) -> list[compare.TargetPlan]:
@@ -165,7 +165,7 @@ class CompareScreen(Screen[None]):
     def _heading(self) -> Text:
         comparison = self.comparison
         text = Text(f"“{fmt.one_line(comparison.prompt)}”", style="italic")
-        shared = inert(exports.shared_text(comparison.params, " · "))
+        shared = inert(compare_text.shared_text(comparison.params, " · "))
         text.append(f"  {shared}" if shared else "", style="dim")
         name = comparison.set_name
         text.append(f"  · set {inert(name)}" if name else "", style="dim")
@@ -230,7 +230,7 @@ class CompareScreen(Screen[None]):
         table = self.table
         table.clear()
         for index, row in enumerate(self.rows):
-            cells = exports.cells(row)
+            cells = compare_text.cells(row)
             cells["state"] = row.state  # its cell says why, at length
             cells["marks"] = ", ".join(f"★ {m}" if m == "favourite" else m for m in row.marks)
             table.add_row(

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from fluxtui.core.compare_table import NOT_SENT, CompareRow
-from fluxtui.core.exports import file_size
+from fluxtui.core.compare_text import file_size
 from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.pricing import usd
 from fluxtui.core.text import inert
