@@ -185,6 +185,35 @@ def test_providers_never_prints_keys(configured, capsys) -> None:
     assert "placeholder-key" not in out
 
 
+def test_escape_sequences_in_a_prompt_never_reach_the_terminal(configured, capsys) -> None:
+    prompt = "a fox \x1b]52;c;Zm9v\x07 on \x1b[2J snow"
+    code, _, err = run_cli(capsys, "generate", prompt, "-p", "comet")
+    assert code == 0 and "\x1b" not in err
+    code, out, err = run_cli(capsys, "history")
+    assert code == 0
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert "a fox ␛]52;c;Zm9v␇ on ␛[2J snow" in out
+
+
+def test_an_uncertain_submit_is_sent_again_only_with_resend(sim, configured, capsys) -> None:
+    prompt = "maybe taken 4c2a [[sim: submit=500, submit_times=1]]"
+    code, _, err = run_cli(capsys, "generate", prompt, "-p", "bfl", "--json")
+    assert code == 1 and "--resend" in err
+    code, _, err = run_cli(capsys, "resume")
+    assert code == 0 and "nothing to resume" in err and "may have been taken" in err
+    store = Store(paths.store_file())
+    [job] = store.jobs()
+    store.close()
+    assert job.state is JobState.UNCERTAIN
+    code, _, err = run_cli(capsys, "resume", "--resend")
+    assert code == 2 and "needs the ids" in err
+    code, out, _ = run_cli(capsys, "resume", "--resend", job.id[:8], "--json")
+    assert code == 0 and json.loads(out)["state"] == "done"
+    assert json.loads(out)["id"] == job.id
+    code, _, err = run_cli(capsys, "resume", "--resend", job.id[:8])
+    assert code == 2 and "is done, not uncertain" in err
+
+
 def test_history_lists_and_filters(configured, capsys) -> None:
     run_cli(capsys, "generate", "an owl at night", "-p", "comet")
     run_cli(capsys, "generate", "a whale", "-p", "fal")
