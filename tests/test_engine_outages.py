@@ -3,6 +3,7 @@ ridden out until the deadline, then the job is resumable; ambiguous submits wait
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -141,3 +142,25 @@ async def test_an_image_the_library_cannot_take_waits_in_the_cache(
     assert Path(placed).is_relative_to(library) and Path(placed).is_file()
     assert not Path(cached).exists()
     assert store.get(job.id).files == [placed]
+
+
+async def test_an_uncertain_job_is_sent_again_once_whoever_asks(
+    sim_config, store: Store, tmp_path, sim
+) -> None:
+    """Two processes told to resend the same job (two windows, a double keypress): one send."""
+    marker = "resend me once 8d1f"
+    async with (
+        Engine(sim_config, store, library=tmp_path / "lib", backoff_s=0.01) as first,
+        Engine(sim_config, store, library=tmp_path / "lib", backoff_s=0.01) as second,
+    ):
+        job = await first.generate(
+            request(first, "comet", f"{marker} [[sim: submit=500, submit_times=1]]")
+        )
+        assert job.state is JobState.UNCERTAIN
+        mine, theirs = store.get(job.id), store.get(job.id)
+        await asyncio.gather(first.resend(mine), second.resend(theirs))
+        assert {mine.state, theirs.state} <= {JobState.DONE, JobState.PENDING, JobState.UNCERTAIN}
+        stale = await second.resend(theirs)  # read before the first one's send: it is done now
+        assert stale.state is JobState.DONE
+    assert store.get(job.id).state is JobState.DONE
+    assert submits(sim, marker) == 1

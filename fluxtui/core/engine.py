@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -221,7 +222,10 @@ class Engine:
         A job that was being sent when fluxtui stopped may have been taken (and charged) by the
         provider: it ends UNCERTAIN, and only `resend` sends it again.
         """
+        if not self._claim_fresh(job):
+            return job
         if job.state.is_terminal and not job.state.is_resumable:
+            self.store.release(job.id, self.owner)
             return job
         if job.handle is None and any(c.detail == SENDING for c in job.history):
             error = JobError(
@@ -231,6 +235,7 @@ class Engine:
                 f"{job.id[:8]}` or r sends it again",
             )
             self._finish(job, error, JobState.UNCERTAIN)
+            self.store.release(job.id, self.owner)
             return job
         if job.state.is_resumable:
             job.error = None
@@ -239,7 +244,10 @@ class Engine:
     async def resend(self, job: Job) -> Job:
         """Send a job whose submit is uncertain once more, at the user's word (it may be paid
         twice: the caller has said so to the user)."""
-        if job.state is not JobState.UNCERTAIN:
+        if not self._claim_fresh(job):
+            return job
+        if job.state is not JobState.UNCERTAIN:  # another process sent it again meanwhile
+            self.store.release(job.id, self.owner)
             return job
         job.error = None
         job.handle = None
@@ -257,6 +265,21 @@ class Engine:
         return True
 
     # ---- leases ---------------------------------------------------------------------------------
+
+    def _claim_fresh(self, job: Job) -> bool:
+        """Take `job`'s lease and bring `job` up to date with the store (another process may
+        have carried it on since it was read); False when it runs here or another live
+        process holds it."""
+        if job.id in self._controls:
+            return False
+        if not self.store.claim(job.id, self.owner):
+            self._emit(job, "another fluxtui process is following this job")
+            return False
+        stored = self.store.get(job.id)
+        if stored is not None:
+            for item in dataclasses.fields(Job):
+                setattr(job, item.name, getattr(stored, item.name))
+        return True
 
     def _start_heartbeat(self) -> None:
         if self._heartbeat is None or self._heartbeat.done():
