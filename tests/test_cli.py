@@ -39,6 +39,14 @@ def configured(sim) -> Path:
     return write_config(sim)
 
 
+def spawn_generate(prompt: str, provider: str, *flags: str) -> subprocess.Popen[str]:
+    """`fluxtui generate` in a process of its own; its stderr gives a line per stored change."""
+    command = [sys.executable, "-m", "fluxtui", "generate", prompt, "-p", provider, *flags]
+    return subprocess.Popen(
+        [*command, "--timeout", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = cli.main(list(argv))
     out, err = capsys.readouterr()
@@ -267,23 +275,7 @@ def test_demo_mode_needs_no_key() -> None:
 
 def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
     prompt = "killed mid-job 9c1e [[sim: queue=1.5, run=0.3]]"
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fluxtui",
-            "generate",
-            prompt,
-            "-p",
-            "bfl",
-            "--json",
-            "--timeout",
-            "60",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = spawn_generate(prompt, "bfl", "--json")
     # the child prints a line per state change once it has stored it: the first is "submitted",
     # written after the handle; only then is there a job to resume
     assert child.stderr is not None
@@ -315,23 +307,7 @@ def test_a_resume_beside_a_running_generate_leaves_its_job_alone(sim, configured
     """Two processes on one store: the job belongs to the one that made it, and once that one is
     killed, to the next resume; it is paid for once."""
     prompt = "owned by its maker 2f8c [[sim: queue=3, run=0.3]]"
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "fluxtui",
-            "generate",
-            prompt,
-            "-p",
-            "comet",
-            "--json",
-            "--timeout",
-            "60",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = spawn_generate(prompt, "comet", "--json")
     assert child.stderr is not None
     first = child.stderr.readline()  # stored and submitted: the child follows it now
     beside = subprocess.run(
@@ -354,12 +330,7 @@ def test_a_resume_beside_a_running_generate_leaves_its_job_alone(sim, configured
 
 def test_a_job_killed_mid_download_is_resumed_without_paying_again(sim, configured) -> None:
     prompt = "slow delivery 6a0d [[sim: queue=0, run=0.1, slow=20000]]"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "fluxtui", "generate", prompt, "-p", "bfl", "--timeout", "60"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = spawn_generate(prompt, "bfl")
     assert child.stderr is not None
     seen = []
     for line in child.stderr:  # one line per state change, each written after it is stored
