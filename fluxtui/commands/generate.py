@@ -133,7 +133,7 @@ async def _run_jobs(
 
     async def run_and_report(job: Job) -> Job:
         await run(job)
-        printer.above(lambda: _report(job, as_json))
+        printer.above(lambda: _report(job, as_json, echo_state=printer.live))
         return job
 
     try:
@@ -145,8 +145,10 @@ async def _run_jobs(
     return exit_codes.first_failure([exit_codes.for_outcome(j.state, j.error) for j in finished])
 
 
-def _report(job: Job, as_json: bool) -> None:
-    """Print a finished job on stdout: a JSON line, or its files and seed."""
+def _report(job: Job, as_json: bool, *, echo_state: bool) -> None:
+    """Print a finished job on stdout: a JSON line, or its files and seed. A job that made no
+    image is told on stderr, unless the progress lines there have just said it (`echo_state`
+    False: they are a plain log, not a live display)."""
     if as_json:
         print(json.dumps(job_json(job)), flush=True)
         return
@@ -158,7 +160,8 @@ def _report(job: Job, as_json: bool) -> None:
         for path in job.files:
             print(f"  {inert(path)}")
     else:
-        print(describe(job), file=sys.stderr)
+        if echo_state:
+            print(describe(job), file=sys.stderr)
         if job.error and job.error.request_id:
             print(f"  request id: {job.error.request_id}", file=sys.stderr)
     sys.stdout.flush()
