@@ -31,15 +31,8 @@ from pathlib import Path
 from fluxtui.core.comparison import Comparison, ComparisonEntry, Target
 from fluxtui.core.job_rows import SORTS, JobQuery, where
 from fluxtui.core.library import page
-from fluxtui.core.models import (
-    ErrorKind,
-    GenerationRequest,
-    Handle,
-    Job,
-    JobError,
-    JobState,
-    StateChange,
-)
+from fluxtui.core.models import ErrorKind, GenerationRequest, Job, JobError, JobState, StateChange
+from fluxtui.core.results import Handle
 from fluxtui.core.store import Store
 
 WORDS = [

@@ -9,7 +9,7 @@ import httpx
 
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.files import SavedImage, save_image
-from fluxtui.core.models import ImageRef
+from fluxtui.core.results import ImageRef
 from fluxtui.sim import SimServer
 
 BFL = {"x-key": "sim-test-key"}

@@ -11,10 +11,11 @@ import pytest
 
 from fluxtui.core.config import BUILTIN_PROVIDERS
 from fluxtui.core.errors import ConfigError, ProviderError
-from fluxtui.core.models import ErrorKind, GenerationRequest, ImageRef, JobState
+from fluxtui.core.models import ErrorKind, GenerationRequest, JobState
 from fluxtui.core.providers import bfl, create_provider, fal, openai_images
 from fluxtui.core.providers.answers import is_moderation, parse_http_error
 from fluxtui.core.providers.base import CancelOutcome, Provider
+from fluxtui.core.results import ImageRef
 from fluxtui.core.settings import ProviderSettings, Secret
 
 KEY = "test-key-0123456789"

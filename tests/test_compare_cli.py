@@ -9,7 +9,8 @@ from pathlib import Path
 from PIL import Image
 
 from fluxtui.core import exports, paths
-from fluxtui.core.models import GenerationRequest, Handle, Job, JobState
+from fluxtui.core.models import GenerationRequest, Job, JobState
+from fluxtui.core.results import Handle
 from fluxtui.core.store import Store
 from tests.helpers import sim_jobs
 from tests.test_cli import run_cli, write_config

@@ -11,8 +11,9 @@ from fluxtui.core import budget
 from fluxtui.core import config as config_module
 from fluxtui.core.budget import Budget, Estimate
 from fluxtui.core.errors import ConfigError
-from fluxtui.core.models import GenerationRequest, Handle, Job, JobState
+from fluxtui.core.models import GenerationRequest, Job, JobState
 from fluxtui.core.pricing import DEFAULT_PRICES, Price, PriceTable, spend_of
+from fluxtui.core.results import Handle
 from fluxtui.core.store import Store
 
 

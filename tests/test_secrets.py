@@ -11,17 +11,10 @@ from fluxtui.core import config as config_module
 from fluxtui.core import paths
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import ConfigError
-from fluxtui.core.models import (
-    ErrorKind,
-    Handle,
-    ImageRef,
-    JobError,
-    JobState,
-    ProviderResult,
-    StatusUpdate,
-)
+from fluxtui.core.models import ErrorKind, JobError, JobState, StatusUpdate
 from fluxtui.core.providers import hosts
 from fluxtui.core.redaction import MASK, MAX_DEPTH, REDACTED, redact, scrub, scrub_text
+from fluxtui.core.results import Handle, ImageRef, ProviderResult
 from fluxtui.core.store import Store
 
 KEY = "fake-scrub-key-0123456789"

@@ -6,17 +6,8 @@ import time
 from pathlib import Path
 
 from fluxtui.core.job_rows import JobQuery
-from fluxtui.core.models import (
-    ErrorKind,
-    GenerationRequest,
-    Handle,
-    ImageRef,
-    Job,
-    JobError,
-    JobState,
-    ProviderResult,
-    StateChange,
-)
+from fluxtui.core.models import ErrorKind, GenerationRequest, Job, JobError, JobState, StateChange
+from fluxtui.core.results import Handle, ImageRef, ProviderResult
 from fluxtui.core.store import Store
 
 

@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from fluxtui.core import catalog, paths
-from fluxtui.core.budget import Budget, parse_budget
-from fluxtui.core.comparison import split_target
+from fluxtui.core.budget import Budget
 from fluxtui.core.config_checks import TomlChecker
+from fluxtui.core.config_sections import budget_section, prices_section, sets_section
 from fluxtui.core.errors import ConfigError
 from fluxtui.core.inputs import base_url_problem, clip, seconds_problem, shown
-from fluxtui.core.pricing import Price, parse_price
+from fluxtui.core.pricing import Price
 from fluxtui.core.settings import ProviderSettings, Secret, key_hint, missing_key_message
 
 
@@ -90,7 +90,6 @@ _TOP_KEYS = {
     "budget": dict,
     "sets": dict,
 }
-_BUDGET_KEYS = {"daily": (int, float), "session": (int, float)}
 
 
 @dataclass(frozen=True)
@@ -243,9 +242,9 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
         timeout_s=timeout,
         path=path,
         tui=dict(data.get("tui") or {}),
-        prices=_prices(data.get("prices") or {}, providers, problems),
-        budget=_budget(data.get("budget") or {}, problems),
-        sets=_sets(data.get("sets") or {}, providers, problems),
+        prices=prices_section(data.get("prices") or {}, providers, problems),
+        budget=budget_section(data.get("budget") or {}, problems),
+        sets=sets_section(data.get("sets") or {}, providers, problems),
         warnings=_permission_warnings(path, data),
     )
 
@@ -258,52 +257,6 @@ def _permission_warnings(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
     if path.stat().st_mode & 0o044:
         return (f"{path.name} holds an API key and is readable by other users: chmod 600 {path}",)
     return ()
-
-
-def _prices(
-    table: dict[str, Any], providers: dict[str, ProviderEntry], problems: TomlChecker
-) -> dict[tuple[str, str], Price]:
-    """[prices.PROVIDER] tables: model id = USD per image, or {per_image, per_megapixel}."""
-    prices: dict[tuple[str, str], Price] = {}
-    for name, models in table.items():
-        if not isinstance(models, dict):
-            problems.fail("prices", name, 'must be a table like [prices.NAME] of "model" = USD')
-        if name not in providers:
-            problems.fail(f"prices.{name}", None, f"names no provider: {shown(name)}")
-        for model, value in models.items():
-            price = parse_price(value)
-            if isinstance(price, str):
-                problems.fail(f"prices.{name}", model, price)
-            prices[(name, model)] = price
-    return prices
-
-
-def _budget(table: dict[str, Any], problems: TomlChecker) -> Budget:
-    problems.check_table(table, _BUDGET_KEYS, section="budget")
-    budget = parse_budget(table)
-    if isinstance(budget, tuple):
-        problems.fail("budget", *budget)
-    return budget
-
-
-def _sets(
-    table: dict[str, Any], providers: dict[str, ProviderEntry], problems: TomlChecker
-) -> dict[str, tuple[str, ...]]:
-    """[sets]: name = ["provider:model", ...]; each provider must exist."""
-    sets: dict[str, tuple[str, ...]] = {}
-    for name, targets in table.items():
-        if not isinstance(targets, list) or not targets:
-            problems.fail("sets", name, 'must be a list like ["comet:flux-pro-1.1", "fal"]')
-        for text in targets:
-            parsed = split_target(text) if isinstance(text, str) else None
-            if parsed is None:
-                problems.fail("sets", name, f"has {shown(text)}, which is not PROVIDER:MODEL")
-            elif parsed[0] not in providers:
-                problems.fail(
-                    "sets", name, f"has {shown(text)}: no provider is named {shown(parsed[0])}"
-                )
-        sets[name] = tuple(targets)
-    return sets
 
 
 def demo_config(config: Config, base_urls: dict[str, str]) -> Config:

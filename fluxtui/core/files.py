@@ -29,7 +29,8 @@ from PIL import ImageFile, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 from fluxtui.core import paths, provenance
 from fluxtui.core.download import fetch_into
 from fluxtui.core.errors import ProviderError
-from fluxtui.core.models import ErrorKind, ImageRef
+from fluxtui.core.models import ErrorKind
+from fluxtui.core.results import ImageRef
 
 #: Pillow's own default limit (`PIL.Image.MAX_IMAGE_PIXELS`): larger images are not decoded.
 MAX_PIXELS = 178_956_970

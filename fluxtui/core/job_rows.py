@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fluxtui.core.models import GenerationRequest, Handle, Job, JobError, JobState, StateChange
+from fluxtui.core.models import GenerationRequest, Job, JobError, JobState, StateChange
+from fluxtui.core.results import Handle
 
 #: JobQuery.sort -> ORDER BY; "fastest"/"slowest" is time to image, jobs without one last
 #: ("fastest" walks jobs_by_time_to_image; "slowest" sorts all rows, ~5 ms for 10,000 jobs: its

@@ -24,16 +24,9 @@ from typing import TypeVar
 from fluxtui.core import provenance
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.files import SavedImage, place_cached, save_image
-from fluxtui.core.models import (
-    ErrorKind,
-    ImageRef,
-    Job,
-    JobState,
-    ProviderResult,
-    StateChange,
-    StatusUpdate,
-)
+from fluxtui.core.models import ErrorKind, Job, JobState, StateChange, StatusUpdate
 from fluxtui.core.providers.base import CancelOutcome, Provider
+from fluxtui.core.results import ImageRef, ProviderResult
 from fluxtui.core.run_parts import (
     Cancelled,
     Control,

@@ -26,18 +26,12 @@ import httpx
 from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.model_spec import ModelSpec
-from fluxtui.core.models import (
-    ErrorKind,
-    GenerationRequest,
-    Handle,
-    JobState,
-    ProviderResult,
-    StatusUpdate,
-)
+from fluxtui.core.models import ErrorKind, GenerationRequest, JobState, StatusUpdate
 from fluxtui.core.providers import hosts, wire
 from fluxtui.core.providers.answers import excerpt, parse_http_error, request_id_of, transport_error
 from fluxtui.core.providers.edge import KeyAuth, at_the_edge
 from fluxtui.core.redaction import scrub, scrub_text
+from fluxtui.core.results import Handle, ProviderResult
 from fluxtui.core.settings import ProviderSettings, missing_key_message
 
 

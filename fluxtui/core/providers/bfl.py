@@ -26,20 +26,12 @@ import httpx
 
 from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
-from fluxtui.core.models import (
-    ErrorKind,
-    GenerationRequest,
-    Handle,
-    ImageRef,
-    JobError,
-    JobState,
-    ProviderResult,
-    StatusUpdate,
-)
+from fluxtui.core.models import ErrorKind, GenerationRequest, JobError, JobState, StatusUpdate
 from fluxtui.core.providers import hosts
 from fluxtui.core.providers.answers import error_detail, excerpt, show_json
 from fluxtui.core.providers.base import Provider
 from fluxtui.core.providers.wire import SIZE_FIELDS
+from fluxtui.core.results import Handle, ImageRef, ProviderResult
 
 #: where the API lives under the base URL, by settings.protocol
 API_PREFIXES = {"comet": "/flux/v1", "bfl": "/v1"}

@@ -27,16 +27,7 @@ import httpx
 
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.model_spec import ModelSpec
-from fluxtui.core.models import (
-    ErrorKind,
-    GenerationRequest,
-    Handle,
-    ImageRef,
-    JobError,
-    JobState,
-    ProviderResult,
-    StatusUpdate,
-)
+from fluxtui.core.models import ErrorKind, GenerationRequest, JobError, JobState, StatusUpdate
 from fluxtui.core.providers import fal_fields, hosts
 from fluxtui.core.providers.answers import (
     error_detail,
@@ -47,6 +38,7 @@ from fluxtui.core.providers.answers import (
     transport_error,
 )
 from fluxtui.core.providers.base import CancelOutcome, Pace, Provider
+from fluxtui.core.results import Handle, ImageRef, ProviderResult
 
 log = logging.getLogger("fluxtui.fal")
 CANCEL_OUTCOMES = {

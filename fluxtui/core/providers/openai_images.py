@@ -20,18 +20,11 @@ from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.inputs import shown
 from fluxtui.core.model_spec import ModelSpec
-from fluxtui.core.models import (
-    ErrorKind,
-    GenerationRequest,
-    Handle,
-    ImageRef,
-    JobState,
-    ProviderResult,
-    StatusUpdate,
-)
+from fluxtui.core.models import ErrorKind, GenerationRequest, JobState, StatusUpdate
 from fluxtui.core.providers import wire
 from fluxtui.core.providers.answers import is_moderation, parse_http_error, request_id_of, show_json
 from fluxtui.core.providers.base import Pace, Provider
+from fluxtui.core.results import Handle, ImageRef, ProviderResult
 
 #: extra fields that say how big the image is: when given, fluxtui sends no `size` of its own
 WIRE_SIZE_FIELDS = frozenset({"size", "width", "height"})

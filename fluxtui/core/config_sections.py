@@ -1,0 +1,60 @@
+"""The config file's sections beside the providers: `[prices]`, `[budget]` and `[sets]`."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from fluxtui.core.budget import Budget, parse_budget
+from fluxtui.core.comparison import split_target
+from fluxtui.core.config_checks import TomlChecker
+from fluxtui.core.inputs import shown
+from fluxtui.core.pricing import Price, parse_price
+
+_BUDGET_KEYS = {"daily": (int, float), "session": (int, float)}
+
+
+def prices_section(
+    table: dict[str, Any], providers: Collection[str], problems: TomlChecker
+) -> dict[tuple[str, str], Price]:
+    """[prices.PROVIDER] tables: model id = USD per image, or {per_image, per_megapixel}."""
+    prices: dict[tuple[str, str], Price] = {}
+    for name, models in table.items():
+        if not isinstance(models, dict):
+            problems.fail("prices", name, 'must be a table like [prices.NAME] of "model" = USD')
+        if name not in providers:
+            problems.fail(f"prices.{name}", None, f"names no provider: {shown(name)}")
+        for model, value in models.items():
+            price = parse_price(value)
+            if isinstance(price, str):
+                problems.fail(f"prices.{name}", model, price)
+            prices[(name, model)] = price
+    return prices
+
+
+def budget_section(table: dict[str, Any], problems: TomlChecker) -> Budget:
+    problems.check_table(table, _BUDGET_KEYS, section="budget")
+    budget = parse_budget(table)
+    if isinstance(budget, tuple):
+        problems.fail("budget", *budget)
+    return budget
+
+
+def sets_section(
+    table: dict[str, Any], providers: Collection[str], problems: TomlChecker
+) -> dict[str, tuple[str, ...]]:
+    """[sets]: name = ["provider:model", ...]; each provider must exist."""
+    sets: dict[str, tuple[str, ...]] = {}
+    for name, targets in table.items():
+        if not isinstance(targets, list) or not targets:
+            problems.fail("sets", name, 'must be a list like ["comet:flux-pro-1.1", "fal"]')
+        for text in targets:
+            parsed = split_target(text) if isinstance(text, str) else None
+            if parsed is None:
+                problems.fail("sets", name, f"has {shown(text)}, which is not PROVIDER:MODEL")
+            elif parsed[0] not in providers:
+                problems.fail(
+                    "sets", name, f"has {shown(text)}: no provider is named {shown(parsed[0])}"
+                )
+        sets[name] = tuple(targets)
+    return sets
