@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--json", action="store_true", help="print what was written as JSON")
 
-    spend = commands.add_parser("spend", help="what today's images cost, from the price table")
+    spend = commands.add_parser("spend", help="what today's images cost (reported, else estimated)")
     spend.add_argument("--json", action="store_true", help="print JSON")
     spend.add_argument("--prices", action="store_true", help="also list the price table")
 

@@ -2,7 +2,8 @@
 
 One uvicorn server in a thread, listening on two loopback addresses: ``home`` (127.0.0.1, the
 base URL of the providers under test) and ``elsewhere`` (127.0.0.2, an unrelated host). The
-submits on ``home`` answer with polling/status URLs and image URLs on ``elsewhere``; every
+submits on ``home`` answer with polling/status URLs and image URLs on ``elsewhere`` (a BFL submit
+with a ``webhook_url`` answers ``{"id", "status", "webhook_url"}``, no polling URL); every
 request, on either address, is recorded with its headers, so a test can say which host saw
 which key. Both addresses answer every route, so that a client that wrongly follows a foreign
 URL succeeds and only the recording tells.
@@ -36,6 +37,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    query: str = ""
 
 
 def _png() -> bytes:
@@ -98,7 +100,10 @@ class HostileProvider:
 
         def record(request: Request) -> None:
             host = request.scope["server"][0]
-            self.seen.append(Seen(host, request.method, request.url.path, dict(request.headers)))
+            headers = dict(request.headers)
+            self.seen.append(
+                Seen(host, request.method, request.url.path, headers, request.url.query)
+            )
 
         def ready(job_id: str) -> dict[str, object]:
             return {
@@ -109,6 +114,9 @@ class HostileProvider:
 
         async def bfl_submit(request: Request) -> Response:
             record(request)
+            webhook = (await request.json()).get("webhook_url")
+            if webhook:
+                return JSONResponse({"id": "job-1", "status": "Pending", "webhook_url": webhook})
             prefix = "/comet/flux/v1" if request.url.path.startswith("/comet") else "/bfl/v1"
             return JSONResponse(
                 {"id": "job-1", "polling_url": f"{self.elsewhere}{prefix}/get_result?id=job-1"}

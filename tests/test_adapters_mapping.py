@@ -376,8 +376,8 @@ def test_bfl_ready_carries_the_result() -> None:
         "start_time": 1.0,
         "end_time": 3.5,
         "duration": 2.5,
-        "cost": 4.0,
     }
+    assert update.result.cost is None  # a proxy's cost is not read as BFL credits
 
 
 @pytest.mark.parametrize(

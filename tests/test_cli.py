@@ -69,8 +69,11 @@ def test_generate_json(configured, capsys) -> None:
         "height",
         "timings",
         "error",
+        "cost",
     }
     assert result["state"] == "done" and result["seed"] == 5 and result["model"] == "flux-pro-1.1"
+    # CometAPI's price is unknown (its console only) and it reports none: neither is invented
+    assert result["cost"] == {"usd": None, "reported": False, "credits": None}
     assert Path(result["files"][0]).is_file()
     assert result["timings"]["total"] > 0
 

@@ -207,10 +207,12 @@ def test_spend_reports_today(sim, capsys) -> None:
     assert code == 0
     assert json.loads(out) == {
         "today_usd": 0.12,
+        "reported_usd": 0.0,
+        "estimated_usd": 0.12,
         "images": 3,
         "unpriced_images": 0,
         "budget": {"daily": 1.0, "session": None},
     }
     code, out, _ = run_cli(capsys, "spend", "--prices")
-    assert "today: $0.120 (3 images) of a daily budget of $1.000" in out
+    assert "today: ~$0.120 (3 images, estimated) of a daily budget of $1.000" in out
     assert "comet:flux-pro-1.1" in out and "$0.030/image" in out

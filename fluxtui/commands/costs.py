@@ -65,6 +65,8 @@ def run_spend(args: argparse.Namespace) -> int:
         store.close()
     data = {
         "today_usd": today.usd,
+        "reported_usd": today.reported,  # what the providers reported; the rest is estimated
+        "estimated_usd": today.estimated,
         "images": today.images,
         "unpriced_images": today.unpriced,
         "budget": {"daily": config.budget.daily, "session": config.budget.session},

@@ -18,11 +18,13 @@ from fluxtui.core import exit_codes
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.models import GenerationRequest, Job, JobState
+from fluxtui.core.pricing import PriceTable
 from fluxtui.core.text import inert
 from fluxtui.session import open_engine, with_timeout
 
 
-def job_json(job: Job) -> dict[str, Any]:
+def job_json(job: Job, prices: PriceTable) -> dict[str, Any]:
+    """A job as `--json` prints it; `cost` is {"usd", "reported", "credits"} (`JobCost`)."""
     return {
         "id": job.id,
         "provider": job.request.provider,
@@ -34,6 +36,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "height": job.height,
         "timings": job.timings(),
         "error": job.error.to_dict() if job.error else None,
+        "cost": prices.cost_of(job).to_dict(),
     }
 
 
@@ -127,13 +130,14 @@ def _mention_uncertain(engine: Engine) -> None:
 async def _run_jobs(
     engine: Engine, jobs: list[Job], as_json: bool, *, run: Callable[[Job], Awaitable[Job]]
 ) -> int:
+    prices = PriceTable.with_overrides(engine.config.prices)
     printer = ProgressPrinter([job.snapshot() for job in jobs])
     stop_listening = engine.add_listener(printer.on_event)
     ticker = asyncio.create_task(printer.tick())
 
     async def run_and_report(job: Job) -> Job:
         await run(job)
-        printer.above(lambda: _report(job, as_json, echo_state=printer.live))
+        printer.above(lambda: _report(job, prices, as_json, echo_state=printer.live))
         return job
 
     try:
@@ -145,17 +149,18 @@ async def _run_jobs(
     return exit_codes.first_failure([exit_codes.for_outcome(j.state, j.error) for j in finished])
 
 
-def _report(job: Job, as_json: bool, *, echo_state: bool) -> None:
+def _report(job: Job, prices: PriceTable, as_json: bool, *, echo_state: bool) -> None:
     """Print a finished job on stdout: a JSON line, or its files and seed. A job that made no
     image is told on stderr, unless the progress lines there have just said it (`echo_state`
     False: they are a plain log, not a live display)."""
     if as_json:
-        print(json.dumps(job_json(job)), flush=True)
+        print(json.dumps(job_json(job, prices)), flush=True)
         return
     if job.state in (JobState.DONE, JobState.CACHED):
         size = f"{job.width}×{job.height}" if job.width else ""
         total = job.timings()["total"]
         head = f"{job.request.provider} {job.request.model}: seed {job.seed} {size} in {total:.1f}s"
+        head += f", {prices.cost_of(job).text()}" if job.state is JobState.DONE else ""
         print(inert(head))
         for path in job.files:
             print(f"  {inert(path)}")

@@ -47,12 +47,14 @@ def run_history(args: argparse.Namespace) -> int:
         store.close()
     from fluxtui.commands.generate import job_json
 
+    prices = PriceTable.with_overrides(config_module.load().prices)
+
     for job in jobs:
         if args.json:
             print(
                 json.dumps(
                     {
-                        **job_json(job),
+                        **job_json(job, prices),
                         "prompt": job.request.prompt,
                         "created_at": job.created_at,
                         "group_id": job.group_id,
@@ -61,7 +63,8 @@ def run_history(args: argparse.Namespace) -> int:
             )
             continue
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
-        print(f"{job.id}  {when}  {describe(job)}")
+        cost = f"  {prices.cost_of(job).text()}" if job.state is JobState.DONE else ""
+        print(f"{job.id}  {when}  {describe(job)}{cost}")
         print(f"    {inert(job.request.prompt[:100])}")
         if job.group_id:
             print(f"    in comparison {job.group_id}")

@@ -39,7 +39,8 @@ class Spending:
         self.today, self.session = today, session
 
     def header(self) -> str:
-        """ "today $0.120 · session $0.040", with each limit of the budget and unpriced images."""
+        """ "today $0.120 · session ~$0.040" ("~": partly estimated), with each limit of the
+        budget and unpriced images."""
         return (
             f"today {_amount(self.today, self.budget.daily)} · "
             f"session {_amount(self.session, self.budget.session)}"
@@ -70,5 +71,5 @@ def check_run(
 
 
 def _amount(spend: Spend, limit: float | None) -> str:
-    text = usd(spend.usd) + (f" of {usd(limit)}" if limit is not None else "")
+    text = spend.total_text() + (f" of {usd(limit)}" if limit is not None else "")
     return text + (f" (+{spend.unpriced} unpriced)" if spend.unpriced else "")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fluxtui.core.models import GenerationRequest, Job, JobError, JobState, StateChange
-from fluxtui.core.results import Handle
+from fluxtui.core.results import Handle, ReportedCost
 
 #: JobQuery.sort -> ORDER BY; "fastest"/"slowest" is time to image, jobs without one last
 #: ("fastest" walks jobs_by_time_to_image; "slowest" sorts all rows, ~5 ms for 10,000 jobs: its
@@ -113,6 +113,7 @@ def to_row(job: Job) -> dict[str, Any]:
         "group_id": job.group_id,
         "demo": int(job.demo),
         "image_s": image_seconds(job),
+        "cost": json.dumps(job.cost.to_dict()) if job.cost else None,
     }
 
 
@@ -132,4 +133,5 @@ def from_row(columns: list[str], values: tuple[Any, ...]) -> Job:
         error=JobError.from_dict(json.loads(row["error"])) if row["error"] else None,
         group_id=row["group_id"],
         demo=bool(row["demo"]),
+        cost=ReportedCost.from_dict(json.loads(row["cost"])) if row.get("cost") else None,
     )

@@ -27,6 +27,7 @@ from fluxtui.core.files import SavedImage, place_cached, save_image
 from fluxtui.core.models import ErrorKind, Job, JobState, StateChange, StatusUpdate
 from fluxtui.core.providers.base import CancelOutcome, Provider
 from fluxtui.core.results import ImageRef, ProviderResult
+from fluxtui.core.run_pace import RunPace
 from fluxtui.core.run_parts import (
     Cancelled,
     Control,
@@ -35,7 +36,6 @@ from fluxtui.core.run_parts import (
     Uncertain,
     Unreachable,
 )
-from fluxtui.core.schedule import eta_from_progress
 
 T = TypeVar("T")
 
@@ -100,6 +100,7 @@ class JobRun:
                 result = await self.follow_until_deadline()
             assert job.handle is not None
             job.handle.result = result  # stored, so a crash during the download can resume
+            job.cost = result.cost or job.cost  # the settled cost over the submit's quote
         await self.download(result)
 
     # ---- submit ---------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ class JobRun:
                 note = f"{provider.label} answers when the image is made"
                 self.set_state(provider.state_while_submitting, note)
             try:
-                job.handle = await provider.submit(job.request)
+                handle = job.handle = await provider.submit(job.request)
                 break
             except ProviderError as exc:
                 if not exc.safe_to_resubmit:
@@ -126,8 +127,9 @@ class JobRun:
                 self.set_state(JobState.PENDING, f"{exc.message}; sending again in {delay:.1f}s")
                 await self.sleep_unless_cancelled(delay)
                 self.check_cancel_before_send()
+        job.cost = handle.cost  # the provider's quote, until the final answer settles it
         if job.state is JobState.PENDING:
-            self.set_state(JobState.SUBMITTED)
+            self.set_state(JobState.SUBMITTED, provider.submit_note(job.request, handle))
         else:
             self.ctx.store.save(job)  # a job never moves back: keep RUNNING, store the handle
 
@@ -367,38 +369,3 @@ class JobRun:
     def set_state(self, state: JobState, detail: str | None = None) -> None:
         self.record(state, detail)
         self.ctx.emit(self.job, detail)
-
-
-class RunPace:
-    """The engine's side of `Provider.wait()`: the poll schedule, and back-off on failures."""
-
-    def __init__(self, run: JobRun):
-        self.run = run
-        self.schedule = run.ctx.schedule()
-        self.started = time.monotonic()
-        self.failures = 0
-
-    async def tick(self, update: StatusUpdate) -> None:
-        self.failures = 0
-        job = self.run.job
-        running_since = job.first_time(JobState.RUNNING)
-        running_for = time.time() - running_since if running_since else None
-        eta = eta_from_progress(job.progress, running_for)
-        await asyncio.sleep(self.schedule.next_delay(time.monotonic() - self.started, eta=eta))
-
-    async def trouble(self, error: ProviderError) -> None:
-        if error.ends_job:
-            raise error
-        self.failures += 1
-        self.run.note_trouble(error)
-        if error.kind is ErrorKind.AUTH and not error.request_sent:
-            # no key to ask with (it was removed since the submit): waiting cannot help, but the
-            # provider keeps the result; resumable once the key is back
-            assert self.run.trouble_since is not None
-            raise Unreachable(error, self.run.trouble_since)
-        delay = self.run.ctx.backoff.delay(self.failures, error.retry_after)
-        since = time.strftime("%H:%M:%S", time.localtime(self.run.trouble_since))
-        self.run.ctx.emit(
-            self.run.job, f"{error.message}; trying again in {delay:.1f}s (failing since {since})"
-        )
-        await asyncio.sleep(delay)

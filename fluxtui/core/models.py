@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from fluxtui.core.results import Handle, ProviderResult
+from fluxtui.core.results import Handle, ProviderResult, ReportedCost
 
 
 class JobState(StrEnum):
@@ -253,6 +253,7 @@ class Job(Timeline):
     log: str | None = None
     group_id: str | None = None  # a comparison this job belongs to
     demo: bool = False  # ran on the built-in simulator: nothing was paid
+    cost: ReportedCost | None = None  # what the provider said it costs (quote, then settled)
 
     @classmethod
     def create(
@@ -282,6 +283,7 @@ class Job(Timeline):
             group_id=self.group_id,
             demo=self.demo,
             submitted=self.handle is not None,
+            cost=self.cost,
         )
 
 
@@ -305,6 +307,7 @@ class JobSnapshot(Timeline):
     group_id: str | None = None
     demo: bool = False
     submitted: bool = False  # the provider took it (it has a handle): a retry would pay again
+    cost: ReportedCost | None = None  # what the provider said it costs (see `Job.cost`)
 
 
 @dataclass(frozen=True)

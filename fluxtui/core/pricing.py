@@ -12,9 +12,12 @@ entries:
 ```
 
 Megapixels are counted as the catalog counts them (1 MP = 1024×1024 pixels) and rounded up, as fal
-bills them. What a job cost: its price for each saved image at the saved size; a job that did not
-finish cost nothing (fal bills only successful outputs; the others are assumed to do the same), and
-a job served from a loopback address (the simulator, demo mode) cost nothing either.
+bills them. What a job cost: what its provider reported (`Job.cost`: BFL's settled cost, else its
+quote at submit), else its price for each saved image at the saved size, an estimate. A job that
+did not finish cost nothing (fal bills only successful outputs; the others are assumed to do the
+same), and a job served from a loopback address (the simulator, demo mode) cost nothing either.
+
+Output tells the two apart (`cost_text`): "$0.040" was reported, "~$0.040" is an estimate.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 
 from fluxtui.core.catalog import model_spec
 from fluxtui.core.model_spec import MP
-from fluxtui.core.models import GenerationRequest, Job, JobState
+from fluxtui.core.models import GenerationRequest, Job, JobSnapshot, JobState
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,30 @@ def usd(amount: float | None) -> str:
     return "unknown" if amount is None else f"${amount:.3f}"
 
 
+def cost_text(amount: float | None, *, reported: bool) -> str:
+    """A cost as both faces show it: "$0.040" when the provider reported it, "~$0.040" for an
+    estimate from the price table, "$0.000" for nothing spent, "unknown" for None."""
+    if amount is None or reported or not amount:
+        return usd(amount)
+    return "~" + usd(amount)
+
+
+@dataclass(frozen=True)
+class JobCost:
+    """What one job cost: USD (None when unpriced), and whether the provider reported it."""
+
+    usd: float | None
+    reported: bool = False
+    credits: float | None = None  # the provider's own figure, when it bills in credits
+
+    def text(self) -> str:
+        return cost_text(self.usd, reported=self.reported)
+
+    def to_dict(self) -> dict[str, Any]:
+        """For `--json`: {"usd", "reported", "credits"}."""
+        return {"usd": self.usd, "reported": self.reported, "credits": self.credits}
+
+
 _flat = Price  # Price(0.04): 0.04 USD per image
 
 
@@ -75,13 +102,16 @@ DEFAULT_PRICES: dict[tuple[str, str], Price] = {
     ("bfl", "flux-pro-1.1-ultra"): _flat(0.06),
     ("bfl", "flux-pro"): _flat(0.05),
     ("bfl", "flux-dev"): _flat(0.025),
-    # FLUX.2 is priced by megapixel; BFL lists "from" prices, which are the 1 MP price. Larger
-    # images cost more; how much is not modelled here (a guess: flat), so set [prices.bfl] for 4 MP.
-    ("bfl", "flux-2-pro"): _flat(0.03),
-    ("bfl", "flux-2-max"): _flat(0.07),
-    ("bfl", "flux-2-flex"): _flat(0.05),
-    ("bfl", "flux-2-klein-4b"): _flat(0.014),
-    ("bfl", "flux-2-klein-9b"): _flat(0.015),
+    # FLUX.2 is priced by output megapixel: a first megapixel, then each further one (BFL's own
+    # bfl-api guide: pro 3 credits + 1.5/MP, max 7 + 3, flex 5 + 5, klein 4B 1.4 + 0.1, klein 9B
+    # 1.5 + 0.2; the pricing page's "from" prices are the 1 MP ones). As Price: the first MP's
+    # price less one MP's, plus a price per started MP. Input images cost extra (not modelled);
+    # BFL reports the real cost, which wins over these.
+    ("bfl", "flux-2-pro"): Price(0.015, 0.015),
+    ("bfl", "flux-2-max"): Price(0.04, 0.03),
+    ("bfl", "flux-2-flex"): _per_mp(0.05),
+    ("bfl", "flux-2-klein-4b"): Price(0.013, 0.001),
+    ("bfl", "flux-2-klein-9b"): Price(0.013, 0.002),
     # APIYI, docs.apiyi.com/api-capabilities/flux/historical-versions (per call); its overview says
     # FLUX.2 pro/max/flex cost what BFL charges at 1 MP. Klein is "cheaper than BFL" by an amount
     # it does not state, so klein stays unknown.
@@ -143,44 +173,68 @@ class PriceTable:
         count = request.param("num_images") or 1
         return round(price.for_image(width, height) * count, 6)
 
-    def job_cost(self, job: Job) -> float | None:
+    def job_cost(self, job: Job | JobSnapshot) -> float | None:
         """What `job` cost: 0 unless it saved images at a paid service; None when unpriced."""
+        return self.cost_of(job).usd
+
+    def cost_of(self, job: Job | JobSnapshot) -> JobCost:
+        """What `job` cost, and whether its provider said so: 0 unless it saved images at a paid
+        service; else the provider's report, else the price table's estimate (None: unpriced)."""
         if job.state is not JobState.DONE or not job.files or job.demo:
-            return 0.0
+            return JobCost(0.0)
+        if job.cost is not None:
+            return JobCost(job.cost.usd, reported=True, credits=job.cost.credits)
         price = self.price(job.request.provider, job.request.model)
         if price is None:
-            return None
-        return round(price.for_image(job.width, job.height) * len(job.files), 6)
+            return JobCost(None)
+        return JobCost(round(price.for_image(job.width, job.height) * len(job.files), 6))
 
 
 @dataclass(frozen=True)
 class Spend:
-    """Money spent on a set of jobs. `unpriced` counts images whose price is unknown."""
+    """Money spent on a set of jobs. `unpriced` counts images whose price is unknown;
+    `reported` is the part of `usd` the providers reported (the rest is estimated)."""
 
     usd: float = 0.0
     images: int = 0
     unpriced: int = 0
+    reported: float = 0.0
+
+    @property
+    def estimated(self) -> float:
+        return round(self.usd - self.reported, 6)
 
     def describe(self) -> str:
-        """ "$0.120 (3 images)", "$0.120 (3 images, 1 of unknown price)"."""
-        text = f"{usd(self.usd)} ({self.images} image{'s' if self.images != 1 else ''}"
+        """ "$0.120 (3 images)" all reported; "~$0.120 (3 images, estimated)";
+        "~$0.120 (3 images: $0.080 reported, ~$0.040 estimated, 1 of unknown price)"."""
+        text = f"{self.total_text()} ({self.images} image{'s' if self.images != 1 else ''}"
+        parts = []
+        if self.estimated and self.reported:
+            text += f": {usd(self.reported)} reported, ~{usd(self.estimated)} estimated"
+        elif self.estimated:
+            parts.append("estimated")
         if self.unpriced:
-            text += f", {self.unpriced} of unknown price"
-        return text + ")"
+            parts.append(f"{self.unpriced} of unknown price")
+        return text + "".join(f", {p}" for p in parts) + ")"
+
+    def total_text(self) -> str:
+        """The total, "~" when any of it is an estimate (see `cost_text`)."""
+        return cost_text(self.usd, reported=not self.estimated)
 
 
 def spend_of(jobs: Iterable[Job], prices: PriceTable) -> Spend:
-    """What `jobs` cost together (see `PriceTable.job_cost`)."""
-    total, images, unpriced = 0.0, 0, 0
+    """What `jobs` cost together (see `PriceTable.cost_of`)."""
+    total, reported, images, unpriced = 0.0, 0.0, 0, 0
     for job in jobs:
-        cost = prices.job_cost(job)
+        cost = prices.cost_of(job)
         if job.state is JobState.DONE and job.files and not job.demo:
             images += len(job.files)
-        if cost is None:
+        if cost.usd is None:
             unpriced += len(job.files)
-        else:
-            total += cost
-    return Spend(round(total, 6), images, unpriced)
+            continue
+        total += cost.usd
+        reported += cost.usd if cost.reported else 0.0
+    return Spend(round(total, 6), images, unpriced, round(reported, 6))
 
 
 def parse_price(value: Any) -> Price | str:

@@ -1,4 +1,5 @@
-"""What a provider hands back: the images of a finished job and the handle to find a job again."""
+"""What a provider hands back: the images of a finished job, the handle to find a job again, and
+what the provider said the job costs."""
 
 from __future__ import annotations
 
@@ -17,6 +18,29 @@ class ImageRef:
 
 
 @dataclass(frozen=True)
+class ReportedCost:
+    """What a provider said a job costs, in USD (and in its own unit, when it bills in one).
+
+    BFL quotes `cost` in credits with the submit answer (with `input_mp` and `output_mp`, the
+    megapixels it counted) and the settled `cost` in the final poll; `settled` tells the two apart.
+    """
+
+    usd: float
+    credits: float | None = None
+    settled: bool = False  # from the final answer; else the submit's quote
+    input_mp: float | None = None
+    output_mp: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReportedCost:
+        names = ("usd", "credits", "settled", "input_mp", "output_mp")
+        return cls(**{k: data[k] for k in names if k in data})
+
+
+@dataclass(frozen=True)
 class ProviderResult:
     """A finished generation as the provider reported it."""
 
@@ -24,6 +48,7 @@ class ProviderResult:
     seed: int | None = None
     nsfw: tuple[bool, ...] = ()  # fal's has_nsfw_concepts, per image
     details: dict[str, Any] = field(default_factory=dict)  # timings etc. the provider reported
+    cost: ReportedCost | None = None  # the settled cost, when the final answer says it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -31,15 +56,18 @@ class ProviderResult:
             "seed": self.seed,
             "nsfw": list(self.nsfw),
             "details": self.details,
+            "cost": self.cost.to_dict() if self.cost else None,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProviderResult:
+        cost = data.get("cost")
         return cls(
             images=tuple(ImageRef(**i) for i in data.get("images", [])),
             seed=data.get("seed"),
             nsfw=tuple(data.get("nsfw", [])),
             details=dict(data.get("details") or {}),
+            cost=ReportedCost.from_dict(cost) if cost else None,
         )
 
 
@@ -50,12 +78,15 @@ class Handle:
     `urls` keys: "polling_url" (BFL/Comet), "status_url", "response_url", "cancel_url" (fal).
     `result` is set when the provider answered with the result inline (the synchronous OpenAI
     Images API), so that a crash between that answer and the download can still be resumed.
+    `cost` is the submit's quote of the price; the engine keeps it on the job (`Job.cost`), so
+    the handle does not store it.
     """
 
     provider: str
     request_id: str | None = None
     urls: dict[str, str] = field(default_factory=dict)
     result: ProviderResult | None = None
+    cost: ReportedCost | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

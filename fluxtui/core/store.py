@@ -11,6 +11,9 @@ place when it is opened.
 
 Schema 3 adds the `leases` table: which process follows which job (`fluxtui.core.leases`).
 
+Schema 4 adds `jobs.cost`: what the provider reported the job costs (JSON of a `ReportedCost`;
+NULL when it said nothing, as every job of an older store).
+
 Any number of processes may open, migrate and write the same file at once: the busy timeout is
 set on connecting, the switch to WAL is retried while another process holds the new file, the
 migration runs once under the write lock, and every read that decides a write is in a
@@ -42,7 +45,7 @@ from fluxtui.core.models import (
     JobState,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: seconds a statement waits for another process's write lock before the store gives up
 BUSY_TIMEOUT_S = 10.0
 SCHEMA = """
@@ -64,7 +67,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     error       TEXT,
     group_id    TEXT,
     image_s     REAL,
-    demo        INTEGER NOT NULL DEFAULT 0
+    demo        INTEGER NOT NULL DEFAULT 0,
+    cost        TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at DESC);
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
@@ -168,6 +172,7 @@ class Store:
             if version == SCHEMA_VERSION:
                 return
             self._migrate_1_to_2()
+            self._migrate_3_to_4()
             for statement in (SCHEMA + leases.SCHEMA).split(";"):
                 if statement.strip():
                     self._db.execute(statement)
@@ -197,6 +202,12 @@ class Store:
             for job in (job_rows.from_row(names, r) for r in cursor)
         ]
         self._db.executemany("UPDATE jobs SET image_s = ? WHERE id = ?", updates)
+
+    def _migrate_3_to_4(self) -> None:
+        """Schema 3 (or 2, just migrated) -> 4: add `jobs.cost`; old jobs have none reported."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        if columns and "cost" not in columns:
+            self._db.execute("ALTER TABLE jobs ADD COLUMN cost TEXT")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

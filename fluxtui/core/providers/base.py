@@ -158,6 +158,11 @@ class Provider(ABC):
     async def submit(self, request: GenerationRequest) -> Handle:
         """Send the paid request once. Never retries by itself."""
 
+    def submit_note(self, request: GenerationRequest, handle: Handle) -> str | None:
+        """Words for the job's history once the submit is taken (how the job is followed, when
+        the user might expect otherwise); None when there is nothing to say."""
+        return None
+
     async def poll(self, handle: Handle) -> StatusUpdate:
         """Ask once where the job stands."""
         raise NotImplementedError(f"{self.name} has no status to poll")

@@ -14,10 +14,21 @@ How BFL's answers map onto JobState:
 - Any other status is a BAD_RESPONSE error: the engine keeps following the paid job (it may be a
   proxy's glitch) until its deadline, and then leaves it resumable.
 Status strings are matched ignoring case and spacing, so that a proxy's "pending" is not a failure.
+
+Where to poll: BFL's `polling_url`, verbatim (it may name another of its clusters), else (a submit
+with `webhook_url` may answer `{"id", "status", "webhook_url"}` without one) `get_result?id=` on
+the host that took the submit. CometAPI always polls its own `get_result?id=`, as its quickstart
+does: what its `polling_url` points at is undocumented, and Comet's key stays with Comet. fluxtui
+receives no webhooks: the webhook is the provider's to call, and the job's history says so.
+
+Cost: BFL answers the submit with `cost` in credits (and `input_mp`, `output_mp`) and the final
+poll with the settled `cost`; both become a `ReportedCost` in USD. CometAPI bills in its own terms,
+so a `cost` in its answers is not read as BFL credits.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -31,11 +42,13 @@ from fluxtui.core.providers import hosts
 from fluxtui.core.providers.answers import error_detail, excerpt, show_json
 from fluxtui.core.providers.base import Provider
 from fluxtui.core.providers.wire import SIZE_FIELDS
-from fluxtui.core.results import Handle, ImageRef, ProviderResult
+from fluxtui.core.results import Handle, ImageRef, ProviderResult, ReportedCost
 
 #: where the API lives under the base URL, by settings.protocol
 API_PREFIXES = {"comet": "/flux/v1", "bfl": "/v1"}
 RESULT_DETAILS = ("prompt", "start_time", "end_time", "duration")
+#: BFL bills in credits: 1 credit = 0.01 USD (docs.bfl.ai/quick_start/pricing says so)
+USD_PER_CREDIT = 0.01
 
 
 class BflProvider(Provider):
@@ -75,15 +88,35 @@ class BflProvider(Provider):
         response = await self.send("POST", url, json=self.build_body(request))
         if not response.is_success:
             raise self.http_error(response)
-        return handle_from_submit(self.name, self.label, self.read_json(response))
+        data = self.read_json(response)
+        return handle_from_submit(self.name, self.label, data, credits=self.in_credits)
+
+    @property
+    def in_credits(self) -> bool:
+        """Whether the answers' `cost` is BFL credits (BFL itself, not a proxy)."""
+        return self.protocol == "bfl"
+
+    def polling_url(self, handle: Handle) -> str | None:
+        """BFL's `polling_url`, when the submit gave one; Comet's is never used."""
+        return handle.urls.get("polling_url") if self.protocol == "bfl" else None
+
+    def submit_note(self, request: GenerationRequest, handle: Handle) -> str | None:
+        """With `webhook_url` set, say whose webhook it is and how fluxtui follows the job."""
+        if not (request.params.get("webhook_url") or request.extra.get("webhook_url")):
+            return None
+        where = "its polling URL" if self.polling_url(handle) else "get_result"
+        return (
+            f"{self.label} calls the webhook_url itself when the job ends: that webhook is the "
+            f"provider's to call, and fluxtui receives none; it polls {where} instead"
+        )
 
     async def poll(self, handle: Handle) -> StatusUpdate:
-        """GET the `polling_url` the submit returned, verbatim (BFL: it may name another of its
-        clusters; one on an unrelated host is an error, the key is not sent there), else
-        get_result?id= under the base URL. Comet polls get_result unless its `polling_url` is on
-        its own host: what that URL points at is undocumented, and Comet's key stays with Comet."""
-        polling_url = handle.urls.get("polling_url")
-        if polling_url and (self.protocol == "bfl" or self.key_allowed(polling_url)):
+        """GET BFL's `polling_url`, verbatim (it may name another of its clusters; one on an
+        unrelated host is an error, the key is not sent there), else get_result?id= under the
+        base URL: a webhook submit may answer without a `polling_url`, and Comet always polls
+        its own get_result (its key goes to no other host)."""
+        polling_url = self.polling_url(handle)
+        if polling_url:
             response = await self.send("GET", polling_url, what="a polling URL")
         else:
             response = await self.send(
@@ -93,22 +126,47 @@ class BflProvider(Provider):
             return job_not_found(self.label, "HTTP 404")
         if not response.is_success:
             raise self.http_error(response)
-        return parse_status(self.label, self.read_json(response))
+        return parse_status(self.label, self.read_json(response), credits=self.in_credits)
 
 
-def handle_from_submit(provider: str, label: str, data: Any) -> Handle:
-    """The Handle for a submit answer `{"id", "polling_url"?}`."""
+def handle_from_submit(provider: str, label: str, data: Any, *, credits: bool = False) -> Handle:
+    """The Handle for a submit answer `{"id", "polling_url"?, "cost"?, ...}` (a webhook submit's
+    `{"id", "status", "webhook_url"}` has no polling URL). With `credits`, its `cost` is BFL
+    credits, kept as the handle's quote."""
     job_id = data.get("id") if isinstance(data, Mapping) else None
     if not isinstance(job_id, str) or not job_id:
         message = f"{label} answered the submit without a job id: {show_json(data)}"
         raise ProviderError(ErrorKind.BAD_RESPONSE, message)
     polling_url = data.get("polling_url")
     urls = {"polling_url": polling_url} if isinstance(polling_url, str) and polling_url else {}
-    return Handle(provider=provider, request_id=job_id, urls=urls)
+    cost = reported_cost(data, settled=False) if credits else None
+    return Handle(provider=provider, request_id=job_id, urls=urls, cost=cost)
 
 
-def parse_status(label: str, data: Any) -> StatusUpdate:
-    """A get_result answer `{"id", "status", "result", "progress"?, "details"?}`, as an update."""
+def reported_cost(data: Mapping[str, Any], *, settled: bool) -> ReportedCost | None:
+    """BFL's `cost` (credits; with `input_mp`/`output_mp` when given) in USD; None without one."""
+    credits = _amount(data.get("cost"))
+    if credits is None:
+        return None
+    return ReportedCost(
+        usd=round(credits * USD_PER_CREDIT, 6),
+        credits=credits,
+        settled=settled,
+        input_mp=_amount(data.get("input_mp")),
+        output_mp=_amount(data.get("output_mp")),
+    )
+
+
+def _amount(value: Any) -> float | None:
+    """A finite number of 0 or more, else None (a bool is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
+
+
+def parse_status(label: str, data: Any, *, credits: bool = False) -> StatusUpdate:
+    """A get_result answer `{"id", "status", "result", "progress"?, "details"?, "cost"?}`, as an
+    update; with `credits`, a Ready answer's `cost` is the settled cost in BFL credits."""
     raw = data.get("status") if isinstance(data, Mapping) else None
     if not isinstance(raw, str):
         message = f"{label} sent a status without one: {show_json(data)}"
@@ -120,7 +178,7 @@ def parse_status(label: str, data: Any) -> StatusUpdate:
             return StatusUpdate(JobState.RUNNING, raw, progress=progress)
         return StatusUpdate(JobState.QUEUED, raw)
     if status == "ready":
-        return _ready(label, raw, data)
+        return _ready(label, raw, data, credits=credits)
     if status == "task not found":
         return job_not_found(label, raw)
     details = _reason(data.get("details"))
@@ -145,7 +203,7 @@ def job_not_found(label: str, raw: str) -> StatusUpdate:
     return _ended(JobState.EXPIRED, ErrorKind.NOT_FOUND, raw, message)
 
 
-def _ready(label: str, raw: str, data: Mapping[str, Any]) -> StatusUpdate:
+def _ready(label: str, raw: str, data: Mapping[str, Any], *, credits: bool) -> StatusUpdate:
     found = data.get("result")
     result: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     sample = result.get("sample")
@@ -154,8 +212,6 @@ def _ready(label: str, raw: str, data: Mapping[str, Any]) -> StatusUpdate:
         raise ProviderError(ErrorKind.BAD_RESPONSE, message, raw_status=raw)
     seed = result.get("seed")
     details = {k: result[k] for k in RESULT_DETAILS if result.get(k) is not None}
-    if isinstance(data.get("cost"), int | float):
-        details["cost"] = data["cost"]
     return StatusUpdate(
         JobState.DOWNLOADING,
         raw,
@@ -163,6 +219,7 @@ def _ready(label: str, raw: str, data: Mapping[str, Any]) -> StatusUpdate:
             images=(ImageRef(url=sample),),
             seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
             details=details,
+            cost=reported_cost(data, settled=True) if credits else None,
         ),
     )
 

@@ -1,0 +1,58 @@
+"""The engine's side of `Provider.wait()` for one job's run: the poll schedule, and back-off with
+a word to the user on each failed poll."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+from fluxtui.core.errors import ProviderError
+from fluxtui.core.models import ErrorKind, Job, JobState, StatusUpdate
+from fluxtui.core.run_parts import RunContext, Unreachable
+from fluxtui.core.schedule import eta_from_progress
+
+
+class Follower(Protocol):
+    """What the pace needs of the run it paces (a `JobRun`)."""
+
+    job: Job
+    ctx: RunContext
+    trouble_since: float | None
+
+    def note_trouble(self, error: ProviderError) -> None: ...
+
+
+class RunPace:
+    """The engine's side of `Provider.wait()`: the poll schedule, and back-off on failures."""
+
+    def __init__(self, run: Follower):
+        self.run = run
+        self.schedule = run.ctx.schedule()
+        self.started = time.monotonic()
+        self.failures = 0
+
+    async def tick(self, update: StatusUpdate) -> None:
+        self.failures = 0
+        job = self.run.job
+        running_since = job.first_time(JobState.RUNNING)
+        running_for = time.time() - running_since if running_since else None
+        eta = eta_from_progress(job.progress, running_for)
+        await asyncio.sleep(self.schedule.next_delay(time.monotonic() - self.started, eta=eta))
+
+    async def trouble(self, error: ProviderError) -> None:
+        if error.ends_job:
+            raise error
+        self.failures += 1
+        self.run.note_trouble(error)
+        if error.kind is ErrorKind.AUTH and not error.request_sent:
+            # no key to ask with (it was removed since the submit): waiting cannot help, but the
+            # provider keeps the result; resumable once the key is back
+            assert self.run.trouble_since is not None
+            raise Unreachable(error, self.run.trouble_since)
+        delay = self.run.ctx.backoff.delay(self.failures, error.retry_after)
+        since = time.strftime("%H:%M:%S", time.localtime(self.run.trouble_since))
+        self.run.ctx.emit(
+            self.run.job, f"{error.message}; trying again in {delay:.1f}s (failing since {since})"
+        )
+        await asyncio.sleep(delay)
