@@ -20,7 +20,8 @@ from fluxtui.core.results import Handle
 from fluxtui.core.settings import Secret
 from fluxtui.core.store import Store
 from fluxtui.session import SIM_SERVICES
-from tests.helpers import generate
+from fluxtui.sim import SimServer
+from tests.helpers import generate, sim_jobs
 from tests.hostile import ELSEWHERE, HOME, HostileProvider
 
 KEY = "sim-pollingtest-0123456789abcdef"
@@ -107,3 +108,24 @@ async def test_comet_ignores_even_a_polling_url_on_its_own_host(sim_config: Conf
     assert isinstance(comet, bfl.BflProvider) and isinstance(bfl_provider, bfl.BflProvider)
     assert comet.polling_url(handle) is None
     assert bfl_provider.polling_url(replace(handle, provider="bfl")) == own
+
+
+async def test_a_webhook_job_on_the_simulator_is_followed_through_get_result(
+    engine: Engine,
+) -> None:
+    job, _ = await generate(engine, "bfl", "a fox 3b9c", webhook_url=HOOK)
+    assert job.state is JobState.DONE and job.handle is not None and job.handle.urls == {}
+    [submitted] = [c for c in job.history if c.state is JobState.SUBMITTED]
+    assert submitted.detail is not None and "webhook is the provider's to call" in submitted.detail
+
+
+async def test_comet_never_sends_its_key_to_the_simulators_foreign_polling_url(
+    engine: Engine, sim: SimServer
+) -> None:
+    """The simulator's `foreign_poll=1` names another host in Comet's `polling_url`, and records
+    every poll that reaches it: none does."""
+    job, _ = await generate(engine, "comet", "a fox 5e2a [[sim: foreign_poll=1]]")
+    assert job.state is JobState.DONE and job.handle is not None
+    assert "/foreign/" in job.handle.urls["polling_url"]
+    [seen] = [j for j in sim_jobs(sim) if "5e2a" in j.get("prompt", "")]
+    assert seen["foreign_polls"] == []

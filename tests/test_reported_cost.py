@@ -16,7 +16,7 @@ from fluxtui.core.engine import Engine
 from fluxtui.core.models import GenerationRequest, Job, JobState
 from fluxtui.core.pricing import JobCost, Price, PriceTable, cost_text, spend_of
 from fluxtui.core.providers import bfl
-from fluxtui.core.results import Handle, ReportedCost
+from fluxtui.core.results import Handle, ReportedCost, settle
 from fluxtui.core.store import SCHEMA_VERSION, Store
 from tests.helpers import generate
 from tests.test_cli import run_cli, write_config
@@ -69,6 +69,13 @@ def test_a_proxys_cost_is_not_read_as_bfl_credits() -> None:
     assert bfl.handle_from_submit("comet", "CometAPI", {"id": "a", "cost": 4}).cost is None
     final = bfl.parse_status("CometAPI", {**READY, "cost": 4})
     assert final.result is not None and final.result.cost is None
+
+
+def test_the_settled_cost_keeps_the_quotes_megapixels() -> None:
+    quote = ReportedCost(usd=0.045, credits=4.5, input_mp=1.0, output_mp=1.05)
+    final = ReportedCost(usd=0.03, credits=3.0, settled=True)
+    assert settle(quote, final) == ReportedCost(0.03, 3.0, True, input_mp=1.0, output_mp=1.05)
+    assert (settle(quote, None), settle(None, final), settle(None, None)) == (quote, final, None)
 
 
 # ---- preferred over the price table, and said which it is ---------------------------------------
@@ -196,12 +203,14 @@ def test_a_schema_3_store_opens_and_its_jobs_have_no_reported_cost(tmp_path: Pat
 # ---- over HTTP, and in what the CLI prints ------------------------------------------------------
 
 
-async def test_bfls_quote_at_submit_is_kept_on_the_job(engine: Engine, store: Store) -> None:
-    """The simulator answers a BFL submit with `cost` in credits (4 for flux-pro-1.1)."""
+async def test_bfls_settled_cost_is_kept_on_the_job(engine: Engine, store: Store) -> None:
+    """The simulator answers a BFL submit with `cost` in credits (4 for flux-pro-1.1, with the
+    megapixels), and the final poll with the settled cost."""
     job, events = await generate(engine, "bfl", model="flux-pro-1.1")
     assert job.state is JobState.DONE
     assert job.cost is not None and (job.cost.credits, job.cost.usd) == (4.0, 0.04)
-    assert job.cost.output_mp == pytest.approx(1024 * 768 / 1e6, abs=0.01)
+    assert job.cost.settled
+    assert job.cost.output_mp == pytest.approx(1024 * 768 / 1e6, abs=0.01)  # kept from the quote
     stored = store.get(job.id)
     assert stored is not None and stored.cost == job.cost
     assert events[-1].job.cost == job.cost  # the faces see it on the snapshot

@@ -26,7 +26,7 @@ from fluxtui.core.errors import ProviderError
 from fluxtui.core.files import SavedImage, place_cached, save_image
 from fluxtui.core.models import ErrorKind, Job, JobState, StateChange, StatusUpdate
 from fluxtui.core.providers.base import CancelOutcome, Provider
-from fluxtui.core.results import ImageRef, ProviderResult
+from fluxtui.core.results import ImageRef, ProviderResult, settle
 from fluxtui.core.run_pace import RunPace
 from fluxtui.core.run_parts import (
     Cancelled,
@@ -100,7 +100,7 @@ class JobRun:
                 result = await self.follow_until_deadline()
             assert job.handle is not None
             job.handle.result = result  # stored, so a crash during the download can resume
-            job.cost = result.cost or job.cost  # the settled cost over the submit's quote
+            job.cost = settle(job.cost, result.cost)  # the final cost over the submit's quote
         await self.download(result)
 
     # ---- submit ---------------------------------------------------------------------------------

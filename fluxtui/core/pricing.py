@@ -190,6 +190,13 @@ class PriceTable:
         return JobCost(round(price.for_image(job.width, job.height) * len(job.files), 6))
 
 
+def reported_text(job: Job | JobSnapshot) -> str | None:
+    """ "$0.040 reported" when the provider reported what `job` cost (and it was charged: a
+    finished job at a paid service); None otherwise. For a face that has no price table."""
+    cost = PriceTable({}).cost_of(job)
+    return f"{cost.text()} reported" if cost.reported else None
+
+
 @dataclass(frozen=True)
 class Spend:
     """Money spent on a set of jobs. `unpriced` counts images whose price is unknown;

@@ -3,7 +3,7 @@ what the provider said the job costs."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -38,6 +38,18 @@ class ReportedCost:
     def from_dict(cls, data: dict[str, Any]) -> ReportedCost:
         names = ("usd", "credits", "settled", "input_mp", "output_mp")
         return cls(**{k: data[k] for k in names if k in data})
+
+
+def settle(quote: ReportedCost | None, final: ReportedCost | None) -> ReportedCost | None:
+    """The final answer's cost over the submit's quote, with the quote's megapixels where the
+    final answer gives none; the quote when the final answer says nothing."""
+    if final is None or quote is None:
+        return final or quote
+    return replace(
+        final,
+        input_mp=final.input_mp if final.input_mp is not None else quote.input_mp,
+        output_mp=final.output_mp if final.output_mp is not None else quote.output_mp,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The preview: the selected job's image and what is known about it, or its live state.
 
 A finished job shows its image (drawn by the backend chosen at start: Kitty graphics, Sixel or
-half-cell blocks) with size, seed, provider, model, timings and file path under it. A job on its
-way shows its live state instead of a stale image; a failed one shows the reason and what to do.
+half-cell blocks) with size, seed, provider, model, the cost its provider reported, timings and
+file path under it. A job on its way shows its live state instead of a stale image; a failed one
+shows the reason and what to do.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from fluxtui.core.models import JobSnapshot, JobState
+from fluxtui.core.pricing import reported_text
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui.board import JobBoard
@@ -200,6 +202,7 @@ class Preview(Vertical, can_focus=True):
             f"seed {seed}" if seed is not None else "seed random",
             request.provider,
             request.model,
+            reported_text(job),
         ]
         text = Text(inert(" · ".join(part for part in first if part)) + "\n")
         timings = _timings(job)
