@@ -154,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     providers = commands.add_parser("providers", help="list providers, models and key status")
     providers.add_argument("--json", action="store_true", help="print JSON")
+    providers.add_argument(
+        "--check",
+        action="store_true",
+        help="ask each provider whether its key works, where that is free (BFL: the balance)",
+    )
 
     history = commands.add_parser("history", help="list past jobs, newest first")
     history.add_argument("--limit", type=POSITIVE, default=20, metavar="N")

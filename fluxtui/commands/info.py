@@ -9,10 +9,13 @@ from typing import Any
 from fluxtui.core import config as config_module
 from fluxtui.core import paths
 from fluxtui.core.catalog import models_for
+from fluxtui.core.text import inert
 
 
 def run_providers(args: argparse.Namespace) -> int:
     config = config_module.load()
+    if args.check:
+        return _check(config, args.json)
     rows: list[dict[str, Any]] = []
     for name, entry in config.providers.items():
         known = [spec.id for spec in models_for(entry.model_table) if spec.known]
@@ -42,6 +45,21 @@ def run_providers(args: argparse.Namespace) -> int:
             "\nNo API keys are set: `fluxtui generate PROMPT --demo` uses the built-in simulator."
         )
     return 0
+
+
+def _check(config: config_module.Config, as_json: bool) -> int:
+    """`providers --check`: each provider's key tried where that is free; the exit code says."""
+    import asyncio
+
+    from fluxtui.core import accounts
+
+    statuses = asyncio.run(accounts.check_config(config))
+    if as_json:
+        print(json.dumps([{"name": s.provider, **s.to_dict()} for s in statuses], indent=2))
+    else:
+        for status in statuses:
+            print(inert(f"{status.provider:<8} {status.label:<20} {status.message}"))
+    return accounts.exit_code(statuses)
 
 
 def run_locate(args: argparse.Namespace) -> int:

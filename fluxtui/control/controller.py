@@ -31,6 +31,7 @@ from fluxtui.core.pricing import Spend
 from fluxtui.core.store import Store
 
 if TYPE_CHECKING:  # the engine (httpx, the providers) is imported once the app has painted
+    from fluxtui.core.accounts import AccountStatus
     from fluxtui.core.compare import TargetPlan
     from fluxtui.core.engine import Engine
 
@@ -150,6 +151,14 @@ class Controller:
     def validate(self, request: GenerationRequest) -> list[str]:
         engine = self.backend.engine
         return engine.validate(request) if engine else []
+
+    async def check_accounts(self) -> list[AccountStatus]:
+        """Each provider's key tried where that is free (BFL: its balance), through the open
+        engine (the simulator's services in demo mode); nothing paid is sent. NotReady before."""
+        from fluxtui.core import accounts
+
+        engine = self._engine()
+        return await accounts.check_all(engine.config, engine.provider)
 
     def budget(self, requests: Iterable[GenerationRequest]) -> BudgetCheck | None:
         """The budget's verdict on sending `requests` (jobs running count as spent); None in demo

@@ -40,6 +40,14 @@ class ReportedCost:
         return cls(**{k: data[k] for k in names if k in data})
 
 
+@dataclass(frozen=True)
+class Balance:
+    """What an account holds, as its provider said (BFL: credits, 1 credit = 0.01 USD)."""
+
+    credits: float
+    usd: float
+
+
 def settle(quote: ReportedCost | None, final: ReportedCost | None) -> ReportedCost | None:
     """The final answer's cost over the submit's quote, with the quote's megapixels where the
     final answer gives none; the quote when the final answer says nothing."""

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from fluxtui.control.controller import Controller
+from fluxtui.control.controller import Controller, NotReady
 from fluxtui.core import paths
 from fluxtui.tui import image_support, system
 from fluxtui.tui.board import JobBoard
@@ -98,6 +98,11 @@ class FluxCommands(Provider):
                 "stop them at the provider",
                 host.cancel_all,
             )
+        yield (
+            "Check provider accounts",
+            "ask each provider whether its key works, where that is free (BFL: the balance)",
+            partial(self._check_accounts, controller),
+        )
         library = paths.library_dir()
         yield ("Open the image folder", str(library), partial(self._open_folder, library))
         yield (
@@ -111,6 +116,24 @@ class FluxCommands(Provider):
         problem = await system.open_in_viewer(folder)
         if problem:
             self.app.notify(problem, title="Cannot open the folder", severity="warning")
+
+    async def _check_accounts(self, controller: Controller) -> None:
+        """The same check as `fluxtui providers --check`, told in one notification."""
+        from fluxtui.core.accounts import AccountState
+
+        try:
+            statuses = await controller.check_accounts()
+        except NotReady as exc:
+            self.app.notify(str(exc), title="Provider accounts", severity="warning")
+            return
+        states = {status.state for status in statuses}
+        bad = {AccountState.REFUSED, AccountState.NO_CREDITS, AccountState.ERROR}
+        self.app.notify(
+            "\n".join(f"{status.label}: {status.message}" for status in statuses),
+            title="Provider accounts",
+            severity="error" if states & bad else "information",
+            timeout=20,
+        )
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self.commands():

@@ -31,7 +31,7 @@ from fluxtui.core.providers import hosts, wire
 from fluxtui.core.providers.answers import excerpt, parse_http_error, request_id_of, transport_error
 from fluxtui.core.providers.edge import KeyAuth, at_the_edge
 from fluxtui.core.redaction import scrub, scrub_text
-from fluxtui.core.results import Handle, ProviderResult
+from fluxtui.core.results import Balance, Handle, ProviderResult
 from fluxtui.core.settings import ProviderSettings, missing_key_message
 
 
@@ -49,7 +49,7 @@ class Pace(Protocol):
 
 
 #: the methods through which an adapter hands back what a provider said; each is scrubbed
-EDGE_METHODS = ("submit", "poll", "stream", "wait", "fetch_result", "cancel")
+EDGE_METHODS = ("submit", "poll", "stream", "wait", "fetch_result", "cancel", "balance")
 
 
 class CancelOutcome(StrEnum):
@@ -202,6 +202,11 @@ class Provider(ABC):
 
     async def cancel(self, handle: Handle) -> CancelOutcome:
         return CancelOutcome.UNSUPPORTED
+
+    async def balance(self) -> Balance | None:
+        """The account's balance, from a free request that also proves the key (ProviderError
+        when refused); None, with nothing sent, where the provider documents no such request."""
+        return None
 
     # ---- one HTTP exchange, for the subclasses ----
 

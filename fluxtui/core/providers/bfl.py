@@ -42,7 +42,7 @@ from fluxtui.core.providers import hosts
 from fluxtui.core.providers.answers import error_detail, excerpt, show_json
 from fluxtui.core.providers.base import Provider
 from fluxtui.core.providers.wire import SIZE_FIELDS
-from fluxtui.core.results import Handle, ImageRef, ProviderResult, ReportedCost
+from fluxtui.core.results import Balance, Handle, ImageRef, ProviderResult, ReportedCost
 
 #: where the API lives under the base URL, by settings.protocol
 API_PREFIXES = {"comet": "/flux/v1", "bfl": "/v1"}
@@ -109,6 +109,20 @@ class BflProvider(Provider):
             f"{self.label} calls the webhook_url itself when the job ends: that webhook is the "
             f"provider's to call, and fluxtui receives none; it polls {where} instead"
         )
+
+    async def balance(self) -> Balance | None:
+        """BFL: `GET /v1/credits` -> `{"credits": N}`, free. CometAPI documents no such request."""
+        if self.protocol != "bfl":
+            return None
+        response = await self.send("GET", f"{self.api_root}/credits")
+        if not response.is_success:
+            raise self.http_error(response)
+        data = self.read_json(response)
+        credits = _amount(data.get("credits")) if isinstance(data, Mapping) else None
+        if credits is None:
+            message = f"{self.label} sent a balance without credits: {show_json(data)}"
+            raise self.bad_response(message)
+        return Balance(credits=credits, usd=round(credits * USD_PER_CREDIT, 6))
 
     async def poll(self, handle: Handle) -> StatusUpdate:
         """GET BFL's `polling_url`, verbatim (it may name another of its clusters; one on an
