@@ -60,8 +60,11 @@ Directive          Effect
 =================  ==========================================================================
 
 Control endpoints (no auth): ``POST /_sim/reset`` forgets every job and counter;
-``GET /_sim/jobs`` lists jobs (id, service, model, state, submits of its prompt) and the submit
-attempts per (service, prompt), so a test can assert that only one paid submit happened.
+``GET /_sim/jobs`` lists jobs (id, service, model, state, submits of its prompt, and what the
+service made of the request: ``received``, ``ignored``, ``upsampled``, ``format``, ``size``,
+``cost``, ``settled_cost``, ``headers``, ``foreign_polls``, ``timed_out``; see
+:class:`fluxtui.sim.jobs.Job`) and the submit attempts per (service, prompt), so a test can
+assert that only one paid submit happened.
 """
 
 from __future__ import annotations

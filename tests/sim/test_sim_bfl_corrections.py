@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from PIL import Image
 
+from fluxtui.sim import SimConfig, SimServer
 from fluxtui.sim.bfl_models import UPSAMPLED
 
 BFL = {"x-key": "sim-test-key"}
@@ -235,3 +238,17 @@ def test_sim_correction_comet_polling_url_on_another_host(wire) -> None:
     # Comet's own get_result keeps answering
     own = wire.url("comet", f"/flux/v1/get_result?id={answer['id']}")
     assert wire.poll_bfl(own, BEARER)[-1]["status"] == "Ready"
+
+
+def test_sim_correction_credits_run_out_with_a_402() -> None:
+    with SimServer(SimConfig(queue_s=0, run_s=0.05, credits=5.0)) as server:
+        url = server.base_url("bfl") + "/v1/flux-pro-1.1"
+        with httpx.Client(timeout=10) as client:
+            first = client.post(url, json={"prompt": "a fox"}, headers=BFL)
+            assert first.status_code == 200
+            while client.get(first.json()["polling_url"], headers=BFL).json()["status"] != "Ready":
+                time.sleep(0.02)
+            credits = client.get(server.base_url("bfl") + "/v1/credits", headers=BFL)
+            assert credits.json() == {"credits": 1.0}
+            second = client.post(url, json={"prompt": "a fox"}, headers=BFL)
+            assert second.status_code == 402 and "credits" in second.json()["detail"]
