@@ -184,7 +184,7 @@ def routes(sim: Sim) -> list[Route]:
                     "polling_url": poll_url,
                     "cost": job.cost,
                     "input_mp": round(checked.input_mp, 2),
-                    "output_mp": round(job.width * job.height / 1e6, 2),
+                    "output_mp": round(bfl_models.megapixels(job.width, job.height), 2),
                 }
             )
 

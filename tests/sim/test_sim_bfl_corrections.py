@@ -138,19 +138,21 @@ def test_sim_correction_flux1_refuses_webp(wire, model) -> None:
 
 def test_sim_correction_cost_at_submit_and_in_the_final_poll(wire) -> None:
     answer, final, _ = run(wire, "bfl", "flux-2-pro", {"prompt": "a fox"})
-    # FLUX.2 per megapixel: 1024x1024 is 1.05 MP -> first MP 3 credits + 1 further MP 1.5
-    assert (answer["cost"], answer["input_mp"], answer["output_mp"]) == (4.5, 0.0, 1.05)
-    assert final["cost"] == 4.5
+    # FLUX.2 per megapixel: 1024x1024 is 1 MP, 3 credits on flux-2-pro
+    assert (answer["cost"], answer["input_mp"], answer["output_mp"]) == (3.0, 0.0, 1.0)
+    assert final["cost"] == 3.0
+    big = run(wire, "bfl", "flux-2-pro", {"prompt": "a fox", "width": 2048, "height": 1024})[0]
+    assert (big["cost"], big["output_mp"]) == (4.5, 2.0)  # 3 + one further MP at 1.5
 
     small = {"prompt": "a fox", "width": 512, "height": 512}
-    with_input = {**small, "input_image": png_base64(1000, 500)}
+    with_input = {**small, "input_image": png_base64(1024, 512)}
     answer, final, _ = run(wire, "comet", "flux-2-pro", with_input)
     assert (answer["cost"], answer["input_mp"]) == (3.75, 0.5)  # 3 + 0.5 MP x 1.5
     assert final["cost"] == 3.75
     assert run(wire, "bfl", "flux-pro-1.1", small)[0]["cost"] == 4.0  # FLUX.1: per image
 
     moderated = run(wire, "bfl", "flux-2-pro", {"prompt": "x [[sim: status=Content Moderated]]"})
-    assert moderated[0]["cost"] == 4.5 and moderated[1]["cost"] == 0.0  # refused: not charged
+    assert moderated[0]["cost"] == 3.0 and moderated[1]["cost"] == 0.0  # refused: not charged
 
 
 def test_sim_correction_credits_balance_goes_down_as_jobs_finish(wire) -> None:
