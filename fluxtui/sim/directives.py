@@ -54,9 +54,10 @@ Directive          Effect
 ``strict=1``       BFL/Comet/fal: fields the model does not take are refused (422
                    ``extra_forbidden``, as a pydantic model with ``extra="forbid"``) instead of
                    being dropped and recorded in the job's ``ignored`` list
-``foreign_poll=1`` Comet: the submit's ``polling_url`` names another host (the cluster port,
-                   ``/foreign/v1/get_result``), which refuses every poll with 403 and records
-                   in the job's ``foreign_polls`` whether the Comet key was sent there
+``foreign_poll=1`` Comet: the submit's ``polling_url`` names another host (the cluster port
+                   as ``localhost``, ``/foreign/v1/get_result``), which refuses every poll
+                   with 403 and records in the job's ``foreign_polls`` whether the Comet key
+                   was sent there
 =================  ==========================================================================
 
 Control endpoints (no auth): ``POST /_sim/reset`` forgets every job and counter;
