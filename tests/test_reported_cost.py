@@ -210,7 +210,7 @@ async def test_bfls_settled_cost_is_kept_on_the_job(engine: Engine, store: Store
     assert job.state is JobState.DONE
     assert job.cost is not None and (job.cost.credits, job.cost.usd) == (4.0, 0.04)
     assert job.cost.settled
-    assert job.cost.output_mp == pytest.approx(1024 * 768 / 1e6, abs=0.01)  # kept from the quote
+    assert job.cost.output_mp == 0.75  # 1024×768 in MP of 1024×1024, kept from the quote
     stored = store.get(job.id)
     assert stored is not None and stored.cost == job.cost
     assert events[-1].job.cost == job.cost  # the faces see it on the snapshot
