@@ -334,10 +334,11 @@ PROBLEMS = [
     (
         "fal",
         "fal-ai/flux-pro/v1.1-ultra",
-        {"aspect_ratio": "1:3"},
+        {"aspect_ratio": "10:7"},
         {},
         None,
-        "aspect_ratio 1:3 is outside 21:9…9:21 for fal-ai/flux-pro/v1.1-ultra",
+        "aspect_ratio 10:7 is not one of 21:9, 16:9, 4:3, 3:2, 1:1, 2:3, 3:4, 9:16, 9:21 for "
+        "fal-ai/flux-pro/v1.1-ultra (the nearest is 3:2)",
     ),
     (
         "bfl",
@@ -629,6 +630,16 @@ def test_tables_hold_the_documented_models() -> None:
         "fal-ai/flux/schnell",
         "fal-ai/flux-pro/v1.1",
         "fal-ai/flux-pro/v1.1-ultra",
+        "fal-ai/flux-2-pro",
+        "fal-ai/flux-2-pro/edit",
+        "fal-ai/flux-2-max",
+        "fal-ai/flux-2-max/edit",
+        "fal-ai/flux-2-flex",
+        "fal-ai/flux-2-flex/edit",
+        "fal-ai/flux-2/klein/4b",
+        "fal-ai/flux-2/klein/4b/edit",
+        "fal-ai/flux-2/klein/9b",
+        "fal-ai/flux-2/klein/9b/edit",
     ]
     assert catalog.models_for("openai-compatible") == []
 

@@ -126,23 +126,74 @@ def validate(table: str, request: GenerationRequest) -> list[str]:
 def split_supported(table: str, request: GenerationRequest) -> tuple[GenerationRequest, list[str]]:
     """`request` without the params its model does not take, and their names (`extra` is kept).
 
-    A size given to a model that only takes an aspect ratio (ultra) is kept as its ratio.
+    A size given to a model that only takes an aspect ratio (ultra) is kept as its ratio; where
+    the model takes a fixed set of ratios, a size or a ratio outside it becomes the nearest one
+    in the set, and the list names it too: "width×height 1000×700 (sent as aspect_ratio 3:2, the
+    nearest fal-ai/flux-pro/v1.1-ultra takes)".
     """
     spec = model_spec(table, request.model)
     params = dict(request.params)
-    width, height = params.get("width"), params.get("height")
-    ratio_only = spec.known and spec.aspect and spec.size is None and "aspect_ratio" not in params
-    if ratio_only and isinstance(width, int) and isinstance(height, int) and min(width, height) > 0:
-        divisor = math.gcd(width, height)
-        ratio = f"{width // divisor}:{height // divisor}"
+    ratio_only = spec.known and spec.aspect and spec.size is None
+    adjusted: list[str] = []
+    sides = _sides(params)
+    if ratio_only and "aspect_ratio" not in params and sides:
+        divisor = math.gcd(*sides)
+        ratio = f"{sides[0] // divisor}:{sides[1] // divisor}"
+        if spec.aspect_ratios:
+            ratio = nearest_aspect(spec.aspect_ratios, sides)
+            adjusted.append(f"width×height {sides[0]}×{sides[1]} ({_sent_as(spec, ratio)})")
         if _aspect_problem(spec, "aspect_ratio", ratio) is None:
             del params["width"], params["height"]
             params["aspect_ratio"] = ratio
+    given_ratio = parse_aspect(params.get("aspect_ratio"))
+    if ratio_only and spec.aspect_ratios and given_ratio and not _in_set(spec, given_ratio):
+        nearest = nearest_aspect(spec.aspect_ratios, given_ratio)
+        adjusted.append(f"aspect_ratio {params['aspect_ratio']} ({_sent_as(spec, nearest)})")
+        params["aspect_ratio"] = nearest
     dropped = [name for name in params if not spec.accepts(name)]
-    if not dropped and params == request.params:
+    if not dropped and not adjusted and params == request.params:
         return request, []
     kept = {k: v for k, v in params.items() if k not in dropped}
-    return request.replace(params=kept), dropped
+    return request.replace(params=kept), [*dropped, *adjusted]
+
+
+def _sides(params: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The given width and height, when both are positive integers."""
+    width, height = params.get("width"), params.get("height")
+    if not isinstance(width, int) or not isinstance(height, int):
+        return None
+    if isinstance(width, bool) or isinstance(height, bool) or min(width, height) <= 0:
+        return None
+    return width, height
+
+
+def _sent_as(spec: ModelSpec, ratio: str) -> str:
+    return f"sent as aspect_ratio {ratio}, the nearest {spec.id} takes"
+
+
+def nearest_aspect(choices: Iterable[str], ratio: tuple[int, int]) -> str:
+    """The ratio among `choices` ("16:9", ...) nearest to `ratio`, in log-ratio (so 2:1 is as
+    far from 1:1 as 1:2 is)."""
+    target = math.log(ratio[0] / ratio[1])
+
+    def distance(choice: str) -> float:
+        w, h = parse_aspect(choice) or (1, 1)
+        return abs(math.log(w / h) - target)
+
+    return min(choices, key=distance)
+
+
+def allowed_aspect(spec: ModelSpec, ratio: tuple[int, int]) -> str | None:
+    """The ratio of `spec.aspect_ratios` equal to `ratio` (6:4 is 3:2), as the set spells it."""
+    return next((c for c in spec.aspect_ratios if _same_ratio(parse_aspect(c), ratio)), None)
+
+
+def _in_set(spec: ModelSpec, ratio: tuple[int, int]) -> bool:
+    return allowed_aspect(spec, ratio) is not None
+
+
+def _same_ratio(a: tuple[int, int] | None, b: tuple[int, int]) -> bool:
+    return a is not None and a[0] * b[1] == a[1] * b[0]
 
 
 def given(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -226,6 +277,11 @@ def _aspect_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
     ratio = parse_aspect(value)
     if ratio is None:
         return f"{field} {shown(value)} is not a ratio like 16:9"
+    if spec.aspect and spec.aspect_ratios and not _in_set(spec, ratio):
+        return (
+            f"{field} {value} is not one of {', '.join(spec.aspect_ratios)} for {spec.id} "
+            f"(the nearest is {nearest_aspect(spec.aspect_ratios, ratio)})"
+        )
     (wide_w, wide_h), (tall_w, tall_h) = ASPECT_RANGE
     w, h = ratio
     if spec.aspect and (w * wide_h > h * wide_w or w * tall_h < h * tall_w):

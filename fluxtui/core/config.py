@@ -13,10 +13,14 @@ concurrency = 8
 protocol = "openai"              # comet | bfl | openai | fal ("kind" is read as its old name)
 base_url = "https://gateway.example/v1"
 models = ["flux-dev"]
+
+[providers.fal]
+queue_priority = "low"           # fal's queue priority: normal | low (fal's default: normal)
 ```
 A mistake in the file is reported with the file, the line and the key. Provider names are
 letters, digits, `_`, `.` and `-`; `base_url` is an http(s) URL with a host; `concurrency` is 1 to
-`MAX_CONCURRENCY`; `timeout` a positive number of seconds.
+`MAX_CONCURRENCY`; `timeout` a positive number of seconds (fal is also told to drop a job that
+could not start within it); `queue_priority` is `normal` or `low`, on a fal provider only.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from typing import Any
 
 from fluxtui.core import catalog, paths
 from fluxtui.core.budget import Budget
-from fluxtui.core.config_checks import TomlChecker
+from fluxtui.core.config_checks import TomlChecker, check_queue_priority
 from fluxtui.core.config_sections import budget_section, prices_section, sets_section
 from fluxtui.core.errors import ConfigError
 from fluxtui.core.inputs import base_url_problem, clip, seconds_problem, shown
@@ -80,6 +84,7 @@ _PROVIDER_KEYS = {
     "concurrency": int,
     "models": list,
     "label": str,
+    "queue_priority": str,
 }
 _TOP_KEYS = {
     "default_provider": str,
@@ -107,6 +112,7 @@ class ProviderEntry:
     concurrency: int = 4
     models: tuple[str, ...] = ()
     key_env: str | None = None
+    queue_priority: str | None = None  # fal's X-Fal-Queue-Priority
 
     def __post_init__(self) -> None:
         # A key is held as a Secret, whoever builds the entry: `replace(entry, key="...")` too.
@@ -189,6 +195,8 @@ class Config:
             models=entry.models,
             label=entry.label,
             key_env=entry.key_env,
+            timeout_s=self.timeout_s,
+            queue_priority=entry.queue_priority,
         )
 
 
@@ -324,6 +332,7 @@ def _merge_entry(
         problems.fail(section, "api_key", _BAD_KEY)
     if "api_key_command" in table:
         problems.check_command(section, table["api_key_command"])
+    check_queue_priority(problems, section, protocol, table.get("queue_priority"))
     key = table.get("api_key")
     return ProviderEntry(
         name=name,
@@ -337,6 +346,7 @@ def _merge_entry(
         concurrency=concurrency,
         models=tuple(models),
         key_env=base.key_env if base else None,
+        queue_priority=table.get("queue_priority", base.queue_priority if base else None),
     )
 
 

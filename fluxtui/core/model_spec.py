@@ -73,6 +73,8 @@ class ModelSpec:
     aspect: bool = False  # takes `aspect_ratio` (within ASPECT_RANGE) instead of width/height
     max_images: int | None = 1  # None: unknown
     known: bool = True
+    #: the only ratios an aspect-ratio model takes, when it has a fixed set ("16:9", ...)
+    aspect_ratios: tuple[str, ...] = ()
 
     def accepts(self, name: str) -> bool:
         """Whether this model takes the canonical param `name` (a lenient spec takes everything)."""

@@ -176,9 +176,57 @@ FAL_DEV = (
 FAL_PRO = (SEED, _safety(6, lo=1), OUTPUT_FORMAT, UPSAMPLING, FAL_SAFETY_CHECKER)
 
 
-def _fal(id: str, label: str, *rules: ParamRule, aspect: bool = False) -> ModelSpec:
-    size, default = (None, None) if aspect else (FAL_SIZE, (1024, 768))  # landscape_4_3
-    return ModelSpec(id, label, "fal", _rules(*rules), size, default, aspect, max_images=4)
+#: fal's ultra takes one of these ratios (fal's docs; a size becomes the nearest of them)
+FAL_ULTRA_RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
+# fal's FLUX.2 apps (fal's pages): image_size (preset, "auto", or {width, height}: fluxtui sends
+# the exact sides), safety_tolerance a string enum "1"…"5", output_format jpeg|png; FLUX.2's own
+# size rule (as BFL's). No app names a prompt-upsampling field, so that param is not taken.
+FAL2_SIZE = BFL2_SIZE
+FAL2_FORMAT = _p(
+    "output_format", "choice", default="jpeg", help="image file format", choices=("jpeg", "png")
+)
+FAL2_COMMON = (SEED, _safety(5, lo=1), FAL2_FORMAT, FAL_SAFETY_CHECKER)
+# klein (fal's klein 9b page): num_inference_steps 4–8 (default 4), up to 4 images.
+FAL2_KLEIN = (SEED, _steps(4, 8, 4), FAL2_FORMAT, FAL_SAFETY_CHECKER)
+
+
+def _fal(
+    id: str,
+    label: str,
+    *rules: ParamRule,
+    ratios: tuple[str, ...] = (),
+    size: SizeRule = FAL_SIZE,
+    default_size: tuple[int, int] | None = (1024, 768),  # landscape_4_3
+    max_images: int = 4,
+) -> ModelSpec:
+    """A fal app: `ratios` for one that takes only an aspect_ratio from a fixed set."""
+    if ratios:
+        return ModelSpec(
+            id,
+            label,
+            "fal",
+            _rules(*rules),
+            aspect=True,
+            aspect_ratios=ratios,
+            max_images=max_images,
+        )
+    return ModelSpec(id, label, "fal", _rules(*rules), size, default_size, max_images=max_images)
+
+
+def _fal2(id: str, label: str, *rules: ParamRule, max_images: int = 1) -> tuple[ModelSpec, ...]:
+    """A FLUX.2 app and its `/edit` form (inputs in `image_urls`; its size defaults to "auto",
+    the input's)."""
+    return (
+        _fal(id, label, *rules, size=FAL2_SIZE, max_images=max_images),
+        _fal(
+            f"{id}/edit",
+            f"{label} edit",
+            *rules,
+            size=FAL2_SIZE,
+            default_size=None,
+            max_images=max_images,
+        ),
+    )
 
 
 FAL_MODELS = _table(
@@ -195,7 +243,8 @@ FAL_MODELS = _table(
         FAL_ACCELERATION,
     ),
     _fal("fal-ai/flux-pro/v1.1", "FLUX1.1 [pro]", *FAL_PRO),
-    # fal's ultra page: aspect_ratio 21:9…9:21, raw, image_url, image_prompt_strength 0–1;
+    # fal's ultra page: aspect_ratio one of FAL_ULTRA_RATIOS, raw, image_url,
+    # image_prompt_strength 0–1;
     # enable_safety_checker as for the other pro app (guess: only resellers list it for ultra).
     _fal(
         "fal-ai/flux-pro/v1.1-ultra",
@@ -204,8 +253,13 @@ FAL_MODELS = _table(
         IMAGE_PROMPT,
         _p("raw", "bool", default=False, help="less processed, more natural-looking images"),
         _p("image_prompt_strength", "float", 0, 1, 0.1, "0: prompt only … 1: image prompt only"),
-        aspect=True,
+        ratios=FAL_ULTRA_RATIOS,
     ),
+    *_fal2("fal-ai/flux-2-pro", "FLUX.2 [pro]", *FAL2_COMMON),
+    *_fal2("fal-ai/flux-2-max", "FLUX.2 [max]", *FAL2_COMMON),
+    *_fal2("fal-ai/flux-2-flex", "FLUX.2 [flex]", *FAL2_COMMON, *FLEX_EXTRAS),
+    *_fal2("fal-ai/flux-2/klein/4b", "FLUX.2 [klein] 4B", *FAL2_KLEIN, max_images=4),
+    *_fal2("fal-ai/flux-2/klein/9b", "FLUX.2 [klein] 9B", *FAL2_KLEIN, max_images=4),
 )
 
 TABLES: dict[str, dict[str, ModelSpec]] = {

@@ -48,6 +48,11 @@ class ProviderSettings:
     key_env: str | None = None  # the environment variable its key may come from
     #: the other providers' keys, masked (like this one's) in whatever this provider sends back
     other_keys: tuple[Secret, ...] = field(default=(), repr=False)
+    #: seconds a job may take, from submit to saved file (the config's `timeout`): fal is told
+    #: to drop a job that could not start within it
+    timeout_s: float | None = None
+    #: fal's `X-Fal-Queue-Priority` ("normal" or "low"); None sends none (fal's own default)
+    queue_priority: str | None = None
 
     @property
     def key_hint(self) -> str:

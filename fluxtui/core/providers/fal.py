@@ -8,6 +8,10 @@ How fal's answers map onto JobState:
   progress when a log reads "step k/n" (or a tqdm bar "| k/n [").
 - COMPLETED is DOWNLOADING (fetch the result next), or FAILED when it carries `error`/`error_type`.
 - HTTP 404 on a status request is EXPIRED (NOT_FOUND): fal no longer knows the request.
+- The submit carries `X-Fal-Request-Timeout` (the job's timeout, whole seconds) and, when
+  configured, `X-Fal-Queue-Priority`. A job that could not start in time is answered 504 with
+  `X-Fal-Request-Timeout-Type: user`: TIMED_OUT, not charged (`queue_timeout`).
+- A cancel answered `OK` (removed from the queue) or `CANCELLATION_REQUESTED` is REQUESTED.
 - The result: every image flagged by `has_nsfw_concepts` is a MODERATED error; when only some are,
   the result keeps them all and `ProviderResult.nsfw` says which. A 4xx/5xx result carrying the
   model's JSON error is the job's failure (5xx: FAILED, not worth another GET).
@@ -38,6 +42,7 @@ from fluxtui.core.providers.answers import (
     transport_error,
 )
 from fluxtui.core.providers.base import CancelOutcome, Pace, Provider
+from fluxtui.core.providers.fal_platform import queue_timeout, submit_headers
 from fluxtui.core.results import Handle, ImageRef, ProviderResult
 
 log = logging.getLogger("fluxtui.fal")
@@ -45,6 +50,7 @@ CANCEL_OUTCOMES = {
     "CANCELLATION_REQUESTED": CancelOutcome.REQUESTED,
     "ALREADY_COMPLETED": CancelOutcome.ALREADY_DONE,
     "NOT_FOUND": CancelOutcome.NOT_FOUND,
+    "OK": CancelOutcome.REQUESTED,  # removed from the queue: it never runs
 }
 STEP_LOG = re.compile(r"\bstep\s*(\d+)\s*(?:/|of)\s*(\d+)", re.IGNORECASE)
 TQDM_LOG = re.compile(r"\|\s*(\d+)\s*/\s*(\d+)\s*\[")
@@ -75,7 +81,8 @@ class FalProvider(Provider):
 
     async def submit(self, request: GenerationRequest) -> Handle:
         url = f"{self.settings.base_url.rstrip('/')}/{quote(request.model.strip('/'))}"
-        response = await self.send("POST", url, json=self.build_body(request))
+        headers = submit_headers(self.settings)
+        response = await self.send("POST", url, json=self.build_body(request), headers=headers)
         if not response.is_success:
             raise self.http_error(response)
         handle = handle_from_submit(self.name, self.label, self.read_json(response))
@@ -103,7 +110,7 @@ class FalProvider(Provider):
         if response.status_code == 404:
             return request_not_found(self.label)
         if not response.is_success:
-            raise self.http_error(response)
+            raise self._queue_timeout(response) or self.http_error(response)
         return parse_status(self.label, self.read_json(response))
 
     async def wait(
@@ -158,7 +165,7 @@ class FalProvider(Provider):
             return handle.result
         response = await self.send("GET", self._url(handle, "response_url"))
         if not response.is_success:
-            raise result_error(
+            raise self._queue_timeout(response) or result_error(
                 self.label, response.status_code, response.headers, response.text, self.key_hint
             )
         return parse_result(self.label, self.read_json(response))
@@ -178,6 +185,9 @@ class FalProvider(Provider):
         if not response.is_success:
             raise self.http_error(response)
         raise self.bad_response(f"{self.label} answered the cancel with {excerpt(response.text)!r}")
+
+    def _queue_timeout(self, response: httpx.Response) -> ProviderError | None:
+        return queue_timeout(self.label, response.status_code, response.headers, self.settings)
 
     def _url(self, handle: Handle, key: str) -> str:
         url = handle.urls.get(key)
