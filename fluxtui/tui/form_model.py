@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from fluxtui.core import inputs
 from fluxtui.core.catalog import parse_aspect, parse_wxh
-from fluxtui.core.model_spec import ASPECT_RANGE_TEXT, MP, ModelSpec, ParamRule, SizeRule
+from fluxtui.core.model_spec import MP, ModelSpec, ParamRule, SizeRule
 
 FieldKind = Literal["size", "aspect", "seed", "int", "float", "text", "bool", "choice"]
 
@@ -70,7 +70,7 @@ def fields_for(spec: ModelSpec) -> list[FieldSpec]:
                 "aspect_ratio",
                 "Aspect",
                 "aspect",
-                hint=ASPECT_RANGE_TEXT,
+                hint=spec.aspect_range_text,
                 help="aspect ratio such as 16:9",
             )
         )
