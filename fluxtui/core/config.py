@@ -9,6 +9,9 @@ api_key = "YOUR-COMETAPI-KEY"    # or: api_key_command = "pass show cometapi"
 default_model = "flux-pro-1.1"
 concurrency = 8
 
+[providers.bfl]
+model_concurrency = { "flux-kontext-max" = 4 }   # at most 4 of this model's jobs at once
+
 [providers.gateway]              # any OpenAI-compatible endpoint, under a name of your own
 protocol = "openai"              # comet | bfl | openai | fal ("kind" is read as its old name)
 base_url = "https://gateway.example/v1"
@@ -16,7 +19,9 @@ models = ["flux-dev"]
 ```
 A mistake in the file is reported with the file, the line and the key. Provider names are
 letters, digits, `_`, `.` and `-`; `base_url` is an http(s) URL with a host; `concurrency` is 1 to
-`MAX_CONCURRENCY`; `timeout` a positive number of seconds.
+`MAX_CONCURRENCY`; `model_concurrency` a table of model id = 1 to `MAX_CONCURRENCY` (it overrides
+the catalog's cap for that model, such as BFL's 6 for flux-kontext-max, while `concurrency` bounds
+the provider as a whole); `timeout` a positive number of seconds.
 """
 
 from __future__ import annotations
@@ -33,7 +38,12 @@ from typing import Any
 from fluxtui.core import catalog, paths
 from fluxtui.core.budget import Budget
 from fluxtui.core.config_checks import TomlChecker
-from fluxtui.core.config_sections import budget_section, prices_section, sets_section
+from fluxtui.core.config_sections import (
+    budget_section,
+    model_concurrency_table,
+    prices_section,
+    sets_section,
+)
 from fluxtui.core.errors import ConfigError
 from fluxtui.core.inputs import base_url_problem, clip, seconds_problem, shown
 from fluxtui.core.pricing import Price
@@ -78,6 +88,7 @@ _PROVIDER_KEYS = {
     "api_key_command": str,
     "default_model": str,
     "concurrency": int,
+    "model_concurrency": dict,
     "models": list,
     "label": str,
 }
@@ -107,6 +118,8 @@ class ProviderEntry:
     concurrency: int = 4
     models: tuple[str, ...] = ()
     key_env: str | None = None
+    #: model id -> the most of its jobs in flight (over the catalog's cap)
+    model_concurrency: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # A key is held as a Secret, whoever builds the entry: `replace(entry, key="...")` too.
@@ -186,6 +199,7 @@ class Config:
             other_keys=others,
             default_model=entry.default_model,
             concurrency=entry.concurrency,
+            model_concurrency=dict(entry.model_concurrency),
             models=entry.models,
             label=entry.label,
             key_env=entry.key_env,
@@ -315,6 +329,10 @@ def _merge_entry(
         problems.fail(
             section, "concurrency", f"must be 1 to {MAX_CONCURRENCY}, got {shown(concurrency)}"
         )
+    model_concurrency = dict(base.model_concurrency) if base else {}
+    model_concurrency.update(
+        model_concurrency_table(name, table.get("model_concurrency", {}), MAX_CONCURRENCY, problems)
+    )
     models = table.get("models", list(base.models) if base else [])
     if not all(isinstance(m, str) and m.strip() for m in models):
         problems.fail(section, "models", "must be a list of model id strings, none empty")
@@ -335,6 +353,7 @@ def _merge_entry(
         key_command=table.get("api_key_command"),
         default_model=table.get("default_model"),
         concurrency=concurrency,
+        model_concurrency=model_concurrency,
         models=tuple(models),
         key_env=base.key_env if base else None,
     )
