@@ -221,7 +221,7 @@ PROBLEMS = [
         {"width": 1000, "height": 768},
         {},
         None,
-        "width 1000 is not a multiple of 32 for flux-pro-1.1",
+        "width 1000 is not a multiple of 32 for flux-pro-1.1 (try 992x768)",
     ),
     (
         "bfl",
@@ -229,7 +229,7 @@ PROBLEMS = [
         {"width": 1024, "height": 1000},
         {},
         None,
-        "height 1000 is not a multiple of 16 for flux-2-pro",
+        "height 1000 is not a multiple of 16 for flux-2-pro (try 1024x1008)",
     ),
     (
         "openai",
@@ -237,7 +237,7 @@ PROBLEMS = [
         {"width": 1000, "height": 1024},
         {},
         None,
-        "width 1000 is not a multiple of 16 for flux-2-pro",
+        "width 1000 is not a multiple of 16 for flux-2-pro (try 1008x1024)",
     ),
     (
         "bfl",
@@ -400,7 +400,7 @@ PROBLEMS = [
     ("fal", "fal-ai/flux/dev", {"num_images": 0}, {}, None, "num_images 0 is not positive"),
     ("fal", "fal-ai/flux/dev", {"num_images": "2"}, {}, None, "num_images '2' is not an integer"),
     # unknown (lenient) models: types only
-    ("bfl", "flux-kontext-pro", {"guidance": "abc"}, {}, None, "guidance 'abc' is not a number"),
+    ("bfl", "flux-pro-1.0-fill", {"guidance": "abc"}, {}, None, "guidance 'abc' is not a number"),
     (
         "openai-compatible",
         "my-flux",
@@ -442,7 +442,7 @@ VALID = [
     ("bfl", "flux-2-flex", {"steps": 50, "guidance": 10, "width": 64, "height": 64}, {}),
     (
         "bfl",
-        "flux-kontext-pro",
+        "flux-pro-1.0-fill",
         {"aspect_ratio": "match_input", "steps": 999, "whatever": [1]},
         {"input_image": "https://x/y.png"},
     ),
@@ -508,7 +508,7 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
         "guidance 'x' is not a number",
         "raw is not a parameter of flux-dev",
         "width 1000 is not a multiple of 32 for flux-dev",
-        "height 2000 is out of range 256–1440 for flux-dev",
+        "height 2000 is out of range 256–1440 for flux-dev (try 992x1440)",
     ]
 
 
@@ -612,6 +612,8 @@ def test_tables_hold_the_documented_models() -> None:
         "flux-2-flex",
         "flux-2-klein-4b",
         "flux-2-klein-9b",
+        "flux-kontext-pro",
+        "flux-kontext-max",
     ]
     assert [s.id for s in catalog.models_for("openai")] == [
         "flux-2-max",
@@ -654,7 +656,7 @@ def test_models_for_adds_configured_ids_as_lenient_specs() -> None:
 
 
 def test_model_spec_of_an_unknown_id_is_lenient() -> None:
-    spec = model_spec("bfl", "flux-kontext-max")
+    spec = model_spec("bfl", "flux-pro-1.0-fill")
     assert (spec.known, spec.max_images, spec.size, spec.aspect) == (False, 1, None, False)
     assert spec.accepts("anything")
     with pytest.raises(ValueError, match="unknown model table 'nope'"):

@@ -19,8 +19,7 @@ from urllib.parse import urlsplit
 
 from fluxtui.core.inputs import shown
 from fluxtui.core.model_spec import (
-    ASPECT_RANGE,
-    ASPECT_RANGE_TEXT,
+    ALPHA_FORMATS,
     MP,
     SIZE_PARAMS,
     ModelSpec,
@@ -52,6 +51,7 @@ CANONICAL_TYPES: dict[str, ParamType] = {
     "interval": "int",
     "acceleration": "str",
     "enable_safety_checker": "bool",
+    "transparent_bg": "bool",
     "webhook_url": "str",
     "webhook_secret": "str",
 }
@@ -120,6 +120,7 @@ def validate(table: str, request: GenerationRequest) -> list[str]:
         elif name not in SIZE_PARAMS:
             problems.extend(check_param(spec, name, name, value))
     problems.extend(_size_problems(spec, params))
+    problems.extend(_alpha_problems(spec, params))
     return problems
 
 
@@ -217,7 +218,8 @@ def check_param(spec: ModelSpec, field: str, name: str, value: Any) -> list[str]
 
 
 def pair_problems(spec: ModelSpec, width: Any, height: Any, prefix: str = "") -> list[str]:
-    """Problems of a width/height pair (either may be None), each message starting with `prefix`."""
+    """Problems of a width/height pair (either may be None), each message starting with `prefix`;
+    a side off the model's step also names the nearest size it takes ("try 1920x1088")."""
     if (width is None) != (height is None):
         return [f"{prefix}give width and height together"]
     problems = [
@@ -231,7 +233,49 @@ def pair_problems(spec: ModelSpec, width: Any, height: Any, prefix: str = "") ->
             f"{prefix}width×height {width}×{height} is over "
             f"{num(rule.max_pixels / MP)} MP for {spec.id}"
         )
+    step = rule.multiple_of if rule and spec.known else None
+    if (
+        problems
+        and step
+        and any(isinstance(v, int) and v > 0 and v % step for v in (width, height))
+    ):
+        suggested = nearest_size(rule, width, height)
+        if suggested:
+            problems[-1] += f" (try {suggested[0]}x{suggested[1]})"
     return problems
+
+
+def nearest_size(rule: SizeRule | None, width: int, height: int) -> tuple[int, int] | None:
+    """The size nearest width×height that `rule` takes (each side to the nearest multiple, within
+    the side limits); None when that still breaks the pixel limit."""
+    if rule is None or isinstance(width, bool) or isinstance(height, bool):
+        return None
+    step = rule.multiple_of or 1
+    lo = math.ceil((rule.min_side or step) / step) * step
+    hi = rule.max_side // step * step if rule.max_side else None
+
+    def fit(side: int) -> int:
+        fitted = max(lo, (side + step // 2) // step * step)
+        return min(fitted, hi) if hi else fitted
+
+    w, h = fit(width), fit(height)
+    if rule.max_pixels and w * h > rule.max_pixels:
+        return None
+    return w, h
+
+
+def _alpha_problems(spec: ModelSpec, params: Mapping[str, Any]) -> list[str]:
+    """transparent_bg needs a format with an alpha channel (png or webp)."""
+    if params.get("transparent_bg") is not True or not spec.known:
+        return []
+    rule = spec.params.get("output_format")
+    fmt = params.get("output_format", rule.default if rule else None)
+    if fmt in ALPHA_FORMATS:
+        return []
+    return [
+        f"transparent_bg needs output_format {' or '.join(ALPHA_FORMATS)}, not {shown(fmt)}: "
+        "JPEG has no transparency"
+    ]
 
 
 def _listed(problem: str | None) -> list[str]:
@@ -282,10 +326,10 @@ def _aspect_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
             f"{field} {value} is not one of {', '.join(spec.aspect_ratios)} for {spec.id} "
             f"(the nearest is {nearest_aspect(spec.aspect_ratios, ratio)})"
         )
-    (wide_w, wide_h), (tall_w, tall_h) = ASPECT_RANGE
+    (wide_w, wide_h), (tall_w, tall_h) = spec.aspect_range
     w, h = ratio
     if spec.aspect and (w * wide_h > h * wide_w or w * tall_h < h * tall_w):
-        return f"{field} {value} is outside {ASPECT_RANGE_TEXT} for {spec.id}"
+        return f"{field} {value} is outside {spec.aspect_range_text} for {spec.id}"
     return None
 
 

@@ -3,6 +3,7 @@ and the key (never the value of a key that may be a secret)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -86,6 +87,16 @@ def check_queue_priority(
     if value not in QUEUE_PRIORITIES:
         allowed = " or ".join(QUEUE_PRIORITIES)
         problems.fail(section, "queue_priority", f"must be {allowed}, got {shown(value)}")
+
+
+def permission_warnings(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
+    """A warning when the file holds a key and other users may read it (POSIX modes only)."""
+    tables = (data.get("providers") or {}).values()
+    if os.name != "posix" or not any(t.get("api_key") for t in tables):
+        return ()
+    if path.stat().st_mode & 0o044:
+        return (f"{path.name} holds an API key and is readable by other users: chmod 600 {path}",)
+    return ()
 
 
 def _article(word: str) -> str:

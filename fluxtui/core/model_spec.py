@@ -18,9 +18,13 @@ ParamType = Literal["int", "float", "bool", "str", "choice"]
 
 MP = 1024 * 1024
 SIZE_PARAMS = ("width", "height")
-#: the widest and the tallest ratio an aspect-ratio model takes
-ASPECT_RANGE = ((21, 9), (9, 21))
-ASPECT_RANGE_TEXT = "21:9…9:21"
+AspectRange = tuple[tuple[int, int], tuple[int, int]]
+#: the widest and the tallest ratio an aspect-ratio model takes (ultra's)
+ASPECT_RANGE: AspectRange = ((21, 9), (9, 21))
+#: Kontext's widest documented range (its sources say 3:7–7:3, 1:4–4:1 or 21:9–9:21)
+KONTEXT_ASPECT_RANGE: AspectRange = ((4, 1), (1, 4))
+#: output formats that keep an alpha channel, which `transparent_bg` needs
+ALPHA_FORMATS = ("png", "webp")
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,28 @@ class ModelSpec:
     params: dict[str, ParamRule] = dataclasses.field(default_factory=dict)
     size: SizeRule | None = None
     default_size: tuple[int, int] | None = None
-    aspect: bool = False  # takes `aspect_ratio` (within ASPECT_RANGE) instead of width/height
+    aspect: bool = False  # takes `aspect_ratio` (within `aspect_range`) instead of width/height
     max_images: int | None = 1  # None: unknown
     known: bool = True
+    #: how many of its jobs the service runs at once for one key (more are refused); None: the
+    #: provider's own `concurrency` is the only limit
+    max_in_flight: int | None = None
+    aspect_range: AspectRange = ASPECT_RANGE
     #: the only ratios an aspect-ratio model takes, when it has a fixed set ("16:9", ...)
     aspect_ratios: tuple[str, ...] = ()
+
+    @property
+    def aspect_range_text(self) -> str:
+        """ "21:9…9:21": the widest and the tallest ratio an aspect-ratio model takes."""
+        (wide_w, wide_h), (tall_w, tall_h) = self.aspect_range
+        return f"{wide_w}:{wide_h}…{tall_w}:{tall_h}"
+
+    @property
+    def prompt_upsampling_default(self) -> bool | None:
+        """Whether the service expands the prompt when the request does not say (flux-2-flex: yes;
+        FLUX.1: no); None when the model has no such setting (klein) or is unknown."""
+        rule = self.params.get("prompt_upsampling")
+        return rule.default if rule is not None and isinstance(rule.default, bool) else None
 
     def accepts(self, name: str) -> bool:
         """Whether this model takes the canonical param `name` (a lenient spec takes everything)."""

@@ -42,6 +42,8 @@ class ProviderSettings:
     api_key: Secret | None = None
     default_model: str | None = None
     concurrency: int = 4
+    #: model id -> the most of its jobs in flight, from the config (over the catalog's cap)
+    model_concurrency: dict[str, int] = field(default_factory=dict)
     models: tuple[str, ...] = ()  # extra model ids to offer (an OpenAI-compatible gateway's list)
     extra_headers: dict[str, str] = field(default_factory=dict)
     label: str = ""  # how messages name it ("CometAPI"); the name when empty
