@@ -86,7 +86,10 @@ class ModelSpec:
 
     @property
     def aspect_range_text(self) -> str:
-        """ "21:9…9:21": the widest and the tallest ratio an aspect-ratio model takes."""
+        """ "21:9…9:21": the widest and the tallest ratio an aspect-ratio model takes; its
+        ratios ("21:9, 16:9, …") when it takes only a fixed set."""
+        if self.aspect_ratios:
+            return ", ".join(self.aspect_ratios)
         (wide_w, wide_h), (tall_w, tall_h) = self.aspect_range
         return f"{wide_w}:{wide_h}…{tall_w}:{tall_h}"
 
