@@ -3,6 +3,7 @@ the FLUX.2 apps' exact sizes, and the platform headers (request timeout, queue p
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from fluxtui.core import catalog
 from fluxtui.core import config as config_module
 from fluxtui.core.errors import ConfigError
-from fluxtui.core.models import ErrorKind, GenerationRequest
+from fluxtui.core.models import ErrorKind, GenerationRequest, JobState
 from fluxtui.core.providers import create_provider, fal, fal_platform, validate
 from fluxtui.core.providers.base import CancelOutcome, Provider
 from fluxtui.core.settings import ProviderSettings, Secret
@@ -336,3 +337,20 @@ def test_correction_fal_queue_priority_mistakes(tmp_path: Path, text: str, messa
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         config_module.load(path, env={})
+
+
+def test_correction_fal_request_timeout_header_status_of_a_dropped_job() -> None:
+    answer = {
+        "status": "COMPLETED",
+        "error": "Request timed out before it could start",
+        "error_type": "request_timeout",
+    }
+    update = fal.parse_status("fal", answer, 900)
+    assert update.state is JobState.TIMED_OUT and update.error is not None
+    assert update.error.kind is ErrorKind.TIMEOUT
+    assert update.error.message == (
+        "fal dropped the job: it could not start within 900 s (not charged)"
+    )
+    event = fal.parse_event("fal", json.dumps(answer))
+    assert event is not None and event.error is not None
+    assert event.error.message == "fal dropped the job: it could not start in time (not charged)"

@@ -1,13 +1,25 @@
 """fal's corrections of providers.md section 6 over real HTTP: the fal adapter against the
-simulator (cancel, ultra's fixed ratios, the FLUX.2 apps' exact sizes)."""
+simulator (cancel, ultra's fixed ratios, the FLUX.2 apps' exact sizes, the request timeout and
+the queue priority)."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
 from fluxtui.core import compare
 from fluxtui.core.comparison import Target
+from fluxtui.core.config import Config
 from fluxtui.core.engine import Engine
-from fluxtui.core.models import JobState
+from fluxtui.core.errors import ProviderError
+from fluxtui.core.models import ErrorKind, JobState
+from fluxtui.core.providers import create_provider
 from fluxtui.core.providers.base import CancelOutcome
+from fluxtui.core.store import Store
 from tests.helpers import generate, request, sim_jobs
 
 ULTRA = "fal-ai/flux-pro/v1.1-ultra"
@@ -55,3 +67,51 @@ async def test_correction_fal_flux2_image_size_over_http(engine: Engine) -> None
     )
     assert job.state is JobState.DONE, job.error
     assert (job.width, job.height) == (1360, 768)
+
+
+async def test_correction_fal_request_timeout_header_over_http(
+    sim_config: Config, store: Store, tmp_path: Path, sim
+) -> None:
+    """The submit tells fal the job's timeout (whole seconds) and the configured priority."""
+    entry = replace(sim_config.providers["fal"], queue_priority="low")
+    config = replace(sim_config, providers={**sim_config.providers, "fal": entry}, timeout_s=120.5)
+    async with Engine(config, store, library=tmp_path / "library") as engine:
+        job, _ = await generate(engine, "fal", "a fox 0c1d", width=256, height=256)
+    assert job.state is JobState.DONE, job.error
+    [remote] = [j for j in sim_jobs(sim) if j["id"] == job.handle.request_id]
+    assert remote["headers"] == {"x-fal-request-timeout": "120", "x-fal-queue-priority": "low"}
+
+
+async def test_correction_fal_queue_priority_is_not_sent_unless_configured(
+    engine: Engine, sim
+) -> None:
+    job, _ = await generate(engine, "fal", "a fox 0c1e", width=256, height=256)
+    [remote] = [j for j in sim_jobs(sim) if j["id"] == job.handle.request_id]
+    assert remote["headers"] == {"x-fal-request-timeout": "900"}
+
+
+async def test_correction_fal_request_timeout_header_a_job_that_cannot_start_ends_readably(
+    engine: Engine,
+) -> None:
+    """Held in the queue past its request timeout, fal drops the job: its status and its
+    result both read as a job that could not start (not charged), never as a failure."""
+    settings = replace(engine.config.settings("fal"), timeout_s=1.0)
+    async with httpx.AsyncClient() as client:
+        provider = create_provider(settings, client)
+        handle = await provider.submit(
+            request(engine, "fal", "held 9e1f [[sim: queue=30, depth=5]]", width=256, height=256)
+        )
+        update = await provider.poll(handle)
+        for _ in range(200):
+            if update.state is not JobState.QUEUED:
+                break
+            await asyncio.sleep(0.05)
+            update = await provider.poll(handle)
+        dropped = "fal dropped the job: it could not start within 1 s (not charged)"
+        assert update.state is JobState.TIMED_OUT
+        assert update.error is not None and update.error.kind is ErrorKind.TIMEOUT
+        assert update.error.message == dropped
+        with pytest.raises(ProviderError) as raised:
+            await provider.fetch_result(handle)
+    assert raised.value.kind is ErrorKind.TIMEOUT and raised.value.ends_job
+    assert (raised.value.status_code, raised.value.message) == (504, dropped)

@@ -1,6 +1,8 @@
 """fal's platform headers (requests to the queue, providers.md section 6): how long a job may
 wait to start (`X-Fal-Request-Timeout`) and its queue priority (`X-Fal-Queue-Priority`), and
-the answer fal gives when a job could not start in time."""
+the answer fal gives when a job could not start in time: a 504 with
+`X-Fal-Request-Timeout-Type: user` (providers.md), or a COMPLETED status whose `error_type` is
+`request_timeout` (`TIMEOUT_ERROR_TYPE`)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from fluxtui.core.settings import ProviderSettings
 REQUEST_TIMEOUT = "X-Fal-Request-Timeout"
 QUEUE_PRIORITY = "X-Fal-Queue-Priority"
 TIMEOUT_TYPE = "X-Fal-Request-Timeout-Type"
+TIMEOUT_ERROR_TYPE = "request_timeout"
 
 
 def submit_headers(settings: ProviderSettings) -> dict[str, str]:
@@ -32,6 +35,12 @@ def start_within_s(settings: ProviderSettings) -> int | None:
     return max(1, int(settings.timeout_s)) if settings.timeout_s else None
 
 
+def not_started(label: str, seconds: int | None) -> str:
+    """What to say of a job fal dropped because it could not start within `seconds`."""
+    within = f"within {seconds} s" if seconds is not None else "in time"
+    return f"{label} dropped the job: it could not start {within} (not charged)"
+
+
 def queue_timeout(
     label: str, status: int, headers: Mapping[str, str], settings: ProviderSettings
 ) -> ProviderError | None:
@@ -39,11 +48,9 @@ def queue_timeout(
     (504 with `X-Fal-Request-Timeout-Type: user`); None for any other answer."""
     if status != 504 or headers.get(TIMEOUT_TYPE, "").strip().lower() != "user":
         return None
-    seconds = start_within_s(settings)
-    within = f"within {seconds} s" if seconds is not None else "in time"
     return ProviderError(
         ErrorKind.TIMEOUT,
-        f"{label} dropped the job: it could not start {within} (not charged)",
+        not_started(label, start_within_s(settings)),
         status_code=status,
         raw_status="HTTP 504 (request timeout)",
         ends_job=True,
