@@ -83,12 +83,12 @@ def test_correction_fal_ultra_aspect_enum() -> None:
     plan's note; never an arbitrary 10:7."""
     kept, notes = catalog.split_supported("fal", req(ULTRA, {"width": 1000, "height": 700}))
     assert kept.params == {"aspect_ratio": "3:2"}
-    assert notes == [f"width×height 1000×700 (sent as aspect_ratio 3:2, the nearest {ULTRA} takes)"]
+    assert notes == ["width×height 1000×700 (sent as aspect_ratio 3:2, the nearest it takes)"]
     assert catalog.validate("fal", kept) == []
 
     kept, notes = catalog.split_supported("fal", req(ULTRA, {"aspect_ratio": "10:7", "seed": 1}))
     assert kept.params == {"aspect_ratio": "3:2", "seed": 1}
-    assert notes == [f"aspect_ratio 10:7 (sent as aspect_ratio 3:2, the nearest {ULTRA} takes)"]
+    assert notes == ["aspect_ratio 10:7 (sent as aspect_ratio 3:2, the nearest it takes)"]
 
     in_set = req(ULTRA, {"aspect_ratio": "9:21"})
     assert catalog.split_supported("fal", in_set) == (in_set, [])

@@ -47,7 +47,7 @@ async def test_correction_fal_ultra_aspect_enum_over_http(engine: Engine) -> Non
     )
     assert plan.ok and plan.request.params == {"aspect_ratio": "3:2"}
     assert plan.dropped == (
-        f"width×height 1000×700 (sent as aspect_ratio 3:2, the nearest {ULTRA} takes)",
+        "width×height 1000×700 (sent as aspect_ratio 3:2, the nearest it takes)",
     )
     job = await engine.generate(plan.request)
     assert job.state is JobState.DONE, job.error

@@ -130,7 +130,7 @@ def split_supported(table: str, request: GenerationRequest) -> tuple[GenerationR
     A size given to a model that only takes an aspect ratio (ultra) is kept as its ratio; where
     the model takes a fixed set of ratios, a size or a ratio outside it becomes the nearest one
     in the set, and the list names it too: "width×height 1000×700 (sent as aspect_ratio 3:2, the
-    nearest fal-ai/flux-pro/v1.1-ultra takes)".
+    nearest it takes)".
     """
     spec = model_spec(table, request.model)
     params = dict(request.params)
@@ -142,14 +142,14 @@ def split_supported(table: str, request: GenerationRequest) -> tuple[GenerationR
         ratio = f"{sides[0] // divisor}:{sides[1] // divisor}"
         if spec.aspect_ratios:
             ratio = nearest_aspect(spec.aspect_ratios, sides)
-            adjusted.append(f"width×height {sides[0]}×{sides[1]} ({_sent_as(spec, ratio)})")
+            adjusted.append(f"width×height {sides[0]}×{sides[1]} ({_sent_as(ratio)})")
         if _aspect_problem(spec, "aspect_ratio", ratio) is None:
             del params["width"], params["height"]
             params["aspect_ratio"] = ratio
     given_ratio = parse_aspect(params.get("aspect_ratio"))
     if ratio_only and spec.aspect_ratios and given_ratio and not _in_set(spec, given_ratio):
         nearest = nearest_aspect(spec.aspect_ratios, given_ratio)
-        adjusted.append(f"aspect_ratio {params['aspect_ratio']} ({_sent_as(spec, nearest)})")
+        adjusted.append(f"aspect_ratio {params['aspect_ratio']} ({_sent_as(nearest)})")
         params["aspect_ratio"] = nearest
     dropped = [name for name in params if not spec.accepts(name)]
     if not dropped and not adjusted and params == request.params:
@@ -168,8 +168,8 @@ def _sides(params: Mapping[str, Any]) -> tuple[int, int] | None:
     return width, height
 
 
-def _sent_as(spec: ModelSpec, ratio: str) -> str:
-    return f"sent as aspect_ratio {ratio}, the nearest {spec.id} takes"
+def _sent_as(ratio: str) -> str:
+    return f"sent as aspect_ratio {ratio}, the nearest it takes"
 
 
 def nearest_aspect(choices: Iterable[str], ratio: tuple[int, int]) -> str:
