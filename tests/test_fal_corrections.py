@@ -199,11 +199,18 @@ def test_correction_fal_flux2_fields(client: httpx.AsyncClient) -> None:
             {},
             ["safety_tolerance 6 is out of range 1–5 for fal-ai/flux-2-max"],
         ),
+        ("fal-ai/flux-2-pro", {"output_format": "webp"}, {}, []),  # FLUX.2 writes WebP
         (
             "fal-ai/flux-2-pro",
+            {"transparent_bg": True, "output_format": "png"},
+            {},
+            ["transparent_bg is not a parameter of fal-ai/flux-2-pro"],
+        ),
+        (
+            "fal-ai/flux-pro/v1.1",
             {"output_format": "webp"},
             {},
-            ["output_format 'webp' is not one of jpeg, png for fal-ai/flux-2-pro"],
+            ["output_format 'webp' is not one of jpeg, png for fal-ai/flux-pro/v1.1"],
         ),
         (
             "fal-ai/flux-2-flex",

@@ -63,10 +63,17 @@ async def test_correction_fal_flux2_image_size_over_http(engine: Engine) -> None
     assert job.state is JobState.DONE, job.error
     assert (job.width, job.height) == (400, 304)
     job, _ = await generate(
-        engine, "fal", "a fox 52ab", model="fal-ai/flux-2-flex", aspect_ratio="16:9", steps=20
+        engine,
+        "fal",
+        "a fox 52ab",
+        model="fal-ai/flux-2-flex",
+        aspect_ratio="16:9",
+        steps=20,
+        output_format="webp",
     )
     assert job.state is JobState.DONE, job.error
     assert (job.width, job.height) == (1360, 768)
+    assert [Path(f).suffix for f in job.files] == [".webp"]
 
 
 async def test_correction_fal_request_timeout_header_over_http(

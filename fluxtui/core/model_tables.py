@@ -257,12 +257,12 @@ FAL_PRO = (SEED, _safety(6, lo=1), OUTPUT_FORMAT, UPSAMPLING, FAL_SAFETY_CHECKER
 #: fal's ultra takes one of these ratios (fal's docs; a size becomes the nearest of them)
 FAL_ULTRA_RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
 # fal's FLUX.2 apps (fal's pages): image_size (preset, "auto", or {width, height}: fluxtui sends
-# the exact sides), safety_tolerance a string enum "1"…"5", output_format jpeg|png; FLUX.2's own
-# size rule (as BFL's). No app names a prompt-upsampling field, so that param is not taken.
+# the exact sides), safety_tolerance a string enum "1"…"5"; FLUX.2's own size rule (as BFL's) and
+# formats (providers.md §6 gives FLUX.2 webp; fal's flux-2-pro page lists only jpeg|png: fal's
+# 422 speaks if it refuses one). No app names a prompt-upsampling or a transparent_bg field, so
+# neither param is taken.
 FAL2_SIZE = BFL2_SIZE
-FAL2_FORMAT = _p(
-    "output_format", "choice", default="jpeg", help="image file format", choices=("jpeg", "png")
-)
+FAL2_FORMAT = FLUX2_FORMAT
 FAL2_COMMON = (SEED, _safety(5, lo=1), FAL2_FORMAT, FAL_SAFETY_CHECKER)
 # klein (fal's klein 9b page): num_inference_steps 4–8 (default 4), up to 4 images.
 FAL2_KLEIN = (SEED, _steps(4, 8, 4), FAL2_FORMAT, FAL_SAFETY_CHECKER)
