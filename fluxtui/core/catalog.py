@@ -217,7 +217,7 @@ def nearest_size(rule: SizeRule, width: Any, height: Any) -> tuple[int, int] | N
 
 def _alpha_problems(spec: ModelSpec, params: Mapping[str, Any]) -> list[str]:
     """transparent_bg needs a format with an alpha channel (png or webp)."""
-    if params.get("transparent_bg") is not True or not spec.known:
+    if params.get("transparent_bg") is not True or "transparent_bg" not in spec.params:
         return []
     rule = spec.params.get("output_format")
     fmt = params.get("output_format", rule.default if rule else None)
