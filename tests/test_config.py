@@ -151,7 +151,7 @@ def test_correction_inflight_caps_config(tmp_path: Path) -> None:
         tmp_path,
         '[providers.bfl]\nmodel_concurrency = { "flux-kontext-max" = 3, "flux-2-pro" = 10 }\n'
         '[providers.mine]\nprotocol = "bfl"\nbase_url = "http://127.0.0.1:9"\n'
-        "[providers.mine.model_concurrency]\n\"flux-dev\" = 2\n",
+        '[providers.mine.model_concurrency]\n"flux-dev" = 2\n',
     )
     config = config_module.load(path, env={})
     assert config.settings("bfl").model_concurrency == {"flux-kontext-max": 3, "flux-2-pro": 10}
