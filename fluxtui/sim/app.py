@@ -1,5 +1,6 @@
-"""The simulator as one Starlette app: every service under its path prefix, plus delivery and
-the control endpoints ``POST /_sim/reset`` and ``GET /_sim/jobs``."""
+"""The simulator as one Starlette app: every service under its path prefix (or one service at
+the root, ``PublicUrls.only``), plus delivery and the control endpoints ``POST /_sim/reset`` and
+``GET /_sim/jobs``."""
 
 from __future__ import annotations
 
@@ -50,12 +51,12 @@ def create_app(config: SimConfig | None = None, public_urls: PublicUrls | None =
     The app's shared state is ``app.state.sim``."""
     sim = Sim(config or SimConfig(), public_urls or PublicUrls())
     app = Starlette(
-        routes=[
+        routes=[  # fal's submit takes any POST path under its mount: it comes last
+            *_control_routes(sim),
+            *delivery.routes(sim),
             *routes_bfl.routes(sim),
             *routes_openai.routes(sim),
             *routes_fal.routes(sim),
-            *delivery.routes(sim),
-            *_control_routes(sim),
         ],
         middleware=[Middleware(_Latency, seconds=sim.config.latency_s)],
     )

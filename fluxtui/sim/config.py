@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 #: The services the simulator speaks, each under its own path prefix.
 SERVICES = ("comet", "bfl", "apiyi", "openai", "fal")
 
+#: Where each service is mounted in the default layout (every service on one port).
+MOUNTS = {"comet": "/comet", "bfl": "/bfl", "apiyi": "/apiyi", "openai": "/openai", "fal": "/fal"}
+#: The part of a service's base URL below its mount (the OpenAI-style ones end in ``/v1``).
+API_PATHS = {"comet": "", "bfl": "", "apiyi": "/v1", "openai": "/v1", "fal": ""}
 #: Path prefix of each service: ``base_url(service) == api_url + BASE_PATHS[service]``.
-BASE_PATHS = {
-    "comet": "/comet",
-    "bfl": "/bfl",
-    "apiyi": "/apiyi/v1",
-    "openai": "/openai/v1",
-    "fal": "/fal",
-}
+BASE_PATHS = {service: MOUNTS[service] + API_PATHS[service] for service in SERVICES}
+
+#: Starting credit balance of every BFL key (``GET /v1/credits``); 1 credit is US$0.01.
+START_CREDITS = 1000.0
 
 
 @dataclass
@@ -32,6 +33,7 @@ class SimConfig:
         seed: seeds the simulator's randomness (ids, chosen seeds); None = unpredictable.
         required_keys: service -> the only key it accepts; services not listed accept any
             non-empty key (except the magic ``sim-invalid-key`` and ``sim-no-credits``).
+        credits: the balance each BFL key starts with; finished jobs spend it.
     """
 
     queue_s: float = 0.8
@@ -42,16 +44,31 @@ class SimConfig:
     not_found_as_404: bool = False
     seed: int | None = None
     required_keys: dict[str, str] = field(default_factory=dict)
+    credits: float = START_CREDITS
 
 
 @dataclass(frozen=True)
 class PublicUrls:
     """Where clients reach the simulator: ``api`` plays the services' API hosts, ``cluster``
-    plays BFL's other cluster host and the image delivery host (no trailing slashes)."""
+    plays BFL's other cluster host and the image delivery host (no trailing slashes).
+
+    ``only`` names the one service served at the root of its port (``fluxtui sim --service``);
+    None serves every service under its mount (``/bfl``, ``/fal`` ...).
+    """
 
     api: str = "http://api.sim"
     cluster: str = "http://cluster.sim"
+    only: str | None = None
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The services this simulator speaks."""
+        return SERVICES if self.only is None else (self.only,)
+
+    def mount(self, service: str) -> str:
+        """The path the service's routes hang under ("" at the root)."""
+        return "" if service == self.only else MOUNTS[service]
 
     def base_url(self, service: str) -> str:
         """The base URL an adapter for ``service`` is configured with."""
-        return self.api + BASE_PATHS[service]
+        return self.api + self.mount(service) + API_PATHS[service]

@@ -88,6 +88,7 @@ class Sim:
                     job.height,
                     job.fmt,
                     black=job.nsfw,
+                    transparent=job.transparent,
                 )
                 job.images[index] = await run_in_threadpool(render, spec)
         return job.images[index]

@@ -1,6 +1,6 @@
 """Signed, expiring image URLs, and the delivery host that serves them.
 
-``{cluster}/delivery/{token}/sample.{jpeg|png}?exp=UNIX&sig=HEX`` where ``sig`` is
+``{cluster}/delivery/{token}/sample.{jpeg|png|webp}?exp=UNIX&sig=HEX`` where ``sig`` is
 HMAC-SHA256 over ``path + "?exp=" + exp`` with a per-simulator secret (``signing.UrlSigner``).
 Answers like a CDN's object storage, with XML bodies: bad or missing signature -> 403
 ``AuthenticationFailed``; expired -> 404 ``ResourceNotFound`` (as APIYI documents: an expired URL
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from fluxtui.sim.context import Sim
     from fluxtui.sim.jobs import Job
 
-_MEDIA_TYPES = {"jpeg": "image/jpeg", "png": "image/png"}
+_MEDIA_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 _ERROR_CODES = {429: "TooManyRequests", 500: "InternalError", 503: "ServerBusy"}
 Answer = Response | DropConnection | TruncatedBody | SlowBody
 

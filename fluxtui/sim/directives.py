@@ -51,6 +51,12 @@ Directive          Effect
 ``echo_key=1``     the job's failure text carries the API key its submit came with, as a careless
                    service might (BFL/Comet ``details``, fal ``error`` and result ``detail``,
                    OpenAI ``error.message``): with ``status=``, for testing that clients mask it
+``strict=1``       BFL/Comet/fal: fields the model does not take are refused (422
+                   ``extra_forbidden``, as a pydantic model with ``extra="forbid"``) instead of
+                   being dropped and recorded in the job's ``ignored`` list
+``foreign_poll=1`` Comet: the submit's ``polling_url`` names another host (the cluster port,
+                   ``/foreign/v1/get_result``), which refuses every poll with 403 and records
+                   in the job's ``foreign_polls`` whether the Comet key was sent there
 =================  ==========================================================================
 
 Control endpoints (no auth): ``POST /_sim/reset`` forgets every job and counter;
@@ -101,6 +107,8 @@ class Directives:
     slow: float | None = None
     bomb: bool = False
     echo_key: bool = False
+    strict: bool = False
+    foreign_poll: bool = False
 
 
 def within(times: int | None, attempt: int) -> bool:
@@ -190,6 +198,8 @@ _PARSERS = {
     "slow": _rate,
     "bomb": _flag,
     "echo_key": _flag,
+    "strict": _flag,
+    "foreign_poll": _flag,
 }
 assert set(_PARSERS) == {f.name for f in fields(Directives)}
 

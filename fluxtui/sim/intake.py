@@ -7,7 +7,7 @@ the prompt, and a ``submit=CODE`` fault. Each service words its refusals through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Protocol
 
@@ -67,6 +67,12 @@ class Submission:
     directives: Directives
     attempt: int  # this submit's number for (service, prompt), 1-based
     key: str = ""  # the API key the submit came with (echoed by ``echo_key=1``)
+    headers: dict[str, str] = field(default_factory=dict)  # its ``X-Fal-*`` headers
+
+
+def platform_headers(request: Request) -> dict[str, str]:
+    """The request's ``X-Fal-*`` headers (fal's platform headers), names lower-cased."""
+    return {name: value for name, value in request.headers.items() if name.startswith("x-fal-")}
 
 
 async def intake(
@@ -82,7 +88,7 @@ async def intake(
         return dialect.invalid(errors)
     prompt = body.get("prompt")
     if not isinstance(prompt, str):  # the service's validation reports it
-        return Submission(body, "", "", Directives(), 1, key)
+        return Submission(body, "", "", Directives(), 1, key, platform_headers(request))
     try:
         text, d = directives.parse(prompt)
     except directives.DirectiveError as exc:
@@ -101,4 +107,4 @@ async def intake(
     attempt = sim.store.count_submit(service, prompt)
     if d.submit is not None and directives.within(d.submit_times, attempt):
         return fault_response(dialect, d.submit, d)
-    return Submission(body, prompt, text, d, attempt, key)
+    return Submission(body, prompt, text, d, attempt, key, platform_headers(request))

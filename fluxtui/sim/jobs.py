@@ -32,6 +32,12 @@ class Job:
     ``text`` is the prompt without directives (drawn on the image); ``prompt`` is as sent.
     ``failure`` holds a service-specific reason the job ends without an image (e.g. fal's
     validation errors), decided at submit time; ``nsfw`` jobs deliver a black image.
+
+    What a test reads back (``GET /_sim/jobs``): ``received`` is the body as sent, ``ignored``
+    the fields of it the model does not take (accepted and dropped, as pydantic does by
+    default), ``upsampled`` whether the prompt was upsampled, ``cost`` the credits quoted at
+    submit, ``headers`` the ``X-Fal-*`` platform headers of the submit, ``foreign_polls`` the
+    polls that reached a foreign host (``foreign_poll=1``) and whether they carried the key.
     """
 
     id: str
@@ -53,6 +59,14 @@ class Job:
     nsfw: bool = False
     submits: int = 1
     key: str = ""  # the API key its submit came with (echoed by ``echo_key=1``)
+    received: dict[str, Any] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+    upsampled: bool = False
+    transparent: bool = False
+    cost: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+    foreign_polls: list[dict[str, bool]] = field(default_factory=list)
+    timed_out: bool = False  # fal: dropped because it could not start within its timeout
     created: float = field(default_factory=time.time)
     t0: float = field(default_factory=time.monotonic)
     cancelled: bool = False
@@ -74,6 +88,18 @@ class Job:
         if elapsed < self.queue_s + self.run_s:
             return Phase.RUNNING
         return Phase.DONE
+
+    def in_flight(self) -> bool:
+        """Queued or running: what BFL's cap on active tasks counts."""
+        return self.phase() in (Phase.QUEUED, Phase.RUNNING)
+
+    def settled_cost(self) -> float | None:
+        """Credits charged once the job is done: the quote for an image, 0 for a refusal or
+        failure (not charged); None while it is in flight."""
+        if self.in_flight():
+            return None
+        ready = self.directives.status in (None, "Ready")
+        return self.cost if ready and not self.cancelled and self.failure is None else 0.0
 
     def remaining(self) -> float:
         """Seconds until the job is done."""
@@ -163,6 +189,25 @@ class JobStore:
         self.jobs.clear()
         self.attempts.clear()
 
+    def spent(self, service: str, key: str) -> float:
+        """Credits the finished jobs of ``key`` on ``service`` were charged."""
+        return sum(
+            job.settled_cost() or 0.0
+            for job in self.jobs.values()
+            if job.service == service and job.key == key
+        )
+
+    def in_flight(self, service: str, key: str, model: str | None = None) -> int:
+        """Jobs of ``key`` on ``service`` (of ``model``, when given) still queued or running."""
+        return sum(
+            1
+            for job in self.jobs.values()
+            if job.service == service
+            and job.key == key
+            and (model is None or job.model == model)
+            and job.in_flight()
+        )
+
     def listing(self) -> dict[str, Any]:
         """What ``GET /_sim/jobs`` answers."""
         return {
@@ -177,6 +222,16 @@ class JobStore:
                     "created": job.created,
                     "ready_at": job.end_time,
                     "polls": job.polls,
+                    "received": job.received,
+                    "ignored": job.ignored,
+                    "upsampled": job.upsampled,
+                    "format": job.fmt,
+                    "size": [job.width, job.height],
+                    "cost": job.cost,
+                    "settled_cost": job.settled_cost(),
+                    "headers": job.headers,
+                    "foreign_polls": job.foreign_polls,
+                    "timed_out": job.timed_out,
                 }
                 for job in self.jobs.values()
             ],

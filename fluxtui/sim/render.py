@@ -28,8 +28,9 @@ class RenderSpec:
     model: str
     width: int
     height: int
-    fmt: str  # "jpeg" | "png"
+    fmt: str  # "jpeg" | "png" | "webp"
     black: bool = False  # what a safety checker leaves of a flagged image
+    transparent: bool = False  # png/webp: an alpha channel, the background outside an oval clear
 
 
 def fit(width: int, height: int, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
@@ -53,12 +54,18 @@ def aspect_size(ratio: str, pixels: int) -> tuple[int, int] | None:
 
 
 def render(spec: RenderSpec) -> bytes:
-    """Encode the picture for ``spec`` as JPEG or PNG bytes."""
+    """Encode the picture for ``spec`` as JPEG, PNG or WebP bytes."""
     size = (spec.width, spec.height)
     image = Image.new("RGB", size) if spec.black else _picture(spec)
+    if spec.transparent and spec.fmt in ("png", "webp"):
+        alpha = Image.new("L", size, 0)
+        ImageDraw.Draw(alpha).ellipse((0, 0, size[0] - 1, size[1] - 1), fill=255)
+        image.putalpha(alpha)
     out = io.BytesIO()
     if spec.fmt == "png":
         image.save(out, "PNG", compress_level=1)
+    elif spec.fmt == "webp":
+        image.save(out, "WEBP", quality=80, method=0)
     else:
         image.save(out, "JPEG", quality=88)
     return out.getvalue()

@@ -1,20 +1,28 @@
 """Black Forest Labs and CometAPI: submit, then poll ``get_result`` (providers.md sections 1-2).
 
 - BFL (``x-key``): ``POST /bfl/v1/{model}`` -> ``{"id", "polling_url", "cost", "input_mp",
-  "output_mp"}``; ``polling_url`` names the *cluster* host. ``GET /bfl/v1/get_result?id=``.
-- Comet (``Authorization: Bearer``): ``POST /comet/flux/v1/{model}`` -> ``{"id",
-  "polling_url"}``; ``GET /comet/flux/v1/get_result?id=``.
+  "output_mp"}``; ``polling_url`` names the *cluster* host. With ``webhook_url`` the answer is
+  ``{"id", "status": "Pending", "webhook_url"}`` (no polling URL; nothing is posted to the
+  webhook). ``GET /bfl/v1/get_result?id=`` on either host. ``GET /bfl/v1/credits`` ->
+  ``{"credits": N}``: ``SimConfig.credits`` less what the key's finished jobs were charged.
+  Over 24 active tasks per key (6 of ``flux-kontext-max``) a submit answers 429.
+- Comet (``Authorization: Bearer``): ``POST /comet/flux/v1/{model}`` -> the same with
+  ``polling_url`` on its own host (another host with ``foreign_poll=1``);
+  ``GET /comet/flux/v1/get_result?id=``.
+
+What each model takes, and its price: :mod:`fluxtui.sim.bfl_models`.
 
 A poll answers ``{"id", "status", "result", "progress", "details"}``: ``Pending`` (queued, or
 running with ``progress`` 0..1), then ``Ready`` with ``result: {"sample", "seed", "prompt",
 "start_time", "end_time", "duration"}``, or a directive's final status (``details`` then says
-why). An unknown id answers 200 ``{"id", "status": "Task not found", "result": null}`` (or 404
+why); a final answer also carries the settled ``cost`` (0 when nothing was made). An unknown
+id answers 200 ``{"id", "status": "Task not found", "result": null}`` (or 404
 ``{"detail": "Task not found"}`` with ``SimConfig.not_found_as_404``).
 
-Errors: BFL is FastAPI: ``{"detail": "message"}``, and 422 ``{"detail": [{"loc", "msg",
-"type", ...}]}``. Comet is a gateway: its own errors (credentials, credits, rate limits, 5xx)
-are ``{"error": {"message", "type", "param", "code"}}``, while validation errors pass through
-from BFL as 422 ``{"detail": [...]}``.
+Errors: BFL is FastAPI: ``{"detail": "message"}`` (a missing or bad key: 403), and 422
+``{"detail": [{"loc", "msg", "type", ...}]}``. Comet is a gateway: its own errors
+(credentials, credits, rate limits, 5xx) are ``{"error": {"message", "type", "param",
+"code"}}``, while validation errors pass through from BFL as 422 ``{"detail": [...]}``.
 """
 
 from __future__ import annotations
@@ -25,23 +33,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fluxtui.sim import auth
+from fluxtui.sim import auth, bfl_models
 from fluxtui.sim.context import Sim
 from fluxtui.sim.delivery import image_url
 from fluxtui.sim.faults import DropConnection
 from fluxtui.sim.intake import Submission, fault_message, fault_response, intake
 from fluxtui.sim.jobs import Job, Phase
-from fluxtui.sim.render import ULTRA_PIXELS, aspect_size
-from fluxtui.sim.validation import FOUR_MP, Checker, ErrorList
+from fluxtui.sim.validation import ErrorList
 
+#: Where a ``foreign_poll=1`` Comet job's polling URL points (on the cluster port).
+FOREIGN_POLL = "/foreign/v1/get_result"
 #: Statuses a directive makes final at once, without queueing or running.
 IMMEDIATE = ("Request Moderated", "Task not found")
 
+#: BFL answers a missing or bad key with 403 (providers.md section 6), no credits with 402.
 _REFUSALS = {
-    auth.Refusal.MISSING: "Not authenticated",
-    auth.Refusal.WRONG_SCHEME: "Not authenticated",
-    auth.Refusal.INVALID: "Invalid API key",
-    auth.Refusal.NO_CREDITS: "Insufficient credits. Add credits to your account to continue.",
+    auth.Refusal.MISSING: (403, "Not authenticated"),
+    auth.Refusal.WRONG_SCHEME: (403, "Not authenticated"),
+    auth.Refusal.INVALID: (403, "Not authenticated - Invalid Authentication"),
+    auth.Refusal.NO_CREDITS: (
+        402,
+        "Insufficient credits. Add credits to your account to continue.",
+    ),
 }
 
 
@@ -49,7 +62,15 @@ class BflDialect:
     """FastAPI-style errors."""
 
     def refusal(self, refusal: auth.Refusal) -> Response:
-        return JSONResponse({"detail": _REFUSALS[refusal]}, status_code=refusal.status)
+        status, message = _REFUSALS[refusal]
+        return JSONResponse({"detail": message}, status_code=status)
+
+    def too_busy(self, cap: int) -> Response:
+        """Over the key's cap on active tasks."""
+        return JSONResponse(
+            {"detail": f"Too many active tasks: at most {cap} may run at once. Retry later."},
+            status_code=429,
+        )
 
     def invalid(self, errors: ErrorList) -> Response:
         return JSONResponse({"detail": errors}, status_code=422)
@@ -100,80 +121,17 @@ class CometDialect(BflDialect):
         return super().fault(code) if code == 422 else self._error(code, fault_message(code))
 
 
-def validate(model: str, body: dict[str, Any]) -> tuple[ErrorList, dict[str, Any]]:
-    """BFL's server-side checks for ``model`` (unknown models are checked like flux-dev).
-
-    Returns the errors and the values a job needs: width, height, fmt, seed.
-    """
-    c = Checker(body)
-    c.string("prompt", required=True, min_length=1)
-    c.string("image_prompt")
-    c.boolean("prompt_upsampling")
-    c.string("webhook_url")
-    c.string("webhook_secret")
-    seed = c.integer("seed")
-    fmt = c.choice("output_format", ("jpeg", "png")) or "jpeg"
-    if model.startswith("flux-pro-1.1-ultra"):
-        c.integer("safety_tolerance", ge=0, le=6)
-        c.boolean("raw")
-        c.number("image_prompt_strength", ge=0, le=1)
-        size = _ultra_size(c)
-    elif model.startswith("flux-2-"):
-        c.integer("safety_tolerance", ge=0, le=5)
-        if "flex" in model:
-            c.integer("steps", ge=1, le=50)
-            c.number("guidance", ge=1.5, le=10)
-        width = c.integer("width", ge=64, multiple_of=16) or 1024
-        height = c.integer("height", ge=64, multiple_of=16) or 1024
-        if width * height > FOUR_MP:
-            c.error(
-                None,
-                "value_error",
-                "Value error, width * height must be at most 4 megapixels",
-                {"width": width, "height": height},
-            )
-        size = (width, height)
-    else:
-        c.integer("safety_tolerance", ge=0, le=6)
-        if model != "flux-pro-1.1":
-            c.integer("steps", ge=1, le=50)
-            c.number("guidance", ge=1.5, le=5)
-        if model == "flux-pro":
-            c.integer("interval", ge=1, le=4)
-        size = (
-            c.integer("width", ge=256, le=1440, multiple_of=32) or 1024,
-            c.integer("height", ge=256, le=1440, multiple_of=32) or 768,
-        )
-    return c.errors, {"width": size[0], "height": size[1], "fmt": fmt, "seed": seed}
-
-
-def _ultra_size(c: Checker) -> tuple[int, int]:
-    """The drawn size for ``aspect_ratio`` (default 16:9), which must lie in 21:9..9:21."""
-    ratio = c.string("aspect_ratio") or "16:9"
-    size = aspect_size(ratio, ULTRA_PIXELS)
-    if size is not None:
-        w, _, h = ratio.partition(":")
-        if 9 / 21 <= int(w) / int(h) <= 21 / 9:
-            return size
-    c.error(
-        "aspect_ratio",
-        "value_error",
-        "Value error, Aspect ratio must be between 21:9 and 9:21",
-        ratio,
-    )
-    return 0, 0  # the request is refused: no job is made with this size
-
-
-def _cost(model: str) -> float:
-    """Credits per image (illustrative figures)."""
-    if model.startswith("flux-pro-1.1-ultra"):
-        return 6.0
-    if model.startswith("flux-2-"):
-        return 1.5 if "klein" in model else 3.0
-    return {"flux-pro": 5.0, "flux-pro-1.1": 4.0}.get(model, 2.5)
-
-
 def routes(sim: Sim) -> list[Route]:
+    def balance(key: str) -> float:
+        return round(sim.config.credits - sim.store.spent("bfl", key), 2)
+
+    def over_cap(model: str, key: str) -> int | None:
+        """The cap on active tasks a new BFL job of ``model`` would exceed, if any."""
+        if sim.store.in_flight("bfl", key) >= bfl_models.DEFAULT_INFLIGHT_CAP:
+            return bfl_models.DEFAULT_INFLIGHT_CAP
+        cap = bfl_models.inflight_cap(model)
+        return cap if sim.store.in_flight("bfl", key, model) >= cap else None
+
     def endpoints(service: str, prefix: str, poll_host: str, dialect: BflDialect) -> list[Route]:
         """Submit and poll routes of ``service``; its polling URLs name ``poll_host``."""
 
@@ -182,10 +140,16 @@ def routes(sim: Sim) -> list[Route]:
             taken = await intake(sim, request, service, dialect)
             if not isinstance(taken, Submission):
                 return taken
-            errors, values = validate(model, taken.body)
-            if errors:
-                return dialect.invalid(errors)
             d = taken.directives
+            checked = bfl_models.check(model, taken.body, strict=d.strict)
+            if checked.errors:
+                return dialect.invalid(checked.errors)
+            if service == "bfl":
+                cap = over_cap(model, taken.key)
+                if cap is not None:
+                    return dialect.too_busy(cap)
+                if balance(taken.key) < checked.cost:
+                    return dialect.refusal(auth.Refusal.NO_CREDITS)
             job = sim.new_job(
                 service=service,
                 model=model,
@@ -194,25 +158,35 @@ def routes(sim: Sim) -> list[Route]:
                 directives=d,
                 submits=taken.attempt,
                 key=taken.key,
-                width=values["width"],
-                height=values["height"],
-                fmt=values["fmt"],
-                seed=values["seed"],
+                width=checked.width,
+                height=checked.height,
+                fmt=checked.fmt,
+                seed=checked.seed,
                 immediate=d.status in IMMEDIATE,
+                received=taken.body,
+                ignored=checked.ignored,
+                upsampled=checked.upsampled,
+                transparent=checked.transparent,
+                cost=checked.cost,
+                headers=taken.headers,
             )
             if job.take_drop("submit"):
                 return DropConnection()
-            answer: dict[str, Any] = {
-                "id": job.id,
-                "polling_url": f"{poll_host}{prefix}/get_result?id={job.id}",
-            }
-            if service == "bfl":
-                answer |= {
-                    "cost": _cost(model),
-                    "input_mp": 0.0,
+            webhook = taken.body.get("webhook_url")
+            if service == "bfl" and webhook:  # no polling_url: get_result?id= still answers
+                return JSONResponse({"id": job.id, "status": "Pending", "webhook_url": webhook})
+            poll_url = f"{poll_host}{prefix}/get_result?id={job.id}"
+            if service == "comet" and d.foreign_poll:
+                poll_url = f"{sim.urls.cluster}{FOREIGN_POLL}?id={job.id}"
+            return JSONResponse(
+                {
+                    "id": job.id,
+                    "polling_url": poll_url,
+                    "cost": job.cost,
+                    "input_mp": round(checked.input_mp, 2),
                     "output_mp": round(job.width * job.height / 1e6, 2),
                 }
-            return JSONResponse(answer)
+            )
 
         async def get_result(request: Request) -> Response | DropConnection:
             refusal = auth.check(service, request.headers, sim.config.required_keys)
@@ -273,12 +247,13 @@ def routes(sim: Sim) -> list[Route]:
             return answer
         status = job.directives.status or "Ready"
         answer["status"] = status
+        answer["cost"] = job.settled_cost()
         if status == "Ready":
             await sim.image(job, 0)
             answer["result"] = {
                 "sample": image_url(sim, job, 0),
                 "seed": job.seed,
-                "prompt": job.prompt,
+                "prompt": job.prompt + (bfl_models.UPSAMPLED if job.upsampled else ""),
                 "start_time": job.start_time,
                 "end_time": job.end_time,
                 "duration": job.run_s,
@@ -292,6 +267,31 @@ def routes(sim: Sim) -> list[Route]:
             }
         return answer
 
-    return endpoints("bfl", "/bfl/v1", sim.urls.cluster, BflDialect()) + endpoints(
-        "comet", "/comet/flux/v1", sim.urls.api, CometDialect()
-    )
+    async def credits(request: Request) -> Response:
+        refusal = auth.check("bfl", request.headers, sim.config.required_keys)
+        if refusal is not None:
+            return BflDialect().refusal(refusal)
+        return JSONResponse({"credits": balance(auth.received_key("bfl", request.headers))})
+
+    async def foreign(request: Request) -> Response:
+        """A host that is not Comet's: records whether the Comet key came along, refuses."""
+        job = sim.store.get(request.query_params.get("id", ""), ("comet",))
+        if job is not None:
+            sent = auth.received_key("comet", request.headers) or request.headers.get("x-key", "")
+            job.foreign_polls.append({"credentials": bool(sent), "comet_key": sent == job.key})
+        return JSONResponse({"detail": "Not authenticated - Invalid Authentication"}, 403)
+
+    found: list[Route] = []
+    if "bfl" in sim.urls.services:
+        bfl = sim.urls.mount("bfl") + "/v1"
+        found += [
+            Route(f"{bfl}/credits", credits, methods=["GET"]),
+            *endpoints("bfl", bfl, sim.urls.cluster, BflDialect()),
+        ]
+    if "comet" in sim.urls.services:
+        comet = sim.urls.mount("comet") + "/flux/v1"
+        found += [
+            Route(FOREIGN_POLL, foreign, methods=["GET"]),
+            *endpoints("comet", comet, sim.urls.api, CometDialect()),
+        ]
+    return found

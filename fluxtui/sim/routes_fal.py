@@ -11,12 +11,19 @@ only that prefix finds the request (a URL built from the full app id answers 404
 - ``GET .../status/stream[?logs=1]``: the same as Server-Sent Events, ending after COMPLETED.
 - ``GET {response_url}``: 200 the model's output; 422/500 ``{"detail": [...]}`` when it failed;
   400 ``{"detail": "Request is still in progress"}`` before completion.
-- ``PUT .../cancel``: 202 ``CANCELLATION_REQUESTED`` (a queued job is removed: it never runs,
-  its status turns COMPLETED with ``error_type: "request_cancelled"`` and its result answers
-  400; a running job still finishes), 400 ``ALREADY_COMPLETED``, 404 ``NOT_FOUND``.
+- ``PUT .../cancel``: 200 ``OK`` for a queued job (removed from the queue: it never runs, its
+  status turns COMPLETED with ``error_type: "request_cancelled"`` and its result answers 400),
+  202 ``CANCELLATION_REQUESTED`` for a running one (it still finishes), 400
+  ``ALREADY_COMPLETED``, 404 ``NOT_FOUND``.
 
 Like the real queue, submit accepts any JSON object: parameters are checked when the job leaves
-the queue, so a bad parameter shows as COMPLETED with an error, and the result answers 422.
+the queue, so a bad parameter shows as COMPLETED with an error, and the result answers 422
+(what each app takes: :mod:`fluxtui.sim.fal_models`).
+
+Platform headers: the submit's ``X-Fal-*`` headers are recorded on the job (``headers``). A
+job that cannot start within its ``X-Fal-Request-Timeout`` (say, held by ``queue=``) is dropped
+when the timeout runs out: its status turns COMPLETED with ``error_type: "request_timeout"``,
+and its result answers 504 with ``X-Fal-Request-Timeout-Type: user``.
 """
 
 from __future__ import annotations
@@ -31,23 +38,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from fluxtui.sim import auth
+from fluxtui.sim import auth, fal_models
 from fluxtui.sim.context import Sim
 from fluxtui.sim.delivery import image_url
 from fluxtui.sim.faults import DropConnection
 from fluxtui.sim.intake import Submission, fault_message, fault_response, intake
 from fluxtui.sim.jobs import Job, Phase
-from fluxtui.sim.render import ULTRA_PIXELS, aspect_size
-from fluxtui.sim.validation import Checker, ErrorList
+from fluxtui.sim.validation import ErrorList
 
-IMAGE_SIZES = {
-    "square_hd": (1024, 1024),
-    "square": (512, 512),
-    "portrait_4_3": (768, 1024),
-    "portrait_16_9": (576, 1024),
-    "landscape_4_3": (1024, 768),
-    "landscape_16_9": (1024, 576),
-}
+#: The header of a 504 that says the caller's own ``X-Fal-Request-Timeout`` ran out.
+TIMEOUT_TYPE = "X-Fal-Request-Timeout-Type"
 #: How often the SSE stream looks at the clock.
 STREAM_TICK_S = 0.05
 
@@ -75,59 +75,6 @@ class FalDialect:
         return JSONResponse({"detail": fault_message(code)}, status_code=code)
 
 
-def validate(app_id: str, body: dict[str, Any]) -> tuple[ErrorList, dict[str, Any]]:
-    """The flux model's input schema; returns the errors and width, height, fmt, seed, n,
-    steps, safety."""
-    c = Checker(body)
-    c.string("prompt", required=True, min_length=1)
-    steps = c.integer("num_inference_steps", ge=1, le=50) or 28
-    c.number("guidance_scale", ge=1, le=20)
-    n = c.integer("num_images", ge=1, le=4) or 1
-    safety = c.boolean("enable_safety_checker")
-    fmt = c.choice("output_format", ("jpeg", "png")) or "jpeg"
-    c.choice("acceleration", ("none", "regular", "high"))
-    c.boolean("sync_mode")
-    seed = c.integer("seed")
-    if "ultra" in app_id:
-        ratio = c.string("aspect_ratio") or "16:9"
-        size = aspect_size(ratio, ULTRA_PIXELS)
-        if size is None:
-            c.error(
-                "aspect_ratio",
-                "value_error",
-                "Value error, aspect ratio must look like 16:9",
-                ratio,
-            )
-            size = (1024, 576)
-    else:
-        size = _image_size(c)
-    return c.errors, {
-        "width": size[0],
-        "height": size[1],
-        "fmt": fmt,
-        "seed": seed,
-        "n": n,
-        "steps": steps,
-        "safety": safety is not False,
-    }
-
-
-def _image_size(c: Checker) -> tuple[int, int]:
-    value = c.body.get("image_size")
-    if value is None:
-        return IMAGE_SIZES["landscape_4_3"]
-    if isinstance(value, dict):
-        sides = Checker(value, loc=("body", "image_size"))
-        width = sides.integer("width", ge=1, le=14142, required=True)
-        height = sides.integer("height", ge=1, le=14142, required=True)
-        c.errors.extend(sides.errors)
-        return (width or 1024, height or 768)
-    if isinstance(value, str) and value in IMAGE_SIZES:
-        return IMAGE_SIZES[value]
-    c.choice("image_size", tuple(IMAGE_SIZES))  # records the error
-    return IMAGE_SIZES["landscape_4_3"]
-
-
 def _app_base(app_id: str) -> str:
     """Where the queue files an app's requests: owner/app, without the sub-path."""
     return "/".join(app_id.split("/")[:2])
@@ -137,6 +84,8 @@ def _outcome(job: Job) -> tuple[int, Any, str | None] | None:
     """How a failed job fails: (result HTTP status, result detail, status error_type)."""
     if job.cancelled:
         return 400, "Request was cancelled", "request_cancelled"
+    if job.timed_out:
+        return 504, "Request timed out before it could start", "request_timeout"
     if job.failure is not None:
         return 422, _with_urls(job.failure), job.failure[0]["type"]
     status = job.directives.status
@@ -161,7 +110,7 @@ def _outcome(job: Job) -> tuple[int, Any, str | None] | None:
 
 
 def _logs(job: Job) -> list[dict[str, str]]:
-    if job.failure is not None or job.cancelled:
+    if job.failure is not None or job.cancelled or job.timed_out:
         return []
     total = job.params["steps"]
     done = int(job.progress() * total)
@@ -186,7 +135,7 @@ def status_answer(job: Job, urls: dict[str, str], logs: bool) -> tuple[int, dict
         return 202, {"status": "IN_QUEUE", "queue_position": job.queue_position(), **base}
     if phase is Phase.RUNNING:
         return 202, {"status": "IN_PROGRESS", "logs": _logs(job) if logs else None, **base}
-    ran = not job.cancelled and job.failure is None
+    ran = not job.cancelled and not job.timed_out and job.failure is None
     answer = {
         "status": "COMPLETED",
         "logs": _logs(job) if logs else None,
@@ -202,10 +151,13 @@ def status_answer(job: Job, urls: dict[str, str], logs: bool) -> tuple[int, dict
 
 
 def routes(sim: Sim) -> list[Route]:
+    if "fal" not in sim.urls.services:
+        return []
     dialect = FalDialect()
+    mount = sim.urls.mount("fal")
 
     def request_urls(job: Job) -> dict[str, str]:
-        root = f"{sim.urls.api}/fal/{job.params['base']}/requests/{job.id}"
+        root = f"{sim.urls.api}{mount}/{job.params['base']}/requests/{job.id}"
         return {
             "response_url": root,
             "status_url": f"{root}/status",
@@ -217,8 +169,9 @@ def routes(sim: Sim) -> list[Route]:
         taken = await intake(sim, request, "fal", dialect)
         if not isinstance(taken, Submission):
             return taken
-        errors, values = validate(app_id, taken.body)
         d = taken.directives
+        checked = fal_models.check(app_id, taken.body, strict=d.strict)
+        errors = checked.errors
         job = sim.new_job(
             service="fal",
             model=app_id,
@@ -227,17 +180,23 @@ def routes(sim: Sim) -> list[Route]:
             directives=d,
             submits=taken.attempt,
             key=taken.key,
-            width=values["width"],
-            height=values["height"],
-            fmt=values["fmt"],
-            seed=values["seed"],
-            num_images=values["n"],
+            width=checked.width,
+            height=checked.height,
+            fmt=checked.fmt,
+            seed=checked.seed,
+            num_images=checked.n,
             failure=errors or None,
-            nsfw=d.nsfw and values["safety"],
-            params={"base": _app_base(app_id), "steps": values["steps"], "input": taken.body},
+            nsfw=d.nsfw and checked.safety,
+            params={"base": _app_base(app_id), "steps": checked.steps, "input": taken.body},
+            received=taken.body,
+            ignored=checked.ignored,
+            headers=taken.headers,
         )
         if errors:  # found when the job leaves the queue: it never runs
             job.run_s = 0.0
+        timeout = _request_timeout(taken.headers)
+        if timeout is not None and job.queue_s > timeout:  # it cannot start in time: dropped
+            job.queue_s, job.run_s, job.timed_out = timeout, 0.0, True
         if job.take_drop("submit"):
             return DropConnection()
         return JSONResponse(
@@ -316,7 +275,8 @@ def routes(sim: Sim) -> list[Route]:
         outcome = _outcome(job)
         if outcome is not None:
             code, detail, _ = outcome
-            return JSONResponse({"detail": detail}, status_code=code)
+            timeout = {TIMEOUT_TYPE: "user"} if job.timed_out else None
+            return JSONResponse({"detail": detail}, status_code=code, headers=timeout)
         images = []
         for index in range(job.num_images):
             await sim.image(job, index)
@@ -345,20 +305,30 @@ def routes(sim: Sim) -> list[Route]:
                 return JSONResponse({"status": "NOT_FOUND"}, status_code=404)
             return job
         phase = job.phase()
-        if phase is Phase.QUEUED:
+        if phase is Phase.QUEUED:  # removed from the queue: it never runs
             job.cancelled = True
-        elif phase is not Phase.RUNNING:
+            return JSONResponse({"status": "OK"})
+        if phase is not Phase.RUNNING:
             return JSONResponse({"status": "ALREADY_COMPLETED"}, status_code=400)
         return JSONResponse({"status": "CANCELLATION_REQUESTED"}, status_code=202)
 
-    requests = "/fal/{app:path}/requests/{request_id}"
+    requests = mount + "/{app:path}/requests/{request_id}"
     return [
         Route(requests + "/status/stream", stream, methods=["GET"]),
         Route(requests + "/status", status, methods=["GET"]),
         Route(requests + "/cancel", cancel, methods=["PUT"]),
         Route(requests, result, methods=["GET"]),
-        Route("/fal/{app_id:path}", submit, methods=["POST"]),
+        Route(mount + "/{app_id:path}", submit, methods=["POST"]),
     ]
+
+
+def _request_timeout(headers: dict[str, str]) -> float | None:
+    """Seconds the submit's ``X-Fal-Request-Timeout`` lets the job wait to start, if given."""
+    try:
+        seconds = float(headers.get("x-fal-request-timeout", ""))
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
 
 
 def _wants_logs(request: Request) -> bool:

@@ -163,7 +163,8 @@ def routes(sim: Sim) -> list[Route]:
                 response.headers["x-request-id"] = f"req_{secrets.token_hex(16)}"
             return response
 
-        return Route(f"/{service}/v1/images/generations", generations, methods=["POST"])
+        path = f"{sim.urls.mount(service)}/v1/images/generations"
+        return Route(path, generations, methods=["POST"])
 
     async def _generate(request: Request, service: str) -> Response | DropConnection:
         taken = await intake(sim, request, service, dialect)
@@ -221,4 +222,4 @@ def routes(sim: Sim) -> list[Route]:
                 data.append({"url": image_url(sim, job, index)})
         return JSONResponse({"created": int(job.created), "data": data})
 
-    return [endpoint("apiyi"), endpoint("openai")]
+    return [endpoint(service) for service in ("apiyi", "openai") if service in sim.urls.services]

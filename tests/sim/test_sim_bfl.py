@@ -68,7 +68,7 @@ def test_bfl_get_result_answers_on_both_ports_and_reports_progress(wire) -> None
 
 def test_comet_happy_path_with_its_own_polling_url(wire) -> None:
     answer = submit(wire, "comet", "flux-pro-1.1", {"prompt": "a lighthouse"}).json()
-    assert set(answer) == {"id", "polling_url"}
+    assert set(answer) == {"id", "polling_url", "cost", "input_mp", "output_mp"}
     assert answer["polling_url"] == (
         f"{wire.server.api_url}/comet/flux/v1/get_result?id={answer['id']}"
     )
@@ -100,9 +100,9 @@ def test_unknown_id_is_task_not_found(wire) -> None:
 @pytest.mark.parametrize(
     ("service", "headers", "status", "shape"),
     [
-        ("bfl", {}, 401, "detail"),
-        ("bfl", {"Authorization": "Bearer k"}, 401, "detail"),
-        ("bfl", {"x-key": "sim-invalid-key"}, 401, "detail"),
+        ("bfl", {}, 403, "detail"),
+        ("bfl", {"Authorization": "Bearer k"}, 403, "detail"),
+        ("bfl", {"x-key": "sim-invalid-key"}, 403, "detail"),
         ("bfl", {"x-key": "sim-no-credits"}, 402, "detail"),
         ("comet", {}, 401, "error"),
         ("comet", {"x-key": "k"}, 401, "error"),
@@ -163,7 +163,7 @@ def test_auth_refusals(wire, service, headers, status, shape) -> None:
             "less_than_equal",
         ),
         ("flux-2-flex", {"prompt": "x", "guidance": 10.5}, ["body", "guidance"], "less_than_equal"),
-        ("flux-kontext-new", {"prompt": "x", "steps": 51}, ["body", "steps"], "less_than_equal"),
+        ("flux-schnell-new", {"prompt": "x", "steps": 51}, ["body", "steps"], "less_than_equal"),
         ("flux-dev", {"prompt": "x [[sim: bogus=1]]"}, ["body", "prompt"], "value_error"),
     ],
 )
