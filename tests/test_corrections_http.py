@@ -65,28 +65,57 @@ def max_overlap(jobs: list[dict[str, Any]]) -> int:
 # ---- prompt upsampling ---------------------------------------------------------------------------
 
 
+def sim_job(sim: SimServer, marker: str) -> dict[str, Any]:
+    """The one job the simulator made for a prompt holding `marker`."""
+    [job] = [j for j in sim_jobs(sim) if marker in j["prompt"]]
+    return job
+
+
 @pytest.mark.parametrize("provider", ["bfl", "comet"])
-async def test_correction_flux2_disable_pup(engine: Engine, provider: str) -> None:
-    """flux-2-pro/max get `disable_pup` (never `prompt_upsampling`); flex gets "off" said."""
-    sent = Sent(engine, provider)
-    job, _ = await generate(engine, provider, "pup pro 7a1c", model="flux-2-pro")
+@pytest.mark.parametrize(
+    ("model", "given", "field", "upsampled"),
+    [
+        ("flux-2-pro", None, {"disable_pup": False}, True),  # the model's default: on
+        ("flux-2-pro", False, {"disable_pup": True}, False),
+        ("flux-2-max", True, {"disable_pup": False}, True),
+        ("flux-2-max", False, {"disable_pup": True}, False),
+        ("flux-2-flex", None, {"prompt_upsampling": True}, True),
+        (
+            "flux-2-flex",
+            False,
+            {"prompt_upsampling": False},
+            False,
+        ),  # "off" said, or flex upsamples
+        ("flux-dev", None, {}, False),
+        ("flux-dev", True, {"prompt_upsampling": True}, True),
+        ("flux-kontext-pro", True, {"prompt_upsampling": True}, True),
+    ],
+)
+async def test_correction_flux2_disable_pup(
+    engine: Engine,
+    sim: SimServer,
+    provider: str,
+    model: str,
+    given: bool | None,
+    field: dict[str, bool],
+    upsampled: bool,
+) -> None:
+    """One "prompt upsampling" setting; each model gets it in its own field (pro/max:
+    `disable_pup`), and the simulator upsamples exactly when the setting says so."""
+    marker = f"pup {provider} {model} {given} 7a1c"
+    params = {} if given is None else {"prompt_upsampling": given}
+    job, _ = await generate(engine, provider, marker, model=model, **params)
     assert job.state is JobState.DONE, job.error
-    assert sent.last["disable_pup"] is False and "prompt_upsampling" not in sent.last
-    job, _ = await generate(
-        engine, provider, "pup max 7a1c", model="flux-2-max", prompt_upsampling=False
-    )
-    assert job.state is JobState.DONE, job.error
-    assert sent.last["disable_pup"] is True and "prompt_upsampling" not in sent.last
-    job, _ = await generate(
-        engine, provider, "pup flex 7a1c", model="flux-2-flex", prompt_upsampling=False
-    )
-    assert job.state is JobState.DONE, job.error
-    assert sent.last["prompt_upsampling"] is False and "disable_pup" not in sent.last
-    assert job.request.params["prompt_upsampling"] is False
+    made = sim_job(sim, marker)
+    sent = {k: v for k, v in made["received"].items() if k in ("disable_pup", "prompt_upsampling")}
+    assert sent == field
+    assert made["ignored"] == []  # nothing sent that the model does not take
+    assert made["upsampled"] is upsampled
 
 
 async def test_correction_flux2_disable_pup_apiyi(engine: Engine) -> None:
-    """APIYI takes `prompt_upsampling` for every model but klein, sent for FLUX.2 always."""
+    """APIYI takes `prompt_upsampling` for every model but klein, sent for FLUX.2 always (what
+    went out is read from the adapter's own client)."""
     sent = Sent(engine, "apiyi")
     job, _ = await generate(engine, "apiyi", "pup apiyi 7a1c", model="flux-2-flex")
     assert job.state is JobState.DONE, job.error
@@ -147,7 +176,7 @@ async def test_correction_flux2_webp_refused_for_flux1(engine: Engine, sim: SimS
 
 @pytest.mark.parametrize("provider", ["bfl", "comet"])
 async def test_correction_kontext_models(engine: Engine, provider: str) -> None:
-    """Kontext gets its aspect ratio (any within 1:4…4:1), a size as its ratio, png by default."""
+    """Kontext gets its aspect ratio (any within 1:4…4:1) and makes png by default."""
     sent = Sent(engine, provider)
     job, _ = await generate(
         engine, provider, "kontext 5d2f", model="flux-kontext-pro", aspect_ratio="21:9", seed=4
@@ -156,10 +185,10 @@ async def test_correction_kontext_models(engine: Engine, provider: str) -> None:
     assert sent.last == {"prompt": "kontext 5d2f", "aspect_ratio": "21:9", "seed": 4}
     assert Path(job.files[0]).read_bytes().startswith(b"\x89PNG")  # Kontext's default
     job, _ = await generate(
-        engine, provider, "kontext max 5d2f", model="flux-kontext-max", width=1024, height=256
+        engine, provider, "kontext max 5d2f", model="flux-kontext-max", aspect_ratio="1:4"
     )
     assert job.state is JobState.DONE, job.error
-    assert sent.last["aspect_ratio"] == "4:1" and "width" not in sent.last
+    assert sent.last["aspect_ratio"] == "1:4" and "width" not in sent.last
 
 
 async def test_correction_kontext_models_provider_words(engine: Engine) -> None:
@@ -208,3 +237,12 @@ async def test_correction_inflight_caps(
     made = [j for j in sim_jobs(sim) if marker in j["prompt"]]
     assert len(made) == cap + 3
     assert max_overlap(made) <= cap
+    # the simulator answers 429 past BFL's 6: no submit met one, each was sent once
+    attempts = sim_attempts(sim, marker)
+    assert list(attempts.values()) == [1] * (cap + 3)
+
+
+def sim_attempts(sim: SimServer, marker: str) -> dict[str, int]:
+    """Submits the simulator received (a 429'd one too) per prompt holding `marker`."""
+    listing = httpx.get(f"{sim.api_url}/_sim/jobs").json()["submit_attempts"]
+    return {a["prompt"]: a["count"] for a in listing if marker in a["prompt"]}
