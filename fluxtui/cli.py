@@ -204,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--cluster-port", type=PORT, metavar="N", help="(default: port + 1)")
     sim.add_argument("--queue", type=DURATION, metavar="S", help="seconds each job waits in queue")
     sim.add_argument("--run", type=DURATION, metavar="S", help="seconds each job runs")
+    sim.add_argument(
+        "--service",
+        choices=("comet", "bfl", "apiyi", "openai", "fal"),  # fluxtui.sim.config.SERVICES
+        help="serve only this service, at the root of its port (for SDKs that join absolute "
+        "paths to a host)",
+    )
     return parser
 
 

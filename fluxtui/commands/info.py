@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from fluxtui.core import config as config_module
@@ -53,8 +54,19 @@ def run_locate(args: argparse.Namespace) -> int:
 
 
 def run_sim(args: argparse.Namespace) -> int:
+    from fluxtui.core.exit_codes import EXIT_BAD_INPUT
     from fluxtui.sim import SimConfig
     from fluxtui.sim.server import run_cli
 
+    cluster = args.cluster_port
+    if cluster is None and args.port == 65535:
+        problem = "--port 65535 leaves no port for the cluster (port + 1): add --cluster-port N"
+    elif cluster is not None and cluster == args.port != 0:
+        problem = "--cluster-port must differ from --port"
+    else:
+        problem = None
+    if problem:
+        print(f"fluxtui sim: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     overrides = {k: v for k, v in (("queue_s", args.queue), ("run_s", args.run)) if v is not None}
-    return run_cli(args.port, args.cluster_port or args.port + 1, SimConfig(**overrides))
+    return run_cli(args.port, cluster, SimConfig(**overrides), args.service)

@@ -234,21 +234,23 @@ def pair_problems(spec: ModelSpec, width: Any, height: Any, prefix: str = "") ->
             f"{num(rule.max_pixels / MP)} MP for {spec.id}"
         )
     step = rule.multiple_of if rule and spec.known else None
-    if (
-        problems
-        and step
-        and any(isinstance(v, int) and v > 0 and v % step for v in (width, height))
-    ):
+    if problems and rule and step and any(_is_side(v) and v % step for v in (width, height)):
         suggested = nearest_size(rule, width, height)
         if suggested:
             problems[-1] += f" (try {suggested[0]}x{suggested[1]})"
     return problems
 
 
-def nearest_size(rule: SizeRule | None, width: int, height: int) -> tuple[int, int] | None:
+def _is_side(value: Any) -> bool:
+    """A plausible side to suggest a size from: a positive int below a million."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**6
+
+
+def nearest_size(rule: SizeRule, width: Any, height: Any) -> tuple[int, int] | None:
     """The size nearest width×height that `rule` takes (each side to the nearest multiple, within
-    the side limits); None when that still breaks the pixel limit."""
-    if rule is None or isinstance(width, bool) or isinstance(height, bool):
+    the side limits); None when a side is no plausible size or the result breaks the pixel
+    limit."""
+    if not (_is_side(width) and _is_side(height)):
         return None
     step = rule.multiple_of or 1
     lo = math.ceil((rule.min_side or step) / step) * step
@@ -266,7 +268,7 @@ def nearest_size(rule: SizeRule | None, width: int, height: int) -> tuple[int, i
 
 def _alpha_problems(spec: ModelSpec, params: Mapping[str, Any]) -> list[str]:
     """transparent_bg needs a format with an alpha channel (png or webp)."""
-    if params.get("transparent_bg") is not True or not spec.known:
+    if params.get("transparent_bg") is not True or "transparent_bg" not in spec.params:
         return []
     rule = spec.params.get("output_format")
     fmt = params.get("output_format", rule.default if rule else None)

@@ -2,7 +2,10 @@
 for tests and the demo mode) or in the foreground (:func:`run_cli`, for ``fluxtui sim``).
 
 One app listens on two ports: the "api" port plays the services' API hosts; the "cluster" port
-plays BFL's other cluster host and the image delivery host.
+plays BFL's other cluster host and the image delivery host. By default every service is served
+under its own path prefix (``/bfl``, ``/fal`` ...); with ``service=`` one service is served at the
+root of its ports, so clients that join absolute paths to a host (BFL's ``blackforest`` SDK:
+``urljoin(base, "/v1/...")``) work unchanged.
 """
 
 from __future__ import annotations
@@ -71,8 +74,10 @@ def _build(
     ports: tuple[int, int],
     *,
     in_thread: bool,
+    service: str | None = None,
 ) -> tuple[uvicorn.Server, list[socket.socket], PublicUrls]:
-    """Bind the api and cluster ports and make the uvicorn server that will serve them.
+    """Bind the api and cluster ports and make the uvicorn server that will serve them
+    (``service``: that one service at the root, else all of them under their prefixes).
 
     In a thread, uvicorn leaves the process's logging configuration alone.
     """
@@ -87,7 +92,7 @@ def _build(
             sock.close()
         raise
     api, cluster = (f"http://{HOST}:{sock.getsockname()[1]}" for sock in sockets)
-    urls = PublicUrls(api=api, cluster=cluster)
+    urls = PublicUrls(api=api, cluster=cluster, only=service)
     logging_options: dict[str, Any] = {"log_config": None} if in_thread else {}
     server = uvicorn.Server(
         uvicorn.Config(
@@ -114,14 +119,22 @@ def _quiet_uvicorn() -> None:
 class SimServer:
     """The simulator served by uvicorn in a daemon thread with its own event loop.
 
-    ``port``/``cluster_port`` 0 pick free ports. Use as a context manager, or call
-    :meth:`start` and :meth:`stop`.
+    ``port``/``cluster_port`` 0 pick free ports; ``service`` serves that one service at the
+    root of its ports. Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
     def __init__(
-        self, config: SimConfig | None = None, *, port: int = 0, cluster_port: int = 0
+        self,
+        config: SimConfig | None = None,
+        *,
+        port: int = 0,
+        cluster_port: int = 0,
+        service: str | None = None,
     ) -> None:
+        if service is not None and service not in SERVICES:
+            raise ValueError(f"unknown service {service!r}: one of {', '.join(SERVICES)}")
         self.config = config or SimConfig()
+        self.service = service
         self._ports = (port, cluster_port)
         self._sockets: list[socket.socket] = []
         self._server: uvicorn.Server | None = None
@@ -153,7 +166,9 @@ class SimServer:
         if self._thread is not None:
             raise RuntimeError("the simulator is already started")
         _quiet_uvicorn()
-        self._server, self._sockets, self._urls = _build(self.config, self._ports, in_thread=True)
+        self._server, self._sockets, self._urls = _build(
+            self.config, self._ports, in_thread=True, service=self.service
+        )
         self._thread = threading.Thread(
             target=asyncio.run,
             args=(self._server.serve(sockets=self._sockets),),
@@ -199,14 +214,19 @@ class SimServer:
 
 
 def serve_forever(
-    port: int, cluster_port: int | None = None, config: SimConfig | None = None
+    port: int,
+    cluster_port: int | None = None,
+    config: SimConfig | None = None,
+    service: str | None = None,
 ) -> None:
     """Serve in the foreground until Ctrl-C. ``cluster_port`` defaults to ``port + 1``
     (or a free port when ``port`` is 0)."""
     if cluster_port is None:
         cluster_port = port + 1 if port else 0
-    server, sockets, urls = _build(config or SimConfig(), (port, cluster_port), in_thread=False)
-    _print_banner(urls)
+    server, sockets, urls = _build(
+        config or SimConfig(), (port, cluster_port), in_thread=False, service=service
+    )
+    print(banner(urls), flush=True)
     try:
         asyncio.run(server.serve(sockets=sockets))
     finally:
@@ -214,26 +234,48 @@ def serve_forever(
             sock.close()
 
 
-def _print_banner(urls: PublicUrls) -> None:
-    print(f"fluxtui provider simulator on {urls.api} (cluster and delivery: {urls.cluster})")
-    print("Base URLs:")
-    for service in SERVICES:
-        print(f"  {service:<7} {urls.base_url(service)}")
-    print("Any non-empty key is accepted ('sim-invalid-key' -> 401, 'sim-no-credits' -> 402):")
-    for service in SERVICES:
-        print(f"  export {KEY_VARIABLES[service]}=sim-key")
-    print("Fault directives go in the prompt, e.g. '[[sim: queue=5, poll=503, poll_times=2]]'.")
-    print("Ctrl-C stops.", flush=True)
+def banner(urls: PublicUrls) -> str:
+    """What ``fluxtui sim`` prints: for each service, its base URL, the key to export, and the
+    ``--base-url`` flag and ``config.toml`` lines that point fluxtui at it."""
+    lines = [
+        f"fluxtui provider simulator on {urls.api} (cluster and delivery: {urls.cluster})",
+        "Any non-empty key is accepted ('sim-invalid-key' is refused, 'sim-no-credits' has no "
+        "credits).",
+        "Point fluxtui at it with --base-url, or with these config.toml lines:",
+    ]
+    for service in urls.services:
+        base = urls.base_url(service)
+        lines += [
+            "",
+            f"  {service}: {base}",
+            f"    export {KEY_VARIABLES[service]}=sim-key",
+            f"    fluxtui generate -p {service} --base-url {base} 'a red fox'",
+            f"    [providers.{service}]",
+            f'    base_url = "{base}"',
+        ]
+    lines += [
+        "",
+        "Fault directives go in the prompt, e.g. '[[sim: queue=5, poll=503, poll_times=2]]'.",
+        "Ctrl-C stops.",
+    ]
+    return "\n".join(lines)
 
 
-def run_cli(port: int, cluster_port: int | None = None, config: SimConfig | None = None) -> int:
-    """``fluxtui sim``: print the base URLs and example env lines, serve until Ctrl-C.
-    Returns the process exit code."""
+def run_cli(
+    port: int,
+    cluster_port: int | None = None,
+    config: SimConfig | None = None,
+    service: str | None = None,
+) -> int:
+    """``fluxtui sim``: print the base URLs and how to use them, serve until Ctrl-C.
+    Returns the process exit code: 0, or 1 when a port cannot be listened on (said in one
+    line on stderr)."""
     try:
-        serve_forever(port, cluster_port, config)
+        serve_forever(port, cluster_port, config, service)
     except KeyboardInterrupt:
         pass
-    except OSError as exc:  # e.g. the port is taken
-        print(f"fluxtui sim: {exc}", file=sys.stderr)
+    except (OSError, OverflowError) as exc:  # the port is taken, not allowed, out of range
+        ports = f"{port} and {cluster_port}" if cluster_port is not None else str(port)
+        print(f"fluxtui sim: cannot listen on {HOST} port {ports}: {exc}", file=sys.stderr)
         return 1
     return 0
