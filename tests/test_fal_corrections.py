@@ -14,6 +14,7 @@ import pytest
 from fluxtui.core import catalog
 from fluxtui.core import config as config_module
 from fluxtui.core.errors import ConfigError
+from fluxtui.core.model_spec import nearest_ratio
 from fluxtui.core.models import ErrorKind, GenerationRequest, JobState
 from fluxtui.core.providers import create_provider, fal, fal_platform, validate
 from fluxtui.core.providers.base import CancelOutcome, Provider
@@ -75,7 +76,7 @@ def test_correction_fal_ultra_aspect_enum_nearest_in_log_ratio(
 ) -> None:
     spec = catalog.model_spec("fal", ULTRA)
     assert spec.aspect_ratios == tuple(RATIOS.split(", "))
-    assert catalog.nearest_aspect(spec.aspect_ratios, sides) == nearest
+    assert nearest_ratio(spec.aspect_ratios, sides) == nearest
 
 
 def test_correction_fal_ultra_aspect_enum() -> None:
@@ -106,6 +107,9 @@ def test_correction_fal_ultra_aspect_enum_refuses_a_ratio_outside_it() -> None:
         f"aspect_ratio 10:7 is not one of {RATIOS} for {ULTRA} (the nearest is 3:2)"
     ]
     assert validate("fal", "fal", req(ULTRA, {"aspect_ratio": "6:4"})) == []
+    assert validate("fal", "fal", req(ULTRA, {"width": 1000, "height": 700})) == [
+        f"{ULTRA} takes an aspect ratio, not width×height 1000×700: the nearest it takes is 3:2"
+    ]
 
 
 def test_correction_fal_ultra_aspect_enum_is_sent_as_fal_spells_it(

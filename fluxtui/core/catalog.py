@@ -25,6 +25,7 @@ from fluxtui.core.model_spec import (
     ModelSpec,
     ParamType,
     SizeRule,
+    nearest_ratio,
     num,
     number_problem,
     type_problem,
@@ -114,6 +115,14 @@ def validate(table: str, request: GenerationRequest) -> list[str]:
     if not request.model.strip():
         problems.append("model is empty")
     params = given(request.params)
+    sides = _sides(params) if spec.aspect_ratios and spec.size is None else None
+    if sides:  # a ratio-set model (fal's ultra): one message, with the ratio to give instead
+        nearest = nearest_ratio(spec.aspect_ratios, sides)
+        problems.append(
+            f"{spec.id} takes an aspect ratio, not width×height {sides[0]}×{sides[1]}: "
+            f"the nearest it takes is {nearest}"
+        )
+        params = {k: v for k, v in params.items() if k not in SIZE_PARAMS}
     for name, value in params.items():
         if not spec.accepts(name):
             problems.append(f"{name} is not a parameter of {spec.id}")
@@ -141,14 +150,14 @@ def split_supported(table: str, request: GenerationRequest) -> tuple[GenerationR
         divisor = math.gcd(*sides)
         ratio = f"{sides[0] // divisor}:{sides[1] // divisor}"
         if spec.aspect_ratios:
-            ratio = nearest_aspect(spec.aspect_ratios, sides)
+            ratio = nearest_ratio(spec.aspect_ratios, sides)
             adjusted.append(f"width×height {sides[0]}×{sides[1]} ({_sent_as(ratio)})")
         if _aspect_problem(spec, "aspect_ratio", ratio) is None:
             del params["width"], params["height"]
             params["aspect_ratio"] = ratio
     given_ratio = parse_aspect(params.get("aspect_ratio"))
-    if ratio_only and spec.aspect_ratios and given_ratio and not _in_set(spec, given_ratio):
-        nearest = nearest_aspect(spec.aspect_ratios, given_ratio)
+    if ratio_only and spec.aspect_ratios and given_ratio and not spec.set_ratio(given_ratio):
+        nearest = nearest_ratio(spec.aspect_ratios, given_ratio)
         adjusted.append(f"aspect_ratio {params['aspect_ratio']} ({_sent_as(nearest)})")
         params["aspect_ratio"] = nearest
     dropped = [name for name in params if not spec.accepts(name)]
@@ -170,31 +179,6 @@ def _sides(params: Mapping[str, Any]) -> tuple[int, int] | None:
 
 def _sent_as(ratio: str) -> str:
     return f"sent as aspect_ratio {ratio}, the nearest it takes"
-
-
-def nearest_aspect(choices: Iterable[str], ratio: tuple[int, int]) -> str:
-    """The ratio among `choices` ("16:9", ...) nearest to `ratio`, in log-ratio (so 2:1 is as
-    far from 1:1 as 1:2 is)."""
-    target = math.log(ratio[0] / ratio[1])
-
-    def distance(choice: str) -> float:
-        w, h = parse_aspect(choice) or (1, 1)
-        return abs(math.log(w / h) - target)
-
-    return min(choices, key=distance)
-
-
-def allowed_aspect(spec: ModelSpec, ratio: tuple[int, int]) -> str | None:
-    """The ratio of `spec.aspect_ratios` equal to `ratio` (6:4 is 3:2), as the set spells it."""
-    return next((c for c in spec.aspect_ratios if _same_ratio(parse_aspect(c), ratio)), None)
-
-
-def _in_set(spec: ModelSpec, ratio: tuple[int, int]) -> bool:
-    return allowed_aspect(spec, ratio) is not None
-
-
-def _same_ratio(a: tuple[int, int] | None, b: tuple[int, int]) -> bool:
-    return a is not None and a[0] * b[1] == a[1] * b[0]
 
 
 def given(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -323,10 +307,10 @@ def _aspect_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
     ratio = parse_aspect(value)
     if ratio is None:
         return f"{field} {shown(value)} is not a ratio like 16:9"
-    if spec.aspect and spec.aspect_ratios and not _in_set(spec, ratio):
+    if spec.aspect and spec.aspect_ratios and not spec.set_ratio(ratio):
         return (
             f"{field} {value} is not one of {', '.join(spec.aspect_ratios)} for {spec.id} "
-            f"(the nearest is {nearest_aspect(spec.aspect_ratios, ratio)})"
+            f"(the nearest is {nearest_ratio(spec.aspect_ratios, ratio)})"
         )
     (wide_w, wide_h), (tall_w, tall_h) = spec.aspect_range
     w, h = ratio

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -100,6 +101,11 @@ class ModelSpec:
         rule = self.params.get("prompt_upsampling")
         return rule.default if rule is not None and isinstance(rule.default, bool) else None
 
+    def set_ratio(self, ratio: tuple[int, int]) -> str | None:
+        """The ratio of `aspect_ratios` equal to `ratio` (6:4 is 3:2), as the set spells it."""
+        w, h = ratio
+        return next((c for c in self.aspect_ratios if _sides(c)[0] * h == _sides(c)[1] * w), None)
+
     def accepts(self, name: str) -> bool:
         """Whether this model takes the canonical param `name` (a lenient spec takes everything)."""
         if not self.known or name == "num_images":
@@ -109,6 +115,19 @@ class ModelSpec:
         if name == "aspect_ratio":
             return self.aspect or self.size is not None  # a ratio becomes width/height
         return name in self.params
+
+
+def _sides(ratio: str) -> tuple[int, int]:
+    """ "16:9" -> (16, 9): a ratio of a model table's set (always well formed)."""
+    w, _, h = ratio.partition(":")
+    return int(w), int(h)
+
+
+def nearest_ratio(choices: Iterable[str], ratio: tuple[int, int]) -> str:
+    """The ratio among `choices` (a model's set, "16:9", ...) nearest to `ratio`, in log-ratio
+    (so 2:1 is as far from 1:1 as 1:2 is)."""
+    target = math.log(ratio[0] / ratio[1])
+    return min(choices, key=lambda c: abs(math.log(_sides(c)[0] / _sides(c)[1]) - target))
 
 
 def type_problem(field: str, value: Any, type: ParamType) -> str | None:

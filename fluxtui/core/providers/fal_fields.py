@@ -70,7 +70,7 @@ def image_size(spec: ModelSpec, params: Mapping[str, Any]) -> dict[str, Any]:
     ratio = catalog.parse_aspect(params.get("aspect_ratio"))
     sides_given = params.get("width") is not None or params.get("height") is not None
     if spec.aspect_ratios and ratio:
-        return {"aspect_ratio": catalog.allowed_aspect(spec, ratio) or params["aspect_ratio"]}
+        return {"aspect_ratio": spec.set_ratio(ratio) or params["aspect_ratio"]}
     if spec.size is not None and ratio and not sides_given and not is_flux2(spec):
         gcd = math.gcd(*ratio)
         preset = PRESETS.get((ratio[0] // gcd, ratio[1] // gcd))
