@@ -5,11 +5,14 @@ the queue priority)."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from fluxtui.core import compare
 from fluxtui.core.comparison import Target
@@ -122,3 +125,20 @@ async def test_correction_fal_request_timeout_header_a_job_that_cannot_start_end
             await provider.fetch_result(handle)
     assert raised.value.kind is ErrorKind.TIMEOUT and raised.value.ends_job
     assert (raised.value.status_code, raised.value.message) == (504, dropped)
+
+
+async def test_correction_fal_flux2_edit_app_over_http(engine: Engine) -> None:
+    """An `/edit` app takes its inputs as `image_urls` (a data: URI here); with no size asked
+    for, fal's `auto` makes the image at the input's size."""
+    picture = io.BytesIO()
+    Image.new("RGB", (320, 192), "teal").save(picture, format="PNG")
+    data_uri = "data:image/png;base64," + base64.b64encode(picture.getvalue()).decode()
+    job, _ = await generate(
+        engine,
+        "fal",
+        "a fox 7d2e",
+        model="fal-ai/flux-2/klein/9b/edit",
+        extra={"image_urls": [data_uri]},
+    )
+    assert job.state is JobState.DONE, job.error
+    assert (job.width, job.height) == (320, 192)
