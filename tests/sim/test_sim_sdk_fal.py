@@ -37,7 +37,7 @@ def test_sim_sdk_fal_client_subscribe_with_logs(fal, sim_server) -> None:
     updates: list[fal_client.Status] = []
     result = fal.subscribe(
         "fal-ai/flux/dev",
-        arguments={"prompt": "two owls", "image_size": "square", "seed": 4},
+        arguments={"prompt": "two owls [[sim: run=0.6]]", "image_size": "square", "seed": 4},
         with_logs=True,
         on_queue_update=updates.append,
         interval=0.02,
