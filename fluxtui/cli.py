@@ -228,7 +228,19 @@ def _add_request_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=POSITIVE, metavar="N")
     parser.add_argument("--guidance", type=NUMBER, metavar="X")
     parser.add_argument("--safety", type=NON_NEGATIVE, metavar="N", help="safety tolerance")
-    parser.add_argument("--format", choices=("png", "jpeg"), help="output format")
+    parser.add_argument(
+        "--format", choices=("png", "jpeg", "webp"), help="output format (webp: FLUX.2 only)"
+    )
+    parser.add_argument(
+        "--transparent",
+        action="store_true",
+        help="a transparent background (FLUX.2, with --format png or webp)",
+    )
+    parser.add_argument(
+        "--prompt-upsampling",
+        action=argparse.BooleanOptionalAction,
+        help="let the service expand the prompt (default: the model's own)",
+    )
     parser.add_argument(
         "--param",
         action="append",

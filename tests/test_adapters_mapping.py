@@ -145,7 +145,7 @@ def test_a_key_echoed_by_the_server_is_masked(client: httpx.AsyncClient) -> None
 def test_validate_uses_the_providers_catalog(client: httpx.AsyncClient) -> None:
     request = req("flux-2-pro", {"width": 1000, "height": 1024})
     assert make(client, "apiyi").validate(request) == [
-        "width 1000 is not a multiple of 16 for flux-2-pro"
+        "width 1000 is not a multiple of 16 for flux-2-pro (try 1008x1024)"
     ]
     assert make(client, "openai").validate(request) == []  # lenient gateway
     assert make(client, "comet").validate(req("flux-pro-1.1", {"steps": 3})) == [
@@ -245,7 +245,8 @@ def test_openai_size_fields(
     client: httpx.AsyncClient, model: str, params: dict, extra: dict, size_fields: dict
 ) -> None:
     body = make(client, "apiyi").build_body(req(model, params, extra))
-    assert {k: v for k, v in body.items() if k not in ("model", "prompt")} == size_fields
+    fixed = ("model", "prompt", "prompt_upsampling")  # flux-2-pro's is always sent
+    assert {k: v for k, v in body.items() if k not in fixed} == size_fields
 
 
 def test_openai_read_timeout_is_long(client: httpx.AsyncClient) -> None:

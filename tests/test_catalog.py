@@ -221,7 +221,7 @@ PROBLEMS = [
         {"width": 1000, "height": 768},
         {},
         None,
-        "width 1000 is not a multiple of 32 for flux-pro-1.1",
+        "width 1000 is not a multiple of 32 for flux-pro-1.1 (try 992x768)",
     ),
     (
         "bfl",
@@ -229,7 +229,7 @@ PROBLEMS = [
         {"width": 1024, "height": 1000},
         {},
         None,
-        "height 1000 is not a multiple of 16 for flux-2-pro",
+        "height 1000 is not a multiple of 16 for flux-2-pro (try 1024x1008)",
     ),
     (
         "openai",
@@ -237,7 +237,7 @@ PROBLEMS = [
         {"width": 1000, "height": 1024},
         {},
         None,
-        "width 1000 is not a multiple of 16 for flux-2-pro",
+        "width 1000 is not a multiple of 16 for flux-2-pro (try 1008x1024)",
     ),
     (
         "bfl",
@@ -334,10 +334,11 @@ PROBLEMS = [
     (
         "fal",
         "fal-ai/flux-pro/v1.1-ultra",
-        {"aspect_ratio": "1:3"},
+        {"aspect_ratio": "10:7"},
         {},
         None,
-        "aspect_ratio 1:3 is outside 21:9…9:21 for fal-ai/flux-pro/v1.1-ultra",
+        "aspect_ratio 10:7 is not one of 21:9, 16:9, 4:3, 3:2, 1:1, 2:3, 3:4, 9:16, 9:21 for "
+        "fal-ai/flux-pro/v1.1-ultra (the nearest is 3:2)",
     ),
     (
         "bfl",
@@ -399,7 +400,7 @@ PROBLEMS = [
     ("fal", "fal-ai/flux/dev", {"num_images": 0}, {}, None, "num_images 0 is not positive"),
     ("fal", "fal-ai/flux/dev", {"num_images": "2"}, {}, None, "num_images '2' is not an integer"),
     # unknown (lenient) models: types only
-    ("bfl", "flux-kontext-pro", {"guidance": "abc"}, {}, None, "guidance 'abc' is not a number"),
+    ("bfl", "flux-pro-1.0-fill", {"guidance": "abc"}, {}, None, "guidance 'abc' is not a number"),
     (
         "openai-compatible",
         "my-flux",
@@ -441,7 +442,7 @@ VALID = [
     ("bfl", "flux-2-flex", {"steps": 50, "guidance": 10, "width": 64, "height": 64}, {}),
     (
         "bfl",
-        "flux-kontext-pro",
+        "flux-pro-1.0-fill",
         {"aspect_ratio": "match_input", "steps": 999, "whatever": [1]},
         {"input_image": "https://x/y.png"},
     ),
@@ -507,7 +508,7 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
         "guidance 'x' is not a number",
         "raw is not a parameter of flux-dev",
         "width 1000 is not a multiple of 32 for flux-dev",
-        "height 2000 is out of range 256–1440 for flux-dev",
+        "height 2000 is out of range 256–1440 for flux-dev (try 992x1440)",
     ]
 
 
@@ -611,6 +612,8 @@ def test_tables_hold_the_documented_models() -> None:
         "flux-2-flex",
         "flux-2-klein-4b",
         "flux-2-klein-9b",
+        "flux-kontext-pro",
+        "flux-kontext-max",
     ]
     assert [s.id for s in catalog.models_for("openai")] == [
         "flux-2-max",
@@ -629,6 +632,16 @@ def test_tables_hold_the_documented_models() -> None:
         "fal-ai/flux/schnell",
         "fal-ai/flux-pro/v1.1",
         "fal-ai/flux-pro/v1.1-ultra",
+        "fal-ai/flux-2-pro",
+        "fal-ai/flux-2-pro/edit",
+        "fal-ai/flux-2-max",
+        "fal-ai/flux-2-max/edit",
+        "fal-ai/flux-2-flex",
+        "fal-ai/flux-2-flex/edit",
+        "fal-ai/flux-2/klein/4b",
+        "fal-ai/flux-2/klein/4b/edit",
+        "fal-ai/flux-2/klein/9b",
+        "fal-ai/flux-2/klein/9b/edit",
     ]
     assert catalog.models_for("openai-compatible") == []
 
@@ -643,7 +656,7 @@ def test_models_for_adds_configured_ids_as_lenient_specs() -> None:
 
 
 def test_model_spec_of_an_unknown_id_is_lenient() -> None:
-    spec = model_spec("bfl", "flux-kontext-max")
+    spec = model_spec("bfl", "flux-pro-1.0-fill")
     assert (spec.known, spec.max_images, spec.size, spec.aspect) == (False, 1, None, False)
     assert spec.accepts("anything")
     with pytest.raises(ValueError, match="unknown model table 'nope'"):
@@ -677,3 +690,175 @@ def test_a_size_becomes_the_ratio_for_an_aspect_only_model() -> None:
     fitted, dropped = split_supported("bfl", request)
     assert fitted.params == {"aspect_ratio": "4:3"}
     assert dropped == ["steps"]
+
+
+# ---- providers.md §6 corrections -------------------------------------------------------------
+
+
+def test_correction_flux2_disable_pup_defaults() -> None:
+    """One "prompt upsampling" setting, with each model's own default: flex upsamples unless told
+    not to; pro/max too (their field is `disable_pup`, off by default); FLUX.1, Kontext and
+    APIYI's page say off; klein has no such setting."""
+    defaults = {
+        (table, model): model_spec(table, model).prompt_upsampling_default
+        for table, model in [
+            ("bfl", "flux-2-flex"),
+            ("bfl", "flux-2-pro"),
+            ("bfl", "flux-2-max"),
+            ("bfl", "flux-2-klein-4b"),
+            ("bfl", "flux-2-klein-9b"),
+            ("bfl", "flux-pro-1.1"),
+            ("bfl", "flux-dev"),
+            ("bfl", "flux-kontext-pro"),
+            ("openai", "flux-2-flex"),
+            ("openai", "flux-2-klein-4b"),
+            ("fal", "fal-ai/flux-pro/v1.1"),
+            ("bfl", "flux-pro-1.0-fill"),  # not in the table: unknown
+        ]
+    }
+    assert defaults == {
+        ("bfl", "flux-2-flex"): True,
+        ("bfl", "flux-2-pro"): True,
+        ("bfl", "flux-2-max"): True,
+        ("bfl", "flux-2-klein-4b"): None,
+        ("bfl", "flux-2-klein-9b"): None,
+        ("bfl", "flux-pro-1.1"): False,
+        ("bfl", "flux-dev"): False,
+        ("bfl", "flux-kontext-pro"): False,
+        ("openai", "flux-2-flex"): False,
+        ("openai", "flux-2-klein-4b"): None,
+        ("fal", "fal-ai/flux-pro/v1.1"): False,
+        ("bfl", "flux-pro-1.0-fill"): None,
+    }
+    klein = req("flux-2-klein-9b", {"prompt_upsampling": False, "seed": 1})
+    fitted, dropped = split_supported("bfl", klein)
+    assert (fitted.params, dropped) == ({"seed": 1}, ["prompt_upsampling"])
+
+
+@pytest.mark.parametrize(
+    ("table", "model", "params", "problems"),
+    [
+        ("bfl", "flux-2-pro", {"output_format": "webp"}, []),
+        ("bfl", "flux-2-klein-4b", {"output_format": "webp", "transparent_bg": True}, []),
+        ("bfl", "flux-2-flex", {"output_format": "png", "transparent_bg": True}, []),
+        ("bfl", "flux-2-max", {"transparent_bg": False}, []),
+        (
+            "bfl",
+            "flux-2-pro",
+            {"transparent_bg": True},
+            [
+                "transparent_bg needs output_format png or webp, not 'jpeg': JPEG has no transparency"
+            ],
+        ),
+        (
+            "bfl",
+            "flux-2-pro",
+            {"transparent_bg": True, "output_format": "jpeg"},
+            [
+                "transparent_bg needs output_format png or webp, not 'jpeg': JPEG has no transparency"
+            ],
+        ),
+        (
+            "bfl",
+            "flux-2-pro",
+            {"transparent_bg": "yes"},
+            ["transparent_bg 'yes' is not true or false"],
+        ),
+        (
+            "bfl",
+            "flux-dev",
+            {"output_format": "webp"},
+            ["output_format 'webp' is not one of jpeg, png for flux-dev"],
+        ),
+        (
+            "bfl",
+            "flux-pro-1.1",
+            {"transparent_bg": True},
+            ["transparent_bg is not a parameter of flux-pro-1.1"],
+        ),
+        (
+            "openai",
+            "flux-2-pro",
+            {"output_format": "webp"},
+            ["output_format 'webp' is not one of jpeg, png for flux-2-pro"],  # APIYI: jpeg|png
+        ),
+    ],
+)
+def test_correction_flux2_webp(table: str, model: str, params: dict, problems: list[str]) -> None:
+    """FLUX.2 writes webp, and a transparent background in png or webp; FLUX.1 keeps jpeg|png."""
+    assert validate(table, req(model, params)) == problems
+
+
+def test_correction_kontext_models() -> None:
+    """flux-kontext-pro/max: aspect ratios in the widest documented range, 1:4 to 4:1 (which holds
+    21:9…9:21 and 3:7…7:3), seed, prompt_upsampling, safety 0–6, png by default; no size."""
+    for model in ("flux-kontext-pro", "flux-kontext-max"):
+        spec = model_spec("bfl", model)
+        assert spec.known and spec.aspect and spec.size is None and spec.max_images == 1
+        assert set(spec.params) == {
+            "seed",
+            "safety_tolerance",
+            "output_format",
+            "prompt_upsampling",
+            "webhook_url",
+            "webhook_secret",
+        }
+        assert spec.params["output_format"].default == "png"
+        assert (spec.params["safety_tolerance"].min, spec.params["safety_tolerance"].max) == (0, 6)
+        assert spec.aspect_range_text == "4:1…1:4"
+        for ratio in ("4:1", "1:4", "21:9", "9:21", "3:7", "7:3", "1:1"):
+            assert validate("bfl", req(model, {"aspect_ratio": ratio})) == [], ratio
+        assert validate("bfl", req(model, {"steps": 20, "aspect_ratio": "5:1"})) == [
+            f"steps is not a parameter of {model}",
+            f"aspect_ratio 5:1 is outside 4:1…1:4 for {model}",
+        ]
+    assert validate("bfl", req("flux-kontext-pro", {"safety_tolerance": 7})) == [
+        "safety_tolerance 7 is out of range 0–6 for flux-kontext-pro"
+    ]
+    # a size becomes its ratio (as for ultra), and ultra keeps its own narrower range
+    sized = req("flux-kontext-max", {"width": 1536, "height": 1024})
+    assert split_supported("bfl", sized)[0].params == {"aspect_ratio": "3:2"}
+    assert validate("bfl", req("flux-pro-1.1-ultra", {"aspect_ratio": "4:1"})) == [
+        "aspect_ratio 4:1 is outside 21:9…9:21 for flux-pro-1.1-ultra"
+    ]
+
+
+def test_correction_apiyi_sizes() -> None:
+    """APIYI's rule is multiples of 16 while its own example sends 1920x1080: refused, with the
+    nearest size it takes."""
+    assert validate("openai", req("flux-2-pro", {"width": 1920, "height": 1080})) == [
+        "height 1080 is not a multiple of 16 for flux-2-pro (try 1920x1088)"
+    ]
+    assert validate("openai", req("flux-2-pro", {"width": 1920, "height": 1088})) == []
+    assert validate("openai", req("flux-2-pro", {"width": 2050, "height": 1000})) == [
+        "width 2050 is out of range 64–2048 for flux-2-pro",
+        "height 1000 is not a multiple of 16 for flux-2-pro (try 2048x1008)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "size", "nearest"),
+    [
+        (model_tables.APIYI_SIZE, (1920, 1080), (1920, 1088)),
+        (model_tables.APIYI_SIZE, (1000, 1000), (1008, 1008)),  # 1000 is 62.5 sixteens: up
+        (model_tables.APIYI_SIZE, (30, 5000), (64, 2048)),  # into the side limits
+        (model_tables.BFL1_SIZE, (1000, 700), (992, 704)),
+        (model_tables.BFL1_SIZE, (100, 2000), (256, 1440)),
+        (model_tables.BFL2_SIZE, (2060, 2060), None),  # 2048x2048 fits 4 MP, 2064 does not
+        (model_tables.BFL2_SIZE, (2040, 2040), (2048, 2048)),
+        (model_tables.BFL2_SIZE, (10**7, 8), None),  # no plausible size
+    ],
+)
+def test_nearest_size(rule: SizeRule, size: tuple[int, int], nearest: tuple | None) -> None:
+    assert catalog.nearest_size(rule, *size) == nearest
+
+
+def test_correction_inflight_caps_in_the_catalog() -> None:
+    """BFL runs 24 tasks at once for most models, 6 for flux-kontext-max; other tables say
+    nothing (their providers' `concurrency` is the only limit)."""
+    caps = {s.id: s.max_in_flight for s in catalog.models_for("bfl")}
+    assert caps.pop("flux-kontext-max") == 6
+    assert set(caps.values()) == {24}
+    assert {s.max_in_flight for s in catalog.models_for("openai")} == {None}
+    assert {s.max_in_flight for s in catalog.models_for("fal")} == {None}
+    assert model_spec("bfl", "flux-pro-1.0-fill").max_in_flight is None

@@ -115,8 +115,45 @@ def test_failing_key_command_is_reported(tmp_path: Path) -> None:
         ('default_provider = "nope"\n', r"line 1: default_provider names no provider: 'nope'"),
         ("timeout = -1\n", r"line 1: timeout must be a positive number of seconds, got -1.0"),
         ('colour = "red"\n', r"line 1: colour is not a setting here"),
+        (
+            "[providers.bfl]\nconcurrency = 24\nmodel_concurrency = 6\n",
+            r"line 3: providers.bfl.model_concurrency must be a table, got 6",
+        ),
+        (
+            '[providers.bfl]\nmodel_concurrency = { "flux-kontext-max" = 0 }\n',
+            r"line 2: providers.bfl.model_concurrency 'flux-kontext-max' must be a whole number "
+            r"from 1 to 256, got 0",
+        ),
+        (
+            '[providers.bfl]\nmodel_concurrency = { "flux-kontext-max" = "six" }\n',
+            r"line 2: providers.bfl.model_concurrency 'flux-kontext-max' must be a whole number "
+            r"from 1 to 256, got 'six'",
+        ),
+        (
+            '[providers.bfl]\nmodel_concurrency = { "flux-kontext-max" = true }\n',
+            r"line 2: providers.bfl.model_concurrency 'flux-kontext-max' .* got True",
+        ),
+        (
+            '[providers.bfl]\nmodel_concurrency = { " " = 2 }\n',
+            r"line 2: providers.bfl.model_concurrency names an empty model id",
+        ),
     ],
 )
 def test_mistakes_name_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         config_module.load(write(tmp_path, text), env={})
+
+
+def test_correction_inflight_caps_config(tmp_path: Path) -> None:
+    """model_concurrency caps one model's jobs in flight (over the catalog's 6 for
+    flux-kontext-max), for a built-in provider or a new one; the settings carry it."""
+    path = write(
+        tmp_path,
+        '[providers.bfl]\nmodel_concurrency = { "flux-kontext-max" = 3, "flux-2-pro" = 10 }\n'
+        '[providers.mine]\nprotocol = "bfl"\nbase_url = "http://127.0.0.1:9"\n'
+        '[providers.mine.model_concurrency]\n"flux-dev" = 2\n',
+    )
+    config = config_module.load(path, env={})
+    assert config.settings("bfl").model_concurrency == {"flux-kontext-max": 3, "flux-2-pro": 10}
+    assert config.settings("mine").model_concurrency == {"flux-dev": 2}
+    assert config.settings("comet").model_concurrency == {}

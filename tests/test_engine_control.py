@@ -115,7 +115,7 @@ async def test_a_job_interrupted_while_sending_is_not_resent(engine: Engine) -> 
 async def test_invalid_requests_are_refused_before_anything_is_stored(engine: Engine) -> None:
     bad = request(engine, "comet", "x", model="flux-pro-1.1", width=1000, height=768)
     problems = engine.validate(bad)
-    assert problems == ["width 1000 is not a multiple of 32 for flux-pro-1.1"]
+    assert problems == ["width 1000 is not a multiple of 32 for flux-pro-1.1 (try 992x768)"]
     assert engine.store.count() == 0
 
 

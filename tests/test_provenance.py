@@ -1,4 +1,4 @@
-"""Provenance goes into PNG and JPEG files without touching the image data."""
+"""Provenance goes into PNG, JPEG and WebP files without touching the image data."""
 
 from __future__ import annotations
 
@@ -61,10 +61,43 @@ def test_a_huge_prompt_is_shortened_to_fit_a_jpeg_segment() -> None:
 
 
 def test_other_bytes_are_left_alone() -> None:
-    webp = encode("WEBP")
-    assert provenance.sniff_format(webp) == "webp"
-    assert provenance.embed(webp, {"seed": 1}) == webp
     assert provenance.sniff_format(b"<html>") is None
+    assert provenance.embed(b"<html>", {"seed": 1}) == b"<html>"
+    assert provenance.read(b"<html>") is None
+
+
+def encode_webp(mode: str, **options: object) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (123, 77), (200, 40, 10, 90)[: len(mode)]).save(out, "WEBP", **options)
+    return out.getvalue()
+
+
+WEBP_KINDS = [
+    ("RGB", {"quality": 80}, b"VP8 "),  # simple lossy: gets a VP8X in front
+    ("RGBA", {"lossless": True}, b"VP8L"),  # simple lossless with alpha
+    ("RGBA", {"quality": 70}, b"VP8X"),  # extended already (lossy with an ALPH chunk)
+]
+
+
+@pytest.mark.parametrize(("mode", "options", "first_chunk"), WEBP_KINDS)
+def test_correction_flux2_webp_provenance(mode: str, options: dict, first_chunk: bytes) -> None:
+    """WebP (FLUX.2's third format) carries the record in an XMP chunk that Pillow reads, its
+    image data byte for byte as it came, and its pixels (and transparency) unchanged."""
+    original = encode_webp(mode, **options)
+    assert original[12:16] == first_chunk
+    meta = {"prompt": 'a <fox> & "snow" — ✓', "seed": 42, "params": {"output_format": "webp"}}
+    stamped = provenance.embed(original, meta)
+    assert provenance.read(stamped) == meta
+    assert stamped[12:16] == b"VP8X" and stamped[20] & 0x04  # the XMP flag
+    assert int.from_bytes(stamped[4:8], "little") == len(stamped) - 8  # the RIFF size
+    image_chunks = original[30:] if first_chunk == b"VP8X" else original[12:]
+    assert image_chunks in stamped  # the image's own chunks, untouched
+    with Image.open(io.BytesIO(original)) as a, Image.open(io.BytesIO(stamped)) as b:
+        b.load()
+        assert (b.size, b.mode) == (a.size, a.mode) == ((123, 77), mode)
+        assert a.tobytes() == b.tobytes()
+        assert b'<fluxtui:provenance>{"prompt": "a &lt;fox&gt; &amp;' in b.info["xmp"]
+    assert provenance.embed(stamped, {"seed": 2}) == stamped  # an XMP chunk is never doubled
 
 
 def embed_within(data: bytes, meta: dict, seconds: float = 120.0) -> bytes:

@@ -24,7 +24,7 @@ WIRE_PROBLEMS = [
         {},
         {"width": 1000, "height": 768},
         None,
-        "width 1000 is not a multiple of 32 for flux-pro-1.1",
+        "width 1000 is not a multiple of 32 for flux-pro-1.1 (try 992x768)",
     ),
     ("bfl", "flux-pro-1.1", {}, {"height": 768}, None, "give width and height together"),
     (
@@ -42,7 +42,7 @@ WIRE_PROBLEMS = [
         {},
         {"size": "1000x1024"},
         None,
-        "size 1000x1024: width 1000 is not a multiple of 16 for flux-2-pro",
+        "size 1000x1024: width 1000 is not a multiple of 16 for flux-2-pro (try 1008x1024)",
     ),
     (
         "openai",
@@ -141,7 +141,7 @@ def test_each_wire_rule_has_its_message(
 WIRE_VALID = [
     (
         "bfl",
-        "flux-kontext-pro",
+        "flux-pro-1.0-fill",
         {"aspect_ratio": "match_input", "steps": 999, "whatever": [1]},
         {"input_image": "https://x/y.png"},
     ),

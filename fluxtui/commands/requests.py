@@ -119,6 +119,8 @@ def params_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "guidance": args.guidance,
         "safety_tolerance": args.safety,
         "output_format": args.format,
+        "transparent_bg": True if args.transparent else None,
+        "prompt_upsampling": args.prompt_upsampling,
         "num_images": args.num_images,
     }
     return {k: v for k, v in params.items() if v is not None}

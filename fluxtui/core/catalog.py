@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 
 from fluxtui.core.inputs import shown
 from fluxtui.core.model_spec import (
-    ASPECT_RANGE,
-    ASPECT_RANGE_TEXT,
+    ALPHA_FORMATS,
     MP,
     SIZE_PARAMS,
     ModelSpec,
     ParamType,
     SizeRule,
+    nearest_ratio,
     num,
     number_problem,
     type_problem,
@@ -52,6 +52,7 @@ CANONICAL_TYPES: dict[str, ParamType] = {
     "interval": "int",
     "acceleration": "str",
     "enable_safety_checker": "bool",
+    "transparent_bg": "bool",
     "webhook_url": "str",
     "webhook_secret": "str",
 }
@@ -114,35 +115,70 @@ def validate(table: str, request: GenerationRequest) -> list[str]:
     if not request.model.strip():
         problems.append("model is empty")
     params = given(request.params)
+    sides = _sides(params) if spec.aspect_ratios and spec.size is None else None
+    if sides:  # a ratio-set model (fal's ultra): one message, with the ratio to give instead
+        nearest = nearest_ratio(spec.aspect_ratios, sides)
+        problems.append(
+            f"{spec.id} takes an aspect ratio, not width×height {sides[0]}×{sides[1]}: "
+            f"the nearest it takes is {nearest}"
+        )
+        params = {k: v for k, v in params.items() if k not in SIZE_PARAMS}
     for name, value in params.items():
         if not spec.accepts(name):
             problems.append(f"{name} is not a parameter of {spec.id}")
         elif name not in SIZE_PARAMS:
             problems.extend(check_param(spec, name, name, value))
     problems.extend(_size_problems(spec, params))
+    problems.extend(_alpha_problems(spec, params))
     return problems
 
 
 def split_supported(table: str, request: GenerationRequest) -> tuple[GenerationRequest, list[str]]:
     """`request` without the params its model does not take, and their names (`extra` is kept).
 
-    A size given to a model that only takes an aspect ratio (ultra) is kept as its ratio.
+    A size given to a model that only takes an aspect ratio (ultra) is kept as its ratio; where
+    the model takes a fixed set of ratios, a size or a ratio outside it becomes the nearest one
+    in the set, and the list names it too: "width×height 1000×700 (sent as aspect_ratio 3:2, the
+    nearest it takes)".
     """
     spec = model_spec(table, request.model)
     params = dict(request.params)
-    width, height = params.get("width"), params.get("height")
-    ratio_only = spec.known and spec.aspect and spec.size is None and "aspect_ratio" not in params
-    if ratio_only and isinstance(width, int) and isinstance(height, int) and min(width, height) > 0:
-        divisor = math.gcd(width, height)
-        ratio = f"{width // divisor}:{height // divisor}"
+    ratio_only = spec.known and spec.aspect and spec.size is None
+    adjusted: list[str] = []
+    sides = _sides(params)
+    if ratio_only and "aspect_ratio" not in params and sides:
+        divisor = math.gcd(*sides)
+        ratio = f"{sides[0] // divisor}:{sides[1] // divisor}"
+        if spec.aspect_ratios:
+            ratio = nearest_ratio(spec.aspect_ratios, sides)
+            adjusted.append(f"width×height {sides[0]}×{sides[1]} ({_sent_as(ratio)})")
         if _aspect_problem(spec, "aspect_ratio", ratio) is None:
             del params["width"], params["height"]
             params["aspect_ratio"] = ratio
+    given_ratio = parse_aspect(params.get("aspect_ratio"))
+    if ratio_only and spec.aspect_ratios and given_ratio and not spec.set_ratio(given_ratio):
+        nearest = nearest_ratio(spec.aspect_ratios, given_ratio)
+        adjusted.append(f"aspect_ratio {params['aspect_ratio']} ({_sent_as(nearest)})")
+        params["aspect_ratio"] = nearest
     dropped = [name for name in params if not spec.accepts(name)]
-    if not dropped and params == request.params:
+    if not dropped and not adjusted and params == request.params:
         return request, []
     kept = {k: v for k, v in params.items() if k not in dropped}
-    return request.replace(params=kept), dropped
+    return request.replace(params=kept), [*dropped, *adjusted]
+
+
+def _sides(params: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The given width and height, when both are positive integers."""
+    width, height = params.get("width"), params.get("height")
+    if not isinstance(width, int) or not isinstance(height, int):
+        return None
+    if isinstance(width, bool) or isinstance(height, bool) or min(width, height) <= 0:
+        return None
+    return width, height
+
+
+def _sent_as(ratio: str) -> str:
+    return f"sent as aspect_ratio {ratio}, the nearest it takes"
 
 
 def given(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,7 +202,8 @@ def check_param(spec: ModelSpec, field: str, name: str, value: Any) -> list[str]
 
 
 def pair_problems(spec: ModelSpec, width: Any, height: Any, prefix: str = "") -> list[str]:
-    """Problems of a width/height pair (either may be None), each message starting with `prefix`."""
+    """Problems of a width/height pair (either may be None), each message starting with `prefix`;
+    a side off the model's step also names the nearest size it takes ("try 1920x1088")."""
     if (width is None) != (height is None):
         return [f"{prefix}give width and height together"]
     problems = [
@@ -180,7 +217,51 @@ def pair_problems(spec: ModelSpec, width: Any, height: Any, prefix: str = "") ->
             f"{prefix}width×height {width}×{height} is over "
             f"{num(rule.max_pixels / MP)} MP for {spec.id}"
         )
+    step = rule.multiple_of if rule and spec.known else None
+    if problems and rule and step and any(_is_side(v) and v % step for v in (width, height)):
+        suggested = nearest_size(rule, width, height)
+        if suggested:
+            problems[-1] += f" (try {suggested[0]}x{suggested[1]})"
     return problems
+
+
+def _is_side(value: Any) -> bool:
+    """A plausible side to suggest a size from: a positive int below a million."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**6
+
+
+def nearest_size(rule: SizeRule, width: Any, height: Any) -> tuple[int, int] | None:
+    """The size nearest width×height that `rule` takes (each side to the nearest multiple, within
+    the side limits); None when a side is no plausible size or the result breaks the pixel
+    limit."""
+    if not (_is_side(width) and _is_side(height)):
+        return None
+    step = rule.multiple_of or 1
+    lo = math.ceil((rule.min_side or step) / step) * step
+    hi = rule.max_side // step * step if rule.max_side else None
+
+    def fit(side: int) -> int:
+        fitted = max(lo, (side + step // 2) // step * step)
+        return min(fitted, hi) if hi else fitted
+
+    w, h = fit(width), fit(height)
+    if rule.max_pixels and w * h > rule.max_pixels:
+        return None
+    return w, h
+
+
+def _alpha_problems(spec: ModelSpec, params: Mapping[str, Any]) -> list[str]:
+    """transparent_bg needs a format with an alpha channel (png or webp)."""
+    if params.get("transparent_bg") is not True or "transparent_bg" not in spec.params:
+        return []
+    rule = spec.params.get("output_format")
+    fmt = params.get("output_format", rule.default if rule else None)
+    if fmt in ALPHA_FORMATS:
+        return []
+    return [
+        f"transparent_bg needs output_format {' or '.join(ALPHA_FORMATS)}, not {shown(fmt)}: "
+        "JPEG has no transparency"
+    ]
 
 
 def _listed(problem: str | None) -> list[str]:
@@ -226,10 +307,15 @@ def _aspect_problem(spec: ModelSpec, field: str, value: Any) -> str | None:
     ratio = parse_aspect(value)
     if ratio is None:
         return f"{field} {shown(value)} is not a ratio like 16:9"
-    (wide_w, wide_h), (tall_w, tall_h) = ASPECT_RANGE
+    if spec.aspect and spec.aspect_ratios and not spec.set_ratio(ratio):
+        return (
+            f"{field} {value} is not one of {', '.join(spec.aspect_ratios)} for {spec.id} "
+            f"(the nearest is {nearest_ratio(spec.aspect_ratios, ratio)})"
+        )
+    (wide_w, wide_h), (tall_w, tall_h) = spec.aspect_range
     w, h = ratio
     if spec.aspect and (w * wide_h > h * wide_w or w * tall_h < h * tall_w):
-        return f"{field} {value} is outside {ASPECT_RANGE_TEXT} for {spec.id}"
+        return f"{field} {value} is outside {spec.aspect_range_text} for {spec.id}"
     return None
 
 

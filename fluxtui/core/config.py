@@ -9,14 +9,23 @@ api_key = "YOUR-COMETAPI-KEY"    # or: api_key_command = "pass show cometapi"
 default_model = "flux-pro-1.1"
 concurrency = 8
 
+[providers.bfl]
+model_concurrency = { "flux-kontext-max" = 4 }   # at most 4 of this model's jobs at once
+
 [providers.gateway]              # any OpenAI-compatible endpoint, under a name of your own
 protocol = "openai"              # comet | bfl | openai | fal ("kind" is read as its old name)
 base_url = "https://gateway.example/v1"
 models = ["flux-dev"]
+
+[providers.fal]
+queue_priority = "low"           # fal's queue priority: normal | low (fal's default: normal)
 ```
 A mistake in the file is reported with the file, the line and the key. Provider names are
 letters, digits, `_`, `.` and `-`; `base_url` is an http(s) URL with a host; `concurrency` is 1 to
-`MAX_CONCURRENCY`; `timeout` a positive number of seconds.
+`MAX_CONCURRENCY`; `model_concurrency` a table of model id = 1 to `MAX_CONCURRENCY` (it overrides
+the catalog's cap for that model, such as BFL's 6 for flux-kontext-max, while `concurrency` bounds
+the provider as a whole); `timeout` a positive number of seconds (fal is also told to drop a job
+that could not start within it); `queue_priority` is `normal` or `low`, on a fal provider only.
 """
 
 from __future__ import annotations
@@ -32,8 +41,13 @@ from typing import Any
 
 from fluxtui.core import catalog, paths
 from fluxtui.core.budget import Budget
-from fluxtui.core.config_checks import TomlChecker
-from fluxtui.core.config_sections import budget_section, prices_section, sets_section
+from fluxtui.core.config_checks import TomlChecker, check_queue_priority, permission_warnings
+from fluxtui.core.config_sections import (
+    budget_section,
+    model_concurrency_table,
+    prices_section,
+    sets_section,
+)
 from fluxtui.core.errors import ConfigError
 from fluxtui.core.inputs import base_url_problem, clip, seconds_problem, shown
 from fluxtui.core.pricing import Price
@@ -78,8 +92,10 @@ _PROVIDER_KEYS = {
     "api_key_command": str,
     "default_model": str,
     "concurrency": int,
+    "model_concurrency": dict,
     "models": list,
     "label": str,
+    "queue_priority": str,
 }
 _TOP_KEYS = {
     "default_provider": str,
@@ -107,6 +123,9 @@ class ProviderEntry:
     concurrency: int = 4
     models: tuple[str, ...] = ()
     key_env: str | None = None
+    #: model id -> the most of its jobs in flight (over the catalog's cap)
+    model_concurrency: dict[str, int] = field(default_factory=dict)
+    queue_priority: str | None = None  # fal's X-Fal-Queue-Priority
 
     def __post_init__(self) -> None:
         # A key is held as a Secret, whoever builds the entry: `replace(entry, key="...")` too.
@@ -186,9 +205,12 @@ class Config:
             other_keys=others,
             default_model=entry.default_model,
             concurrency=entry.concurrency,
+            model_concurrency=dict(entry.model_concurrency),
             models=entry.models,
             label=entry.label,
             key_env=entry.key_env,
+            timeout_s=self.timeout_s,
+            queue_priority=entry.queue_priority,
         )
 
 
@@ -245,18 +267,8 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
         prices=prices_section(data.get("prices") or {}, providers, problems),
         budget=budget_section(data.get("budget") or {}, problems),
         sets=sets_section(data.get("sets") or {}, providers, problems),
-        warnings=_permission_warnings(path, data),
+        warnings=permission_warnings(path, data),
     )
-
-
-def _permission_warnings(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
-    """A warning when the file holds a key and other users may read it (POSIX modes only)."""
-    tables = (data.get("providers") or {}).values()
-    if os.name != "posix" or not any(t.get("api_key") for t in tables):
-        return ()
-    if path.stat().st_mode & 0o044:
-        return (f"{path.name} holds an API key and is readable by other users: chmod 600 {path}",)
-    return ()
 
 
 def demo_config(config: Config, base_urls: dict[str, str]) -> Config:
@@ -315,6 +327,10 @@ def _merge_entry(
         problems.fail(
             section, "concurrency", f"must be 1 to {MAX_CONCURRENCY}, got {shown(concurrency)}"
         )
+    model_concurrency = dict(base.model_concurrency) if base else {}
+    model_concurrency.update(
+        model_concurrency_table(name, table.get("model_concurrency", {}), MAX_CONCURRENCY, problems)
+    )
     models = table.get("models", list(base.models) if base else [])
     if not all(isinstance(m, str) and m.strip() for m in models):
         problems.fail(section, "models", "must be a list of model id strings, none empty")
@@ -324,6 +340,7 @@ def _merge_entry(
         problems.fail(section, "api_key", _BAD_KEY)
     if "api_key_command" in table:
         problems.check_command(section, table["api_key_command"])
+    check_queue_priority(problems, section, protocol, table.get("queue_priority"))
     key = table.get("api_key")
     return ProviderEntry(
         name=name,
@@ -335,8 +352,10 @@ def _merge_entry(
         key_command=table.get("api_key_command"),
         default_model=table.get("default_model"),
         concurrency=concurrency,
+        model_concurrency=model_concurrency,
         models=tuple(models),
         key_env=base.key_env if base else None,
+        queue_priority=table.get("queue_priority", base.queue_priority if base else None),
     )
 
 

@@ -3,6 +3,7 @@ and the key (never the value of a key that may be a secret)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -14,6 +15,8 @@ from fluxtui.core.inputs import clip, shown
 #: settings whose values are never echoed in a message
 _SECRET_KEYS = frozenset({"api_key"})
 _TOML_TYPES = {"str": "string", "int": "integer", "dict": "table", "list": "list"}
+#: fal's queue priorities (`X-Fal-Queue-Priority`)
+QUEUE_PRIORITIES = ("normal", "low")
 
 
 class TomlChecker:
@@ -71,6 +74,29 @@ class TomlChecker:
             if in_section and key and re.match(rf"^(?:{quoted})\s*=", stripped):
                 return number
         return section_line
+
+
+def check_queue_priority(
+    problems: TomlChecker, section: str, protocol: str, value: str | None
+) -> None:
+    """`queue_priority` (already a string, if given) is fal's, and one of QUEUE_PRIORITIES."""
+    if value is None:
+        return
+    if protocol != "fal":
+        problems.fail(section, "queue_priority", f"is a fal setting; this provider is {protocol}")
+    if value not in QUEUE_PRIORITIES:
+        allowed = " or ".join(QUEUE_PRIORITIES)
+        problems.fail(section, "queue_priority", f"must be {allowed}, got {shown(value)}")
+
+
+def permission_warnings(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
+    """A warning when the file holds a key and other users may read it (POSIX modes only)."""
+    tables = (data.get("providers") or {}).values()
+    if os.name != "posix" or not any(t.get("api_key") for t in tables):
+        return ()
+    if path.stat().st_mode & 0o044:
+        return (f"{path.name} holds an API key and is readable by other users: chmod 600 {path}",)
+    return ()
 
 
 def _article(word: str) -> str:

@@ -1,4 +1,5 @@
-"""The config file's sections beside the providers: `[prices]`, `[budget]` and `[sets]`."""
+"""The config file's sections beside the providers' plain keys: `[prices]`, `[budget]`, `[sets]`,
+and a provider's `model_concurrency` table."""
 
 from __future__ import annotations
 
@@ -58,3 +59,22 @@ def sets_section(
                 )
         sets[name] = tuple(targets)
     return sets
+
+
+def model_concurrency_table(
+    name: str, table: dict[str, Any], most: int, problems: TomlChecker
+) -> dict[str, int]:
+    """[providers.NAME] model_concurrency = { "MODEL" = N }: at most N of that model's jobs in
+    flight at once (1 to `most`), over the catalog's cap for it."""
+    limits: dict[str, int] = {}
+    for model, value in table.items():
+        if not model.strip():
+            problems.fail(f"providers.{name}", "model_concurrency", "names an empty model id")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+            problems.fail(
+                f"providers.{name}",
+                "model_concurrency",
+                f"{shown(model)} must be a whole number from 1 to {most}, got {shown(value)}",
+            )
+        limits[model] = value
+    return limits

@@ -1,6 +1,7 @@
 """The job runner: validate → submit → follow → download → store, emitting events.
 
-One `httpx.AsyncClient` and one concurrency limit per provider. Each job is run by `JobRun`
+One `httpx.AsyncClient` per provider, and concurrency limits per provider and per model
+(`in_flight`). Each job is run by `JobRun`
 (`job_run.py` holds the rules for money and images). Every state change is written to the store
 before listeners hear of it, so a crash at any point leaves a resumable row, and listeners get a
 `JobEvent` with an immutable snapshot of the job: the faces never see the engine's `Job`.
@@ -26,6 +27,7 @@ from fluxtui import __version__
 from fluxtui.core import paths
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest, ProviderError
+from fluxtui.core.in_flight import InFlight
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.job_run import RESENT, SENDING, JobRun
 from fluxtui.core.leases import new_owner_id
@@ -87,7 +89,7 @@ class Engine:
         self.library = library or paths.library_dir()
         self.owner = new_owner_id()
         self._providers: dict[str, Provider] = {}
-        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._in_flight = InFlight()
         self._controls: dict[str, Control] = {}
         self._listeners: list[Listener] = []
         self._heartbeat: asyncio.Task[None] | None = None
@@ -147,7 +149,6 @@ class Engine:
                 headers=_user_agent(),
             )
             self._providers[name] = create_provider(settings, client)
-            self._limits[name] = asyncio.Semaphore(settings.concurrency)
         return self._providers[name]
 
     def validate(self, request: GenerationRequest) -> list[str]:
@@ -189,7 +190,8 @@ class Engine:
         self._start_heartbeat()
         provider = self.provider(job.request.provider)
         try:
-            await JobRun(self._context, job, provider, self._limits[provider.name], control).run()
+            slot = self._in_flight.slot(provider.settings, job.request.model)
+            await JobRun(self._context, job, provider, slot, control).run()
         except LeaseLost:
             self._emit(job, "another fluxtui process took this job over")
         except Cancelled as cancelled:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from contextlib import AbstractAsyncContextManager, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -69,7 +69,7 @@ class JobRun:
         ctx: RunContext,
         job: Job,
         provider: Provider,
-        limit: asyncio.Semaphore,
+        limit: AbstractAsyncContextManager[None],
         control: Control,
     ):
         self.ctx = ctx

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -18,9 +19,13 @@ ParamType = Literal["int", "float", "bool", "str", "choice"]
 
 MP = 1024 * 1024
 SIZE_PARAMS = ("width", "height")
-#: the widest and the tallest ratio an aspect-ratio model takes
-ASPECT_RANGE = ((21, 9), (9, 21))
-ASPECT_RANGE_TEXT = "21:9…9:21"
+AspectRange = tuple[tuple[int, int], tuple[int, int]]
+#: the widest and the tallest ratio an aspect-ratio model takes (ultra's)
+ASPECT_RANGE: AspectRange = ((21, 9), (9, 21))
+#: Kontext's widest documented range (its sources say 3:7–7:3, 1:4–4:1 or 21:9–9:21)
+KONTEXT_ASPECT_RANGE: AspectRange = ((4, 1), (1, 4))
+#: output formats that keep an alpha channel, which `transparent_bg` needs
+ALPHA_FORMATS = ("png", "webp")
 
 
 @dataclass(frozen=True)
@@ -70,9 +75,36 @@ class ModelSpec:
     params: dict[str, ParamRule] = dataclasses.field(default_factory=dict)
     size: SizeRule | None = None
     default_size: tuple[int, int] | None = None
-    aspect: bool = False  # takes `aspect_ratio` (within ASPECT_RANGE) instead of width/height
+    aspect: bool = False  # takes `aspect_ratio` (within `aspect_range`) instead of width/height
     max_images: int | None = 1  # None: unknown
     known: bool = True
+    #: how many of its jobs the service runs at once for one key (more are refused); None: the
+    #: provider's own `concurrency` is the only limit
+    max_in_flight: int | None = None
+    aspect_range: AspectRange = ASPECT_RANGE
+    #: the only ratios an aspect-ratio model takes, when it has a fixed set ("16:9", ...)
+    aspect_ratios: tuple[str, ...] = ()
+
+    @property
+    def aspect_range_text(self) -> str:
+        """ "21:9…9:21": the widest and the tallest ratio an aspect-ratio model takes; its
+        ratios ("21:9, 16:9, …") when it takes only a fixed set."""
+        if self.aspect_ratios:
+            return ", ".join(self.aspect_ratios)
+        (wide_w, wide_h), (tall_w, tall_h) = self.aspect_range
+        return f"{wide_w}:{wide_h}…{tall_w}:{tall_h}"
+
+    @property
+    def prompt_upsampling_default(self) -> bool | None:
+        """Whether the service expands the prompt when the request does not say (flux-2-flex: yes;
+        FLUX.1: no); None when the model has no such setting (klein) or is unknown."""
+        rule = self.params.get("prompt_upsampling")
+        return rule.default if rule is not None and isinstance(rule.default, bool) else None
+
+    def set_ratio(self, ratio: tuple[int, int]) -> str | None:
+        """The ratio of `aspect_ratios` equal to `ratio` (6:4 is 3:2), as the set spells it."""
+        w, h = ratio
+        return next((c for c in self.aspect_ratios if _sides(c)[0] * h == _sides(c)[1] * w), None)
 
     def accepts(self, name: str) -> bool:
         """Whether this model takes the canonical param `name` (a lenient spec takes everything)."""
@@ -83,6 +115,19 @@ class ModelSpec:
         if name == "aspect_ratio":
             return self.aspect or self.size is not None  # a ratio becomes width/height
         return name in self.params
+
+
+def _sides(ratio: str) -> tuple[int, int]:
+    """ "16:9" -> (16, 9): a ratio of a model table's set (always well formed)."""
+    w, _, h = ratio.partition(":")
+    return int(w), int(h)
+
+
+def nearest_ratio(choices: Iterable[str], ratio: tuple[int, int]) -> str:
+    """The ratio among `choices` (a model's set, "16:9", ...) nearest to `ratio`, in log-ratio
+    (so 2:1 is as far from 1:1 as 1:2 is)."""
+    target = math.log(ratio[0] / ratio[1])
+    return min(choices, key=lambda c: abs(math.log(_sides(c)[0] / _sides(c)[1]) - target))
 
 
 def type_problem(field: str, value: Any, type: ParamType) -> str | None:

@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fluxtui.core.model_spec import MP, ModelSpec, ParamRule, ParamType, SizeRule
+from fluxtui.core.model_spec import (
+    ASPECT_RANGE,
+    KONTEXT_ASPECT_RANGE,
+    MP,
+    AspectRange,
+    ModelSpec,
+    ParamRule,
+    ParamType,
+    SizeRule,
+)
 
 
 def _p(
@@ -33,9 +42,27 @@ SEED = _p("seed", "int", 0, help="the same seed and inputs give the same image")
 OUTPUT_FORMAT = _p(
     "output_format", "choice", default="jpeg", help="image file format", choices=("jpeg", "png")
 )
-UPSAMPLING = _p(
-    "prompt_upsampling", "bool", default=False, help="let the service expand the prompt"
+#: FLUX.2 also writes WebP, and a transparent background in PNG or WebP (providers.md §6)
+FLUX2_FORMAT = _p(
+    "output_format",
+    "choice",
+    default="jpeg",
+    help="image file format",
+    choices=("jpeg", "png", "webp"),
 )
+TRANSPARENT_BG = _p(
+    "transparent_bg", "bool", default=False, help="a transparent background (png or webp only)"
+)
+
+
+def _upsampling(default: bool) -> ParamRule:
+    """The one "prompt upsampling" setting, with the model's own default (see ModelSpec)."""
+    return _p(
+        "prompt_upsampling", "bool", default=default, help="let the service expand the prompt"
+    )
+
+
+UPSAMPLING = _upsampling(False)
 IMAGE_PROMPT = _p("image_prompt", "str", help="URL of a reference image")
 WEBHOOKS = (
     _p("webhook_url", "str", help="URL told when the job ends"),
@@ -70,9 +97,15 @@ BFL1_COMMON = (SEED, _safety(6), OUTPUT_FORMAT, UPSAMPLING, IMAGE_PROMPT, *WEBHO
 # FLUX.2: sides >= 64 in multiples of 16, at most 4 MP (BFL documents no other side limit).
 BFL2_SIZE = SizeRule(multiple_of=16, min_side=64, max_pixels=4 * MP)
 # APIYI documents that klein ignores prompt_upsampling; the same BFL backend serves both tables.
-BFL2_KLEIN = (SEED, _safety(5), OUTPUT_FORMAT, *WEBHOOKS)
-BFL2_COMMON = (*BFL2_KLEIN, UPSAMPLING)
+BFL2_KLEIN = (SEED, _safety(5), FLUX2_FORMAT, TRANSPARENT_BG, *WEBHOOKS)
+# Prompt upsampling (providers.md §6): flex takes `prompt_upsampling` and upsamples by default;
+# pro and max take the inverse, `disable_pup`, a flag named for turning upsampling off, so theirs
+# is on unless disabled (no source gives its default outright; the BFL adapter always sends it).
+BFL2_UPSAMPLED = (*BFL2_KLEIN, _upsampling(True))
 FLEX_EXTRAS = (_steps(1, 50, 50), _guidance(1.5, 10, 4.5))
+#: tasks BFL runs at once for one key: 24 for most models, 6 for flux-kontext-max (429 beyond)
+BFL_IN_FLIGHT = 24
+KONTEXT_MAX_IN_FLIGHT = 6
 
 
 def _bfl(
@@ -82,8 +115,38 @@ def _bfl(
     size: SizeRule | None,
     default_size: tuple[int, int] | None = None,
     aspect: bool = False,
+    in_flight: int = BFL_IN_FLIGHT,
+    aspect_range: AspectRange = ASPECT_RANGE,
 ) -> ModelSpec:
-    return ModelSpec(id, label, "bfl", _rules(*rules), size, default_size, aspect)
+    return ModelSpec(
+        id,
+        label,
+        "bfl",
+        _rules(*rules),
+        size,
+        default_size,
+        aspect,
+        max_in_flight=in_flight,
+        aspect_range=aspect_range,
+    )
+
+
+# Kontext: sources disagree on the aspect range (3:7–7:3, 1:4–4:1, 21:9–9:21); the widest, 1:4–4:1,
+# is checked here and the provider's 422 speaks beyond it. Safety 0–6, but 0–2 with an input image
+# (`input_image` … `input_image_4` pass through `--param`; the adapter checks that pair).
+KONTEXT = (
+    SEED,
+    _safety(6),
+    _p(
+        "output_format",
+        "choice",
+        default="png",
+        help="image file format",
+        choices=("jpeg", "png"),
+    ),
+    UPSAMPLING,
+    *WEBHOOKS,
+)
 
 
 BFL_MODELS = _table(
@@ -116,14 +179,29 @@ BFL_MODELS = _table(
         size=None,
         aspect=True,
     ),
-    _bfl("flux-2-pro", "FLUX.2 [pro]", *BFL2_COMMON, size=BFL2_SIZE),
-    _bfl("flux-2-max", "FLUX.2 [max]", *BFL2_COMMON, size=BFL2_SIZE),
-    _bfl("flux-2-flex", "FLUX.2 [flex]", *BFL2_COMMON, *FLEX_EXTRAS, size=BFL2_SIZE),
+    _bfl("flux-2-pro", "FLUX.2 [pro]", *BFL2_UPSAMPLED, size=BFL2_SIZE),
+    _bfl("flux-2-max", "FLUX.2 [max]", *BFL2_UPSAMPLED, size=BFL2_SIZE),
+    _bfl("flux-2-flex", "FLUX.2 [flex]", *BFL2_UPSAMPLED, *FLEX_EXTRAS, size=BFL2_SIZE),
     _bfl("flux-2-klein-4b", "FLUX.2 [klein] 4B", *BFL2_KLEIN, size=BFL2_SIZE),
     _bfl("flux-2-klein-9b", "FLUX.2 [klein] 9B", *BFL2_KLEIN, size=BFL2_SIZE),
+    _bfl(
+        "flux-kontext-pro",
+        "FLUX.1 Kontext [pro]",
+        *KONTEXT,
+        size=None,
+        aspect=True,
+        aspect_range=KONTEXT_ASPECT_RANGE,
+    ),
+    _bfl(
+        "flux-kontext-max",
+        "FLUX.1 Kontext [max]",
+        *KONTEXT,
+        size=None,
+        aspect=True,
+        in_flight=KONTEXT_MAX_IN_FLIGHT,
+        aspect_range=KONTEXT_ASPECT_RANGE,
+    ),
 )
-# flux-kontext-pro/max are left out: sources disagree on their aspect range (21:9…9:21, 1:4…4:1),
-# so they are lenient: their aspect_ratio and input_image (via --param) pass through verbatim.
 
 # APIYI: one set of rules for every model (its own page), `size` or width/height, n = 1 only.
 APIYI_SIZE = SizeRule(multiple_of=16, min_side=64, max_side=2048, max_pixels=4 * MP)
@@ -176,9 +254,57 @@ FAL_DEV = (
 FAL_PRO = (SEED, _safety(6, lo=1), OUTPUT_FORMAT, UPSAMPLING, FAL_SAFETY_CHECKER)
 
 
-def _fal(id: str, label: str, *rules: ParamRule, aspect: bool = False) -> ModelSpec:
-    size, default = (None, None) if aspect else (FAL_SIZE, (1024, 768))  # landscape_4_3
-    return ModelSpec(id, label, "fal", _rules(*rules), size, default, aspect, max_images=4)
+#: fal's ultra takes one of these ratios (fal's docs; a size becomes the nearest of them)
+FAL_ULTRA_RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
+# fal's FLUX.2 apps (fal's pages): image_size (preset, "auto", or {width, height}: fluxtui sends
+# the exact sides), safety_tolerance a string enum "1"…"5"; FLUX.2's own size rule (as BFL's) and
+# formats (providers.md §6 gives FLUX.2 webp; fal's flux-2-pro page lists only jpeg|png: fal's
+# 422 speaks if it refuses one). No app names a prompt-upsampling or a transparent_bg field, so
+# neither param is taken.
+FAL2_SIZE = BFL2_SIZE
+FAL2_FORMAT = FLUX2_FORMAT
+FAL2_COMMON = (SEED, _safety(5, lo=1), FAL2_FORMAT, FAL_SAFETY_CHECKER)
+# klein (fal's klein 9b page): num_inference_steps 4–8 (default 4), up to 4 images.
+FAL2_KLEIN = (SEED, _steps(4, 8, 4), FAL2_FORMAT, FAL_SAFETY_CHECKER)
+
+
+def _fal(
+    id: str,
+    label: str,
+    *rules: ParamRule,
+    ratios: tuple[str, ...] = (),
+    size: SizeRule = FAL_SIZE,
+    default_size: tuple[int, int] | None = (1024, 768),  # landscape_4_3
+    max_images: int = 4,
+) -> ModelSpec:
+    """A fal app: `ratios` for one that takes only an aspect_ratio from a fixed set."""
+    if ratios:
+        return ModelSpec(
+            id,
+            label,
+            "fal",
+            _rules(*rules),
+            aspect=True,
+            aspect_ratios=ratios,
+            max_images=max_images,
+        )
+    return ModelSpec(id, label, "fal", _rules(*rules), size, default_size, max_images=max_images)
+
+
+def _fal2(id: str, label: str, *rules: ParamRule, max_images: int = 1) -> tuple[ModelSpec, ...]:
+    """A FLUX.2 app and its `/edit` form (inputs in `image_urls`; its size defaults to "auto",
+    the input's)."""
+    return (
+        _fal(id, label, *rules, size=FAL2_SIZE, max_images=max_images),
+        _fal(
+            f"{id}/edit",
+            f"{label} edit",
+            *rules,
+            size=FAL2_SIZE,
+            default_size=None,
+            max_images=max_images,
+        ),
+    )
 
 
 FAL_MODELS = _table(
@@ -195,7 +321,8 @@ FAL_MODELS = _table(
         FAL_ACCELERATION,
     ),
     _fal("fal-ai/flux-pro/v1.1", "FLUX1.1 [pro]", *FAL_PRO),
-    # fal's ultra page: aspect_ratio 21:9…9:21, raw, image_url, image_prompt_strength 0–1;
+    # fal's ultra page: aspect_ratio one of FAL_ULTRA_RATIOS, raw, image_url,
+    # image_prompt_strength 0–1;
     # enable_safety_checker as for the other pro app (guess: only resellers list it for ultra).
     _fal(
         "fal-ai/flux-pro/v1.1-ultra",
@@ -204,8 +331,13 @@ FAL_MODELS = _table(
         IMAGE_PROMPT,
         _p("raw", "bool", default=False, help="less processed, more natural-looking images"),
         _p("image_prompt_strength", "float", 0, 1, 0.1, "0: prompt only … 1: image prompt only"),
-        aspect=True,
+        ratios=FAL_ULTRA_RATIOS,
     ),
+    *_fal2("fal-ai/flux-2-pro", "FLUX.2 [pro]", *FAL2_COMMON),
+    *_fal2("fal-ai/flux-2-max", "FLUX.2 [max]", *FAL2_COMMON),
+    *_fal2("fal-ai/flux-2-flex", "FLUX.2 [flex]", *FAL2_COMMON, *FLEX_EXTRAS),
+    *_fal2("fal-ai/flux-2/klein/4b", "FLUX.2 [klein] 4B", *FAL2_KLEIN, max_images=4),
+    *_fal2("fal-ai/flux-2/klein/9b", "FLUX.2 [klein] 9B", *FAL2_KLEIN, max_images=4),
 )
 
 TABLES: dict[str, dict[str, ModelSpec]] = {

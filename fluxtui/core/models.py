@@ -6,11 +6,11 @@ the store after a crash.
 
 Parameter names in `GenerationRequest.params` are the *canonical* names, which are BFL's (the lingua
 franca of the FLUX services): width, height, aspect_ratio, seed, steps, guidance, safety_tolerance,
-output_format, num_images, prompt_upsampling, image_prompt, image_prompt_strength, raw, interval,
-acceleration, enable_safety_checker, webhook_url, webhook_secret. Each adapter maps them onto its
-own
-wire form (fal: steps -> num_inference_steps, width/height -> image_size, ...). `extra` holds fields
-the user passes through verbatim (`--param key=value`).
+output_format, transparent_bg, num_images, prompt_upsampling, image_prompt, image_prompt_strength,
+raw, interval, acceleration, enable_safety_checker, webhook_url, webhook_secret. Each adapter maps
+them onto its own wire form (fal: steps -> num_inference_steps, width/height -> image_size; BFL's
+flux-2-pro: prompt_upsampling -> disable_pup, ...). `extra` holds fields the user passes through
+verbatim (`--param key=value`).
 """
 
 from __future__ import annotations

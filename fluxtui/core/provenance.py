@@ -1,8 +1,8 @@
 """Provenance written into image files without re-encoding them.
 
-PNG gets an `iTXt` chunk right after `IHDR`; JPEG a `COM` segment after its `APPn` segments. Every
-other byte of the file stays as the provider sent it. WebP and anything else is left untouched (the
-store still holds the provenance).
+PNG gets an `iTXt` chunk right after `IHDR`; JPEG a `COM` segment after its `APPn` segments; WebP
+an XMP packet in its RIFF container (`webp_meta`). Every other byte of the image data stays as the
+provider sent it. Anything else is left untouched (the store still holds the provenance).
 
 A `COM` segment holds at most 65,533 bytes. A record too long for one (a huge prompt or parameter
 value) is written with its longest strings shortened, their places listed under `"shortened"`:
@@ -21,6 +21,7 @@ import zlib
 from typing import Any, BinaryIO
 
 from fluxtui import __version__
+from fluxtui.core import webp_meta
 from fluxtui.core.models import Job, JobSnapshot
 from fluxtui.core.redaction import redact
 
@@ -77,6 +78,9 @@ def stamp(source: BinaryIO, target: BinaryIO, provenance: dict[str, Any]) -> Non
     elif fmt == "jpeg":
         offset = _jpeg_insert_offset(source)
         insert = _jpeg_comment_segment(_fit_jpeg_comment(provenance))
+    elif fmt == "webp":
+        webp_meta.stamp(source, target, provenance)
+        return
     else:
         offset, insert = 0, b""
     source.seek(0)
@@ -87,8 +91,9 @@ def stamp(source: BinaryIO, target: BinaryIO, provenance: dict[str, Any]) -> Non
 
 def read(data: bytes) -> dict[str, Any] | None:
     """The provenance `embed` wrote, or None."""
-    fmt = sniff_format(data)
-    text = _read_png(data) if fmt == "png" else _read_jpeg(data) if fmt == "jpeg" else None
+    readers = {"png": _read_png, "jpeg": _read_jpeg, "webp": webp_meta.read}
+    reader = readers.get(sniff_format(data) or "")
+    text = reader(data) if reader else None
     return json.loads(text) if text else None
 
 

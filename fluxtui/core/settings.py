@@ -42,12 +42,19 @@ class ProviderSettings:
     api_key: Secret | None = None
     default_model: str | None = None
     concurrency: int = 4
+    #: model id -> the most of its jobs in flight, from the config (over the catalog's cap)
+    model_concurrency: dict[str, int] = field(default_factory=dict)
     models: tuple[str, ...] = ()  # extra model ids to offer (an OpenAI-compatible gateway's list)
     extra_headers: dict[str, str] = field(default_factory=dict)
     label: str = ""  # how messages name it ("CometAPI"); the name when empty
     key_env: str | None = None  # the environment variable its key may come from
     #: the other providers' keys, masked (like this one's) in whatever this provider sends back
     other_keys: tuple[Secret, ...] = field(default=(), repr=False)
+    #: seconds a job may take, from submit to saved file (the config's `timeout`): fal is told
+    #: to drop a job that could not start within it
+    timeout_s: float | None = None
+    #: fal's `X-Fal-Queue-Priority` ("normal" or "low"); None sends none (fal's own default)
+    queue_priority: str | None = None
 
     @property
     def key_hint(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from fluxtui.core import inputs
 from fluxtui.core.catalog import parse_aspect, parse_wxh
-from fluxtui.core.model_spec import ASPECT_RANGE_TEXT, MP, ModelSpec, ParamRule, SizeRule
+from fluxtui.core.model_spec import MP, ModelSpec, ParamRule, SizeRule
 
 FieldKind = Literal["size", "aspect", "seed", "int", "float", "text", "bool", "choice"]
 
@@ -31,7 +31,8 @@ LABELS = {
     "output_format": "Format",
     "acceleration": "Accelerate",
     "image_prompt": "Image URL",
-    "prompt_upsampling": "Upsample prompt",
+    "prompt_upsampling": "Prompt upsampling",
+    "transparent_bg": "Transparent",
     "raw": "Raw",
     "enable_safety_checker": "Safety checker",
 }
@@ -70,7 +71,7 @@ def fields_for(spec: ModelSpec) -> list[FieldSpec]:
                 "aspect_ratio",
                 "Aspect",
                 "aspect",
-                hint=ASPECT_RANGE_TEXT,
+                hint=spec.aspect_range_text,
                 help="aspect ratio such as 16:9",
             )
         )
@@ -212,6 +213,26 @@ def problem_field(message: str, names: Iterable[str]) -> str | None:
     if head == "prompt":
         return "prompt"
     return head if head in names else None
+
+
+def carried(
+    old: Iterable[FieldSpec], new: Iterable[FieldSpec], raw: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The raw values of the `old` fields that the `new` model's fields keep: a switch or a choice
+    left at the old model's default takes the new model's default (prompt upsampling is off for
+    flux-pro-1.1, on for flux-2-flex), and a choice the new model lacks (webp) is dropped."""
+    old_by_name = {f.name: f for f in old}
+    new_by_name = {f.name: f for f in new}
+    kept = dict(raw)
+    for name, value in raw.items():
+        before, after = old_by_name.get(name), new_by_name.get(name)
+        if after is None or after.kind not in ("bool", "choice"):
+            continue
+        if (before is not None and value == before.default) or (
+            after.kind == "choice" and value not in after.choices
+        ):
+            del kept[name]
+    return kept
 
 
 def raw_values(fields: Iterable[FieldSpec], params: Mapping[str, Any]) -> dict[str, Any]:

@@ -99,7 +99,9 @@ async def test_size_rule_and_unparsable_size(make_app):
         await wait_for(
             pilot, lambda: "multiple of 32" in field_error(form, "size"), "the size error"
         )
-        assert field_error(form, "size") == "width 1000 is not a multiple of 32 for flux-pro-1.1"
+        assert field_error(form, "size") == (
+            "width 1000 is not a multiple of 32 for flux-pro-1.1 (try 992x768)"
+        )
         size.value = "huge"
         await wait_for(
             pilot, lambda: "is not WIDTHxHEIGHT" in field_error(form, "size"), "the parse error"

@@ -232,14 +232,22 @@ class Provider(ABC):
         return KeyAuth(self)
 
     async def send(
-        self, method: str, url: str | httpx.URL, *, what: str = "a URL", **kwargs: Any
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        what: str = "a URL",
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
-        """One request with this provider's headers and key; transport failures become
-        ProviderError. A redirect is returned as it is, never followed with the key."""
+        """One request with this provider's headers (and `headers`, for this request only) and
+        key; transport failures become ProviderError. A redirect is returned as it is, never
+        followed with the key."""
         try:
             auth = self.auth_for(url, what)  # raises before anything is sent
+            sent = {**self.headers(), **(headers or {})}
             return await self.client.request(
-                method, url, headers=self.headers(), auth=auth, follow_redirects=False, **kwargs
+                method, url, headers=sent, auth=auth, follow_redirects=False, **kwargs
             )
         except httpx.TransportError as exc:
             raise transport_error(self.name, exc) from exc

@@ -38,7 +38,7 @@ import httpx
 from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import ErrorKind, GenerationRequest, JobError, JobState, StatusUpdate
-from fluxtui.core.providers import hosts
+from fluxtui.core.providers import bfl_fields, hosts
 from fluxtui.core.providers.answers import error_detail, excerpt, show_json
 from fluxtui.core.providers.base import Provider
 from fluxtui.core.providers.wire import SIZE_FIELDS
@@ -46,6 +46,8 @@ from fluxtui.core.results import Balance, Handle, ImageRef, ProviderResult, Repo
 
 #: where the API lives under the base URL, by settings.protocol
 API_PREFIXES = {"comet": "/flux/v1", "bfl": "/v1"}
+#: canonical params `build_body` sends in a form of its own (or not at all)
+OWN_FIELDS = frozenset({*SIZE_FIELDS, "num_images", "prompt_upsampling"})
 RESULT_DETAILS = ("prompt", "start_time", "end_time", "duration")
 #: BFL bills in credits: 1 credit = 0.01 USD (docs.bfl.ai/quick_start/pricing says so)
 USD_PER_CREDIT = 0.01
@@ -74,14 +76,25 @@ class BflProvider(Provider):
 
     def build_body(self, request: GenerationRequest) -> dict[str, Any]:
         """BFL's field names are the canonical ones; sizes are resolved (a ratio becomes width and
-        height, except for ultra); num_images is not a BFL field (one image per request); extra
-        goes last, verbatim."""
+        height, except for ultra and Kontext); num_images is not a BFL field (one image per
+        request); prompt upsampling goes in the model's own field (`bfl_fields`); extra goes
+        last, verbatim."""
         params = catalog.given(request.params)
+        spec = self.model_spec(request.model)
         body: dict[str, Any] = {"prompt": request.prompt}
-        body.update(catalog.resolve_size(self.model_spec(request.model), params))
-        body.update({k: v for k, v in params.items() if k not in SIZE_FIELDS and k != "num_images"})
+        body.update(catalog.resolve_size(spec, params))
+        body.update({k: v for k, v in params.items() if k not in OWN_FIELDS})
+        body.update(bfl_fields.upsampling_fields(spec, params))  # the model's own field
         body.update(request.extra)
         return body
+
+    @classmethod
+    def check(cls, table: str, request: GenerationRequest) -> list[str]:
+        """The catalog's and the wire fields' problems, and Kontext's narrower safety range
+        with an input image."""
+        spec = catalog.model_spec(table, request.model)
+        params, extra = catalog.given(request.params), catalog.given(request.extra)
+        return [*super().check(table, request), *bfl_fields.safety_problems(spec, params, extra)]
 
     async def submit(self, request: GenerationRequest) -> Handle:
         url = f"{self.api_root}/{quote(request.model.strip('/'))}"

@@ -8,6 +8,11 @@ How fal's answers map onto JobState:
   progress when a log reads "step k/n" (or a tqdm bar "| k/n [").
 - COMPLETED is DOWNLOADING (fetch the result next), or FAILED when it carries `error`/`error_type`.
 - HTTP 404 on a status request is EXPIRED (NOT_FOUND): fal no longer knows the request.
+- The submit carries `X-Fal-Request-Timeout` (the job's timeout, whole seconds) and, when
+  configured, `X-Fal-Queue-Priority`. A job that could not start in time (a 504 with
+  `X-Fal-Request-Timeout-Type: user`, or COMPLETED with `error_type: request_timeout`) is
+  TIMED_OUT: fal dropped it, not charged (`fal_platform`).
+- A cancel answered `OK` (removed from the queue) or `CANCELLATION_REQUESTED` is REQUESTED.
 - The result: every image flagged by `has_nsfw_concepts` is a MODERATED error; when only some are,
   the result keeps them all and `ProviderResult.nsfw` says which. A 4xx/5xx result carrying the
   model's JSON error is the job's failure (5xx: FAILED, not worth another GET).
@@ -28,7 +33,7 @@ import httpx
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import ErrorKind, GenerationRequest, JobError, JobState, StatusUpdate
-from fluxtui.core.providers import fal_fields, hosts
+from fluxtui.core.providers import fal_fields, fal_platform, hosts
 from fluxtui.core.providers.answers import (
     error_detail,
     excerpt,
@@ -45,6 +50,7 @@ CANCEL_OUTCOMES = {
     "CANCELLATION_REQUESTED": CancelOutcome.REQUESTED,
     "ALREADY_COMPLETED": CancelOutcome.ALREADY_DONE,
     "NOT_FOUND": CancelOutcome.NOT_FOUND,
+    "OK": CancelOutcome.REQUESTED,  # removed from the queue: it never runs
 }
 STEP_LOG = re.compile(r"\bstep\s*(\d+)\s*(?:/|of)\s*(\d+)", re.IGNORECASE)
 TQDM_LOG = re.compile(r"\|\s*(\d+)\s*/\s*(\d+)\s*\[")
@@ -75,7 +81,8 @@ class FalProvider(Provider):
 
     async def submit(self, request: GenerationRequest) -> Handle:
         url = f"{self.settings.base_url.rstrip('/')}/{quote(request.model.strip('/'))}"
-        response = await self.send("POST", url, json=self.build_body(request))
+        headers = fal_platform.submit_headers(self.settings)
+        response = await self.send("POST", url, json=self.build_body(request), headers=headers)
         if not response.is_success:
             raise self.http_error(response)
         handle = handle_from_submit(self.name, self.label, self.read_json(response))
@@ -103,8 +110,8 @@ class FalProvider(Provider):
         if response.status_code == 404:
             return request_not_found(self.label)
         if not response.is_success:
-            raise self.http_error(response)
-        return parse_status(self.label, self.read_json(response))
+            raise self._queue_timeout(response) or self.http_error(response)
+        return parse_status(self.label, self.read_json(response), self._start_within_s())
 
     async def wait(
         self, handle: Handle, pace: Pace, *, stream: bool = True
@@ -143,7 +150,7 @@ class FalProvider(Provider):
                     await response.aread()
                     raise self.http_error(response)
                 async for line in response.aiter_lines():
-                    update = parse_event(self.label, parser.feed(line))
+                    update = parse_event(self.label, parser.feed(line), self._start_within_s())
                     if update is not None:
                         yield update
                         if update.state not in (JobState.QUEUED, JobState.RUNNING):
@@ -158,7 +165,7 @@ class FalProvider(Provider):
             return handle.result
         response = await self.send("GET", self._url(handle, "response_url"))
         if not response.is_success:
-            raise result_error(
+            raise self._queue_timeout(response) or result_error(
                 self.label, response.status_code, response.headers, response.text, self.key_hint
             )
         return parse_result(self.label, self.read_json(response))
@@ -178,6 +185,13 @@ class FalProvider(Provider):
         if not response.is_success:
             raise self.http_error(response)
         raise self.bad_response(f"{self.label} answered the cancel with {excerpt(response.text)!r}")
+
+    def _start_within_s(self) -> int | None:
+        return fal_platform.start_within_s(self.settings)
+
+    def _queue_timeout(self, response: httpx.Response) -> ProviderError | None:
+        status, headers = response.status_code, response.headers
+        return fal_platform.queue_timeout(self.label, status, headers, self.settings)
 
     def _url(self, handle: Handle, key: str) -> str:
         url = handle.urls.get(key)
@@ -206,8 +220,9 @@ def handle_from_submit(provider: str, label: str, data: Any) -> Handle:
     return Handle(provider=provider, request_id=request_id, urls=urls)
 
 
-def parse_status(label: str, data: Any) -> StatusUpdate:
-    """One status answer (or stream event) as a StatusUpdate."""
+def parse_status(label: str, data: Any, start_within_s: int | None = None) -> StatusUpdate:
+    """One status answer (or stream event) as a StatusUpdate; `start_within_s` is the request
+    timeout the submit gave fal (for the words of a job it dropped)."""
     raw = data.get("status") if isinstance(data, Mapping) else None
     if not isinstance(raw, str):
         message = f"{label} sent a status without one: {show_json(data)}"
@@ -224,17 +239,21 @@ def parse_status(label: str, data: Any) -> StatusUpdate:
     if status == "COMPLETED":
         error, error_type = data.get("error"), data.get("error_type")
         if error or error_type:
-            return _completed_with_error(label, raw, error, error_type, last_log)
+            return _completed_with_error(label, raw, error, error_type, last_log, start_within_s)
         return StatusUpdate(JobState.DOWNLOADING, raw, log=last_log)
     message = f"{label} reported a status fluxtui does not know: {raw!r}"
     raise ProviderError(ErrorKind.BAD_RESPONSE, message, raw_status=raw)
 
 
 def _completed_with_error(
-    label: str, raw: str, error: Any, error_type: Any, log: str | None
+    label: str, raw: str, error: Any, error_type: Any, log: str | None, start_within_s: int | None
 ) -> StatusUpdate:
-    """COMPLETED with `error`/`error_type`: cancelled, moderated, or failed."""
+    """COMPLETED with `error`/`error_type`: cancelled, dropped unstarted, moderated, or failed."""
     error_type = error_type if isinstance(error_type, str) and error_type else None
+    if error_type == fal_platform.TIMEOUT_ERROR_TYPE:
+        message = fal_platform.not_started(label, start_within_s)
+        dropped = JobError(ErrorKind.TIMEOUT, message, raw_status=f"{raw} ({error_type})")
+        return StatusUpdate(JobState.TIMED_OUT, raw, log=log, error=dropped)
     reason = error_detail(error) or (show_json(error) if error else None)
     if error_type and "cancel" in error_type.lower():
         state, kind, what = JobState.CANCELLED, ErrorKind.CANCELLED, "the request was cancelled"
@@ -327,7 +346,9 @@ def parse_cancel(data: Any) -> CancelOutcome | None:
     return CANCEL_OUTCOMES.get(status.strip().upper()) if isinstance(status, str) else None
 
 
-def parse_event(label: str, data: str | None) -> StatusUpdate | None:
+def parse_event(
+    label: str, data: str | None, start_within_s: int | None = None
+) -> StatusUpdate | None:
     """A stream event's data as a StatusUpdate; None for anything that is not a status object."""
     if data is None:
         return None
@@ -337,7 +358,7 @@ def parse_event(label: str, data: str | None) -> StatusUpdate | None:
         return None
     if not isinstance(event, Mapping) or "status" not in event:
         return None
-    return parse_status(label, event)
+    return parse_status(label, event, start_within_s)
 
 
 class SseParser:

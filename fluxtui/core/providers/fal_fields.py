@@ -1,5 +1,11 @@
 """fal's wire fields: how canonical params are named and sized in a fal body, and the checks of
-verbatim fields that have a fal form (`image_size`, the string enum `safety_tolerance`)."""
+verbatim fields that have a fal form (`image_size`, the string enum `safety_tolerance`, the
+`image_urls` of an edit app).
+
+Sizes: a FLUX.1 app gets a preset for the common ratios, else {width, height}; a FLUX.2 app always
+gets the exact {width, height} asked for (a preset would be an approximation), and also takes
+`image_size: "auto"` verbatim. Ultra's `aspect_ratio` is sent as fal's set spells it (6:4 as 3:2).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +42,13 @@ PRESET_NAMES = (
     "landscape_4_3",
     "landscape_16_9",
 )
+#: the app ids of fal's FLUX.2 apps start so (fal-ai/flux-2-pro, fal-ai/flux-2/klein/4b, ...)
+FLUX2_PREFIX = "fal-ai/flux-2"
+EDIT_SUFFIX = "/edit"
+
+
+def is_flux2(spec: ModelSpec) -> bool:
+    return spec.id.startswith(FLUX2_PREFIX)
 
 
 def build_body(spec: ModelSpec, request: GenerationRequest) -> dict[str, Any]:
@@ -56,7 +69,9 @@ def image_size(spec: ModelSpec, params: Mapping[str, Any]) -> dict[str, Any]:
     `aspect_ratio` for an aspect-ratio app (and passed through for an unknown app)."""
     ratio = catalog.parse_aspect(params.get("aspect_ratio"))
     sides_given = params.get("width") is not None or params.get("height") is not None
-    if spec.size is not None and ratio and not sides_given:
+    if spec.aspect_ratios and ratio:
+        return {"aspect_ratio": spec.set_ratio(ratio) or params["aspect_ratio"]}
+    if spec.size is not None and ratio and not sides_given and not is_flux2(spec):
         gcd = math.gcd(*ratio)
         preset = PRESETS.get((ratio[0] // gcd, ratio[1] // gcd))
         if preset:
@@ -71,18 +86,37 @@ def wire_problems(spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
     """Problems of verbatim fal fields: renamed params by their rules, then `image_size`
     (fal's wire safety_tolerance is a string enum "1"…"6", which passes unchecked)."""
     problems = wire.renamed_field_problems(spec, extra, RENAMES, unchecked={"safety_tolerance"})
-    problem = image_size_problem(extra.get("image_size"))
-    return [*problems, problem] if problem else problems
+    size_problem = image_size_problem(extra.get("image_size"), flux2=is_flux2(spec))
+    urls_problem = image_urls_problem(spec, extra.get("image_urls"))
+    return [*problems, *(p for p in (size_problem, urls_problem) if p)]
 
 
-def image_size_problem(value: Any) -> str | None:
-    if value is None or value in PRESET_NAMES:
+def image_urls_problem(spec: ModelSpec, value: Any) -> str | None:
+    """An edit app needs `image_urls`: a list of image URLs (or data: URIs)."""
+    if not spec.id.endswith(EDIT_SUFFIX) or not is_flux2(spec):
+        return None
+    if value is None:
+        return (
+            f"{spec.id} edits images: give them as image_urls, e.g. "
+            """--param 'image_urls=["https://example.com/in.png"]'"""
+        )
+    if not isinstance(value, list) or not value:
+        return f"image_urls {shown(value)} is not a list of image URLs"
+    if not all(isinstance(url, str) and url.strip() for url in value):
+        return f"image_urls {shown(value)} holds something that is not an image URL"
+    return None
+
+
+def image_size_problem(value: Any, *, flux2: bool = False) -> str | None:
+    """A verbatim `image_size`: a preset, {width, height}, or (FLUX.2) "auto"."""
+    if value is None or value in PRESET_NAMES or (flux2 and value == "auto"):
         return None
     if isinstance(value, Mapping) and set(value) == set(SIZE_PARAMS):
         sides = [value["width"], value["height"]]
         if all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in sides):
             return None
+    names = ", ".join((*PRESET_NAMES, "auto") if flux2 else PRESET_NAMES)
     return (
-        f"image_size {shown(value)} is neither one of {', '.join(PRESET_NAMES)} "
+        f"image_size {shown(value)} is neither one of {names} "
         'nor {"width": W, "height": H} with positive integers'
     )

@@ -24,6 +24,7 @@ from fluxtui.core.models import ErrorKind, GenerationRequest, JobState, StatusUp
 from fluxtui.core.providers import wire
 from fluxtui.core.providers.answers import is_moderation, parse_http_error, request_id_of, show_json
 from fluxtui.core.providers.base import Pace, Provider
+from fluxtui.core.providers.bfl_fields import UPSAMPLING_FIELDS
 from fluxtui.core.results import Handle, ImageRef, ProviderResult
 
 #: extra fields that say how big the image is: when given, fluxtui sends no `size` of its own
@@ -50,11 +51,19 @@ class OpenAIImagesProvider(Provider):
 
     def build_body(self, request: GenerationRequest) -> dict[str, Any]:
         """model, prompt, `size` "WxH" (unless extra gives size or width/height, which then go
-        verbatim), the other params under their OpenAI names (num_images -> n), then extra."""
+        verbatim), the other params under their OpenAI names (num_images -> n), then extra.
+
+        APIYI takes `prompt_upsampling` for every model but klein; for the FLUX.2 models whose
+        default differs between APIYI's page and BFL's, it is always sent (the model's default
+        when not given), so that the service does what the form showed."""
         params = catalog.given(request.params)
+        spec = self.model_spec(request.model)
+        default = spec.prompt_upsampling_default
+        if spec.known and spec.id in UPSAMPLING_FIELDS and default is not None:
+            params.setdefault("prompt_upsampling", default)
         body: dict[str, Any] = {"model": request.model, "prompt": request.prompt}
         if not WIRE_SIZE_FIELDS & request.extra.keys():
-            size = catalog.resolve_size(self.model_spec(request.model), params)
+            size = catalog.resolve_size(spec, params)
             if "width" in size and "height" in size:
                 body["size"] = f"{size['width']}x{size['height']}"
             else:  # an unknown model's aspect_ratio, as given

@@ -249,7 +249,8 @@ class PromptForm(Vertical):
 
     def _show_fields(self, values: Mapping[str, Any]) -> None:
         spec = self.spec
-        self._field_specs = form_model.fields_for(spec)
+        old, self._field_specs = self._field_specs, form_model.fields_for(spec)
+        values = form_model.carried(old, self._field_specs, values)  # defaults are the model's
         note = spec.label if spec.known else "not in the catalog: sent as typed, types checked only"
         self.query_one("#model-note", Static).update(Text(note))
         self.query_one(ParamFields).show(self._field_specs, values)
