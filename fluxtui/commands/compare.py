@@ -29,6 +29,9 @@ from fluxtui.core.pricing import PriceTable
 from fluxtui.core.text import inert
 from fluxtui.session import open_engine, with_timeout
 
+#: how wide the table's state column may grow; a longer reason is printed in full below it
+STATE_WIDTH = 40
+
 
 def run_compare(args: argparse.Namespace) -> int:
     config = with_timeout(config_module.load(), args.timeout)
@@ -101,15 +104,12 @@ async def _compare(
                     "dropped for it",
                     file=sys.stderr,
                 )
-        printer = ProgressPrinter([job.snapshot() for job in jobs])
-        stop_listening = engine.add_listener(printer.on_event)
-        ticker = asyncio.create_task(printer.tick())
-        try:
-            jobs = await compare.run(engine, jobs)
-        finally:
-            ticker.cancel()
-            stop_listening()
-            printer.redraw()
+        with ProgressPrinter([job.snapshot() for job in jobs], keep_finished=True) as printer:
+            stop_listening = engine.add_listener(printer.on_event)
+            try:
+                jobs = await compare.run(engine, jobs)
+            finally:
+                stop_listening()
         rows = compare_table.rows(comparison, jobs, PriceTable.with_overrides(config.prices))
         folder = exports.comparison_folder(engine.library, comparison)
         written = exports.export_comparison(comparison, rows, folder)
@@ -156,7 +156,11 @@ def _print_table(
     sheet: Path | None,
 ) -> None:
     print(inert(f"comparison {comparison.id}: {exports.sheet_title(comparison)}"))
-    print(inert(compare_text.table_text(rows), multiline=True))
+    print(inert(compare_text.table_text(rows, state_width=STATE_WIDTH), multiline=True))
+    for row in rows:
+        reason = compare_text.state_text(row)
+        if len(reason) > STATE_WIDTH:
+            print(inert(f"{row.target}: {reason}"))
     for label, marked in (
         ("fastest", [r for r in rows if r.fastest]),
         ("cheapest", [r for r in rows if r.cheapest]),

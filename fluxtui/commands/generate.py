@@ -15,14 +15,15 @@ from fluxtui.commands.progress import ProgressPrinter, describe
 from fluxtui.commands.requests import BadFlags, requests_from_args
 from fluxtui.core import config as config_module
 from fluxtui.core import exit_codes
+from fluxtui.core.durations import human
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import InvalidRequest
-from fluxtui.core.models import GenerationRequest, Job, JobState
+from fluxtui.core.models import GenerationRequest, Job, JobSnapshot, JobState
 from fluxtui.core.text import inert
 from fluxtui.session import open_engine, with_timeout
 
 
-def job_json(job: Job) -> dict[str, Any]:
+def job_json(job: Job | JobSnapshot) -> dict[str, Any]:
     return {
         "id": job.id,
         "provider": job.request.provider,
@@ -127,25 +128,22 @@ def _mention_uncertain(engine: Engine) -> None:
 async def _run_jobs(
     engine: Engine, jobs: list[Job], as_json: bool, *, run: Callable[[Job], Awaitable[Job]]
 ) -> int:
-    printer = ProgressPrinter([job.snapshot() for job in jobs])
-    stop_listening = engine.add_listener(printer.on_event)
-    ticker = asyncio.create_task(printer.tick())
+    with ProgressPrinter([job.snapshot() for job in jobs]) as printer:
+        stop_listening = engine.add_listener(printer.on_event)
 
-    async def run_and_report(job: Job) -> Job:
-        await run(job)
-        printer.above(lambda: _report(job, as_json, echo_state=printer.live))
-        return job
+        async def run_and_report(job: Job) -> JobSnapshot:
+            ended = (await run(job)).snapshot()
+            printer.finished(ended.id, lambda: _report(ended, as_json, echo_state=printer.live))
+            return ended
 
-    try:
-        finished = await asyncio.gather(*(run_and_report(job) for job in jobs))
-    finally:
-        ticker.cancel()
-        stop_listening()
-        printer.redraw()
+        try:
+            finished = await asyncio.gather(*(run_and_report(job) for job in jobs))
+        finally:
+            stop_listening()
     return exit_codes.first_failure([exit_codes.for_outcome(j.state, j.error) for j in finished])
 
 
-def _report(job: Job, as_json: bool, *, echo_state: bool) -> None:
+def _report(job: JobSnapshot, as_json: bool, *, echo_state: bool) -> None:
     """Print a finished job on stdout: a JSON line, or its files and seed. A job that made no
     image is told on stderr, unless the progress lines there have just said it (`echo_state`
     False: they are a plain log, not a live display)."""
@@ -154,8 +152,8 @@ def _report(job: Job, as_json: bool, *, echo_state: bool) -> None:
         return
     if job.state in (JobState.DONE, JobState.CACHED):
         size = f"{job.width}×{job.height}" if job.width else ""
-        total = job.timings()["total"]
-        head = f"{job.request.provider} {job.request.model}: seed {job.seed} {size} in {total:.1f}s"
+        total = human(job.timings()["total"] or 0.0)
+        head = f"{job.request.provider} {job.request.model}: seed {job.seed} {size} in {total}"
         print(inert(head))
         for path in job.files:
             print(f"  {inert(path)}")
@@ -163,7 +161,7 @@ def _report(job: Job, as_json: bool, *, echo_state: bool) -> None:
         if echo_state:
             print(describe(job), file=sys.stderr)
         if job.error and job.error.request_id:
-            print(f"  request id: {job.error.request_id}", file=sys.stderr)
+            print(f"  request id: {inert(job.error.request_id)}", file=sys.stderr)
     sys.stdout.flush()
 
 

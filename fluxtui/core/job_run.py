@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from fluxtui.core import provenance
+from fluxtui.core.durations import human
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.files import SavedImage, place_cached, save_image
 from fluxtui.core.models import ErrorKind, Job, JobState, StateChange, StatusUpdate
@@ -123,7 +124,7 @@ class JobRun:
                 if attempt == SUBMIT_ATTEMPTS:
                     raise
                 delay = self.ctx.backoff.delay(attempt, exc.retry_after)
-                self.set_state(JobState.PENDING, f"{exc.message}; sending again in {delay:.1f}s")
+                self.set_state(JobState.PENDING, f"{exc.message}; sending again in {human(delay)}")
                 await self.sleep_unless_cancelled(delay)
                 self.check_cancel_before_send()
         if job.state is JobState.PENDING:
@@ -151,10 +152,10 @@ class JobRun:
             if self.trouble is not None and self.trouble_since is not None:
                 raise Unreachable(self.trouble, self.trouble_since) from None
             await self.cancel_remote()
-            minutes = self.ctx.timeout_s / 60
             raise ProviderError(
                 ErrorKind.TIMEOUT,
-                f"gave up after {minutes:g} min without a result from {self.provider.label}",
+                f"gave up after {human(self.ctx.timeout_s)} without a result from "
+                f"{self.provider.label}",
             ) from None
 
     async def follow(self) -> ProviderResult:
@@ -326,7 +327,7 @@ class JobRun:
                 if time.monotonic() + delay >= deadline:
                     assert self.trouble_since is not None
                     raise Unreachable(exc, self.trouble_since) from None
-                self.ctx.emit(job, f"{exc.message}; trying again in {delay:.1f}s")
+                self.ctx.emit(job, f"{exc.message}; trying again in {human(delay)}")
                 await asyncio.sleep(delay)
 
     def cached_files(self) -> list[str]:
@@ -399,6 +400,6 @@ class RunPace:
         delay = self.run.ctx.backoff.delay(self.failures, error.retry_after)
         since = time.strftime("%H:%M:%S", time.localtime(self.run.trouble_since))
         self.run.ctx.emit(
-            self.run.job, f"{error.message}; trying again in {delay:.1f}s (failing since {since})"
+            self.run.job, f"{error.message}; trying again in {human(delay)} (failing since {since})"
         )
         await asyncio.sleep(delay)
