@@ -119,9 +119,8 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise BadValue(f"must be a positive number of seconds, got {shown(text)}") from None
-    problem = seconds_problem(value)
-    if problem:
-        raise BadValue(problem)
+    if seconds_problem(value):
+        raise BadValue(f"must be a positive number of seconds, got {shown(text)}")
     return value
 
 
