@@ -37,7 +37,7 @@ def test_a_timeout_that_is_no_positive_number_is_refused(value: str, capsys) -> 
         cli.main(["generate", "a fox", "--demo", f"--timeout={value}"])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert f"--timeout: must be a positive number of seconds, got '{value}'" in err
+    assert "--timeout: must be a positive number of seconds, got " in err
 
 
 @pytest.mark.parametrize(

@@ -117,11 +117,21 @@ class ProgressPrinter:
             self._last[job.id] = key
             print(describe(job), file=self.stream, flush=True)
 
+    def follow(self, job: JobSnapshot) -> None:
+        """Show `job` too (one just started)."""
+        self.jobs.setdefault(job.id, job)
+        if self._display is not None:
+            self._display.refresh()
+
     def finished(self, job_id: str, write: Callable[[], None]) -> None:
         """A job ended: run `write` (which prints its result) above the live lines, and take the
         job off them (unless `keep_finished`)."""
         if not self.keep_finished:
             self.jobs.pop(job_id, None)
+        self.above(write)
+
+    def above(self, write: Callable[[], None]) -> None:
+        """Run `write` (which prints lines of its own) above the live lines, not through them."""
         display = self._display
         if display is None:
             write()

@@ -119,8 +119,9 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise BadValue(f"must be a positive number of seconds, got {shown(text)}") from None
-    if seconds_problem(value):
-        raise BadValue(f"must be a positive number of seconds, got {shown(text)}")
+    problem = seconds_problem(value)
+    if problem:
+        raise BadValue(problem)
     return value
 
 
