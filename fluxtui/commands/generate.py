@@ -163,23 +163,23 @@ async def _follow(
 
 def _report(job: JobSnapshot, as_json: bool, *, echo_state: bool) -> None:
     """Print a finished job on stdout: a JSON line, or its files and seed. A job that made no
-    image is told on stderr, unless the progress lines there have just said it (`echo_state`
-    False: they are a plain log, not a live display)."""
+    image is told on stderr (once: the live lines it leaves never showed it in full), unless the
+    progress lines there have just said it (`echo_state` False: they are a plain log)."""
+    made = job.state in (JobState.DONE, JobState.CACHED)
+    if not made and echo_state:
+        print(describe(job), file=sys.stderr)
     if as_json:
         print(json.dumps(job_json(job)), flush=True)
         return
-    if job.state in (JobState.DONE, JobState.CACHED):
+    if made:
         size = f"{job.width}×{job.height}" if job.width else ""
         total = human(job.timings()["total"] or 0.0)
         head = f"{job.request.provider} {job.request.model}: seed {job.seed} {size} in {total}"
         print(inert(head))
         for path in job.files:
             print(f"  {inert(path)}")
-    else:
-        if echo_state:
-            print(describe(job), file=sys.stderr)
-        if job.error and job.error.request_id:
-            print(f"  request id: {inert(job.error.request_id)}", file=sys.stderr)
+    elif job.error and job.error.request_id:
+        print(f"  request id: {inert(job.error.request_id)}", file=sys.stderr)
     sys.stdout.flush()
 
 
