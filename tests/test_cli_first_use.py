@@ -205,3 +205,29 @@ def test_cut_keeps_whole_words() -> None:
     assert cut("the key was rejected by the service", 16) == "the key was…"
     assert cut("short", 16) == "short"
     assert cut("x" * 20, 8) == "xxxxxxx…"
+
+
+def test_a_long_reason_keeps_the_compare_table_narrow(sim, capsys) -> None:
+    write_config(sim, extra=BAD_FAL.format(url=sim.base_url("fal")))
+    previous = os.umask(0o022)
+    try:
+        code, out, _ = run_cli(
+            capsys, "compare", "an owl", "-t", "badfal:fal-ai/flux/dev", "-t", "bfl", "--json"
+        )
+    finally:
+        os.umask(previous)
+    assert code == 3
+    result = json.loads(out)
+    reason = f"failed: {result['rows'][0]['reason']}"
+    assert len(reason) > 40
+    written = [Path(result["exports"][name]) for name in ("sheet", "markdown", "csv", "json")]
+    assert all((path.stat().st_mode & 0o777) == 0o644 for path in written)  # the umask's
+
+    code, out, _ = run_cli(capsys, "compare", "an owl", "-t", "badfal:fal-ai/flux/dev", "-t", "bfl")
+    lines = out.splitlines()
+    header, bad, good = lines[1:4]
+    assert bad.startswith("badfal:fal-ai/flux/dev") and f" {cut(reason, 40)} " in bad
+    assert good.startswith("bfl:flux-pro-1.1") and " done " in good
+    # the state column is no wider than a cut reason: "queued" (6 wide, right-aligned) follows
+    assert header.index("queued") - header.index("state") <= 40 + 2 + 6
+    assert f"badfal:fal-ai/flux/dev: {reason}" in lines  # and the reason is given in full below
