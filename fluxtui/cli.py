@@ -1,12 +1,14 @@
 """The `fluxtui` command. Headless commands never import Textual; heavy imports wait for use.
 
-Exit codes: 0 done, 2 bad input, 3 refused by the provider (key, credits, moderation),
-4 timed out, 1 anything else.
+Exit codes: 0 done, 2 bad input (a config file that cannot be read, too), 3 refused by the
+provider (key, credits, moderation), 4 timed out, 1 anything else; a reader of stdout that goes
+away (`| head`) ends the command quietly with 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -289,8 +291,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command != "sim":
-            _print_config_warnings()
-        return _dispatch(args)
+            _print_config_warnings(args.command)
+        code = _dispatch(args)
+        sys.stdout.flush()  # a reader that has gone (`| head`) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_OTHER
     except ConfigError as exc:
         print(f"fluxtui: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -305,15 +312,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _print_config_warnings() -> None:
-    """What the config file warns about (a key others can read), on stderr, before a command."""
+def _drop_stdout() -> None:
+    """After the reader of stdout went away: send what is still buffered nowhere, so that the
+    interpreter's last flush does not fail too (as Python's documentation of SIGPIPE advises)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (captured): nothing is left to flush
+        pass
+
+
+def _print_config_warnings(command: str) -> None:
+    """What the config file warns about (a key others can read), on stderr, before a command.
+    A config that cannot be read stops every command (ConfigError) but `locate`, which shows
+    where the file is: there it is a warning."""
     from fluxtui.core import config as config_module
     from fluxtui.core.errors import ConfigError
 
     try:
         warnings = config_module.load().warnings
-    except ConfigError:
-        return  # a command that needs the config says what is wrong with it
+    except ConfigError as exc:
+        if command != "locate":
+            raise
+        warnings = (str(exc),)
     for warning in warnings:
         print(f"fluxtui: warning: {warning}", file=sys.stderr)
 

@@ -119,8 +119,8 @@ def nothing_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     def tripwire(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a fuzzed command got past validation to the engine")
 
-    monkeypatch.setattr(generate_command, "open_engine", tripwire)
-    monkeypatch.setattr(compare_command, "open_engine", tripwire)
+    monkeypatch.setattr(generate_command, "open_controller", tripwire)
+    monkeypatch.setattr(compare_command, "open_controller", tripwire)
 
 
 def names_of(pairs: Iterable[tuple[str, str]], *more: str) -> list[str]:
@@ -247,17 +247,17 @@ def test_resume_ids(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], job_ids: list[str]
 ) -> None:
     class NoJobs:
-        def resumable_jobs(self) -> list[Any]:
+        def resumable(self) -> list[Any]:
             return []
 
-        def uncertain_jobs(self) -> list[Any]:
+        def uncertain(self) -> list[Any]:
             return []
 
     @asynccontextmanager
-    async def engine(*args: Any, **kwargs: Any) -> AsyncIterator[NoJobs]:
-        yield NoJobs()
+    async def controller(*args: Any, **kwargs: Any) -> AsyncIterator[tuple[NoJobs, None]]:
+        yield NoJobs(), None
 
-    monkeypatch.setattr(generate_command, "open_engine", engine)
+    monkeypatch.setattr(generate_command, "open_controller", controller)
     code, err = run(capsys, ["resume", "--", *job_ids])
     assert_handled(code, err, ["ID"], accepted=0)
 

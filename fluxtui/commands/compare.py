@@ -17,8 +17,9 @@ from typing import Any
 
 from fluxtui.commands.costs import check_budget
 from fluxtui.commands.progress import ProgressPrinter
-from fluxtui.commands.requests import BadFlags, params_extra, params_from_args
-from fluxtui.core import compare, compare_table, compare_text, exit_codes, exports
+from fluxtui.commands.requests import BadFlags, missing_keys, params_extra, params_from_args
+from fluxtui.commands.running import open_controller
+from fluxtui.core import compare, compare_table, compare_text, exit_codes, exports, paths
 from fluxtui.core import config as config_module
 from fluxtui.core.compare import TargetError, TargetPlan
 from fluxtui.core.comparison import Comparison
@@ -27,7 +28,10 @@ from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.inputs import shown
 from fluxtui.core.pricing import PriceTable
 from fluxtui.core.text import inert
-from fluxtui.session import open_engine, with_timeout
+from fluxtui.session import with_timeout
+
+#: how wide the table's state column may grow; a longer reason is printed in full below it
+STATE_WIDTH = 40
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -46,13 +50,8 @@ def run_compare(args: argparse.Namespace) -> int:
         extra = params_extra(args.param)
     except (BadFlags, TargetError) as exc:
         return _bad_input(str(exc))
-    if not args.demo:
-        missing = sorted({t.provider for t in targets if not config.entry(t.provider).has_key})
-        if missing:
-            return _bad_input(
-                *(config.entry(name).missing_key_message for name in missing),
-                "(or add --demo to compare on the built-in simulator)",
-            )
+    if not args.demo and (missing := missing_keys(config, sorted({t.provider for t in targets}))):
+        return _bad_input(*missing, "(or add --demo to compare on the built-in simulator)")
     plans = compare.plan(config, args.prompt, params, targets, extra)
     problems = compare.problems_of(plans)
     if problems:
@@ -77,41 +76,35 @@ async def _compare(
     extra: dict[str, Any],
     args: argparse.Namespace,
 ) -> int:
-    async with open_engine(config, demo_mode=args.demo) as engine:
-        refused = check_budget(
-            config,
-            engine.store,
-            [p.request for p in plans],
-            over_budget=args.over_budget,
-            demo=args.demo,
-        )
+    async with open_controller(config, demo=args.demo) as (controller, runs):
+        refused = check_budget(controller, [p.request for p in plans], over_budget=args.over_budget)
         if refused is not None:
             return refused
-        set_name = ", ".join(args.set) if args.set else None
+        printer = ProgressPrinter([], keep_finished=True)
+        stop_listening = controller.add_listener(printer.on_event)
         try:
-            comparison, jobs = compare.start(
-                engine, args.prompt, params, plans, extra=extra, set_name=set_name
+            started = controller.start_comparison(
+                args.prompt,
+                params,
+                [plan.target for plan in plans],
+                extra=extra,
+                set_name=", ".join(args.set) if args.set else None,
+                over_budget=True,  # the budget has spoken for the whole run, above
+                skip_invalid=False,
             )
+            _say_dropped(plans)
+            with printer:
+                for job in started.jobs:
+                    printer.follow(job)
+                jobs = await runs.ended()
         except InvalidRequest as exc:
             return _bad_input(*exc.problems)
-        for plan in plans:
-            if plan.dropped:
-                print(
-                    f"fluxtui: {plan.target} does not take {', '.join(plan.dropped)}: "
-                    "dropped for it",
-                    file=sys.stderr,
-                )
-        printer = ProgressPrinter([job.snapshot() for job in jobs])
-        stop_listening = engine.add_listener(printer.on_event)
-        ticker = asyncio.create_task(printer.tick())
-        try:
-            jobs = await compare.run(engine, jobs)
         finally:
-            ticker.cancel()
             stop_listening()
-            printer.redraw()
+        assert started.comparison is not None
+        comparison = started.comparison
         rows = compare_table.rows(comparison, jobs, PriceTable.with_overrides(config.prices))
-        folder = exports.comparison_folder(engine.library, comparison)
+        folder = exports.comparison_folder(paths.library_dir(), comparison)
         written = exports.export_comparison(comparison, rows, folder)
         sheet = None
         if args.sheet:
@@ -121,6 +114,15 @@ async def _compare(
         else:
             _print_table(comparison, rows, written, sheet)
     return exit_codes.first_failure([exit_codes.for_outcome(j.state, j.error) for j in jobs])
+
+
+def _say_dropped(plans: list[TargetPlan]) -> None:
+    for plan in plans:
+        if plan.dropped:
+            print(
+                f"fluxtui: {plan.target} does not take {', '.join(plan.dropped)}: dropped for it",
+                file=sys.stderr,
+            )
 
 
 def _as_json(
@@ -156,7 +158,11 @@ def _print_table(
     sheet: Path | None,
 ) -> None:
     print(inert(f"comparison {comparison.id}: {exports.sheet_title(comparison)}"))
-    print(inert(compare_text.table_text(rows), multiline=True))
+    print(inert(compare_text.table_text(rows, state_width=STATE_WIDTH), multiline=True))
+    for row in rows:
+        reason = compare_text.state_text(row)
+        if len(reason) > STATE_WIDTH:
+            print(inert(f"{row.target}: {reason}"))
     for label, marked in (
         ("fastest", [r for r in rows if r.fastest]),
         ("cheapest", [r for r in rows if r.cheapest]),

@@ -12,30 +12,26 @@ import json
 import sys
 from collections.abc import Sequence
 
-from fluxtui.control import spending
+from fluxtui.control.controller import Controller
 from fluxtui.core import budget as budget_module
 from fluxtui.core import config as config_module
 from fluxtui.core import exit_codes, paths
-from fluxtui.core.config import Config
 from fluxtui.core.models import GenerationRequest
 from fluxtui.core.pricing import PriceTable, usd
 from fluxtui.core.store import Store
 
 
 def check_budget(
-    config: Config,
-    store: Store,
-    requests: Sequence[GenerationRequest],
-    *,
-    over_budget: bool,
-    demo: bool,
+    controller: Controller, requests: Sequence[GenerationRequest], *, over_budget: bool
 ) -> int | None:
     """None when the run may go ahead (after any warning on stderr); else the exit code."""
-    if demo or not config.budget.is_set:
+    config = controller.config
+    if controller.demo or not config.budget.is_set:
         return None
-    verdict = spending.check_run(config, store, requests)
-    if verdict.ok:
-        if verdict.near:
+    controller.spending.update(*controller.measure_spend())
+    verdict = controller.budget(requests)
+    if verdict is None or verdict.ok:
+        if verdict is not None and verdict.near:
             print(f"fluxtui: note: {verdict.message()}", file=sys.stderr)
         return None
     where = f" in {config.path}" if config.path else ""

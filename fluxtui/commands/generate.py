@@ -1,4 +1,8 @@
-"""`fluxtui generate` and `fluxtui resume`: run jobs headless, print results, exit with a code."""
+"""`fluxtui generate` and `fluxtui resume`: run jobs headless, print results, exit with a code.
+
+The jobs run on the controller the app uses (`commands.running`); this module sees them only as
+`JobSnapshot`s.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,25 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from fluxtui.commands.costs import check_budget
 from fluxtui.commands.progress import ProgressPrinter, describe
-from fluxtui.commands.requests import BadFlags, requests_from_args
+from fluxtui.commands.requests import BadFlags, missing_keys, requests_from_args
+from fluxtui.commands.running import Runs, open_controller
+from fluxtui.control.controller import Controller
 from fluxtui.core import config as config_module
 from fluxtui.core import exit_codes
-from fluxtui.core.engine import Engine
-from fluxtui.core.errors import InvalidRequest
-from fluxtui.core.models import GenerationRequest, Job, JobState
+from fluxtui.core.durations import human
+from fluxtui.core.models import GenerationRequest, JobSnapshot, JobState
 from fluxtui.core.pricing import PriceTable
 from fluxtui.core.text import inert
-from fluxtui.session import open_engine, with_timeout
+from fluxtui.session import with_timeout
 
 
-def job_json(job: Job, prices: PriceTable) -> dict[str, Any]:
+def job_json(job: JobSnapshot, prices: PriceTable) -> dict[str, Any]:
     """A job as `--json` prints it; `cost` is {"usd", "reported", "credits"} (`JobCost`)."""
     return {
         "id": job.id,
@@ -50,30 +55,26 @@ def run_generate(args: argparse.Namespace) -> int:
         name = requests[0].provider
         entry = replace(config.entry(name), base_url=args.base_url)
         config = replace(config, providers={**config.providers, name: entry})
-    if not args.demo:
-        missing = [r.provider for r in requests if not config.entry(r.provider).has_key]
-        if missing:
-            return _bad_input(
-                "; ".join(config.entry(name).missing_key_message for name in missing)
-                + " (or add --demo to try the built-in simulator)"
-            )
+    if not args.demo and (missing := missing_keys(config, [r.provider for r in requests])):
+        return _bad_input("; ".join(missing) + " (or add --demo to try the built-in simulator)")
     return asyncio.run(_generate(config, requests, args))
 
 
 async def _generate(
     config: config_module.Config, requests: list[GenerationRequest], args: argparse.Namespace
 ) -> int:
-    async with open_engine(config, demo_mode=args.demo) as engine:
-        refused = check_budget(
-            config, engine.store, requests, over_budget=args.over_budget, demo=args.demo
-        )
+    async with open_controller(config, demo=args.demo) as (controller, runs):
+        problems = [problem for request in requests for problem in controller.validate(request)]
+        if problems:
+            return _bad_input(*problems)
+        refused = check_budget(controller, requests, over_budget=args.over_budget)
         if refused is not None:
             return refused
-        try:
-            jobs = [engine.create_job(request) for request in requests]
-        except InvalidRequest as exc:
-            return _bad_input(*exc.problems)
-        return await _run_jobs(engine, jobs, args.json, run=engine.run)
+
+        def start() -> list[JobSnapshot]:  # the budget has spoken for the whole run, above
+            return [controller.start(r, over_budget=True).jobs[0] for r in requests]
+
+        return await _follow(controller, runs, start, args.json)
 
 
 def run_resume(args: argparse.Namespace) -> int:
@@ -83,29 +84,41 @@ def run_resume(args: argparse.Namespace) -> int:
 async def _resume(config: config_module.Config, args: argparse.Namespace) -> int:
     if args.resend and not args.job_ids:
         return _bad_input("--resend needs the ids of the jobs to send again")
-    async with open_engine(config, demo_mode=args.demo) as engine:
+    async with open_controller(config, demo=args.demo) as (controller, runs):
         if args.resend:
-            jobs, problems = _uncertain_jobs(engine, args.job_ids)
+            jobs, problems = _uncertain_jobs(controller, args.job_ids)
             if problems:
                 return _bad_input(*problems)
-            return await _run_jobs(engine, jobs, args.json, run=engine.resend)
-        jobs = engine.resumable_jobs()
+            # the user has asked for these by id: sent again whatever the budget says
+            return await _follow(
+                controller,
+                runs,
+                lambda: [s for job in jobs for s in controller.retry(job, over_budget=True).jobs],
+                args.json,
+            )
+        resumable = controller.resumable()
         if args.job_ids:
             wanted = tuple(args.job_ids)
-            jobs = [job for job in jobs if job.id.startswith(wanted)]
-        if not jobs:
+            resumable = [job for job in resumable if job.id.startswith(wanted)]
+        if not resumable:
             print("nothing to resume: every job has ended", file=sys.stderr)
-            _mention_uncertain(engine)
+            _mention_uncertain(controller)
             return exit_codes.EXIT_OK
-        return await _run_jobs(engine, jobs, args.json, run=engine.resume)
+
+        def resume() -> list[JobSnapshot]:
+            return [s for job in resumable if (s := controller.resume(job.id)) is not None]
+
+        return await _follow(controller, runs, resume, args.json)
 
 
-def _uncertain_jobs(engine: Engine, prefixes: list[str]) -> tuple[list[Job], list[str]]:
+def _uncertain_jobs(
+    controller: Controller, prefixes: list[str]
+) -> tuple[list[JobSnapshot], list[str]]:
     """The stored jobs the prefixes name, each of them uncertain; or what is wrong with them."""
-    jobs: list[Job] = []
+    jobs: list[JobSnapshot] = []
     problems: list[str] = []
     for prefix in prefixes:
-        found = engine.store.find(prefix)
+        found = controller.find(prefix)
         if len(found) != 1:
             what = "no job" if not found else f"{len(found)} jobs"
             problems.append(f"{what} with an id starting {inert(prefix)!r}")
@@ -116,8 +129,8 @@ def _uncertain_jobs(engine: Engine, prefixes: list[str]) -> tuple[list[Job], lis
     return jobs, problems
 
 
-def _mention_uncertain(engine: Engine) -> None:
-    uncertain = engine.uncertain_jobs()
+def _mention_uncertain(controller: Controller) -> None:
+    uncertain = controller.uncertain()
     if uncertain:
         ids = " ".join(job.id[:8] for job in uncertain)
         print(
@@ -127,48 +140,53 @@ def _mention_uncertain(engine: Engine) -> None:
         )
 
 
-async def _run_jobs(
-    engine: Engine, jobs: list[Job], as_json: bool, *, run: Callable[[Job], Awaitable[Job]]
+async def _follow(
+    controller: Controller,
+    runs: Runs,
+    start: Callable[[], list[JobSnapshot]],
+    as_json: bool,
 ) -> int:
-    prices = PriceTable.with_overrides(engine.config.prices)
-    printer = ProgressPrinter([job.snapshot() for job in jobs])
-    stop_listening = engine.add_listener(printer.on_event)
-    ticker = asyncio.create_task(printer.tick())
+    """Start jobs (`start` returns their first snapshots), show their progress from the events
+    and report each as it ends; the exit code of the first that failed, else 0."""
+    prices = PriceTable.with_overrides(controller.config.prices)
+    with ProgressPrinter([]) as printer:
 
-    async def run_and_report(job: Job) -> Job:
-        await run(job)
-        printer.above(lambda: _report(job, prices, as_json, echo_state=printer.live))
-        return job
+        def report(ended: JobSnapshot) -> None:
+            printer.finished(
+                ended.id, lambda: _report(ended, prices, as_json, echo_state=printer.live)
+            )
 
-    try:
-        finished = await asyncio.gather(*(run_and_report(job) for job in jobs))
-    finally:
-        ticker.cancel()
-        stop_listening()
-        printer.redraw()
+        runs.on_end = report
+        stop_listening = controller.add_listener(printer.on_event)
+        try:
+            for job in start():
+                printer.follow(job)
+            finished = await runs.ended()
+        finally:
+            stop_listening()
     return exit_codes.first_failure([exit_codes.for_outcome(j.state, j.error) for j in finished])
 
 
-def _report(job: Job, prices: PriceTable, as_json: bool, *, echo_state: bool) -> None:
+def _report(job: JobSnapshot, prices: PriceTable, as_json: bool, *, echo_state: bool) -> None:
     """Print a finished job on stdout: a JSON line, or its files and seed. A job that made no
-    image is told on stderr, unless the progress lines there have just said it (`echo_state`
-    False: they are a plain log, not a live display)."""
+    image is told on stderr (once: the live lines it leaves never showed it in full), unless the
+    progress lines there have just said it (`echo_state` False: they are a plain log)."""
+    made = job.state in (JobState.DONE, JobState.CACHED)
+    if not made and echo_state:
+        print(describe(job), file=sys.stderr)
     if as_json:
         print(json.dumps(job_json(job, prices)), flush=True)
         return
-    if job.state in (JobState.DONE, JobState.CACHED):
+    if made:
         size = f"{job.width}×{job.height}" if job.width else ""
-        total = job.timings()["total"]
-        head = f"{job.request.provider} {job.request.model}: seed {job.seed} {size} in {total:.1f}s"
+        total = human(job.timings()["total"] or 0.0)
+        head = f"{job.request.provider} {job.request.model}: seed {job.seed} {size} in {total}"
         head += f", {prices.cost_of(job).text()}" if job.state is JobState.DONE else ""
         print(inert(head))
         for path in job.files:
             print(f"  {inert(path)}")
-    else:
-        if echo_state:
-            print(describe(job), file=sys.stderr)
-        if job.error and job.error.request_id:
-            print(f"  request id: {job.error.request_id}", file=sys.stderr)
+    elif job.error and job.error.request_id:
+        print(f"  request id: {inert(job.error.request_id)}", file=sys.stderr)
     sys.stdout.flush()
 
 

@@ -16,10 +16,10 @@ from fluxtui.core.comparison import COMPARISON_PREFIX
 from fluxtui.core.inputs import shown
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.library import WhenError, parse_when
-from fluxtui.core.models import Job, JobState
+from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.pricing import PriceTable
 from fluxtui.core.store import Store
-from fluxtui.core.text import inert
+from fluxtui.core.text import cut, inert
 
 
 def run_history(args: argparse.Namespace) -> int:
@@ -42,13 +42,15 @@ def run_history(args: argparse.Namespace) -> int:
             offset=args.offset,
             sort=args.sort,
         )
-        jobs = store.jobs(query)
+        jobs = [job.snapshot() for job in store.jobs(query)]
     finally:
         store.close()
     from fluxtui.commands.generate import job_json
 
     prices = PriceTable.with_overrides(config_module.load().prices)
 
+    if not jobs:
+        _say_none("jobs", args)
     for job in jobs:
         if args.json:
             print(
@@ -65,7 +67,7 @@ def run_history(args: argparse.Namespace) -> int:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
         cost = f"  {prices.cost_of(job).text()}" if job.state is JobState.DONE else ""
         print(f"{job.id}  {when}  {describe(job)}{cost}")
-        print(f"    {inert(job.request.prompt[:100])}")
+        print(f"    {inert(cut(job.request.prompt, 100))}")
         if job.group_id:
             print(f"    in comparison {job.group_id}")
         for path in job.files:
@@ -79,6 +81,8 @@ def _comparisons(store: Store, args: argparse.Namespace, since: float | None) ->
     listed = store.comparisons(
         search=args.search, since=since, limit=args.limit, offset=args.offset
     )
+    if not listed:
+        _say_none("comparisons", args)
     for comparison in listed:
         _, jobs = compare.load(store, comparison.id)
         rows = compare_table.rows(comparison, jobs, prices)
@@ -94,13 +98,26 @@ def _comparisons(store: Store, args: argparse.Namespace, since: float | None) ->
             )
             continue
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(comparison.created_at))
-        print(f"{comparison.id}  {when}  {len(rows)} targets  {inert(comparison.prompt[:80])}")
+        targets = f"{len(rows)} target" + ("" if len(rows) == 1 else "s")
+        print(f"{comparison.id}  {when}  {targets}  {inert(cut(comparison.prompt, 80))}")
         for row in rows:
             total = compare_text.seconds(row.total_s)
             marks = f"  ({', '.join(row.marks)})" if row.marks else ""
-            line = f"    {row.target!s:<32} {compare_text.state_text(row)[:60]:<20} {total}{marks}"
+            state = cut(compare_text.state_text(row), 60)
+            line = f"    {row.target!s:<32} {state:<20} {total}{marks}"
             print(inert(line))
     return exit_codes.EXIT_OK
+
+
+def _say_none(what: str, args: argparse.Namespace) -> None:
+    """On stderr, why `history` lists nothing (the exit code stays 0: nothing went wrong)."""
+    filtered = any(
+        getattr(args, name, None) for name in ("search", "provider", "model", "state", "since")
+    )
+    if filtered or args.offset:
+        print(f"fluxtui: no {what} match", file=sys.stderr)
+    else:
+        print(f"fluxtui: no {what} yet", file=sys.stderr)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -124,7 +141,7 @@ def run_export(args: argparse.Namespace) -> int:
         return exit_codes.EXIT_BAD_INPUT
     if not _made(folder):
         return exit_codes.EXIT_BAD_INPUT
-    return _export_job(found[0], folder, args.json)
+    return _export_job(found[0].snapshot(), folder, args.json)
 
 
 def _made(folder: Path) -> bool:
@@ -140,7 +157,7 @@ def _made(folder: Path) -> bool:
     return True
 
 
-def _export_job(job: Job, folder: Path, as_json: bool) -> int:
+def _export_job(job: JobSnapshot, folder: Path, as_json: bool) -> int:
     if not exports.has_image(job):
         why = f": {job.error.message}" if job.error else ""
         print(

@@ -161,3 +161,11 @@ def requests_from_args(args: argparse.Namespace, config: Config) -> list[Generat
             )
         )
     return requests
+
+
+def missing_keys(config: Config, providers: list[str]) -> list[str]:
+    """What to set for each of `providers` (once each) that has no API key, in their order."""
+    names = dict.fromkeys(providers)
+    return [
+        config.entry(name).missing_key_message for name in names if not config.entry(name).has_key
+    ]

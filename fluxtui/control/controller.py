@@ -239,6 +239,19 @@ class Controller:
             self._running.pop(job.id, None)
         return ended.snapshot()
 
+    def resumable(self) -> list[JobSnapshot]:
+        """The stored jobs `resume` carries on (unfinished, unreachable, in cache) that no other
+        process follows, oldest first."""
+        return [job.snapshot() for job in self._engine().resumable_jobs()]
+
+    def uncertain(self) -> list[JobSnapshot]:
+        """The stored jobs whose submit may have been taken: only the user's word resends them."""
+        return [job.snapshot() for job in self._engine().uncertain_jobs()]
+
+    def find(self, prefix: str) -> list[JobSnapshot]:
+        """The stored jobs whose id starts with `prefix`."""
+        return [job.snapshot() for job in self.backend.open_store().find(prefix)]
+
     def is_running(self, job_id: str) -> bool:
         """Whether this session follows the job now."""
         return job_id in self._running
@@ -278,17 +291,20 @@ class Controller:
         params: Mapping[str, Any],
         targets: list[Target],
         *,
+        extra: Mapping[str, Any] | None = None,
         set_name: str | None = None,
         over_budget: bool = False,
+        skip_invalid: bool = True,
     ) -> Started:
-        """Store a comparison and run a job per target that can take the request."""
+        """Store a comparison and run a job per target that can take the request (with
+        `skip_invalid` False, InvalidRequest and nothing sent when a target cannot)."""
         from fluxtui.core import compare
 
         engine = self._engine()
-        plans = compare.plan(engine.config, prompt, params, targets)
+        plans = compare.plan(engine.config, prompt, params, targets, extra)
         note = self._cleared([p.request for p in plans if p.ok], over_budget)
         comparison, jobs = compare.start(
-            engine, prompt, params, plans, set_name=set_name, skip_invalid=True
+            engine, prompt, params, plans, extra=extra, set_name=set_name, skip_invalid=skip_invalid
         )
         for job in jobs:
             self._run(job)

@@ -1,14 +1,13 @@
 """What this session and today cost, and the one budget check both faces run before a submit.
 
 The money is the core's (`pricing`, `budget`); this module keeps the last figures measured, words
-them for the TUI's header, and gives the budget's verdict on a run (`Spending.check` in the app,
-`check_run` for a headless command). Spend is measured from the store, which is blocking: call
+them for the TUI's header, and gives the budget's verdict on a run (`Spending.check`, through the
+controller, for both faces). Spend is measured from the store, which is blocking: call
 `measure` from a thread.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 
 from fluxtui.core import budget
@@ -58,16 +57,6 @@ class Spending:
             spent_today=self.today.usd + pending,
             spent_session=self.session.usd + pending,
         )
-
-
-def check_run(
-    config: Config, store: Store, requests: Iterable[GenerationRequest], now: float | None = None
-) -> BudgetCheck:
-    """The verdict on a headless run: today's spend from `store`; the run alone is the session."""
-    now = time.time() if now is None else now
-    spending = Spending(config, now)
-    spending.update(budget.spend_since(store, spending.prices, budget.day_start(now)), Spend())
-    return spending.check(requests)
 
 
 def _amount(spend: Spend, limit: float | None) -> str:

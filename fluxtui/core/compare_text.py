@@ -14,6 +14,7 @@ from fluxtui.core.compare_table import CompareRow
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.pricing import usd
 from fluxtui.core.redaction import redact
+from fluxtui.core.text import cut
 
 COLUMNS = (
     "target",
@@ -69,9 +70,13 @@ def cells(row: CompareRow) -> dict[str, str]:
     }
 
 
-def table_text(rows: Sequence[CompareRow]) -> str:
-    """An aligned plain-text table (for a terminal)."""
+def table_text(rows: Sequence[CompareRow], *, state_width: int | None = None) -> str:
+    """An aligned plain-text table (for a terminal); `state_width` cuts longer states (a long
+    reason) at a word so that the table keeps its width."""
     data = [cells(r) for r in rows]
+    if state_width is not None:
+        for cell in data:
+            cell["state"] = cut(cell["state"], state_width)
     widths = {c: max([len(c)] + [len(d[c]) for d in data]) for c in COLUMNS}
     right = {"queued", "running", "download", "total", "file", "price/image"}
 

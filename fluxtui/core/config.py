@@ -220,14 +220,22 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     path = path or Path(env.get("FLUXTUI_CONFIG") or paths.config_file())
     data: dict[str, Any] = {}
     text = ""
+    raw = b""
     try:
+        if path.is_dir():
+            raise ConfigError(f"{clip(str(path), 200)}: is a folder, not a config file")
         if path.is_file():
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
             data = tomllib.loads(text)
     except OSError as exc:  # FLUXTUI_CONFIG too long a name, no permission, …
         raise ConfigError(f"{clip(str(path), 200)}: cannot be read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: cannot be read: {exc}") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{clip(str(path), 200)}: line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x}): "
+            "save the file as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     except RecursionError:

@@ -16,9 +16,11 @@ from typing import BinaryIO
 
 import httpx
 
+from fluxtui.core.durations import human
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import ErrorKind
 from fluxtui.core.providers.answers import retry_after_seconds
+from fluxtui.core.providers.transport import connect_problem, where
 
 MAX_IMAGE_BYTES = 200 * 1024 * 1024
 EXPIRED_STATUSES = frozenset({401, 403, 404, 410})  # signed URLs answer these once expired
@@ -60,7 +62,7 @@ async def fetch_into(
         seconds = time.monotonic() - progress.started
         raise ProviderError(
             ErrorKind.TRANSPORT,
-            f"the image download stalled: {progress.received} bytes in {seconds:.0f} s",
+            f"the image download stalled: {progress.received} bytes in {human(seconds)}",
         ) from None
     return progress.received
 
@@ -95,7 +97,11 @@ async def _stream(client: httpx.AsyncClient, url: str, sink: BinaryIO, progress:
         ) from None
     except httpx.TransportError as exc:
         what = _TRANSPORT_WORDS.get(type(exc), "the image download broke off")
-        raise ProviderError(ErrorKind.TRANSPORT, f"{what} ({type(exc).__name__})") from None
+        problem = connect_problem(exc)
+        message = (
+            f"{what}: {problem}" if problem else f"{what} ({where(exc)}, {type(exc).__name__})"
+        )
+        raise ProviderError(ErrorKind.TRANSPORT, message) from None
     except httpx.HTTPError as exc:
         raise ProviderError(
             ErrorKind.TRANSPORT, f"the image download failed ({type(exc).__name__})"

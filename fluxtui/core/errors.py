@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from fluxtui.core.durations import human
 from fluxtui.core.models import ErrorKind, JobError
 
 
@@ -28,12 +29,12 @@ class StoreError(FluxtuiError):
         wording = _STORE_FAILURES.get(code & 0xFF) if code is not None else None
         if wording is None:
             return None
-        return cls(wording.format(path=path, timeout=busy_timeout_s, error=exc))
+        return cls(wording.format(path=path, timeout=human(busy_timeout_s), error=exc))
 
 
 _BUSY = (
     "the job store {path} is busy: another fluxtui process kept it locked for over "
-    "{timeout:.0f} s; try again"
+    "{timeout}; try again"
 )
 #: the words for each SQLite failure the file or the disk causes, by primary result code
 _STORE_FAILURES = {

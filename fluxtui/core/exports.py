@@ -30,7 +30,7 @@ from fluxtui.core.compare_text import (
     table_markdown,
 )
 from fluxtui.core.comparison import Comparison
-from fluxtui.core.files import write_atomically
+from fluxtui.core.files import user_mode, write_atomically
 from fluxtui.core.models import Job, JobSnapshot, JobState
 from fluxtui.core.pricing import usd
 
@@ -277,6 +277,7 @@ def export_job(job: Job | JobSnapshot, folder: Path) -> JobExport:
         target = folder / source.name
         if source.resolve() != target.resolve():
             shutil.copy2(source, target)
+            target.chmod(user_mode())  # not the source's mode: an image saved before was 0600
         copied.append(target)
     side = folder / f"{job.id}.json"
     text = json.dumps(sidecar(job, copied), indent=2, ensure_ascii=False) + "\n"

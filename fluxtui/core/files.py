@@ -220,6 +220,7 @@ def _keep(spool: Path, target: Path) -> str:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         _move(spool, target)
+        target.chmod(user_mode())
     except OSError as exc:
         return f"its bytes could not be kept ({exc.strerror or exc})"
     return f"its bytes are kept in {target}"
@@ -260,11 +261,29 @@ def _move(source: Path, target: Path) -> None:
         source.unlink()
 
 
+def user_mode() -> int:
+    """The mode of a file made for the user (an image, an export): 0666 less the umask, as any
+    program's new file gets. (What holds secrets, the config and the store, stays 0600.)"""
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (else set back)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def _atomic_writer(path: Path) -> Iterator[BinaryIO]:
     """A hidden temp file beside `path`, flushed to disk and renamed over `path` on success."""
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        os.fchmod(fd, user_mode())  # mkstemp's 0600 is for secrets: this is the user's file
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
@@ -276,7 +295,7 @@ def _atomic_writer(path: Path) -> Iterator[BinaryIO]:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that `path` is never seen half-written."""
+    """Write `data` to `path` (mode `user_mode()`) so that `path` is never seen half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with _atomic_writer(path) as handle:
         handle.write(data)

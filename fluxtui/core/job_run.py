@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from fluxtui.core import provenance
+from fluxtui.core.durations import human
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.files import SavedImage, place_cached, save_image
 from fluxtui.core.models import ErrorKind, Job, JobState, StateChange, StatusUpdate
@@ -124,7 +125,7 @@ class JobRun:
                 if attempt == SUBMIT_ATTEMPTS:
                     raise
                 delay = self.ctx.backoff.delay(attempt, exc.retry_after)
-                self.set_state(JobState.PENDING, f"{exc.message}; sending again in {delay:.1f}s")
+                self.set_state(JobState.PENDING, f"{exc.message}; sending again in {human(delay)}")
                 await self.sleep_unless_cancelled(delay)
                 self.check_cancel_before_send()
         job.cost = handle.cost  # the provider's quote, until the final answer settles it
@@ -153,10 +154,10 @@ class JobRun:
             if self.trouble is not None and self.trouble_since is not None:
                 raise Unreachable(self.trouble, self.trouble_since) from None
             await self.cancel_remote()
-            minutes = self.ctx.timeout_s / 60
             raise ProviderError(
                 ErrorKind.TIMEOUT,
-                f"gave up after {minutes:g} min without a result from {self.provider.label}",
+                f"gave up after {human(self.ctx.timeout_s)} without a result from "
+                f"{self.provider.label}",
             ) from None
 
     async def follow(self) -> ProviderResult:
@@ -328,7 +329,7 @@ class JobRun:
                 if time.monotonic() + delay >= deadline:
                     assert self.trouble_since is not None
                     raise Unreachable(exc, self.trouble_since) from None
-                self.ctx.emit(job, f"{exc.message}; trying again in {delay:.1f}s")
+                self.ctx.emit(job, f"{exc.message}; trying again in {human(delay)}")
                 await asyncio.sleep(delay)
 
     def cached_files(self) -> list[str]:

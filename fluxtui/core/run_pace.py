@@ -7,6 +7,7 @@ import asyncio
 import time
 from typing import Protocol
 
+from fluxtui.core.durations import human
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import ErrorKind, Job, JobState, StatusUpdate
 from fluxtui.core.run_parts import RunContext, Unreachable
@@ -53,6 +54,6 @@ class RunPace:
         delay = self.run.ctx.backoff.delay(self.failures, error.retry_after)
         since = time.strftime("%H:%M:%S", time.localtime(self.run.trouble_since))
         self.run.ctx.emit(
-            self.run.job, f"{error.message}; trying again in {delay:.1f}s (failing since {since})"
+            self.run.job, f"{error.message}; trying again in {human(delay)} (failing since {since})"
         )
         await asyncio.sleep(delay)

@@ -40,3 +40,15 @@ def inert(text: str, *, multiline: bool = False) -> str:
     """
     pattern = _ACTIVE if multiline else _ACTIVE_OR_LAYOUT
     return pattern.sub(_visible, text)
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` within `limit` characters: cut after the last whole word that fits, then "…" (a
+    first word longer than that is cut inside)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if space > 0 and not text[limit - 1].isspace():
+        head = head[:space]
+    return head.rstrip(" ,;:.-") + "…"

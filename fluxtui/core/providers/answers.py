@@ -15,6 +15,7 @@ import httpx
 
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import ErrorKind
+from fluxtui.core.providers.transport import connect_problem, where
 
 STATUS_KINDS: dict[int, ErrorKind] = {
     400: ErrorKind.VALIDATION,
@@ -64,9 +65,9 @@ def transport_error(provider: str, exc: httpx.TransportError) -> ProviderError:
         httpx.RemoteProtocolError: "the connection was dropped",
         httpx.ReadError: "the connection broke while reading",
     }.get(type(exc), "network error")
-    return ProviderError(
-        ErrorKind.TRANSPORT, f"{provider}: {what} ({type(exc).__name__})", request_sent=not not_sent
-    )
+    problem = connect_problem(exc) if not_sent else None
+    message = f"{what}: {problem}" if problem else f"{what} ({where(exc)}, {type(exc).__name__})"
+    return ProviderError(ErrorKind.TRANSPORT, f"{provider}: {message}", request_sent=not not_sent)
 
 
 def excerpt(text: str, limit: int = 200) -> str:
