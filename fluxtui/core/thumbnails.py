@@ -16,6 +16,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from fluxtui.core import paths
 from fluxtui.core.errors import FluxtuiError
@@ -24,8 +25,23 @@ DEFAULT_SIZE = 256  # the longest side, in pixels
 FORMAT_VERSION = 1  # bump to make every cached thumbnail stale
 
 
+#: what shows through a transparent image (a FLUX.2 transparent_bg PNG or WebP) drawn flat
+MATTE = (232, 232, 232)
+
+
 class ThumbnailError(FluxtuiError):
     """The image cannot be read (missing, not an image, damaged); the message says which."""
+
+
+def flat_rgb(image: Any, matte: tuple[int, int, int] = MATTE) -> Any:
+    """`image` (a PIL image) as RGB, any transparency laid over `matte` rather than dropped
+    (dropping it shows whatever colour the transparent pixels hold, often black)."""
+    from PIL import Image
+
+    if "A" not in image.getbands() and "transparency" not in image.info:
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (*matte, 255)), rgba).convert("RGB")
 
 
 def cache_folder() -> Path:
