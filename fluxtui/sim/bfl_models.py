@@ -14,8 +14,9 @@ Kontext (``flux-kontext-pro``/``-max``). CometAPI proxies BFL, so it is checked 
 - Formats: FLUX.1/ultra/Kontext ``jpeg`` | ``png``; FLUX.2 also ``webp``, and ``transparent_bg``
   gives png/webp an alpha channel. Kontext defaults to png, the others to jpeg.
 - Cost (credits, 1 credit = US$0.01, illustrative): FLUX.1 a flat price per image; FLUX.2
-  per megapixel (``FLUX2_RATES``: the first output MP, each further output MP, each input MP).
-  An input image given as a URL counts as 1 MP (the simulator fetches nothing).
+  per megapixel (``FLUX2_RATES``: the first output MP, each further output MP begun, each input
+  MP). A megapixel is :data:`MEGAPIXEL` pixels (so 1024x1024 is 1 MP and 2048x2048 the 4 MP
+  limit); an input image given as a URL counts as 1 MP (the simulator fetches nothing).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from PIL import Image, UnidentifiedImageError
 from fluxtui.sim.render import ULTRA_PIXELS, aspect_size
 from fluxtui.sim.validation import FOUR_MP, Checker, ErrorList
 
+#: Pixels in a megapixel, for ``input_mp``/``output_mp`` and FLUX.2 prices.
+MEGAPIXEL = 1024 * 1024
 #: What an upsampled prompt gains (the result's ``prompt`` shows it).
 UPSAMPLED = ", upsampled: rich detail, balanced composition, soft natural light"
 #: Kontext draws about 1 MP at the requested aspect ratio (default 1:1).
@@ -241,7 +244,11 @@ def _image_mp(c: Checker, name: str) -> float:
             value[:64],
         )
         return 0.0
-    return width * height / 1e6
+    return width * height / MEGAPIXEL
+
+
+def megapixels(width: int, height: int) -> float:
+    return width * height / MEGAPIXEL
 
 
 def _cost(model: str, checked: Checked) -> float:
@@ -249,6 +256,6 @@ def _cost(model: str, checked: Checked) -> float:
     if rates is None:
         return FLAT_PRICES.get(model, 2.5)
     first, further, per_input = rates
-    output_mp = checked.width * checked.height / 1e6
-    cost = first + further * max(0.0, math.ceil(output_mp) - 1) + per_input * checked.input_mp
+    begun = math.ceil(megapixels(checked.width, checked.height) - 1e-9)
+    cost = first + further * max(0, begun - 1) + per_input * checked.input_mp
     return round(cost, 2)

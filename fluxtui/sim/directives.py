@@ -54,14 +54,18 @@ Directive          Effect
 ``strict=1``       BFL/Comet/fal: fields the model does not take are refused (422
                    ``extra_forbidden``, as a pydantic model with ``extra="forbid"``) instead of
                    being dropped and recorded in the job's ``ignored`` list
-``foreign_poll=1`` Comet: the submit's ``polling_url`` names another host (the cluster port,
-                   ``/foreign/v1/get_result``), which refuses every poll with 403 and records
-                   in the job's ``foreign_polls`` whether the Comet key was sent there
+``foreign_poll=1`` Comet: the submit's ``polling_url`` names another host (the cluster port
+                   as ``localhost``, ``/foreign/v1/get_result``), which refuses every poll
+                   with 403 and records in the job's ``foreign_polls`` whether the Comet key
+                   was sent there
 =================  ==========================================================================
 
 Control endpoints (no auth): ``POST /_sim/reset`` forgets every job and counter;
-``GET /_sim/jobs`` lists jobs (id, service, model, state, submits of its prompt) and the submit
-attempts per (service, prompt), so a test can assert that only one paid submit happened.
+``GET /_sim/jobs`` lists jobs (id, service, model, state, submits of its prompt, and what the
+service made of the request: ``received``, ``ignored``, ``upsampled``, ``format``, ``size``,
+``cost``, ``settled_cost``, ``headers``, ``foreign_polls``, ``timed_out``; see
+:class:`fluxtui.sim.jobs.Job`) and the submit attempts per (service, prompt), so a test can
+assert that only one paid submit happened.
 """
 
 from __future__ import annotations

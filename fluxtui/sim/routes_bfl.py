@@ -121,6 +121,11 @@ class CometDialect(BflDialect):
         return super().fault(code) if code == 422 else self._error(code, fault_message(code))
 
 
+def _foreign_host(cluster: str) -> str:
+    """Another host than Comet's by name and by port: the cluster port, named ``localhost``."""
+    return cluster.replace("//127.0.0.1:", "//localhost:", 1)
+
+
 def routes(sim: Sim) -> list[Route]:
     def balance(key: str) -> float:
         return round(sim.config.credits - sim.store.spent("bfl", key), 2)
@@ -177,14 +182,14 @@ def routes(sim: Sim) -> list[Route]:
                 return JSONResponse({"id": job.id, "status": "Pending", "webhook_url": webhook})
             poll_url = f"{poll_host}{prefix}/get_result?id={job.id}"
             if service == "comet" and d.foreign_poll:
-                poll_url = f"{sim.urls.cluster}{FOREIGN_POLL}?id={job.id}"
+                poll_url = f"{_foreign_host(sim.urls.cluster)}{FOREIGN_POLL}?id={job.id}"
             return JSONResponse(
                 {
                     "id": job.id,
                     "polling_url": poll_url,
                     "cost": job.cost,
                     "input_mp": round(checked.input_mp, 2),
-                    "output_mp": round(job.width * job.height / 1e6, 2),
+                    "output_mp": round(bfl_models.megapixels(job.width, job.height), 2),
                 }
             )
 

@@ -7,6 +7,8 @@ Every answer carries an ``x-request-id`` header; errors are ``{"error": {"messag
 ``invalid_value`` or ``model_not_found``; 400 ``content_policy_violation`` for moderation).
 
 APIYI: ``model`` from its list, ``n`` only 1, always ``url`` (``response_format`` is ignored).
+Fields a model does not take are dropped and listed in the job's ``ignored`` (``strict=1``
+refuses them); klein drops ``prompt_upsampling``, as APIYI documents.
 Generic: any model, ``n`` 1-4, ``response_format: "b64_json"`` answers ``b64_json``.
 Both: ``size`` ("WxH") or ``width``+``height``, not both; sides multiples of 16 in 64-2048,
 at most 4 MP.
@@ -31,6 +33,19 @@ from fluxtui.sim.faults import DropConnection
 from fluxtui.sim.intake import Submission, fault_message, intake
 from fluxtui.sim.validation import FOUR_MP, Checker, ErrorList
 
+#: The fields both dialects take (the flex models also take steps and guidance).
+_KNOWN = {
+    "model",
+    "prompt",
+    "size",
+    "width",
+    "height",
+    "n",
+    "seed",
+    "safety_tolerance",
+    "prompt_upsampling",
+    "output_format",
+}
 APIYI_MODELS = (
     "flux-2-max",
     "flux-2-pro",
@@ -97,8 +112,11 @@ class OpenAIDialect:
         return error(code, fault_message(code))
 
 
-def validate(service: str, body: dict[str, Any]) -> tuple[ErrorList, dict[str, Any]]:
-    """The gateway's checks; returns the errors and width, height, fmt, seed, n, b64."""
+def validate(
+    service: str, body: dict[str, Any], strict: bool = False
+) -> tuple[ErrorList, dict[str, Any]]:
+    """The gateway's checks; returns the errors and width, height, fmt, seed, n, b64, and the
+    fields it drops (``ignored``; refused instead with ``strict``)."""
     c = Checker(body)
     model = c.string("model", required=True, min_length=1)
     c.string("prompt", required=True, min_length=1)
@@ -142,7 +160,17 @@ def validate(service: str, body: dict[str, Any]) -> tuple[ErrorList, dict[str, A
     b64 = False
     if service == "openai":
         b64 = c.choice("response_format", ("url", "b64_json")) == "b64_json"
+    known = _KNOWN | ({"steps", "guidance"} if model is not None and "flex" in model else set())
+    if service == "openai":
+        known.add("response_format")
+    if model is not None and "klein" in model:  # APIYI: klein ignores prompt_upsampling
+        known.discard("prompt_upsampling")
+    ignored = [name for name in body if name not in known]
+    if strict:
+        for name in ignored:
+            c.error(name, "extra_forbidden", "Extra inputs are not permitted", body[name])
     return c.errors, {
+        "ignored": ignored,
         "model": model,
         "width": width,
         "height": height,
@@ -170,7 +198,7 @@ def routes(sim: Sim) -> list[Route]:
         taken = await intake(sim, request, service, dialect)
         if not isinstance(taken, Submission):
             return taken
-        errors, values = validate(service, taken.body)
+        errors, values = validate(service, taken.body, taken.directives.strict)
         if errors:
             return dialect.invalid(errors)
         model = values["model"]
@@ -197,6 +225,8 @@ def routes(sim: Sim) -> list[Route]:
             seed=values["seed"],
             num_images=values["n"],
             immediate=moderated,
+            received=taken.body,
+            ignored=values["ignored"],
         )
         await asyncio.sleep(job.remaining())
         if job.take_drop("submit") or job.take_drop("result"):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from PIL import Image
 
+from fluxtui.sim import SimConfig, SimServer
 from fluxtui.sim.bfl_models import UPSAMPLED
 
 BFL = {"x-key": "sim-test-key"}
@@ -135,19 +138,21 @@ def test_sim_correction_flux1_refuses_webp(wire, model) -> None:
 
 def test_sim_correction_cost_at_submit_and_in_the_final_poll(wire) -> None:
     answer, final, _ = run(wire, "bfl", "flux-2-pro", {"prompt": "a fox"})
-    # FLUX.2 per megapixel: 1024x1024 is 1.05 MP -> first MP 3 credits + 1 further MP 1.5
-    assert (answer["cost"], answer["input_mp"], answer["output_mp"]) == (4.5, 0.0, 1.05)
-    assert final["cost"] == 4.5
+    # FLUX.2 per megapixel: 1024x1024 is 1 MP, 3 credits on flux-2-pro
+    assert (answer["cost"], answer["input_mp"], answer["output_mp"]) == (3.0, 0.0, 1.0)
+    assert final["cost"] == 3.0
+    big = run(wire, "bfl", "flux-2-pro", {"prompt": "a fox", "width": 2048, "height": 1024})[0]
+    assert (big["cost"], big["output_mp"]) == (4.5, 2.0)  # 3 + one further MP at 1.5
 
     small = {"prompt": "a fox", "width": 512, "height": 512}
-    with_input = {**small, "input_image": png_base64(1000, 500)}
+    with_input = {**small, "input_image": png_base64(1024, 512)}
     answer, final, _ = run(wire, "comet", "flux-2-pro", with_input)
     assert (answer["cost"], answer["input_mp"]) == (3.75, 0.5)  # 3 + 0.5 MP x 1.5
     assert final["cost"] == 3.75
     assert run(wire, "bfl", "flux-pro-1.1", small)[0]["cost"] == 4.0  # FLUX.1: per image
 
     moderated = run(wire, "bfl", "flux-2-pro", {"prompt": "x [[sim: status=Content Moderated]]"})
-    assert moderated[0]["cost"] == 4.5 and moderated[1]["cost"] == 0.0  # refused: not charged
+    assert moderated[0]["cost"] == 3.0 and moderated[1]["cost"] == 0.0  # refused: not charged
 
 
 def test_sim_correction_credits_balance_goes_down_as_jobs_finish(wire) -> None:
@@ -223,9 +228,9 @@ def test_sim_correction_kontext_models(wire, service, model) -> None:
 def test_sim_correction_comet_polling_url_on_another_host(wire) -> None:
     response = submit(wire, "comet", "flux-pro-1.1", {"prompt": "a fox [[sim: foreign_poll=1]]"})
     answer = response.json()
-    foreign = urlsplit(answer["polling_url"])
-    assert foreign.netloc == urlsplit(wire.server.cluster_url).netloc
-    assert foreign.netloc != urlsplit(wire.url("comet")).netloc
+    foreign, comet = urlsplit(answer["polling_url"]), urlsplit(wire.url("comet"))
+    assert foreign.hostname == "localhost" != comet.hostname  # another host by name
+    assert foreign.port == urlsplit(wire.server.cluster_url).port != comet.port  # and by port
 
     # a client that follows it with the Comet key is refused, and the sim saw the key there
     assert wire.client.get(answer["polling_url"], headers=BEARER).status_code == 403
@@ -235,3 +240,17 @@ def test_sim_correction_comet_polling_url_on_another_host(wire) -> None:
     # Comet's own get_result keeps answering
     own = wire.url("comet", f"/flux/v1/get_result?id={answer['id']}")
     assert wire.poll_bfl(own, BEARER)[-1]["status"] == "Ready"
+
+
+def test_sim_correction_credits_run_out_with_a_402() -> None:
+    with SimServer(SimConfig(queue_s=0, run_s=0.05, credits=5.0)) as server:
+        url = server.base_url("bfl") + "/v1/flux-pro-1.1"
+        with httpx.Client(timeout=10) as client:
+            first = client.post(url, json={"prompt": "a fox"}, headers=BFL)
+            assert first.status_code == 200
+            while client.get(first.json()["polling_url"], headers=BFL).json()["status"] != "Ready":
+                time.sleep(0.02)
+            credits = client.get(server.base_url("bfl") + "/v1/credits", headers=BFL)
+            assert credits.json() == {"credits": 1.0}
+            second = client.post(url, json={"prompt": "a fox"}, headers=BFL)
+            assert second.status_code == 402 and "credits" in second.json()["detail"]

@@ -137,3 +137,9 @@ def test_sim_a_taken_port_is_a_one_line_message_and_exit_1() -> None:
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert f"port {port}" in done.stderr and "in use" in done.stderr
+
+
+def test_sim_cluster_port_equal_to_port_is_bad_input() -> None:
+    done = run_sim_briefly("--port", "8787", "--cluster-port", "8787")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "--cluster-port must differ from --port" in done.stderr

@@ -164,3 +164,22 @@ def test_official_sdk_against_the_apiyi_base_url(wire) -> None:
     bad = openai.OpenAI(api_key="sim-invalid-key", base_url=wire.url("apiyi"), max_retries=0)
     with pytest.raises(openai.AuthenticationError):
         bad.images.generate(model="flux-2-pro", prompt="x")
+
+
+def test_sim_correction_openai_unknown_fields_are_dropped_and_recorded(wire) -> None:
+    body = {
+        "model": "flux-2-klein-4b",
+        "prompt": "x",
+        "prompt_upsampling": True,
+        "response_format": "b64_json",
+        "quality": "hd",
+    }
+    assert generate(wire, "apiyi", body).status_code == 200
+    (job,) = wire.jobs()
+    assert job["received"] == body
+    # APIYI: klein ignores prompt_upsampling, and APIYI ignores response_format
+    assert job["ignored"] == ["prompt_upsampling", "response_format", "quality"]
+
+    strict = generate(wire, "openai", {**body, "prompt": "x [[sim: strict=1]]"})
+    assert strict.status_code == 400
+    assert strict.json()["error"]["param"] == "prompt_upsampling"
