@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from fluxtui.core import exports, thumbnails
 from tests.helpers import sim_jobs
 from tests.test_cli import run_cli, write_config
 
@@ -99,3 +101,46 @@ def test_correction_kontext_models_cli(configured, sim, capsys) -> None:
         capsys, "generate", "x", "-p", "bfl", "-m", "flux-kontext-max", "--aspect", "9:1"
     )
     assert code == 2 and "aspect_ratio 9:1 is outside 4:1…1:4 for flux-kontext-max" in err
+
+
+def test_correction_flux2_webp_in_a_comparison(configured, sim, capsys, tmp_path: Path) -> None:
+    """Transparent WebPs of two FLUX.2 models: saved as .webp, on the contact sheet with their
+    cells showing through the clear background (not black), exported with the comparison."""
+    sheet = tmp_path / "sheet.png"
+    code, out, err = run_cli(
+        capsys,
+        "compare",
+        "two clear foxes 2e7d",
+        "-t",
+        "bfl:flux-2-pro",
+        "-t",
+        "comet:flux-2-klein-4b",
+        "--size",
+        "512x512",
+        "--format",
+        "webp",
+        "--transparent",
+        "--sheet",
+        str(sheet),
+        "--json",
+    )
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert [Path(row["files"][0]).suffix for row in rows] == [".webp", ".webp"]
+    layout = exports.sheet_layout(2)
+    with Image.open(sheet) as img:
+        rgb = img.convert("RGB")
+        for index in range(2):
+            left, top, _, _ = layout.image_box(index)
+            assert rgb.getpixel((left + 2, top + 2)) == exports.PLACEHOLDER  # a clear corner
+    assert {j["format"] for j in made(sim, "two clear foxes 2e7d")} == {"webp"}
+
+
+def test_flat_rgb_lays_transparency_over_the_matte() -> None:
+    clear = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
+    clear.putpixel((1, 1), (200, 10, 10, 255))
+    flat = thumbnails.flat_rgb(clear, (1, 2, 3))
+    assert flat.mode == "RGB"
+    assert (flat.getpixel((0, 0)), flat.getpixel((1, 1))) == ((1, 2, 3), (200, 10, 10))
+    opaque = Image.new("RGB", (2, 2), (9, 9, 9))
+    assert thumbnails.flat_rgb(opaque).getpixel((0, 0)) == (9, 9, 9)

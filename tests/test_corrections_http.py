@@ -246,3 +246,31 @@ def sim_attempts(sim: SimServer, marker: str) -> dict[str, int]:
     """Submits the simulator received (a 429'd one too) per prompt holding `marker`."""
     listing = httpx.get(f"{sim.api_url}/_sim/jobs").json()["submit_attempts"]
     return {a["prompt"]: a["count"] for a in listing if marker in a["prompt"]}
+
+
+async def test_correction_inflight_caps_are_bfl_s(
+    sim_config: Config, store: Store, tmp_path: Path, sim: SimServer
+) -> None:
+    """The cap is BFL's own: allowed 9 at once (over the catalog's 6), the simulator refuses
+    the 7th with a 429 (which fluxtui may send again: a 429 was never taken)."""
+    config = with_provider(sim_config, "bfl", model_concurrency={"flux-kontext-max": 9})
+    marker = "over the cap 8e4a"
+    async with Engine(config, store, library=tmp_path / "lib", backoff_s=0.01) as engine:
+        jobs = [
+            engine.create_job(
+                request(
+                    engine,
+                    "bfl",
+                    f"{marker} {n} [[sim: queue=1.5, run=1.5]]",
+                    model="flux-kontext-max",
+                )
+            )
+            for n in range(9)
+        ]
+        done = await asyncio.gather(*(engine.run(job) for job in jobs))
+    refused = [job for job in done if job.state is not JobState.DONE]
+    assert refused and all(
+        job.error and job.error.kind is ErrorKind.RATE_LIMITED for job in refused
+    )
+    assert "at most 6 may run at once" in refused[0].error.message  # the provider's words
+    assert max(sim_attempts(sim, marker).values()) > 1

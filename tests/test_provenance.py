@@ -154,3 +154,30 @@ def test_stamping_streams_from_file_to_file(tmp_path) -> None:
     stamped = (tmp_path / "out.jpg").read_bytes()
     assert stamped == provenance.embed(source.read_bytes(), {"seed": 5})
     assert provenance.read(stamped) == {"seed": 5}
+
+
+def test_a_huge_record_and_a_closing_tag_in_a_webp() -> None:
+    meta = {"prompt": "</fluxtui:provenance> " + "é" * 300_000, "seed": 5}
+    stamped = embed_within(encode_webp("RGB", quality=60), meta)
+    assert provenance.read(stamped) == meta  # whole: an XMP chunk has room for it
+    with Image.open(io.BytesIO(stamped)) as img:
+        img.load()
+
+
+def test_odd_webp_containers_never_break_the_writer_or_the_reader() -> None:
+    """Cut, garbled or oversized RIFF data: the writer copies what it cannot stamp, the reader
+    finds nothing, and neither raises nor loops."""
+    good = encode_webp("RGBA", lossless=True)
+    random = __import__("random").Random(8)
+    samples = [good[:n] for n in (12, 16, 20, 25, 40, len(good) // 2)]
+    samples.append(good[:4] + (2**32 - 1).to_bytes(4, "little") + good[8:])  # RIFF size too big
+    samples.append(good[:12] + b"ABCD" + good[16:])  # an unknown first chunk
+    for _ in range(40):
+        garbled = bytearray(good)
+        for _ in range(6):
+            garbled[random.randrange(12, len(garbled))] = random.randrange(256)
+        samples.append(bytes(garbled))
+    for sample in samples:
+        stamped = embed_within(sample, {"seed": 1}, seconds=30)
+        assert provenance.read(sample) is None
+        assert stamped == sample or provenance.read(stamped) == {"seed": 1}

@@ -1,10 +1,10 @@
 """The job runner: validate → submit → follow → download → store, emitting events.
 
 One `httpx.AsyncClient` per provider, and concurrency limits per provider and per model
-(`in_flight`). Each job is run by `JobRun`
-(`job_run.py` holds the rules for money and images). Every state change is written to the store
-before listeners hear of it, so a crash at any point leaves a resumable row, and listeners get a
-`JobEvent` with an immutable snapshot of the job: the faces never see the engine's `Job`.
+(`in_flight`). Each job is run by `JobRun` (`job_run.py` holds the rules for money and images).
+Every state change is written to the store before listeners hear of it, so a crash at any point
+leaves a resumable row, and listeners get a `JobEvent` with an immutable snapshot of the job: the
+faces never see the engine's `Job`.
 
 A job has one owner at a time across processes: the engine takes the job's lease in the store
 before it runs it, renews it while it runs, and drops it at the end. A job whose lease another

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fluxtui.core import provenance
+from fluxtui.core import provenance, thumbnails
 from fluxtui.core.compare_table import CompareRow
 from fluxtui.core.compare_text import (
     file_size,
@@ -187,7 +187,7 @@ def _open_first(files: Sequence[str]) -> Any:
         try:
             with Image.open(path) as img:
                 img.draft("RGB", (640, 640))  # JPEG: decode at a reduced scale, much faster
-                return img.convert("RGB")
+                return thumbnails.flat_rgb(img, PLACEHOLDER)  # a transparent image on its cell
         except OSError:
             continue
     return None

@@ -16,16 +16,35 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fluxtui.core import paths
 from fluxtui.core.errors import FluxtuiError
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 DEFAULT_SIZE = 256  # the longest side, in pixels
 FORMAT_VERSION = 1  # bump to make every cached thumbnail stale
 
 
+#: what shows through a transparent image (a FLUX.2 transparent_bg PNG or WebP) drawn flat
+MATTE = (232, 232, 232)
+
+
 class ThumbnailError(FluxtuiError):
     """The image cannot be read (missing, not an image, damaged); the message says which."""
+
+
+def flat_rgb(image: Image, matte: tuple[int, int, int] = MATTE) -> Image:
+    """`image` (a PIL image) as RGB, any transparency laid over `matte` rather than dropped
+    (dropping it shows whatever colour the transparent pixels hold, often black)."""
+    from PIL import Image as PIL
+
+    if "A" not in image.getbands() and "transparency" not in image.info:
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    return PIL.alpha_composite(PIL.new("RGBA", rgba.size, (*matte, 255)), rgba).convert("RGB")
 
 
 def cache_folder() -> Path:

@@ -40,7 +40,8 @@ def xmp_packet(provenance: dict[str, Any]) -> bytes:
 
 def stamp(source: BinaryIO, target: BinaryIO, provenance: dict[str, Any]) -> None:
     """Copy the WebP in `source` to `target` with an XMP chunk holding `provenance`; unchanged
-    when it cannot be done safely (an XMP chunk already there, an unreadable header)."""
+    when it cannot be done safely (an XMP chunk already there, a chunk cut short, an unreadable
+    header)."""
     source.seek(0, 2)
     end = source.tell()
     source.seek(0)
@@ -49,7 +50,8 @@ def stamp(source: BinaryIO, target: BinaryIO, provenance: dict[str, Any]) -> Non
     chunks = _chunks(source, riff_end)
     first = chunks[0] if chunks else None
     vp8x = _vp8x(source, first) if first else None
-    if vp8x is None or any(kind == b"XMP " for kind, _, _ in chunks):
+    whole = all(chunk_end <= riff_end for _, _, chunk_end in chunks)
+    if vp8x is None or not whole or any(kind == b"XMP " for kind, _, _ in chunks):
         source.seek(0)
         shutil.copyfileobj(source, target)
         return
@@ -76,7 +78,8 @@ def read(data: bytes) -> str | None:
 
 
 def _chunks(source: BinaryIO, riff_end: int) -> list[tuple[bytes, int, int]]:
-    """(FourCC, payload start, chunk end) of every chunk after `WEBP`."""
+    """(FourCC, payload start, chunk end) of every chunk after `WEBP`; the last one's end is
+    past `riff_end` when the file cuts it short."""
     chunks = []
     pos = 12
     while pos + 8 <= riff_end:
@@ -84,7 +87,7 @@ def _chunks(source: BinaryIO, riff_end: int) -> list[tuple[bytes, int, int]]:
         head = source.read(8)
         size = struct.unpack("<I", head[4:])[0]
         chunk_end = pos + 8 + size + (size & 1)
-        chunks.append((head[:4], pos + 8, min(chunk_end, riff_end)))
+        chunks.append((head[:4], pos + 8, chunk_end))
         pos = chunk_end
     return chunks
 

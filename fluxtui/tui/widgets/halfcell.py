@@ -17,6 +17,8 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from fluxtui.core import thumbnails
+
 THUMBNAIL_PX = 512  # wider than any terminal is in half-cells
 UPPER_HALF = "▀"
 
@@ -52,7 +54,7 @@ class HalfcellImage(Widget):
         try:
             with PILImage.open(self.path) as image:
                 image.draft("RGB", (THUMBNAIL_PX, THUMBNAIL_PX))  # JPEG: decode at a smaller scale
-                pixels = image.convert("RGB")
+                pixels = thumbnails.flat_rgb(image)
                 pixels.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
         except (OSError, ValueError, PILImage.DecompressionBombError) as exc:
             self.app.call_from_thread(self._failed, f"cannot read the image: {exc}")

@@ -33,7 +33,7 @@ def render_thumbnail(image: Path, columns: int, rows: int) -> Lines:
     """
     small = thumbnails.thumbnail(image, THUMBNAIL_PX)
     with Image.open(small) as opened:
-        pixels = opened.convert("RGB")
+        pixels = thumbnails.flat_rgb(opened)
     width, height = fitted(pixels.size, Size(columns, rows))
     scaled = pixels.resize((width, height), Image.Resampling.BILINEAR)
     data = scaled.load()
