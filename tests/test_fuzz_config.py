@@ -307,7 +307,9 @@ def test_a_key_of_the_wrong_type_is_not_echoed(tmp_path: Path) -> None:
 def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_bytes(b'default_provider = "\xff"\n')  # UnicodeDecodeError
-    with pytest.raises(ConfigError, match="cannot be read: 'utf-8' codec can't decode byte 0xff"):
+    with pytest.raises(
+        ConfigError, match="line 1 is not UTF-8 text \\(byte 0xff\\): save the file as UTF-8"
+    ):
         config_module.load(path, env={})
 
 

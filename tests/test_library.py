@@ -69,14 +69,14 @@ def test_a_schema_1_store_is_migrated_in_place(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.executescript(V1_SCHEMA)
         for job in jobs:
-            row = {k: v for k, v in to_row(job).items() if k not in ("image_s", "demo")}
+            row = {k: v for k, v in to_row(job).items() if k not in ("image_s", "demo", "cost")}
             db.execute(
                 f"INSERT INTO jobs ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
                 list(row.values()),
             )
     store = Store(path)
     try:
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert [j.id for j in store.jobs()] == [j.id for j in reversed(jobs)]
         assert store.get(jobs[0].id) == jobs[0]
         image_s = dict(store._db.execute("SELECT id, image_s FROM jobs"))
