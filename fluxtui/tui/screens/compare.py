@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from fluxtui.control.controller import Controller, Started
 from fluxtui.core import compare, compare_table, compare_text, exports, paths
@@ -37,6 +37,7 @@ from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.targets import TargetChoice, TargetPicker
 from fluxtui.tui.sending import attempt
 from fluxtui.tui.widgets.compare_grid import CompareCell, CompareGrid, cell_view
+from fluxtui.tui.widgets.key_footer import KeyFooter
 from fluxtui.tui.widgets.prompt_form import PromptForm, known_models
 
 #: the table's columns (the core's), what matters most first: a narrow terminal cuts the rest
@@ -160,7 +161,7 @@ class CompareScreen(Screen[None]):
         yield self.grid
         yield self.table
         yield Static("", id="compare-status")
-        yield Footer()
+        yield KeyFooter()
 
     def _heading(self) -> Text:
         comparison = self.comparison

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from fluxtui.tui.keymap import GROUPS
+from fluxtui.tui.widgets.key_footer import KeyFooter
 
 NOTES = (
     "ctrl+j sends the form from anywhere in it (alt+enter too, in terminals with the kitty "
@@ -44,6 +45,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Text(NOTES + f"\n(config file: {self.config_path})", style="dim"), id="help-notes"
             )
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "Keys"
