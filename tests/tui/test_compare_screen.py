@@ -347,3 +347,7 @@ async def _reopened(pilot) -> None:
 
 def test_a_stored_comparison_160x48(snap_compare, stored_comparison):
     assert snap_compare(stored_comparison, terminal_size=(160, 48), run_before=_reopened)
+
+
+def test_a_stored_comparison_80x24(snap_compare, stored_comparison):
+    assert snap_compare(stored_comparison, terminal_size=(80, 24), run_before=_reopened)

@@ -87,10 +87,7 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
     def on_mount(self) -> None:
         dialog = self.query_one("#picker-dialog")
         dialog.border_title = "Compare"
-        dialog.border_subtitle = (
-            "space ticks · enter on a set ticks its targets · "
-            f"{self._key('compare-start')} compares · esc cancels"
-        )
+        dialog.border_subtitle = "space ticks · enter on a set ticks its targets"
         self.query_one("#picker-sets").border_title = "Saved sets"
         self.query_one("#picker-targets").border_title = "Targets"
         start = Text(f"Compare [{self._key('compare-start')}]")
