@@ -48,6 +48,7 @@ def _image(path: Path) -> None:
 
 def _job(prompt: str, provider: str, model: str, state: JobState, age: float, **fields) -> Job:
     job = Job.create(GenerationRequest(prompt, provider, model, {"seed": 1234}))
+    job.id = f"snap-{int(age):05d}"  # the image view shows it
     start = NOW - age
     job.created_at = start
     steps = [JobState.PENDING, JobState.SUBMITTED, JobState.QUEUED, JobState.RUNNING]
@@ -187,13 +188,16 @@ def _library_filled(screen) -> bool:
 
 
 def _palette_filled(screen) -> bool:
-    return any(options.option_count for options in screen.query(OptionList).results(OptionList))
+    """The hits for "library": one command (hits from several sources arrive in any order, so
+    the query is one only a single command matches)."""
+    counts = [options.option_count for options in screen.query(OptionList).results(OptionList)]
+    return counts == [1]
 
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 SCREENS = {
     "help": _then("f1", on=HelpScreen),
-    "palette": _then("ctrl+p", on=CommandPalette, until=_palette_filled),
+    "palette": _then("ctrl+p", *"library", on=CommandPalette, until=_palette_filled),
     "model-picker": _then("ctrl+o", on=ModelPicker),
     "compare-picker": _then("ctrl+t", on=TargetPicker, prompt="a lighthouse at dusk"),
     "library": _then("ctrl+g", on=LibraryScreen, until=_library_filled),

@@ -364,6 +364,6 @@ def provenance(job: JobSnapshot) -> Text:
     line("job", data["job_id"])
     line("comparison", data["group_id"])
     for path in data["source_files"]:
-        line("file", path, "underline")
+        line("file", fmt.short_path(path), "underline")  # as the list shows it: ~ for home
     line("made by", data["generator"], "dim")
     return text
