@@ -4,52 +4,7 @@ footer, the palette and the help screen, and when it applies. `keymap` turns it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from textual.binding import Binding
-
-
-@dataclass(frozen=True)
-class KeyAction:
-    """One remappable action: where it is bound, its default keys, its words, when it applies
-    (`when`, a condition the screen that binds it knows: see `condition`) its title in the
-    command palette (`command`; the palette offers it while it applies), and its place in the
-    footer: `rank` (lower comes first; what does not fit is left out, highest ranks first) and
-    `short`, its label on narrow terminals (the description by default)."""
-
-    id: str
-    keys: str
-    action: str
-    description: str
-    help: str
-    show: bool = True
-    priority: bool = False
-    when: str = ""
-    command: str | None = None
-    rank: int = 5
-    short: str = ""
-
-    @property
-    def label(self) -> str:
-        """The footer's words for it on narrow terminals."""
-        return self.short or self.description
-
-    @property
-    def name(self) -> str:
-        """The action's method name: "app.rerun(True)" -> "rerun"."""
-        return self.action.rpartition(".")[2].partition("(")[0]
-
-    def binding(self) -> Binding:
-        return Binding(
-            self.keys,
-            self.action,
-            self.description,
-            show=self.show,
-            priority=self.priority,
-            tooltip=self.help,
-            id=self.id,
-        )
-
+from fluxtui.tui.key_action import KeyAction
 
 # Submit works from anywhere on the main screen (ctrl+j is what a terminal sends for ctrl+enter's
 # neighbour and works in tmux; alt+enter reaches apps only in terminals with the kitty keyboard
@@ -81,7 +36,6 @@ ANYWHERE_KEYS = (
         "Help",
         "Show every key and what it does",
         command="Show keys",
-        rank=3,
     ),
     KeyAction(
         "command-palette",
@@ -176,7 +130,6 @@ JOB_KEYS = (
         "Cancel the selected job",
         when="live",
         command="Cancel the selected job",
-        rank=3,
     ),
     KeyAction(
         "retry-job",
@@ -186,7 +139,6 @@ JOB_KEYS = (
         "Send the selected job's request again (resumes an interrupted job)",
         when="idle",
         command="Retry the selected job",
-        rank=3,
     ),
     KeyAction(
         "rerun-same-seed",
@@ -258,7 +210,6 @@ JOB_KEYS = (
         "Zoom",
         "Show the image on the whole screen",
         when="job",
-        rank=3,
     ),
     KeyAction(
         "next-image",
@@ -312,7 +263,6 @@ COMPARE_KEYS = (
         "screen.favourite",
         "Favourite",
         "Keep the selected image as the comparison's favourite (again: unmark it)",
-        rank=3,
         short="Fav",
     ),
     KeyAction(
@@ -321,7 +271,6 @@ COMPARE_KEYS = (
         "screen.export",
         "Export",
         "Write the contact sheet and the table (Markdown, CSV, JSON) to the library folder",
-        rank=3,
     ),
     KeyAction(
         "compare-open-file",
@@ -376,7 +325,6 @@ LIBRARY_KEYS = (
         "Re-run",
         "Send the entry's request again, with its seed",
         when="entries",
-        rank=3,
     ),
     KeyAction(
         "library-open-file",

@@ -56,7 +56,7 @@ class HelpScreen(ModalScreen[None]):
     def _table(self) -> Group:
         """A table per group of keys, their columns the same widths (the ids' the longest)."""
         id_width = max(len(action.id) for actions in GROUPS.values() for action in actions)
-        tables = []
+        tables: list[Table] = []
         for group, actions in GROUPS.items():
             table = Table(
                 title=Text(group, style="bold underline"),

@@ -29,6 +29,7 @@ from fluxtui.tui.key_table import ANYWHERE_KEYS, FORM_KEYS, JOB_KEYS, MAIN_KEYS
 from fluxtui.tui.keymap import bindings
 from fluxtui.tui.messages import SendRequest
 from fluxtui.tui.screens.model_picker import ModelPicker
+from fluxtui.tui.sending import missing_key
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.key_footer import KeyFooter
 from fluxtui.tui.widgets.preview import Preview
@@ -87,16 +88,10 @@ class MainScreen(Screen[None]):
     def validate_form(self, *, submitting: bool = False) -> list[str]:
         """Check the form as it stands; mark each bad field with its reason. Every problem."""
         request, unparsed = self.form.read()
-        problems = [*self._key_problems(request.provider), *self.controller.validate(request)]
+        no_key = missing_key(self.controller, request.provider)  # it would fail at once
+        problems = [*([no_key] if no_key else []), *self.controller.validate(request)]
         self.form.show_problems(problems, submitting=submitting)
         return [*unparsed.values(), *problems]
-
-    def _key_problems(self, provider: str) -> list[str]:
-        """No job for a provider without a key (it would fail at once): how to set one."""
-        entry = self.controller.backend.base_config.providers.get(provider)
-        if self.controller.demo or entry is None or entry.has_key:
-            return []
-        return [entry.missing_key_message]
 
     def action_submit(self) -> None:
         request, _ = self.form.read(fill_seed=True)

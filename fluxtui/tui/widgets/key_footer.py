@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from fluxtui.tui.key_table import KeyAction
+from fluxtui.tui.key_action import KeyAction
 from fluxtui.tui.keymap import GROUPS
 
 NARROW = 100

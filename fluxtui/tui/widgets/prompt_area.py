@@ -7,6 +7,8 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, TextArea
 
+from fluxtui.core.text import inert
+
 #: a prompt longer than this shows its length under the field
 LONG_PROMPT = 200
 
@@ -18,6 +20,17 @@ class PromptArea(TextArea):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+a", "select_all", "Select all", show=False)
     ]
+
+    def make_inert(self) -> bool:
+        """Show pasted control characters (ESC as ␛) in place, the cursor kept: the field must
+        not send them to the terminal, nor the job to the provider. Whether the text changed."""
+        shown = inert(self.text, multiline=True)
+        if shown == self.text:
+            return False
+        cursor = self.cursor_location
+        self.text = shown
+        self.cursor_location = cursor
+        return True
 
 
 class PromptLength(Static):

@@ -265,7 +265,7 @@ class PromptForm(Vertical):
 
     @property
     def prompt(self) -> str:
-        """The prompt as shown (control characters visible, see `_prompt_changed`)."""
+        """The prompt as shown (control characters visible, see `PromptArea.make_inert`)."""
         return inert(self.query_one("#prompt", TextArea).text.strip(), multiline=True)
 
     @property
@@ -391,15 +391,9 @@ class PromptForm(Vertical):
 
     @on(TextArea.Changed)
     def _prompt_changed(self, event: TextArea.Changed) -> None:
-        """The prompt changed. Pasted control characters are made visible (ESC as ␛) in place:
-        the field must not send them to the terminal, nor the job to the provider."""
+        """The prompt changed: its control characters are shown (see `PromptArea.make_inert`)."""
         event.stop()
-        area = event.text_area
-        shown = inert(area.text, multiline=True)
-        if shown != area.text:
-            cursor = area.cursor_location
-            area.text = shown
-            area.cursor_location = cursor
+        if isinstance(event.text_area, PromptArea) and event.text_area.make_inert():
             return  # the change just made says so
-        self.query_one(PromptLength).show(len(area.text))
+        self.query_one(PromptLength).show(len(event.text_area.text))
         self.post_message(self.Changed())
