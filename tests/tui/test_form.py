@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from fluxtui.core.config import Config
@@ -234,3 +235,19 @@ async def test_a_long_prompt_shows_its_length(make_app):
         prompt.text = "a fox " * 135  # 810 characters
         await wait_for(pilot, lambda: length.display, "the length")
         assert "810 chars" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (160, 48)])
+async def test_the_form_fits_its_fields_from_100_columns(make_app, sim_config, size):
+    app = make_app(only_fal_key(sim_config))
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        form = app.main.form
+        await set_model(pilot, form, "comet", "flux-pro-1.1")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "CometAPI (no key)" in text  # the provider's whole label
+        assert "×32, 256–1440" in text  # the size's whole rule beside its value
+        await set_model(pilot, form, "fal", "fal-ai/flux-pro/v1.1-ultra")
+        await pilot.pause()
+        assert "fal-ai/flux-pro/v1.1-ultra" in screen_text(app)  # the whole model id
