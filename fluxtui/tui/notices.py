@@ -51,10 +51,12 @@ class Outcome:
             title = f"{glyph} {count} jobs done · {self.provider}"
         else:
             title = f"{glyph} {count} {self.state.label} · {self.provider}"
-        prompts = " · ".join(fmt.one_line(job.request.prompt) for job in self.jobs)
+        prompts = " · ".join(dict.fromkeys(fmt.one_line(job.request.prompt) for job in self.jobs))
         if len(prompts) > PROMPT_CHARS:
             prompts = prompts[: PROMPT_CHARS - 1] + "…"
-        message = prompts if done else f"{self.reason}\n{prompts}" if self.reason else prompts
+        # the prompts, then why they failed (a lone job's whole reason, a group's short one)
+        reason = fmt.error_text(self.jobs[0]) if count == 1 else self.reason
+        message = f"{prompts}\n{reason}" if reason and not done else prompts
         return Notice(title, message, severity)
 
 
