@@ -4,7 +4,8 @@ Rules kept here: the engine is opened (by the controller) after the first paint 
 unmount; every job runs in its own worker owned by the app (`exit_on_error=False`, never
 exclusive); worker failures have one handler; engine events are the only news of a job, and they
 are coalesced (the queue, the preview and the other screens repaint at most ~10 times a second,
-elapsed times tick once a second); the store is read in thread workers, never on this loop.
+elapsed times tick once a second, jobs ending together are announced together); the store is read
+in thread workers, never on this loop.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from fluxtui.control.backend import Backend
 from fluxtui.control.controller import Controller
 from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core import paths
-from fluxtui.core.models import JobEvent, JobSnapshot, JobState
+from fluxtui.core.models import JobEvent, JobSnapshot
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui import messages as msg
@@ -38,6 +39,7 @@ from fluxtui.tui.key_commands import Providers, key_commands
 from fluxtui.tui.key_table import APP_KEYS
 from fluxtui.tui.keymap import bindings, user_keymap
 from fluxtui.tui.mode_actions import ModeActions
+from fluxtui.tui.notices import EndedNews, Notice
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.help import HelpScreen
 from fluxtui.tui.screens.main import MainScreen
@@ -87,7 +89,9 @@ class FluxApp(JobActions, ModeActions, App[int]):
         clock: Callable[[], float] = time.time,
         tick_s: float = 1.0,
         repaint_s: float = 0.1,
+        notice_s: float = 0.6,
     ):
+        """`notice_s`: how long no job must end before those that ended are announced."""
         super().__init__()
         self.controller = Controller(backend, spawn=self._spawn, demo=demo, clock=clock)
         self.images = images
@@ -104,6 +108,9 @@ class FluxApp(JobActions, ModeActions, App[int]):
         self._history_loading = False
         self._dirty: dict[str, JobSnapshot] = {}
         self._quitting = False
+        self.ended_news = EndedNews(
+            lambda delay, say: self.set_timer(delay, say), self._say_ended, window_s=notice_s
+        )
         self.controller.add_listener(self._on_engine_event)
 
     # ---- life cycle -----------------------------------------------------------------------------
@@ -240,27 +247,31 @@ class FluxApp(JobActions, ModeActions, App[int]):
         self.send(lambda over_budget: self.controller.start(request, over_budget=over_budget))
 
     def _job_ended(self, job: JobSnapshot) -> None:
-        """Say a job ended: the window title, maybe the bell, a toast if they look elsewhere."""
-        word = f"{fmt.GLYPHS[job.state]} {job.state.label}"
-        prompt = fmt.one_line(job.request.prompt)
-        if self.done_signal in ("title", "both"):
-            self.write_terminal(system.set_title(f"fluxtui · {word} · {prompt[:40]}"))
-        if self.done_signal in ("bell", "both"):
-            self.bell()
+        """A job ended: the screens that list it are told now; the user, once the burst of jobs
+        ending together is over (`EndedNews`), with a toast unless they are looking at it."""
         self._measure_spend()
         for screen in self.screen_stack:
             screen.post_message(msg.JobEnded(job))
         shows = getattr(self.screen, "shows", None)
-        if callable(shows) and shows(job.id):
-            return  # a comparison's cell says so
+        shown = callable(shows) and shows(job.id)  # a comparison's cell says so
         looking = job.id == self.main.selected_id and self.app_focus and self.screen is self.main
-        if looking and self.main.preview_visible:
-            return  # the preview says so
-        severity: SeverityLevel = "information" if job.state is JobState.DONE else "error"
-        detail = "" if job.state is JobState.DONE else f"\n{fmt.error_text(job)}"
-        self.notify(
-            f"{prompt[:60]}{detail}", title=f"{word} · {job.request.provider}", severity=severity
-        )
+        shown = shown or (looking and self.main.preview_visible)  # the preview says so
+        self.ended_news.add(job, announce=not shown)
+
+    def _say_ended(self, jobs: list[JobSnapshot], notices: list[Notice]) -> None:
+        """The window title and maybe the bell, once for jobs that ended together; the toasts."""
+        last = jobs[-1]
+        word = f"{fmt.GLYPHS[last.state]} {last.state.label}"
+        if len(jobs) > 1:
+            word = f"{len(jobs)} jobs ended"
+        prompt = fmt.one_line(last.request.prompt) if len(jobs) == 1 else ""
+        if self.done_signal in ("title", "both"):
+            words = " · ".join(part for part in ("fluxtui", word, prompt[:40]) if part)
+            self.write_terminal(system.set_title(words))
+        if self.done_signal in ("bell", "both"):
+            self.bell()
+        for notice in notices:
+            self.notify(notice.message, title=notice.title, severity=notice.severity)
 
     @on(msg.JobDeleted)
     def _deleted(self, message: msg.JobDeleted) -> None:

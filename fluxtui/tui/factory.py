@@ -22,13 +22,14 @@ def create_app(
     clock: Callable[[], float] = time.time,
     tick_s: float = 1.0,
     repaint_s: float = 0.1,
+    notice_s: float = 0.6,
 ) -> FluxApp:
     """The app on `config` and the store at `store_path`.
 
     `demo` runs every provider on the built-in simulator (started after the first paint); a config
     already pointed at a simulator (`config.demo`) is demo mode too. `image_protocol` is a protocol
     name (loaded without probing for halfcell/none) or a backend chosen beforehand. `clock` and the
-    intervals let snapshot tests freeze the elapsed times.
+    intervals let snapshot tests freeze the elapsed times (`notice_s`: see `FluxApp`).
     """
     images = (
         image_protocol
@@ -37,5 +38,11 @@ def create_app(
     )
     backend = Backend(config, store_path, library=library)
     return FluxApp(
-        backend, images, demo=demo or config.demo, clock=clock, tick_s=tick_s, repaint_s=repaint_s
+        backend,
+        images,
+        demo=demo or config.demo,
+        clock=clock,
+        tick_s=tick_s,
+        repaint_s=repaint_s,
+        notice_s=notice_s,
     )

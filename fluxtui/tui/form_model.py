@@ -205,6 +205,8 @@ def _parse_text(field: FieldSpec, text: str) -> dict[str, Any]:
 def problem_field(message: str, names: Iterable[str]) -> str | None:
     """Which field a validation message is about ("steps 60 is out of range…" -> "steps")."""
     names = set(names)
+    if message.startswith("no API key for "):
+        return "provider"
     head = message.split(" ", 1)[0].rstrip(":")
     if head in SIZE_NAMES or message.startswith("give "):
         return next((n for n in ("size", "aspect_ratio") if n in names), None)

@@ -8,7 +8,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from fluxtui.tui.key_table import KeyAction
+from fluxtui.tui.key_action import KeyAction
 from fluxtui.tui.safe import highlight
 
 #: what a screen's (or the app's) COMMANDS holds

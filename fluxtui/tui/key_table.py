@@ -4,43 +4,7 @@ footer, the palette and the help screen, and when it applies. `keymap` turns it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from textual.binding import Binding
-
-
-@dataclass(frozen=True)
-class KeyAction:
-    """One remappable action: where it is bound, its default keys, its words, when it applies
-    (`when`, a condition the screen that binds it knows: see `condition`) and its title in the
-    command palette (`command`; the palette offers it while it applies)."""
-
-    id: str
-    keys: str
-    action: str
-    description: str
-    help: str
-    show: bool = True
-    priority: bool = False
-    when: str = ""
-    command: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The action's method name: "app.rerun(True)" -> "rerun"."""
-        return self.action.rpartition(".")[2].partition("(")[0]
-
-    def binding(self) -> Binding:
-        return Binding(
-            self.keys,
-            self.action,
-            self.description,
-            show=self.show,
-            priority=self.priority,
-            tooltip=self.help,
-            id=self.id,
-        )
-
+from fluxtui.tui.key_action import KeyAction
 
 # Submit works from anywhere on the main screen (ctrl+j is what a terminal sends for ctrl+enter's
 # neighbour and works in tmux; alt+enter reaches apps only in terminals with the kitty keyboard
@@ -55,9 +19,15 @@ ANYWHERE_KEYS = (
         "Quit",
         "Quit (running jobs can be resumed later)",
         priority=True,
+        rank=6,
     ),
     KeyAction(
-        "submit", "ctrl+j,alt+enter", "screen.submit", "Generate", "Send the form to the provider"
+        "submit",
+        "ctrl+j,alt+enter",
+        "screen.submit",
+        "Generate",
+        "Send the form to the provider",
+        rank=0,
     ),
     KeyAction(
         "help",
@@ -102,6 +72,7 @@ ANYWHERE_KEYS = (
         "Compare",
         "Send the form's prompt, size and seed to several providers and models at once",
         command="Compare providers and models…",
+        rank=1,
     ),
     KeyAction(
         "library",
@@ -110,13 +81,15 @@ ANYWHERE_KEYS = (
         "Library",
         "Every image made: search, filter, show, re-run, export, delete",
         command="Open the library",
+        rank=2,
     ),
 )
 #: bound on the app: they work on every screen
 APP_KEYS = tuple(key for key in ANYWHERE_KEYS if key.action.startswith("app."))
 #: the main screen's own (the form, the queue and the preview); it binds all of ANYWHERE_KEYS,
-#: so that its footer lists them in this order (Textual lists a screen's keys before the app's)
+#: so that its footer lists them with its own (Textual lists a screen's keys before the app's)
 MAIN_KEYS = tuple(key for key in ANYWHERE_KEYS if key.action.startswith("screen."))
+#: the form's, bound on the main screen: they work from every pane of it (no field handles them)
 FORM_KEYS = (
     KeyAction(
         "toggle-random-seed",
@@ -124,6 +97,8 @@ FORM_KEYS = (
         "screen.toggle_random_seed",
         "Random seed",
         "Switch between a random seed and the one typed",
+        rank=7,
+        short="Random",
     ),
     KeyAction(
         "reuse-seed",
@@ -131,6 +106,8 @@ FORM_KEYS = (
         "screen.reuse_seed",
         "Last seed",
         "Put the selected (or last) job's seed in the form",
+        rank=7,
+        short="Last seed",
     ),
     KeyAction(
         "pick-model",
@@ -138,6 +115,7 @@ FORM_KEYS = (
         "screen.pick_model",
         "Models",
         "Choose among the provider's models, or type any id",
+        rank=4,
     ),
 )
 #: on the selected job (the app's actions: they work on the zoomed preview too); `when`: "job"
@@ -170,6 +148,8 @@ JOB_KEYS = (
         "Run the selected job again with its seed",
         when="job",
         command="Re-run the selected job with its seed",
+        rank=5,
+        short="Same",
     ),
     KeyAction(
         "rerun-new-seed",
@@ -179,6 +159,8 @@ JOB_KEYS = (
         "Run the selected job again with a new random seed",
         when="job",
         command="Re-run the selected job with a new seed",
+        rank=5,
+        short="New",
     ),
     KeyAction(
         "edit-job",
@@ -188,6 +170,7 @@ JOB_KEYS = (
         "Copy the selected job's prompt and settings into the form",
         when="job",
         command="Copy the selected job into the form",
+        rank=6,
     ),
     KeyAction(
         "open-file",
@@ -197,6 +180,7 @@ JOB_KEYS = (
         "Open the image in the system viewer",
         when="files",
         command="Open the selected image",
+        rank=7,
     ),
     KeyAction(
         "copy-path",
@@ -206,6 +190,8 @@ JOB_KEYS = (
         "Copy the image's path to the clipboard (OSC 52: works over SSH)",
         when="files",
         command="Copy the selected image's path",
+        rank=7,
+        short="Copy",
     ),
     KeyAction(
         "delete-job",
@@ -215,9 +201,15 @@ JOB_KEYS = (
         "Delete the selected job from the history (asks first)",
         when="idle",
         command="Delete the selected job",
+        rank=4,
     ),
     KeyAction(
-        "zoom-preview", "z", "app.zoom", "Zoom", "Show the image on the whole screen", when="job"
+        "zoom-preview",
+        "z",
+        "app.zoom",
+        "Zoom",
+        "Show the image on the whole screen",
+        when="job",
     ),
     KeyAction(
         "next-image",
@@ -255,6 +247,7 @@ COMPARE_KEYS = (
         "screen.enlarge",
         "Enlarge",
         "Show the selected target's image on the whole screen",
+        rank=1,
     ),
     KeyAction(
         "compare-rerun",
@@ -262,6 +255,7 @@ COMPARE_KEYS = (
         "screen.rerun",
         "Re-run",
         "Run the selected target again: same prompt, size and seed",
+        rank=2,
     ),
     KeyAction(
         "compare-favourite",
@@ -269,6 +263,7 @@ COMPARE_KEYS = (
         "screen.favourite",
         "Favourite",
         "Keep the selected image as the comparison's favourite (again: unmark it)",
+        short="Fav",
     ),
     KeyAction(
         "compare-export",
@@ -283,6 +278,7 @@ COMPARE_KEYS = (
         "screen.open_file",
         "Open",
         "Open the selected image in the system viewer",
+        rank=6,
     ),
     KeyAction(
         "compare-copy-path",
@@ -290,6 +286,8 @@ COMPARE_KEYS = (
         "screen.copy_path",
         "Copy path",
         "Copy the selected image's path to the clipboard (OSC 52: works over SSH)",
+        rank=6,
+        short="Copy",
     ),
     KeyAction(
         "compare-close",
@@ -297,6 +295,7 @@ COMPARE_KEYS = (
         "screen.close",
         "Back",
         "Leave the comparison (its jobs keep running; reopen it from the library)",
+        rank=0,
     ),
 )
 #: on the library entry under the cursor (`when` "entries": while the list has some)
@@ -308,6 +307,7 @@ LIBRARY_KEYS = (
         "Show",
         "Show the image large, with its full provenance",
         when="entries",
+        rank=1,
     ),
     KeyAction(
         "library-to-form",
@@ -316,6 +316,7 @@ LIBRARY_KEYS = (
         "To form",
         "Copy the entry's prompt, seed and settings into the form",
         when="entries",
+        rank=4,
     ),
     KeyAction(
         "library-rerun",
@@ -332,6 +333,7 @@ LIBRARY_KEYS = (
         "Open",
         "Open the image in the system viewer",
         when="entries",
+        rank=6,
     ),
     KeyAction(
         "library-copy-path",
@@ -340,6 +342,8 @@ LIBRARY_KEYS = (
         "Copy path",
         "Copy the image's path to the clipboard (OSC 52: works over SSH)",
         when="entries",
+        rank=6,
+        short="Copy",
     ),
     KeyAction(
         "library-export",
@@ -348,6 +352,7 @@ LIBRARY_KEYS = (
         "Export",
         "Copy the image and a JSON sidecar of its provenance to a folder",
         when="entries",
+        rank=5,
     ),
     KeyAction(
         "library-delete",
@@ -356,6 +361,7 @@ LIBRARY_KEYS = (
         "Delete",
         "Delete the image file and its job together (asks first)",
         when="entries",
+        rank=4,
     ),
     KeyAction(
         "library-comparison",
@@ -364,6 +370,8 @@ LIBRARY_KEYS = (
         "Comparison",
         "Reopen the comparison the entry belongs to",
         when="entries",
+        rank=5,
+        short="Compare",
     ),
 )
 #: the library's keys that work from its filter fields too
@@ -374,6 +382,7 @@ LIBRARY_SCREEN_KEYS = (
         "screen.focus_search",
         "Search",
         "Search the prompts; tab moves on to the provider, model, state, date and sort",
+        rank=2,
     ),
     KeyAction(
         "library-close",
@@ -381,5 +390,6 @@ LIBRARY_SCREEN_KEYS = (
         "screen.close",
         "Back",
         "Back to the list from a filter; from the list, back to the main screen",
+        rank=0,
     ),
 )

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from textual.binding import BindingType
 
+from fluxtui.tui.key_action import KeyAction
 from fluxtui.tui.key_table import (
     ANYWHERE_KEYS,
     COMPARE_KEYS,
@@ -22,7 +23,6 @@ from fluxtui.tui.key_table import (
     LIBRARY_KEYS,
     LIBRARY_SCREEN_KEYS,
     PICKER_KEYS,
-    KeyAction,
 )
 
 GROUPS = {

@@ -71,6 +71,7 @@ class ModeActions(App[int]):
             return
         self._show_mode()
         self.main.preview.demo = demo
+        self.main.form.set_demo(demo)
         self.post_message(msg.EngineReady())
         self.notify(
             "demo mode: the simulator plays every provider"

@@ -1,5 +1,8 @@
 """Sending through the controller from a screen: refusals shown, a run over budget asked about.
 
+`missing_key(controller, provider)` is the refusal the screens make before anything is tried: a
+provider with no key (outside demo mode) would fail at once, so nothing is sent to it.
+
 `attempt(app, send, sent)` calls `send(False)`; over budget it asks first and, on a yes, calls
 `send(True)` ("send anyway"); a refused request, a starting engine or a running job are said in
 a notification (the app makes every notification inert). `sent` gets what `send` returned.
@@ -8,15 +11,33 @@ a notification (the app makes every notification inert). `sent` gets what `send`
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App
 
-from fluxtui.control.controller import NotReady, OverBudget, Started, StillRunning
+from fluxtui.control.controller import Controller, NotReady, OverBudget, Started, StillRunning
 from fluxtui.core.errors import FluxtuiError, InvalidRequest
 from fluxtui.tui.screens.confirm import ConfirmScreen
 
+if TYPE_CHECKING:
+    from fluxtui.core.compare import TargetPlan  # with the engine: not needed to paint
+
 T = TypeVar("T")
+
+
+def missing_key(controller: Controller, provider: str) -> str | None:
+    """How to set `provider`'s key when it has none (never in demo mode); None when it has one."""
+    entry = controller.backend.base_config.providers.get(provider)
+    if controller.demo or entry is None or entry.has_key:
+        return None
+    return entry.missing_key_message
+
+
+def refused_without_key(controller: Controller, plan: TargetPlan) -> TargetPlan:
+    """A comparison target's `plan`, refused when its provider has no key."""
+    no_key = missing_key(controller, plan.target.provider)
+    return replace(plan, problems=(*plan.problems, no_key)) if no_key else plan
 
 
 def attempt(app: App[Any], send: Callable[[bool], T], sent: Callable[[T], object]) -> None:

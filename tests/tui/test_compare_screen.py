@@ -20,6 +20,7 @@ from fluxtui.tui.screens.compare import TABLE_COLUMNS, CompareScreen
 from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.targets import TargetPicker
 from fluxtui.tui.widgets.halfcell import HalfcellImage
+from tests.helpers import sim_jobs
 from tests.tui.helpers import ready, screen_text, until, wait_for, with_key
 
 THREE = ("comet:flux-pro-1.1", "bfl:flux-pro-1.1", "fal:fal-ai/flux/dev")
@@ -240,6 +241,30 @@ async def test_over_budget_asks_before_sending(make_app, sim_config):
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen), "sent anyway")
 
 
+async def test_a_target_without_a_key_is_refused_in_the_picker(make_app, sim_config, sim):
+    providers = {  # a user's config with only FAL_KEY set (the simulator plays fal)
+        name: entry if name == "fal" else replace(entry, key=None, key_source=None)
+        for name, entry in sim_config.providers.items()
+    }
+    app = make_app(replace(sim_config, providers=providers, demo=False))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        picker = await open_picker(pilot, "a fox, keyed or not")
+        await tick(pilot, picker, ("comet:flux-pro-1.1", "fal:fal-ai/flux/dev"))
+        await wait_for(
+            pilot, lambda: "no API key for comet" in screen_text(app), "the refusal in the plan"
+        )
+        assert "COMETAPI_KEY" in screen_text(app)
+        before = len(sim_jobs(sim))
+        await pilot.press("ctrl+j")
+        screen = await wait_for(
+            pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen, "the comparison"
+        )
+        assert [str(t) for t in screen.comparison.targets] == ["fal:fal-ai/flux/dev"]
+        await wait_for(pilot, lambda: ended(screen), "fal's job to end")
+        assert len(sim_jobs(sim)) == before + 1  # fal's only: nothing went to comet
+
+
 # ---- a snapshot of a stored comparison, reopened ------------------------------------------------
 
 SNAP_AT = 1_767_225_600.0  # 2026-01-01 00:00 UTC
@@ -347,3 +372,7 @@ async def _reopened(pilot) -> None:
 
 def test_a_stored_comparison_160x48(snap_compare, stored_comparison):
     assert snap_compare(stored_comparison, terminal_size=(160, 48), run_before=_reopened)
+
+
+def test_a_stored_comparison_80x24(snap_compare, stored_comparison):
+    assert snap_compare(stored_comparison, terminal_size=(80, 24), run_before=_reopened)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from textual.widgets import Input, TextArea
 
+from fluxtui.core.config import Config
 from fluxtui.tui.widgets.prompt_form import FieldRow, PromptForm
 from tests.helpers import sim_jobs
 from tests.tui.helpers import ready, screen_text, type_text, until, wait_for
@@ -177,3 +181,75 @@ async def test_keys_arriving_in_one_burst_submit_everything_typed(make_app):
         job = await wait_for(pilot, lambda: app.board.at(0), "the submitted job")
         assert len(app.board) == 1
         assert job.request.prompt == "a burst of keys"
+
+
+def only_fal_key(config: Config) -> Config:
+    """The simulator's config as a user's with only FAL_KEY set: not demo mode, no other key."""
+    providers = {
+        name: entry if name == "fal" else replace(entry, key=None, key_source=None)
+        for name, entry in config.providers.items()
+    }
+    return replace(config, providers=providers, demo=False)
+
+
+async def test_a_provider_without_a_key_is_refused_in_the_form(make_app, sim_config, sim):
+    app = make_app(only_fal_key(sim_config))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert not app.controller.demo
+        form = app.main.form
+        labels = {value: str(label) for label, value in form._provider_options()}
+        assert labels["comet"] == "CometAPI (no key)" and labels["fal"] == "fal"
+        before = len(sim_jobs(sim))
+        form.set_provider("comet")
+        form.query_one("#prompt", TextArea).text = "a fox with no key"
+        await wait_for(
+            pilot, lambda: form.has_class("-provider-invalid"), "the provider marked at once"
+        )
+        await pilot.press("ctrl+j")
+        await wait_for(
+            pilot,
+            lambda: any(n.title == "Not sent" for n in app._notifications),
+            "the refusal",
+        )
+        refusal = next(n.message for n in app._notifications if n.title == "Not sent")
+        assert "no API key for comet: set COMETAPI_KEY" in refusal
+        assert "COMETAPI_KEY" in screen_text(app)  # under the provider, how to set it
+        assert not app.board.jobs and len(sim_jobs(sim)) == before  # no job, nothing sent
+
+        form.set_provider("fal")
+        await wait_for(pilot, lambda: not form.has_class("-provider-invalid"), "fal is fine")
+        await pilot.press("ctrl+j")
+        job = await wait_for(pilot, lambda: app.board.at(0), "fal's job")
+        await until(pilot, job, lambda j: j.state.is_terminal, "fal's job to end")
+        assert app.board.jobs[job.id].request.provider == "fal"
+
+
+async def test_a_long_prompt_shows_its_length(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        prompt = app.main.query_one("#prompt", TextArea)
+        length = app.main.query_one("#prompt-length")
+        prompt.text = "a short fox"
+        await pilot.pause()
+        assert not length.display
+        prompt.text = "a fox " * 135  # 810 characters
+        await wait_for(pilot, lambda: length.display, "the length")
+        assert "810 chars" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (160, 48)])
+async def test_the_form_fits_its_fields_from_100_columns(make_app, sim_config, size):
+    app = make_app(only_fal_key(sim_config))
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        form = app.main.form
+        await set_model(pilot, form, "comet", "flux-pro-1.1")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "CometAPI (no key)" in text  # the provider's whole label
+        assert "×32, 256–1440" in text  # the size's whole rule beside its value
+        await set_model(pilot, form, "fal", "fal-ai/flux-pro/v1.1-ultra")
+        await pilot.pause()
+        assert "fal-ai/flux-pro/v1.1-ultra" in screen_text(app)  # the whole model id

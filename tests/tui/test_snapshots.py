@@ -1,4 +1,7 @@
-"""Snapshots of the main screen in demo mode, narrow and wide (images pinned to half-cell blocks).
+"""Snapshots of every screen in demo mode, narrow (80×24) and wide (160×48), images pinned to
+half-cell blocks: the main screen, the help, the palette, the model and target pickers, the
+library, each dialog (delete, resend, export path), the enlarged image and the zoomed preview.
+The comparison screen's are in test_compare_screen.py.
 
 Deterministic: the jobs come from a store written here with fixed times, the image is drawn here,
 the clock is frozen through the app factory, the home folder is the test's (paths read ~/...).
@@ -7,14 +10,24 @@ Regenerate with `pytest tests/tui/test_snapshots.py --snapshot-update` and look 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-from textual.widgets import Input, TextArea
+from textual.command import CommandPalette
+from textual.widgets import Input, OptionList, TextArea
 
 from fluxtui.core.models import ErrorKind, GenerationRequest, Job, JobError, JobState, StateChange
 from fluxtui.core.store import Store
+from fluxtui.tui.screens.confirm import ConfirmScreen
+from fluxtui.tui.screens.help import HelpScreen
+from fluxtui.tui.screens.image_view import ImageView
+from fluxtui.tui.screens.library import LibraryScreen
+from fluxtui.tui.screens.model_picker import ModelPicker
+from fluxtui.tui.screens.path_prompt import PathPrompt
+from fluxtui.tui.screens.targets import TargetPicker
+from fluxtui.tui.screens.zoom import ZoomScreen
 from fluxtui.tui.widgets.halfcell import HalfcellImage
 from tests.tui.helpers import wait_for
 
@@ -35,6 +48,7 @@ def _image(path: Path) -> None:
 
 def _job(prompt: str, provider: str, model: str, state: JobState, age: float, **fields) -> Job:
     job = Job.create(GenerationRequest(prompt, provider, model, {"seed": 1234}))
+    job.id = f"snap-{int(age):05d}"  # the image view shows it
     start = NOW - age
     job.created_at = start
     steps = [JobState.PENDING, JobState.SUBMITTED, JobState.QUEUED, JobState.RUNNING]
@@ -51,6 +65,8 @@ def _job(prompt: str, provider: str, model: str, state: JobState, age: float, **
 @pytest.fixture
 def snapshot_app(make_app, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("TZ", "UTC")  # the library shows local times
+    time.tzset()
     picture = tmp_path / "images" / "2026-01-01" / "lighthouse.png"
     _image(picture)
     store = Store(tmp_path / "jobs.sqlite3")
@@ -99,21 +115,96 @@ def snapshot_app(make_app, tmp_path, monkeypatch):
             height=768,
         )
     )
+    store.save(
+        _job(
+            "a harbour in the fog",
+            "bfl",
+            "flux-dev",
+            JobState.UNCERTAIN,
+            1200,
+            error=JobError(ErrorKind.TRANSPORT, "no answer to the submit: bfl may have taken it"),
+        )
+    )
     store.close()
-    return make_app(clock=lambda: NOW, tick_s=3600)
+    yield make_app(clock=lambda: NOW, tick_s=3600)
+    monkeypatch.undo()
+    time.tzset()
 
 
 async def _settle(pilot) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: app.controller.backend.engine is not None, "the engine")
-    await wait_for(pilot, lambda: len(app.board) == 4, "the stored jobs")
-    for widget in app.query("TextArea, Input").results():
+    await wait_for(pilot, lambda: len(app.board) == 5, "the stored jobs")
+    await _steady(pilot, images=1 if app.main.preview_visible else 0)
+
+
+async def _steady(pilot, images: int = 0) -> None:
+    """No blinking cursor on the screen on top; its `images` drawn."""
+    screen = pilot.app.screen
+    for widget in screen.query("TextArea, Input").results():
         if isinstance(widget, TextArea | Input):
             widget.cursor_blink = False
-    if app.main.preview_visible:
-        image = await wait_for(pilot, lambda: next(iter(app.query(HalfcellImage)), None), "image")
-        await wait_for(pilot, lambda: image.loaded, "the image to load")
+    if images:
+        drawn = await wait_for(
+            pilot,
+            lambda: (
+                len(screen.query(HalfcellImage)) >= images and list(screen.query(HalfcellImage))
+            ),
+            "the images",
+        )
+        await wait_for(pilot, lambda: all(image.loaded for image in drawn), "the images to load")
     await pilot.pause()
+    await pilot.pause()
+
+
+def _then(*keys: str, on: type, images: int = 0, prompt: str = "", until=None):
+    """A `run_before`: the settled main screen, then `keys` (after putting `prompt` in the
+    form), until screen `on` is on top (and `until(screen)` holds)."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await _settle(pilot)
+        if prompt:
+            app.main.query_one("#prompt", TextArea).text = prompt
+            app.main.form.set_seed(1234)  # not a random one: the picker shows it
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, on) and app.screen, "screen")
+        if until is not None:
+            await wait_for(pilot, lambda: until(screen), "the screen to fill")
+        await _steady(pilot, images)
+
+    return run_before
+
+
+def _library_filled(screen) -> bool:
+    """Every row loaded, every thumbnail made."""
+    rows = screen.list
+    jobs = [rows.pages.job(index) for index in range(rows.row_count)]
+    if not jobs or None in jobs:
+        return False
+    return all(rows.thumbs.get(job.files[0]) is not None for job in jobs if job.files)
+
+
+def _palette_filled(screen) -> bool:
+    """The hits for "library": one command (hits from several sources arrive in any order, so
+    the query is one only a single command matches)."""
+    counts = [options.option_count for options in screen.query(OptionList).results(OptionList)]
+    return counts == [1]
+
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+SCREENS = {
+    "help": _then("f1", on=HelpScreen),
+    "palette": _then("ctrl+p", *"library", on=CommandPalette, until=_palette_filled),
+    "model-picker": _then("ctrl+o", on=ModelPicker),
+    "compare-picker": _then("ctrl+t", on=TargetPicker, prompt="a lighthouse at dusk"),
+    "library": _then("ctrl+g", on=LibraryScreen, until=_library_filled),
+    "delete-confirm": _then("f3", "d", on=ConfirmScreen),
+    "resend-confirm": _then("f3", "end", "r", on=ConfirmScreen),
+    "zoom": _then("f3", "z", on=ZoomScreen, images=1),
+}
 
 
 def test_main_screen_80x24(snap_compare, snapshot_app):
@@ -122,3 +213,38 @@ def test_main_screen_80x24(snap_compare, snapshot_app):
 
 def test_main_screen_160x48(snap_compare, snapshot_app):
     assert snap_compare(snapshot_app, terminal_size=(160, 48), run_before=_settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_screen(snap_compare, snapshot_app, name, size):
+    assert snap_compare(snapshot_app, terminal_size=size, run_before=SCREENS[name])
+
+
+async def _library_then(pilot, key: str, on: type, images: int = 0, typed: str | None = None):
+    await _then("ctrl+g", on=LibraryScreen, until=_library_filled)(pilot)
+    await pilot.press(key)
+    screen = await wait_for(
+        pilot, lambda: isinstance(pilot.app.screen, on) and pilot.app.screen, "it"
+    )
+    if typed is not None:
+        field = screen.query_one(Input)
+        field.value = typed
+        field.cursor_position = len(typed)
+    await _steady(pilot, images)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_export_path_prompt(snap_compare, snapshot_app, size):
+    async def run_before(pilot) -> None:
+        await _library_then(pilot, "x", PathPrompt, typed="~/exports")  # not the test's cwd
+
+    assert snap_compare(snapshot_app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_image_view(snap_compare, snapshot_app, size):
+    async def run_before(pilot) -> None:
+        await _library_then(pilot, "enter", ImageView, images=1)
+
+    assert snap_compare(snapshot_app, terminal_size=size, run_before=run_before)

@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from fluxtui.control.controller import Controller, Started
 from fluxtui.core import compare, compare_table, compare_text, exports, paths
@@ -35,8 +35,9 @@ from fluxtui.tui.keymap import bindings
 from fluxtui.tui.messages import CopyPath, JobsUpdated, Tick
 from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.targets import TargetChoice, TargetPicker
-from fluxtui.tui.sending import attempt
+from fluxtui.tui.sending import attempt, missing_key, refused_without_key
 from fluxtui.tui.widgets.compare_grid import CompareCell, CompareGrid, cell_view
+from fluxtui.tui.widgets.key_footer import KeyFooter
 from fluxtui.tui.widgets.prompt_form import PromptForm, known_models
 
 #: the table's columns (the core's), what matters most first: a narrow terminal cuts the rest
@@ -85,13 +86,18 @@ def open_picker(
     heading = f"“{fmt.one_line(request.prompt)[:80]}”  {shared}"
 
     def plan(targets: list[Target]) -> list[compare.TargetPlan]:
-        return controller.plan_comparison(request.prompt, params, targets)
+        plans = controller.plan_comparison(request.prompt, params, targets)
+        return [refused_without_key(controller, plan) for plan in plans]
 
     picker = TargetPicker(heading, offered, sets, [Target(form.provider, form.model)], plan)
 
     def chosen(choice: TargetChoice | None) -> None:
-        if choice is not None:
-            _start(app, controller, images, request, params, choice)
+        if choice is None:
+            return
+        keyed = tuple(t for t in choice.targets if not missing_key(controller, t.provider))
+        if keyed != choice.targets:  # those without a key are not sent (the picker said so)
+            choice = TargetChoice(keyed, None)
+        _start(app, controller, images, request, params, choice)
 
     app.push_screen(picker, chosen)
 
@@ -160,7 +166,7 @@ class CompareScreen(Screen[None]):
         yield self.grid
         yield self.table
         yield Static("", id="compare-status")
-        yield Footer()
+        yield KeyFooter()
 
     def _heading(self) -> Text:
         comparison = self.comparison

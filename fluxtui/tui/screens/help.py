@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,7 +15,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from fluxtui.tui.keymap import GROUPS
+from fluxtui.tui.widgets.key_footer import KeyFooter
 
+KEY_WIDTH = 12  # "^j, alt+⏎", "d, delete": longer (remapped) keys are cut
 NOTES = (
     "ctrl+j sends the form from anywhere in it (alt+enter too, in terminals with the kitty "
     "keyboard protocol). Tab and shift+tab move between fields; F2, F3 and F4 jump to the form, "
@@ -44,21 +47,32 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Text(NOTES + f"\n(config file: {self.config_path})", style="dim"), id="help-notes"
             )
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "Keys"
         self.query_one("#help").border_subtitle = "esc closes"
 
-    def _table(self) -> Table:
-        table = Table(box=None, expand=True, show_header=True, header_style="bold", pad_edge=False)
-        table.add_column("Key", no_wrap=True)
-        table.add_column("Action")
-        table.add_column("Id", style="dim", no_wrap=True)
+    def _table(self) -> Group:
+        """A table per group of keys, their columns the same widths (the ids' the longest)."""
+        id_width = max(len(action.id) for actions in GROUPS.values() for action in actions)
+        tables: list[Table] = []
         for group, actions in GROUPS.items():
-            table.add_row(Text(group, style="bold underline"), "", "")
+            table = Table(
+                title=Text(group, style="bold underline"),
+                title_justify="left",
+                box=None,
+                expand=True,
+                header_style="bold",
+                pad_edge=False,
+                show_header=not tables,
+            )
+            table.add_column("Key", no_wrap=True, width=KEY_WIDTH)
+            table.add_column("Action", ratio=1)
+            table.add_column("Id", style="dim", no_wrap=True, width=id_width)
             for action in actions:
                 keys = self.keymap.get(action.id, action.keys)
                 shown = ", ".join(self.show_key(key) for key in keys.split(","))
                 table.add_row(Text(shown), Text(action.help), Text(action.id))
-            table.add_row("", "", "")
-        return table
+            tables.append(table)
+        return Group(*(part for table in tables for part in (table, Text(""))))

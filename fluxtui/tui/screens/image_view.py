@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fluxtui.tui import safe
 from fluxtui.tui.image_support import ImageBackend
+from fluxtui.tui.widgets.key_footer import KeyFooter
 
 
 class ImageView(ModalScreen[None]):
@@ -36,7 +37,7 @@ class ImageView(ModalScreen[None]):
                 yield Static(self._no_image(), id="view-no-image")
         with VerticalScroll(id="view-details"):
             yield Static(self.details)
-        yield Footer()
+        yield KeyFooter()
 
     def _no_image(self) -> Text:
         if self.path is not None and not self.path.is_file():

@@ -21,7 +21,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from fluxtui.control.controller import Controller, StillRunning
 from fluxtui.control.threaded_store import StoreClosed
@@ -50,6 +50,7 @@ from fluxtui.tui.messages import (
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.path_prompt import PathPrompt
+from fluxtui.tui.widgets.key_footer import KeyFooter
 from fluxtui.tui.widgets.library_list import LibraryList
 
 TYPING_DELAY_S = 0.25  # search once typing pauses this long
@@ -91,7 +92,7 @@ class LibraryScreen(Screen[None]):
                 )
         yield Static("", id="lib-status")
         yield self.list
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.list.show(self._query)
@@ -363,6 +364,6 @@ def provenance(job: JobSnapshot) -> Text:
     line("job", data["job_id"])
     line("comparison", data["group_id"])
     for path in data["source_files"]:
-        line("file", path, "underline")
+        line("file", fmt.short_path(path), "underline")  # as the list shows it: ~ for home
     line("made by", data["generator"], "dim")
     return text

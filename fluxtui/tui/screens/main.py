@@ -3,9 +3,10 @@
 Narrow (< 100 columns): form over queue; the preview opens on the whole screen with z or enter.
 Medium: form over queue on the left, preview on the right. Wide (≥ 160): three panes side by side.
 
-The form's actions are the screen's (submit, seeds, the model picker, the panes, and opening the
-comparison and library screens); the selected job's actions are the app's, so that they work on
-the zoomed preview too. Sending goes through the app (`SendRequest`): it owns the queue's jobs.
+The form's actions are the screen's, bound on it so that they work from every pane (submit, seeds,
+the model picker, the panes, and opening the comparison and library screens); the selected job's
+actions are the app's, so that they work on the zoomed preview too. Sending goes through the app
+(`SendRequest`): it owns the queue's jobs.
 """
 
 from __future__ import annotations
@@ -17,18 +18,20 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TextArea
+from textual.widgets import Header, TextArea
 
 from fluxtui.control.controller import Controller
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.format import seed_of
 from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.key_commands import Providers, key_commands
-from fluxtui.tui.key_table import ANYWHERE_KEYS, JOB_KEYS, MAIN_KEYS
+from fluxtui.tui.key_table import ANYWHERE_KEYS, FORM_KEYS, JOB_KEYS, MAIN_KEYS
 from fluxtui.tui.keymap import bindings
 from fluxtui.tui.messages import SendRequest
 from fluxtui.tui.screens.model_picker import ModelPicker
+from fluxtui.tui.sending import missing_key
 from fluxtui.tui.widgets.job_queue import JobQueue
+from fluxtui.tui.widgets.key_footer import KeyFooter
 from fluxtui.tui.widgets.preview import Preview
 from fluxtui.tui.widgets.prompt_form import PromptForm, known_models
 
@@ -38,7 +41,7 @@ NARROW, WIDE = 100, 160
 class MainScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-medium"), (WIDE, "-wide")]  # noqa: RUF012
     AUTO_FOCUS = "#prompt"
-    BINDINGS: ClassVar[list[BindingType]] = bindings(ANYWHERE_KEYS)  # see MAIN_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = bindings((*ANYWHERE_KEYS, *FORM_KEYS))  # see MAIN_KEYS
     COMMANDS: ClassVar[Providers] = {key_commands((*MAIN_KEYS, *JOB_KEYS))}
 
     def __init__(self, controller: Controller, board: JobBoard, images: ImageBackend):
@@ -59,7 +62,7 @@ class MainScreen(Screen[None]):
                 yield self.form
                 yield self.queue
             yield self.preview
-        yield Footer()
+        yield KeyFooter()
 
     def on_screen_resume(self) -> None:
         """Back from a modal (the zoomed preview, say): show what changed meanwhile."""
@@ -85,7 +88,8 @@ class MainScreen(Screen[None]):
     def validate_form(self, *, submitting: bool = False) -> list[str]:
         """Check the form as it stands; mark each bad field with its reason. Every problem."""
         request, unparsed = self.form.read()
-        problems = self.controller.validate(request)
+        no_key = missing_key(self.controller, request.provider)  # it would fail at once
+        problems = [*([no_key] if no_key else []), *self.controller.validate(request)]
         self.form.show_problems(problems, submitting=submitting)
         return [*unparsed.values(), *problems]
 

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.text import inert
+from fluxtui.tui.widgets.key_footer import KeyFooter
 
 
 class ModelPicker(ModalScreen[str | None]):
@@ -36,6 +37,7 @@ class ModelPicker(ModalScreen[str | None]):
         with Vertical(id="picker"):
             yield Input(placeholder="filter, or type any model id", id="picker-filter")
             yield OptionList(id="picker-options")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         picker = self.query_one("#picker")

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from fluxtui.tui.widgets.key_footer import KeyFooter
+
 
 class PathPrompt(ModalScreen[str | None]):
     """Dismisses with the text typed (stripped), or None on escape or when left empty."""
@@ -30,6 +32,7 @@ class PathPrompt(ModalScreen[str | None]):
             yield Static(
                 Text("enter exports · esc cancels · the folder is made if needed", style="dim")
             )
+        yield KeyFooter()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -22,6 +22,7 @@ from fluxtui.core.comparison import Target
 from fluxtui.core.text import inert
 from fluxtui.tui.key_table import PICKER_KEYS
 from fluxtui.tui.keymap import bindings
+from fluxtui.tui.widgets.key_footer import KeyFooter
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
             yield Static("", id="picker-plan")
             with Horizontal(id="picker-buttons"):
                 yield Button(Text("Compare"), id="picker-start", variant="primary")
-                yield Button(Text("Cancel"), id="picker-cancel")
+                yield Button(Text("Cancel [esc]"), id="picker-cancel")
+        yield KeyFooter()
 
     def _set_options(self) -> list[Option]:
         return [
@@ -85,12 +87,11 @@ class TargetPicker(ModalScreen[TargetChoice | None]):
     def on_mount(self) -> None:
         dialog = self.query_one("#picker-dialog")
         dialog.border_title = "Compare"
-        dialog.border_subtitle = (
-            "space ticks · enter on a set ticks its targets · "
-            f"{self._key('compare-start')} compares · esc cancels"
-        )
+        dialog.border_subtitle = "space ticks · enter on a set ticks its targets"
         self.query_one("#picker-sets").border_title = "Saved sets"
         self.query_one("#picker-targets").border_title = "Targets"
+        start = Text(f"Compare [{self._key('compare-start')}]")
+        self.query_one("#picker-start", Button).label = start
         self.query_one(SelectionList).focus()
         self._show_plan()
 

@@ -8,10 +8,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
-from textual.widgets import Footer
 
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.image_support import ImageBackend
+from fluxtui.tui.widgets.key_footer import KeyFooter
 from fluxtui.tui.widgets.preview import Preview
 
 
@@ -33,7 +33,7 @@ class ZoomScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield self.preview
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.preview.show(self.job_id)

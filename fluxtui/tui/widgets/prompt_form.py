@@ -8,12 +8,11 @@ The form only shows and reads values: which fields a model has comes from the ca
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
@@ -28,8 +27,7 @@ from fluxtui.core.models import GenerationRequest
 from fluxtui.core.text import inert
 from fluxtui.tui import form_model
 from fluxtui.tui.form_model import FieldSpec
-from fluxtui.tui.key_table import FORM_KEYS
-from fluxtui.tui.keymap import bindings
+from fluxtui.tui.widgets.prompt_area import PromptArea, PromptLength
 
 INPUT_TYPES: dict[str, Literal["integer", "number", "text"]] = {
     "int": "integer",
@@ -180,8 +178,6 @@ class ParamFields(VerticalScroll, can_focus=False):
 class PromptForm(Vertical):
     """Write a prompt, pick provider and model, set parameters; the app submits it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings(FORM_KEYS)
-
     class Changed(Message):
         """Something in the form changed: the app validates it again."""
 
@@ -198,7 +194,7 @@ class PromptForm(Vertical):
     # ---- building ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield TextArea(
+        yield PromptArea(
             id="prompt",
             soft_wrap=True,
             compact=True,
@@ -206,6 +202,7 @@ class PromptForm(Vertical):
             placeholder="Describe the image…  (ctrl+j generates)",
         )
         yield Static("", id="prompt-error", classes="field-error")
+        yield PromptLength(id="prompt-length")
         with Horizontal(id="where"):
             yield Label("Provider", classes="field-label")
             yield Select(
@@ -224,6 +221,7 @@ class PromptForm(Vertical):
                 placeholder="model id",
                 suggester=self._suggester(),
             )
+        yield Static("", id="provider-error", classes="field-error")
         yield Static("", id="model-note")
         yield ParamFields(id="params")
         yield Static("", id="form-status")
@@ -238,6 +236,15 @@ class PromptForm(Vertical):
             suffix = "" if entry.has_key or self.demo else " (no key)"
             options.append((Text(inert(f"{entry.label}{suffix}")), name))
         return options
+
+    def set_demo(self, demo: bool) -> None:
+        """The app switched to (or from) the simulator: which providers lack a key changes."""
+        self.demo = demo
+        select = self.query_one("#provider", Select)
+        with self.prevent(Select.Changed):
+            select.set_options(self._provider_options())
+            select.value = self.provider
+        self.post_message(self.Changed())
 
     def _suggester(self) -> SuggestFromList:
         ids = [spec.id for spec in known_models(self.config, self.provider)]
@@ -259,7 +266,7 @@ class PromptForm(Vertical):
 
     @property
     def prompt(self) -> str:
-        """The prompt as shown (control characters visible, see `_prompt_changed`)."""
+        """The prompt as shown (control characters visible, see `PromptArea.make_inert`)."""
         return inert(self.query_one("#prompt", TextArea).text.strip(), multiline=True)
 
     @property
@@ -299,6 +306,9 @@ class PromptForm(Vertical):
         self.query_one(ParamFields).set_problems(by_field)
         self.query_one("#prompt-error", Static).update(Text(inert(by_field.get("prompt", ""))))
         self.set_class("prompt" in by_field, "-prompt-invalid")
+        provider_problem = by_field.get("provider", "")
+        self.query_one("#provider-error", Static).update(Text(inert(provider_problem)))
+        self.set_class(bool(provider_problem), "-provider-invalid")
         count = len(by_field) + len(general)
         status = self.query_one("#form-status", Static)
         if count:
@@ -382,14 +392,9 @@ class PromptForm(Vertical):
 
     @on(TextArea.Changed)
     def _prompt_changed(self, event: TextArea.Changed) -> None:
-        """The prompt changed. Pasted control characters are made visible (ESC as ␛) in place:
-        the field must not send them to the terminal, nor the job to the provider."""
+        """The prompt changed: its control characters are shown (see `PromptArea.make_inert`)."""
         event.stop()
-        area = event.text_area
-        shown = inert(area.text, multiline=True)
-        if shown != area.text:
-            cursor = area.cursor_location
-            area.text = shown
-            area.cursor_location = cursor
+        if isinstance(event.text_area, PromptArea) and event.text_area.make_inert():
             return  # the change just made says so
+        self.query_one(PromptLength).show(len(event.text_area.text))
         self.post_message(self.Changed())
