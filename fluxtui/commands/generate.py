@@ -14,10 +14,10 @@ from fluxtui.commands.costs import check_budget
 from fluxtui.commands.progress import ProgressPrinter, describe
 from fluxtui.commands.requests import BadFlags, requests_from_args
 from fluxtui.core import config as config_module
-from fluxtui.core import exit_codes
+from fluxtui.core import exit_codes, modes
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import InvalidRequest
-from fluxtui.core.models import GenerationRequest, Job, JobState
+from fluxtui.core.models import GenerationRequest, Job, JobState, id_matches, short_id
 from fluxtui.core.text import inert
 from fluxtui.session import open_engine, with_timeout
 
@@ -86,15 +86,31 @@ async def _resume(config: config_module.Config, args: argparse.Namespace) -> int
             if problems:
                 return _bad_input(*problems)
             return await _run_jobs(engine, jobs, args.json, run=engine.resend)
-        jobs = engine.resumable_jobs()
+        jobs, others = engine.resumable_jobs(), engine.jobs_of_the_other_mode()
         if args.job_ids:
-            wanted = tuple(args.job_ids)
-            jobs = [job for job in jobs if job.id.startswith(wanted)]
+            jobs, others = _named(jobs, args.job_ids), _named(others, args.job_ids)
+        if others:
+            ids = " ".join(short_id(job.id) for job in others)
+            why = engine.leaves_alone(others[0])
+            print(f"fluxtui: {len(others)} job(s) left as they are ({ids}): {why}", file=sys.stderr)
         if not jobs:
-            print("nothing to resume: every job has ended", file=sys.stderr)
+            print(
+                "nothing to resume: every job has ended"
+                if not others
+                else "nothing to resume here",
+                file=sys.stderr,
+            )
             _mention_uncertain(engine)
             return exit_codes.EXIT_OK
+        resent = sum(engine.resends_demo(job) for job in jobs)
+        if resent:
+            print(f"fluxtui: {modes.resent_notice(resent)}", file=sys.stderr)
         return await _run_jobs(engine, jobs, args.json, run=engine.resume)
+
+
+def _named(jobs: list[Job], typed: list[str]) -> list[Job]:
+    """The jobs among `jobs` that one of the ids (or short ids, or prefixes) `typed` names."""
+    return [job for job in jobs if any(id_matches(job.id, text) for text in typed)]
 
 
 def _uncertain_jobs(engine: Engine, prefixes: list[str]) -> tuple[list[Job], list[str]]:
@@ -107,7 +123,9 @@ def _uncertain_jobs(engine: Engine, prefixes: list[str]) -> tuple[list[Job], lis
             what = "no job" if not found else f"{len(found)} jobs"
             problems.append(f"{what} with an id starting {inert(prefix)!r}")
         elif found[0].state is not JobState.UNCERTAIN:
-            problems.append(f"job {found[0].id[:8]} is {found[0].state.label}, not uncertain")
+            problems.append(f"job {short_id(found[0].id)} is {found[0].state.label}, not uncertain")
+        elif why := engine.leaves_alone(found[0]):
+            problems.append(f"job {short_id(found[0].id)} is left as it is: {why}")
         else:
             jobs.append(found[0])
     return jobs, problems
@@ -116,7 +134,7 @@ def _uncertain_jobs(engine: Engine, prefixes: list[str]) -> tuple[list[Job], lis
 def _mention_uncertain(engine: Engine) -> None:
     uncertain = engine.uncertain_jobs()
     if uncertain:
-        ids = " ".join(job.id[:8] for job in uncertain)
+        ids = " ".join(short_id(job.id) for job in uncertain)
         print(
             f"{len(uncertain)} job(s) may have been taken by the provider: check there, then "
             f"`fluxtui resume --resend {ids}` sends them again",
