@@ -81,9 +81,9 @@ class JobRun:
         self.trouble: ProviderError | None = None  # the latest of them
 
     def seconds_left(self) -> float:
-        """Seconds before the job's deadline, counted from its submit; a job resumed after it
-        still gets a minute (or the whole timeout, if shorter)."""
-        submitted = self.job.first_time(JobState.SUBMITTED) or time.time()
+        """Seconds before the job's deadline, counted from its (latest) submit; a job resumed
+        after it still gets a minute (or the whole timeout, if shorter)."""
+        submitted = self.job.last_time(JobState.SUBMITTED) or time.time()
         floor = min(MIN_FOLLOW_S, self.ctx.timeout_s)
         return max(floor, submitted + self.ctx.timeout_s - time.time())
 
@@ -381,7 +381,7 @@ class RunPace:
     async def tick(self, update: StatusUpdate) -> None:
         self.failures = 0
         job = self.run.job
-        running_since = job.first_time(JobState.RUNNING)
+        running_since = job.last_time(JobState.RUNNING)
         running_for = time.time() - running_since if running_since else None
         eta = eta_from_progress(job.progress, running_for)
         await asyncio.sleep(self.schedule.next_delay(time.monotonic() - self.started, eta=eta))

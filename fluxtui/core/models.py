@@ -243,6 +243,10 @@ class Timeline:
         """When the job first entered any of `states`."""
         return next((c.at for c in self.history if c.state in states), None)
 
+    def last_time(self, *states: JobState) -> float | None:
+        """When the job last entered any of `states` (a job sent again enters them again)."""
+        return next((c.at for c in reversed(self.history) if c.state in states), None)
+
     @property
     def finished_at(self) -> float | None:
         return self.history[-1].at if self.state.is_terminal and self.history else None
