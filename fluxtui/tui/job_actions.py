@@ -101,9 +101,6 @@ class JobActions(App[int]):
         question = (
             f"{provider} may have taken this job, and charged it, before fluxtui lost its answer."
             f"\nCheck your {provider} account first. Send it again (it may be paid twice)?"
-            if not job.demo
-            else "The simulator may have taken this demo job before fluxtui lost its answer."
-            "\nNothing is paid in demo mode. Send it again?"
         )
 
         def answered(answer: str | None) -> None:
