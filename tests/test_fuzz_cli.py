@@ -250,6 +250,9 @@ def test_resume_ids(
         def resumable_jobs(self) -> list[Any]:
             return []
 
+        def jobs_of_the_other_mode(self) -> list[Any]:
+            return []
+
         def uncertain_jobs(self) -> list[Any]:
             return []
 

@@ -17,7 +17,7 @@ async def test_r_sends_a_demo_job_of_the_last_run_to_this_simulator(make_app, tm
     store = Store(tmp_path / "jobs.sqlite3")
     try:
         job = await stored_demo_job(
-            store, tmp_path / "library", "a fox left by the last run 7f1d [[sim: queue=1]]"
+            store, tmp_path / "library", "a fox left by the last run 7f1d [[sim: queue=1, run=0.3]]"
         )
     finally:
         store.close()
