@@ -33,6 +33,12 @@ def demo(config: Config, server: SimServer) -> Config:
     return config_module.demo_config(config, {name: server.base_url(name) for name in SIM_SERVICES})
 
 
+def origins(server: SimServer) -> tuple[str, str]:
+    """Where the simulator `server` answers (its api and cluster ports): an engine on it tells
+    its own demo jobs from those of a simulator that has stopped."""
+    return (server.api_url, server.cluster_url)
+
+
 def with_timeout(config: Config, timeout_s: float | None) -> Config:
     return replace(config, timeout_s=timeout_s) if timeout_s else config
 
@@ -44,7 +50,7 @@ async def open_engine(config: Config, *, demo_mode: bool) -> AsyncIterator[Engin
     store = Store(paths.store_file())
     try:
         effective = demo(config, server) if server else config
-        async with Engine(effective, store) as engine:
+        async with Engine(effective, store, simulator=origins(server) if server else ()) as engine:
             yield engine
     finally:
         store.close()

@@ -306,6 +306,39 @@ def test_resume_after_the_process_is_killed_mid_job(sim, configured) -> None:
     assert again.returncode == 0 and "nothing to resume" in again.stderr
 
 
+def test_a_killed_demo_job_is_sent_to_the_next_simulator() -> None:
+    """The simulator dies with the process that ran it: `resume` leaves the demo job (no key is
+    needed, none is asked for), `resume --demo` sends it to its own simulator, nothing paid."""
+    prompt = "a demo job killed 3b7d [[sim: queue=3, run=0.3]]"
+    child = spawn_generate(prompt, "bfl", "--demo", "--json")
+    assert child.stderr is not None
+    first = child.stderr.readline()
+    child.send_signal(signal.SIGKILL)
+    child.communicate()
+    assert " submitted " in first, first
+    left = subprocess.run(
+        [sys.executable, "-m", "fluxtui", "resume"], capture_output=True, text=True, timeout=60
+    )
+    assert left.returncode == 0, left.stderr
+    assert "1 job(s) left as they are" in left.stderr and "fluxtui resume --demo" in left.stderr
+    store = Store(paths.store_file())
+    [job] = store.unfinished()
+    store.close()
+    assert job.demo and job.error is None
+    assert job.state in (JobState.SUBMITTED, JobState.QUEUED)  # as far as the killed one got
+    done = subprocess.run(
+        [sys.executable, "-m", "fluxtui", "resume", "--demo", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "demo job re-sent to the simulator: nothing was paid" in done.stderr
+    result = json.loads(done.stdout)
+    assert result["id"] == job.id and result["state"] == "done"
+    assert Path(result["files"][0]).is_file()
+
+
 def test_a_resume_beside_a_running_generate_leaves_its_job_alone(sim, configured) -> None:
     """Two processes on one store: the job belongs to the one that made it, and once that one is
     killed, to the next resume; it is paid for once."""

@@ -103,7 +103,7 @@ async def test_resume_follows_a_stored_handle_without_resubmitting(
 
 
 async def test_a_job_interrupted_while_sending_is_not_resent(engine: Engine) -> None:
-    job = Job.create(request(engine, "comet", "was being sent"))
+    job = Job.create(request(engine, "comet", "was being sent"), demo=engine.config.demo)
     job.history.append(StateChange(JobState.PENDING, job.created_at, SENDING))
     engine.store.save(job)
     await engine.resume(job)

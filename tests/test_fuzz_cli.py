@@ -250,6 +250,9 @@ def test_resume_ids(
         def resumable(self) -> list[Any]:
             return []
 
+        def of_the_other_mode(self) -> list[Any]:
+            return []
+
         def uncertain(self) -> list[Any]:
             return []
 

@@ -22,7 +22,7 @@ from fluxtui.control.controller import Controller
 from fluxtui.core import config as config_module
 from fluxtui.core import exit_codes
 from fluxtui.core.durations import human
-from fluxtui.core.models import GenerationRequest, JobSnapshot, JobState
+from fluxtui.core.models import GenerationRequest, JobSnapshot, JobState, id_matches, short_id
 from fluxtui.core.pricing import PriceTable
 from fluxtui.core.text import inert
 from fluxtui.session import with_timeout
@@ -96,19 +96,33 @@ async def _resume(config: config_module.Config, args: argparse.Namespace) -> int
                 lambda: [s for job in jobs for s in controller.retry(job, over_budget=True).jobs],
                 args.json,
             )
-        resumable = controller.resumable()
+        resumable, others = controller.resumable(), controller.of_the_other_mode()
         if args.job_ids:
-            wanted = tuple(args.job_ids)
-            resumable = [job for job in resumable if job.id.startswith(wanted)]
+            resumable, others = _named(resumable, args.job_ids), _named(others, args.job_ids)
+        if others:
+            ids = " ".join(short_id(job.id) for job in others)
+            why = controller.leaves_alone(others[0])
+            print(f"fluxtui: {len(others)} job(s) left as they are ({ids}): {why}", file=sys.stderr)
         if not resumable:
-            print("nothing to resume: every job has ended", file=sys.stderr)
+            done = (
+                "nothing to resume: every job has ended" if not others else "nothing to resume here"
+            )
+            print(done, file=sys.stderr)
             _mention_uncertain(controller)
             return exit_codes.EXIT_OK
 
         def resume() -> list[JobSnapshot]:
-            return [s for job in resumable if (s := controller.resume(job.id)) is not None]
+            started = controller.resume_all([job.id for job in resumable])
+            if started.notice:
+                print(f"fluxtui: {started.notice}", file=sys.stderr)
+            return list(started.jobs)
 
         return await _follow(controller, runs, resume, args.json)
+
+
+def _named(jobs: list[JobSnapshot], typed: list[str]) -> list[JobSnapshot]:
+    """The jobs among `jobs` that one of the ids (or short ids, or prefixes) `typed` names."""
+    return [job for job in jobs if any(id_matches(job.id, text) for text in typed)]
 
 
 def _uncertain_jobs(
@@ -123,7 +137,9 @@ def _uncertain_jobs(
             what = "no job" if not found else f"{len(found)} jobs"
             problems.append(f"{what} with an id starting {inert(prefix)!r}")
         elif found[0].state is not JobState.UNCERTAIN:
-            problems.append(f"job {found[0].id[:8]} is {found[0].state.label}, not uncertain")
+            problems.append(f"job {short_id(found[0].id)} is {found[0].state.label}, not uncertain")
+        elif why := controller.leaves_alone(found[0]):
+            problems.append(f"job {short_id(found[0].id)} is left as it is: {why}")
         else:
             jobs.append(found[0])
     return jobs, problems
@@ -132,7 +148,7 @@ def _uncertain_jobs(
 def _mention_uncertain(controller: Controller) -> None:
     uncertain = controller.uncertain()
     if uncertain:
-        ids = " ".join(job.id[:8] for job in uncertain)
+        ids = " ".join(short_id(job.id) for job in uncertain)
         print(
             f"{len(uncertain)} job(s) may have been taken by the provider: check there, then "
             f"`fluxtui resume --resend {ids}` sends them again",

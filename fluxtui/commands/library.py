@@ -16,7 +16,7 @@ from fluxtui.core.comparison import COMPARISON_PREFIX
 from fluxtui.core.inputs import shown
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.library import WhenError, parse_when
-from fluxtui.core.models import JobSnapshot, JobState
+from fluxtui.core.models import JobSnapshot, JobState, short_id
 from fluxtui.core.pricing import PriceTable
 from fluxtui.core.store import Store
 from fluxtui.core.text import cut, inert
@@ -66,7 +66,7 @@ def run_history(args: argparse.Namespace) -> int:
             continue
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
         cost = f"  {prices.cost_of(job).text()}" if job.state is JobState.DONE else ""
-        print(f"{job.id}  {when}  {describe(job)}{cost}")
+        print(f"{short_id(job.id)}  {when}  {describe(job)}{cost}")
         print(f"    {inert(cut(job.request.prompt, 100))}")
         if job.group_id:
             print(f"    in comparison {job.group_id}")

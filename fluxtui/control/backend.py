@@ -52,12 +52,14 @@ class Backend:
 
         store = self.open_store()
         config = self.base_config
+        simulator: tuple[str, ...] = ()
         if demo and not config.demo:
             if self.simulator is None:
                 self.simulator = DemoSimulator()
             server = await asyncio.to_thread(self.simulator.server)
             config = session.demo(config, server)
-        self.engine = Engine(config, store, library=self.library)
+            simulator = session.origins(server)
+        self.engine = Engine(config, store, library=self.library, simulator=simulator)
         return self.engine
 
     async def close_engine(self) -> None:

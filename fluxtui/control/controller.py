@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fluxtui.control.backend import Backend
 from fluxtui.control.spending import Spending
 from fluxtui.control.threaded_store import ThreadedStore
-from fluxtui.core import library
+from fluxtui.core import library, modes
 from fluxtui.core.budget import BudgetCheck
 from fluxtui.core.comparison import Comparison, Target
 from fluxtui.core.config import Config
@@ -59,13 +59,20 @@ class StillRunning(FluxtuiError):
     """The job runs in this session: cancel it first."""
 
 
+class OtherMode(FluxtuiError):
+    """The job belongs to the other mode (a demo job outside demo mode, or the reverse): the
+    message says where it is carried on. Nothing was sent."""
+
+
 @dataclass(frozen=True)
 class Started:
-    """Jobs created and running; `note` is the budget's word when a run nears a limit."""
+    """Jobs created and running; `note` is the budget's word when a run nears a limit;
+    `notice` what the user should hear of how they were started (demo jobs sent again)."""
 
     jobs: tuple[JobSnapshot, ...]
     note: str | None = None
     comparison: Comparison | None = None
+    notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,23 +198,49 @@ class Controller:
         self._run(job)
         return Started((job.snapshot(),), note)
 
-    def resume(self, job_id: str) -> JobSnapshot | None:
-        """Follow a stored job left unfinished (or resumable) again; None if it is gone."""
+    def resume(self, job_id: str) -> Started:
+        """Follow a stored job left unfinished (or resumable) again (none if it is gone); a
+        demo job whose simulator has stopped is sent to this one again, and `notice` says so.
+        OtherMode (nothing done) for a job of the other mode."""
         engine = self._engine()
         if job_id in self._running:
-            return self._running[job_id].snapshot()
+            return Started((self._running[job_id].snapshot(),))
         job = engine.store.get(job_id)
         if job is None:
-            return None
+            return Started(())
+        why = engine.leaves_alone(job)
+        if why:
+            raise OtherMode(why)
+        notice = modes.DEMO_RESENT if engine.resends_demo(job) else None
         self._run(job, "resume")
-        return job.snapshot()
+        return Started((job.snapshot(),), notice=notice)
+
+    def resume_all(self, job_ids: Iterable[str]) -> Started:
+        """Resume each of `job_ids` this mode carries on; `notice` counts the demo jobs sent
+        again and the jobs left to the other mode."""
+        jobs: list[JobSnapshot] = []
+        resent = 0
+        left: list[str] = []
+        for job_id in job_ids:
+            try:
+                started = self.resume(job_id)
+            except OtherMode as other:
+                left.append(str(other))
+                continue
+            jobs += started.jobs
+            resent += started.notice is not None
+        notices = []
+        if resent:
+            notices.append(modes.resent_notice(resent))
+        if left:
+            notices.append(f"{len(left)} job(s) left as they are: {left[0]}")
+        return Started(tuple(jobs), notice="\n".join(notices) or None)
 
     def retry(self, job: JobSnapshot, *, over_budget: bool = False) -> Started:
         """Resume a job that can be carried on without paying again; send an uncertain one again
         (the face has asked the user: it may be paid twice); else send its request anew."""
         if not job.state.is_terminal or job.state.is_resumable:
-            resumed = self.resume(job.id)
-            return Started((resumed,) if resumed else ())
+            return self.resume(job.id)
         if job.state is JobState.UNCERTAIN:
             return self._resend(job, over_budget)
         return self.start(job.request, over_budget=over_budget)
@@ -217,6 +250,9 @@ class Controller:
         job = engine.store.get(snapshot.id)
         if job is None or job.id in self._running:
             return Started(())
+        why = engine.leaves_alone(job)
+        if why:
+            raise OtherMode(why)
         note = self._cleared([job.request], over_budget)
         self._run(job, "resend")
         return Started((job.snapshot(),), note)
@@ -247,6 +283,16 @@ class Controller:
     def uncertain(self) -> list[JobSnapshot]:
         """The stored jobs whose submit may have been taken: only the user's word resends them."""
         return [job.snapshot() for job in self._engine().uncertain_jobs()]
+
+    def of_the_other_mode(self) -> list[JobSnapshot]:
+        """The stored jobs `resume` would carry on in the other mode (demo jobs outside demo
+        mode, jobs sent with the user's keys in it), oldest first."""
+        return [job.snapshot() for job in self._engine().jobs_of_the_other_mode()]
+
+    def leaves_alone(self, job: JobSnapshot) -> str | None:
+        """Why this session does not carry `job` on (it belongs to the other mode); None if it
+        does."""
+        return modes.other_mode(job, self.config.demo)
 
     def find(self, prefix: str) -> list[JobSnapshot]:
         """The stored jobs whose id starts with `prefix`."""

@@ -18,13 +18,13 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import httpx
 
 from fluxtui import __version__
-from fluxtui.core import paths
+from fluxtui.core import modes, paths
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest, ProviderError
 from fluxtui.core.in_flight import InFlight
@@ -39,6 +39,7 @@ from fluxtui.core.models import (
     JobEvent,
     JobState,
     StateChange,
+    short_id,
 )
 from fluxtui.core.providers import create_provider
 from fluxtui.core.providers.base import Provider
@@ -83,8 +84,12 @@ class Engine:
         schedule: Callable[[], Schedule] = PollSchedule,
         stream_status: bool = True,
         backoff_s: float = 0.5,
+        simulator: Collection[str] = (),
     ):
         self.config = config
+        #: the origins of the simulator a demo config points at, when this process runs it: a
+        #: demo job whose handle names another server is sent again (`modes`); () when unknown
+        self.simulator = tuple(simulator)
         self.store = store
         self.library = library or paths.library_dir()
         self.owner = new_owner_id()
@@ -211,30 +216,56 @@ class Engine:
 
     def resumable_jobs(self) -> list[Job]:
         """Stored jobs `resume` carries on (unfinished, unreachable, in cache) that no
-        other live process follows. Oldest first."""
-        return self.store.unfinished(free_for=self.owner)
+        other live process follows, of this engine's mode (demo or not). Oldest first."""
+        return [j for j in self.store.unfinished(free_for=self.owner) if not self.leaves_alone(j)]
+
+    def jobs_of_the_other_mode(self) -> list[Job]:
+        """The stored jobs `resume` would carry on in the other mode: demo jobs outside demo
+        mode, jobs sent with the user's keys in it. Oldest first."""
+        return [j for j in self.store.unfinished(free_for=self.owner) if self.leaves_alone(j)]
 
     def uncertain_jobs(self) -> list[Job]:
         """Stored jobs whose submit may have been taken: only the user's word sends them again."""
-        return self.store.jobs(JobQuery(state=JobState.UNCERTAIN, limit=None))
+        uncertain = self.store.jobs(JobQuery(state=JobState.UNCERTAIN, limit=None))
+        return [job for job in uncertain if not self.leaves_alone(job)]
+
+    def leaves_alone(self, job: Job) -> str | None:
+        """Why this engine does not carry `job` on (it belongs to the other mode), in words
+        that say which does; None when it does."""
+        return modes.other_mode(job, self.config.demo)
+
+    def resends_demo(self, job: Job) -> bool:
+        """Whether resuming `job` sends it to the simulator again: a demo job whose simulator
+        has stopped (its handle names another, or it was being sent when fluxtui stopped).
+        Nothing was paid for it."""
+        if not (self.config.demo and job.demo and self.simulator) or job.state is JobState.CACHED:
+            return False
+        if job.handle is None:
+            return _was_sending(job)
+        return modes.elsewhere(job.handle, self.simulator)
 
     async def resume(self, job: Job) -> Job:
         """Carry on a job a crash, a quit or an outage interrupted, without sending anything new.
 
         A job that was being sent when fluxtui stopped may have been taken (and charged) by the
-        provider: it ends UNCERTAIN, and only `resend` sends it again.
+        provider: it ends UNCERTAIN, and only `resend` sends it again. A demo job whose simulator
+        has stopped is sent again (`resends_demo`); a job of the other mode is left alone
+        (`leaves_alone`).
         """
-        if not self._claim_fresh(job):
+        if not self._mine(job) or not self._claim_fresh(job):
             return job
         if job.state.is_terminal and not job.state.is_resumable:
             self.store.release(job.id, self.owner)
             return job
-        if job.handle is None and any(c.detail == SENDING for c in job.history):
+        if self.resends_demo(job):
+            self._restart_demo(job)
+            return await self.run(job)
+        if _was_sending(job):
             error = JobError(
                 ErrorKind.INTERRUPTED,
                 "fluxtui stopped while sending this job; the provider may have taken it (and "
                 f"charged it), so it is not sent again by itself: `fluxtui resume --resend "
-                f"{job.id[:8]}` or r sends it again",
+                f"{short_id(job.id)}` or r sends it again",
             )
             self._finish(job, error, JobState.UNCERTAIN)
             self.store.release(job.id, self.owner)
@@ -245,8 +276,8 @@ class Engine:
 
     async def resend(self, job: Job) -> Job:
         """Send a job whose submit is uncertain once more, at the user's word (it may be paid
-        twice: the caller has said so to the user)."""
-        if not self._claim_fresh(job):
+        twice: the caller has said so to the user). A job of the other mode is left alone."""
+        if not self._mine(job) or not self._claim_fresh(job):
             return job
         if job.state is not JobState.UNCERTAIN:  # another process sent it again meanwhile
             self.store.release(job.id, self.owner)
@@ -265,6 +296,26 @@ class Engine:
             return False
         control.cancel.set()
         return True
+
+    def _mine(self, job: Job) -> bool:
+        """Whether `job` is of this engine's mode; if not, listeners hear which mode it is of."""
+        why = self.leaves_alone(job)
+        if why:
+            self._emit(job, why)
+        return why is None
+
+    def _restart_demo(self, job: Job) -> None:
+        """Forget the stopped simulator's run of a demo job: it goes out again as new."""
+        job.handle = None
+        job.error = None
+        job.files = []
+        job.seed = job.width = job.height = None
+        job.queue_position = job.progress = None
+        job.log = None
+        job.state = JobState.PENDING
+        job.history.append(StateChange(JobState.PENDING, time.time(), modes.DEMO_RESENT))
+        self.store.save(job)
+        self._emit(job, modes.DEMO_RESENT)
 
     # ---- leases ---------------------------------------------------------------------------------
 
@@ -313,9 +364,14 @@ class Engine:
 def _uncertain_error(error: ProviderError, label: str, job_id: str) -> JobError:
     message = (
         f"{error.message}. The submit may have reached {label} and been charged, so it is not "
-        f"sent again by itself: r or `fluxtui resume --resend {job_id[:8]}` sends it again"
+        f"sent again by itself: r or `fluxtui resume --resend {short_id(job_id)}` sends it again"
     )
     return JobError(error.kind, message, error.status_code, error.request_id, error.raw_status)
+
+
+def _was_sending(job: Job) -> bool:
+    """fluxtui stopped while the job's submit was going out: no handle, a submit begun."""
+    return job.handle is None and any(c.detail == SENDING for c in job.history)
 
 
 def _unreachable_error(unreachable: Unreachable) -> JobError:

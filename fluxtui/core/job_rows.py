@@ -11,7 +11,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fluxtui.core.models import GenerationRequest, Job, JobError, JobState, StateChange
+from fluxtui.core.models import (
+    TIME_DIGITS,
+    GenerationRequest,
+    Job,
+    JobError,
+    JobState,
+    StateChange,
+)
 from fluxtui.core.results import Handle, ReportedCost
 
 #: JobQuery.sort -> ORDER BY; "fastest"/"slowest" is time to image, jobs without one last
@@ -52,6 +59,15 @@ def insert_sql(row: dict[str, Any]) -> str:
 
 def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def id_clause(prefix: str) -> tuple[str, list[Any]]:
+    """WHERE text for the jobs a typed id names: their id starts with it, or the random digits
+    after the time do (`models.id_matches`, in SQL)."""
+    pattern = like_escape(prefix) + "%"
+    timed = f"length(id) >= {TIME_DIGITS + 6} AND id NOT GLOB '*[^0-9a-f]*'"
+    tail = f"substr(id, {TIME_DIGITS + 1}) LIKE ? ESCAPE '\\'"
+    return f"(id LIKE ? ESCAPE '\\' OR ({timed} AND {tail}))", [pattern, pattern]
 
 
 def _search_words(search: str | None) -> tuple[list[str], list[Any]]:

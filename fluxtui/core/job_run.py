@@ -82,9 +82,9 @@ class JobRun:
         self.trouble: ProviderError | None = None  # the latest of them
 
     def seconds_left(self) -> float:
-        """Seconds before the job's deadline, counted from its submit; a job resumed after it
-        still gets a minute (or the whole timeout, if shorter)."""
-        submitted = self.job.first_time(JobState.SUBMITTED) or time.time()
+        """Seconds before the job's deadline, counted from its (latest) submit; a job resumed
+        after it still gets a minute (or the whole timeout, if shorter)."""
+        submitted = self.job.last_time(JobState.SUBMITTED) or time.time()
         floor = min(MIN_FOLLOW_S, self.ctx.timeout_s)
         return max(floor, submitted + self.ctx.timeout_s - time.time())
 

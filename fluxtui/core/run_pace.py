@@ -36,7 +36,7 @@ class RunPace:
     async def tick(self, update: StatusUpdate) -> None:
         self.failures = 0
         job = self.run.job
-        running_since = job.first_time(JobState.RUNNING)
+        running_since = job.last_time(JobState.RUNNING)
         running_for = time.time() - running_since if running_since else None
         eta = eta_from_progress(job.progress, running_for)
         await asyncio.sleep(self.schedule.next_delay(time.monotonic() - self.started, eta=eta))

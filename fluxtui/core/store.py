@@ -279,11 +279,11 @@ class Store:
 
     @_readable_errors
     def find(self, prefix: str) -> list[Job]:
-        """Jobs whose id starts with `prefix` (users type short ids)."""
-        escaped = job_rows.like_escape(prefix)
+        """Jobs `prefix` names, newest first (at most 10): their id or their short id
+        (`models.short_id`) starts with it. Users type short ids."""
+        clause, args = job_rows.id_clause(prefix)
         cursor = self._db.execute(
-            "SELECT * FROM jobs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC LIMIT 10",
-            (escaped + "%",),
+            f"SELECT * FROM jobs WHERE {clause} ORDER BY created_at DESC LIMIT 10", args
         )
         return [job_rows.from_row(self._columns(cursor), row) for row in cursor.fetchall()]
 

@@ -9,7 +9,6 @@ applies is the key table's `when` (`key_table.JOB_KEYS`), which `check_action` r
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from textual import work
@@ -44,6 +43,8 @@ class JobActions(App[int]):
         attempt(self, send, self._started)
 
     def _started(self, started: Started) -> None:
+        if started.notice:
+            self.notify(started.notice, timeout=6)
         for job in started.jobs:
             self.board.add(job)
         if started.jobs and self.main.is_attached:
@@ -200,15 +201,9 @@ class JobActions(App[int]):
     # ---- every job (the command palette's) ------------------------------------------------------
 
     def resume_all(self) -> None:
-        """Follow every stored unfinished job again."""
-        for job in list(self.board.jobs.values()):
-            if self.board.resumable(job):
-                self.send(partial(self._resumed, job.id))
-
-    def _resumed(self, job_id: str, _over_budget: bool) -> Started:
-        """Resuming pays nothing again: the budget is not asked."""
-        resumed = self.controller.resume(job_id)
-        return Started((resumed,) if resumed else ())
+        """Follow every stored unfinished job again (resuming pays nothing: no budget check)."""
+        ids = [job.id for job in self.board.jobs.values() if self.board.resumable(job)]
+        self.send(lambda _over_budget: self.controller.resume_all(ids))
 
     def cancel_all(self) -> None:
         self.controller.cancel_all()
