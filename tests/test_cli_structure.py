@@ -32,9 +32,6 @@ def test_no_cli_module_holds_an_engine_job_or_the_engine() -> None:
                 f"{path.name} imports the engine's Job (faces see JobSnapshot)"
             )
             assert module != "fluxtui.core.engine", f"{path.name} imports the engine"
-            assert not (module == "fluxtui.session" and name == "open_engine"), (
-                f"{path.name} opens an engine of its own (commands use the controller)"
-            )
         assert "engine.jobs" not in text, f"{path.name} reads engine.jobs"
 
 
