@@ -13,18 +13,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from fluxtui.control.backend import Backend
+from fluxtui.control.outcomes import NotReady, OtherMode, OverBudget, Page, Started, StillRunning
 from fluxtui.control.spending import Spending
 from fluxtui.control.threaded_store import ThreadedStore
 from fluxtui.core import library, modes
 from fluxtui.core.budget import BudgetCheck
 from fluxtui.core.comparison import Comparison, Target
 from fluxtui.core.config import Config
-from fluxtui.core.errors import FluxtuiError, InvalidRequest
+from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import GenerationRequest, Job, JobEvent, JobSnapshot, JobState
 from fluxtui.core.pricing import Spend
@@ -38,49 +38,6 @@ if TYPE_CHECKING:  # the engine (httpx, the providers) is imported once the app 
 Listener = Callable[[JobEvent], None]
 #: runs a job's coroutine for the face: `spawn(name, coroutine)`
 Spawn = Callable[[str, Coroutine[Any, Any, JobSnapshot]], object]
-
-
-class NotReady(FluxtuiError):
-    """The engine is not open yet (the simulator is still starting) or is being switched."""
-
-    def __init__(self) -> None:
-        super().__init__("still starting: try again in a moment")
-
-
-class OverBudget(FluxtuiError):
-    """Sending would cross a limit of `[budget]`: nothing was sent; ask, then send anyway."""
-
-    def __init__(self, verdict: BudgetCheck) -> None:
-        super().__init__(verdict.message())
-        self.verdict = verdict
-
-
-class StillRunning(FluxtuiError):
-    """The job runs in this session: cancel it first."""
-
-
-class OtherMode(FluxtuiError):
-    """The job belongs to the other mode (a demo job outside demo mode, or the reverse): the
-    message says where it is carried on. Nothing was sent."""
-
-
-@dataclass(frozen=True)
-class Started:
-    """Jobs created and running; `note` is the budget's word when a run nears a limit;
-    `notice` what the user should hear of how they were started (demo jobs sent again)."""
-
-    jobs: tuple[JobSnapshot, ...]
-    note: str | None = None
-    comparison: Comparison | None = None
-    notice: str | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a library query: its jobs and how many the query matches."""
-
-    jobs: tuple[JobSnapshot, ...]
-    total: int
 
 
 class Controller:
@@ -292,7 +249,7 @@ class Controller:
     def leaves_alone(self, job: JobSnapshot) -> str | None:
         """Why this session does not carry `job` on (it belongs to the other mode); None if it
         does."""
-        return modes.other_mode(job, self.config.demo)
+        return modes.other_mode(job, self.demo)
 
     def find(self, prefix: str) -> list[JobSnapshot]:
         """The stored jobs whose id starts with `prefix`."""

@@ -32,14 +32,13 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
-import subprocess
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from fluxtui.core import catalog, paths
+from fluxtui.core.api_keys import BAD_KEY, KEY_PATTERN, run_key_command
 from fluxtui.core.budget import Budget
 from fluxtui.core.config_checks import TomlChecker, check_queue_priority, permission_warnings
 from fluxtui.core.config_sections import (
@@ -78,9 +77,6 @@ DEMO_KEY = "demo-key"
 #: more requests in flight than any provider allows one key
 MAX_CONCURRENCY = 256
 _PROVIDER_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-#: what an API key is made of: visible ASCII (a header value cannot hold a newline or a space)
-_KEY = re.compile(r"[\x21-\x7e]+")
-_BAD_KEY = "holds a space, a control or a non-ASCII character (a pasted newline?)"
 #: settings whose values are never echoed in a message
 #: how a message names a Python type the TOML file wrote
 
@@ -194,7 +190,7 @@ class Config:
         entry = self.entry(name)
         key = entry.key
         if key is None and entry.key_command:
-            key = Secret(_run_key_command(name, entry.key_command))
+            key = Secret(run_key_command(name, entry.key_command))
         keys = (p.key for p in self.providers.values())
         others = tuple(other for other in keys if other and other != key)
         return ProviderSettings(
@@ -344,8 +340,8 @@ def _merge_entry(
         problems.fail(section, "models", "must be a list of model id strings, none empty")
     if "api_key" in table and "api_key_command" in table:
         problems.fail(section, "api_key_command", "give api_key or api_key_command, not both")
-    if table.get("api_key") and not _KEY.fullmatch(table["api_key"]):
-        problems.fail(section, "api_key", _BAD_KEY)
+    if table.get("api_key") and not KEY_PATTERN.fullmatch(table["api_key"]):
+        problems.fail(section, "api_key", BAD_KEY)
     if "api_key_command" in table:
         problems.check_command(section, table["api_key_command"])
     check_queue_priority(problems, section, protocol, table.get("queue_priority"))
@@ -370,8 +366,8 @@ def _merge_entry(
 def _apply_env(entry: ProviderEntry, env: dict[str, str]) -> ProviderEntry:
     builtin = BUILTIN_PROVIDERS.get(entry.name)
     if builtin and env.get(builtin.key_env):
-        if not _KEY.fullmatch(env[builtin.key_env]):
-            raise ConfigError(f"{builtin.key_env} {_BAD_KEY}")
+        if not KEY_PATTERN.fullmatch(env[builtin.key_env]):
+            raise ConfigError(f"{builtin.key_env} {BAD_KEY}")
         entry = replace(
             entry,
             key=Secret(env[builtin.key_env]),
@@ -384,20 +380,3 @@ def _apply_env(entry: ProviderEntry, env: dict[str, str]) -> ProviderEntry:
             raise ConfigError(f"OPENAI_BASE_URL {problem}")
         entry = replace(entry, base_url=env["OPENAI_BASE_URL"])
     return entry
-
-
-def _run_key_command(name: str, command: str) -> str:
-    try:
-        done = subprocess.run(
-            shlex.split(command), capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ConfigError(f"[providers.{name}] api_key_command could not run: {exc}") from None
-    key = done.stdout.strip()
-    if done.returncode != 0 or not key:
-        raise ConfigError(
-            f"[providers.{name}] api_key_command exited {done.returncode} without printing a key"
-        )
-    if not _KEY.fullmatch(key):
-        raise ConfigError(f"[providers.{name}] api_key_command printed a key that {_BAD_KEY}")
-    return key

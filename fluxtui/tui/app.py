@@ -209,7 +209,7 @@ class FluxApp(JobActions, ModeActions, App[int]):
         if not self._showing:
             return
         self.main.queue.jobs_changed()
-        interrupted = sum(1 for job in page if self.board.resumable(job))
+        interrupted = sum(1 for job in page if self._resumable_here(job))
         if first and interrupted:
             self.notify(
                 f"{interrupted} job(s) were not finished when fluxtui last stopped: "
@@ -217,6 +217,11 @@ class FluxApp(JobActions, ModeActions, App[int]):
                 title="Unfinished jobs",
                 timeout=8,
             )
+
+    def _resumable_here(self, job: JobSnapshot) -> bool:
+        """Whether `r` carries the job on in this mode (demo jobs only in demo mode, and the
+        jobs sent with the user's keys only outside it)."""
+        return self.board.resumable(job) and self.controller.leaves_alone(job) is None
 
     @on(JobQueue.NearEnd)
     def _near_end(self, message: JobQueue.NearEnd) -> None:

@@ -15,7 +15,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from fluxtui.control.controller import Controller, NotReady
+from fluxtui.control.controller import Controller
+from fluxtui.control.outcomes import NotReady
 from fluxtui.core import paths
 from fluxtui.tui import image_support, system
 from fluxtui.tui.board import JobBoard
@@ -84,7 +85,11 @@ class FluxCommands(Provider):
                     partial(host.set_image_backend, choice),
                 )
         board = host.board
-        interrupted = sum(1 for job in board.jobs.values() if board.resumable(job))
+        interrupted = sum(
+            1
+            for job in board.jobs.values()
+            if board.resumable(job) and host.controller.leaves_alone(job) is None
+        )
         if interrupted:
             yield (
                 f"Resume unfinished jobs ({interrupted})",

@@ -14,7 +14,8 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 
-from fluxtui.control.controller import Controller, Started, StillRunning
+from fluxtui.control.controller import Controller
+from fluxtui.control.outcomes import Started, StillRunning
 from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.tui import form_model, system
 from fluxtui.tui import format as fmt

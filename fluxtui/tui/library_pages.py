@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fluxtui.control.controller import Page
+from fluxtui.control.outcomes import Page
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import JobSnapshot
 

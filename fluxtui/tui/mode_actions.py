@@ -8,7 +8,8 @@ import logging
 from textual import work
 from textual.app import App
 
-from fluxtui.control.controller import Controller, StillRunning
+from fluxtui.control.controller import Controller
+from fluxtui.control.outcomes import StillRunning
 from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core.pricing import Spend
 from fluxtui.core.text import inert

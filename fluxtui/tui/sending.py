@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App
 
-from fluxtui.control.controller import Controller, NotReady, OverBudget, Started, StillRunning
+from fluxtui.control.controller import Controller
+from fluxtui.control.outcomes import NotReady, OverBudget, Started, StillRunning
 from fluxtui.core.errors import FluxtuiError, InvalidRequest
 from fluxtui.tui.screens.confirm import ConfirmScreen
 

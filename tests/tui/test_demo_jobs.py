@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Static
+
 from fluxtui.core import config as config_module
 from fluxtui.core import modes
 from fluxtui.core.models import JobState
@@ -26,7 +28,16 @@ async def test_r_sends_a_demo_job_of_the_last_run_to_this_simulator(make_app, tm
         await ready(pilot)
         stored = await wait_for(pilot, lambda: app.board.get(job.id), "the stored job")
         assert not stored.state.is_terminal
-        await pilot.press("f3", "r")
+        await wait_for(
+            pilot,
+            lambda: any(n.title == "Unfinished jobs" for n in app._notifications),
+            "the invitation to resume the job",
+        )
+        await pilot.press("f3")
+        await pilot.pause()
+        body = app.main.preview.query_one("#preview-body", Static)
+        assert "r sends it to the simulator again" in str(body.render())
+        await pilot.press("r")
         done = await until(pilot, stored, lambda j: j.state is JobState.DONE, "the job to end")
         assert done.files and Path(done.files[0]).is_file()
         assert any(modes.DEMO_RESENT in n.message for n in app._notifications)
@@ -45,6 +56,9 @@ async def test_outside_demo_mode_r_says_where_a_demo_job_resumes(make_app, tmp_p
         await ready(pilot)
         assert not app.controller.demo
         stored = await wait_for(pilot, lambda: app.board.get(job.id), "the stored job")
+        await pilot.pause()
+        # the demo job is not this mode's to resume: no invitation to resume it
+        assert not any(n.title == "Unfinished jobs" for n in app._notifications)
         await pilot.press("f3", "r")
         await wait_for(
             pilot,

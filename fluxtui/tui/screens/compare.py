@@ -19,7 +19,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from fluxtui.control.controller import Controller, Started
+from fluxtui.control.controller import Controller
+from fluxtui.control.outcomes import Started
 from fluxtui.core import compare, compare_table, compare_text, exports, paths
 from fluxtui.core.compare import TargetError
 from fluxtui.core.compare_table import CompareRow

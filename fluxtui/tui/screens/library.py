@@ -23,7 +23,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Input, Select, Static
 
-from fluxtui.control.controller import Controller, StillRunning
+from fluxtui.control.controller import Controller
+from fluxtui.control.outcomes import StillRunning
 from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core import exports, library
 from fluxtui.core.comparison import Comparison

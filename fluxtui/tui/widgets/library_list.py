@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from fluxtui.control.controller import Page
+from fluxtui.control.outcomes import Page
 from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core.errors import FluxtuiError
 from fluxtui.core.job_rows import JobQuery

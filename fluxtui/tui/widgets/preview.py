@@ -191,7 +191,12 @@ class Preview(Vertical, can_focus=True):
                 text.append(detail + "\n", style="dim")
         else:
             text.append("This job was not finished when fluxtui last stopped.\n", style="bold")
-            text.append("r resumes following it at the provider.\n", style="dim")
+            again = (
+                "r sends it to the simulator again (a demo job: nothing was paid).\n"
+                if job.demo
+                else "r resumes following it at the provider.\n"
+            )
+            text.append(again, style="dim")
         return text
 
     def _meta(self, job: JobSnapshot, path: Path | None) -> Text:
