@@ -50,7 +50,9 @@ async def test_a_paid_job_rides_out_failed_polls(
 
 
 @pytest.mark.parametrize("code", [404, 405])
-async def test_a_broken_fal_stream_falls_back_to_polling(quick: Engine, sim, code: int) -> None:
+async def test_correction_fal_stream_is_an_optimisation_a_broken_one_falls_back_to_polling(
+    quick: Engine, sim, code: int
+) -> None:
     job, _ = await generate(quick, "fal", f"no sse here {code} [[sim: stream={code}]]")
     assert job.state is JobState.DONE, job.error
 
