@@ -153,7 +153,9 @@ def test_auth_refusals(wire, headers, status) -> None:
 
 
 def test_sse_stream_ends_after_completed(wire) -> None:
-    urls = submit(wire, {"prompt": "x"}).json()
+    # queued long enough that the stream, opened right after the submit, starts in the queue
+    # even on a loaded machine
+    urls = submit(wire, {"prompt": "x [[sim: queue=2, run=0.3]]"}).json()
     with wire.client.stream(
         "GET", urls["status_url"] + "/stream", params={"logs": 1}, headers=FAL
     ) as response:

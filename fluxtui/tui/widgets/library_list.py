@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 
 from fluxtui.control.outcomes import Page
 from fluxtui.control.threaded_store import StoreClosed
+from fluxtui.core.durations import human
 from fluxtui.core.errors import FluxtuiError
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import JobSnapshot, JobState
@@ -282,7 +283,7 @@ def where(job: JobSnapshot) -> str:
         fmt.short_model(request.model),
         f"{job.width}×{job.height}" if job.width and job.height else None,
         f"seed {seed}" if seed is not None else None,
-        f"{total:.1f} s to image" if total is not None else None,
+        f"{human(total)} to image" if total is not None else None,
     ]
     return inert(" · ".join(part for part in parts if part))
 

@@ -18,6 +18,7 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from fluxtui.core.durations import human
 from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.pricing import reported_text
 from fluxtui.core.text import inert
@@ -222,7 +223,7 @@ class Preview(Vertical, can_focus=True):
 def _timings(job: JobSnapshot) -> str:
     spans = job.timings()
     parts = [
-        f"{name} {spans[key]:.1f}s"
+        f"{name} {human(spans[key] or 0.0)}"
         for key, name in (
             ("queued", "queued"),
             ("running", "running"),
