@@ -244,11 +244,11 @@ def _image_mp(c: Checker, name: str) -> float:
             value[:64],
         )
         return 0.0
-    return width * height / MEGAPIXEL
+    return float(width * height / MEGAPIXEL)
 
 
 def megapixels(width: int, height: int) -> float:
-    return width * height / MEGAPIXEL
+    return float(width * height / MEGAPIXEL)
 
 
 def _cost(model: str, checked: Checked) -> float:

@@ -160,6 +160,7 @@ def _data_uri_size(url: str) -> tuple[int, int]:
         return AUTO_SIZE
     try:
         with Image.open(io.BytesIO(base64.b64decode(url.partition(",")[2]))) as image:
-            return image.size
+            width, height = image.size
+            return int(width), int(height)
     except (binascii.Error, ValueError, UnidentifiedImageError, OSError):
         return AUTO_SIZE

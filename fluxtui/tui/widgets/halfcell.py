@@ -92,7 +92,8 @@ def _source_size(path: Path) -> tuple[int, int] | None:
     """The image's size from its header (cheap: the pixels are not decoded)."""
     try:
         with PILImage.open(path) as image:
-            return image.size
+            width, height = image.size
+            return int(width), int(height)
     except (OSError, ValueError):
         return None
 
