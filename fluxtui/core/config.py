@@ -255,8 +255,10 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     for name, entry in providers.items():
         providers[name] = _apply_env(entry, env)
 
-    default = data.get("default_provider") or env.get("FLUXTUI_PROVIDER")
+    default = env.get("FLUXTUI_PROVIDER") or data.get("default_provider")  # the env wins
     if default and default not in providers:
+        if env.get("FLUXTUI_PROVIDER"):
+            raise ConfigError(f"FLUXTUI_PROVIDER names no provider: {shown(default)}")
         problems.fail(None, "default_provider", f"names no provider: {shown(default)}")
     timeout = float(data.get("timeout", DEFAULT_TIMEOUT_S))
     problem = seconds_problem(timeout)
