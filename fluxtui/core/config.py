@@ -210,10 +210,16 @@ class Config:
         )
 
 
+def config_path(env: dict[str, str] | None = None) -> Path:
+    """Where the config file is read from: `FLUXTUI_CONFIG`, else the XDG config dir's."""
+    env = dict(os.environ if env is None else env)
+    return Path(env.get("FLUXTUI_CONFIG") or paths.config_file())
+
+
 def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Read the config file (if any) and the environment."""
     env = dict(os.environ if env is None else env)
-    path = path or Path(env.get("FLUXTUI_CONFIG") or paths.config_file())
+    path = path or config_path(env)
     data: dict[str, Any] = {}
     text = ""
     raw = b""
