@@ -243,6 +243,13 @@ def test_locate_prints_isolated_paths(capsys, isolated_home) -> None:
     assert str(isolated_home / "data" / "fluxtui" / "images") in out
 
 
+def test_locate_prints_the_config_fluxtui_config_names(capsys, isolated_home, monkeypatch) -> None:
+    monkeypatch.setenv("FLUXTUI_CONFIG", str(isolated_home / "elsewhere.toml"))
+    code, out, _ = run_cli(capsys, "locate")
+    assert code == 0
+    assert f"config:  {isolated_home / 'elsewhere.toml'}" in out
+
+
 def test_parse_param_reads_json_else_string() -> None:
     assert parse_param("steps=3") == ("steps", 3)
     assert parse_param("raw=true") == ("raw", True)

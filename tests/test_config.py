@@ -34,6 +34,14 @@ def test_env_keys_win_and_are_never_shown(tmp_path: Path) -> None:
     assert "from-env-placeholder" not in f"{settings.api_key}"
 
 
+def test_fluxtui_provider_wins_over_default_provider(tmp_path: Path) -> None:
+    path = write(tmp_path, 'default_provider = "fal"\n')
+    assert config_module.load(path, env={"FLUXTUI_PROVIDER": "bfl"}).default_provider == "bfl"
+    assert config_module.load(path, env={}).default_provider == "fal"
+    with pytest.raises(ConfigError, match="FLUXTUI_PROVIDER names no provider"):
+        config_module.load(path, env={"FLUXTUI_PROVIDER": "nope"})
+
+
 def test_openai_base_url_from_env(tmp_path: Path) -> None:
     config = config_module.load(
         tmp_path / "none.toml", env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}

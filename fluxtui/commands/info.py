@@ -64,7 +64,7 @@ def _check(config: config_module.Config, as_json: bool) -> int:
 
 
 def run_locate(args: argparse.Namespace) -> int:
-    print(f"config:  {paths.config_file()}")
+    print(f"config:  {config_module.config_path()}")
     print(f"store:   {paths.store_file()}")
     print(f"images:  {paths.library_dir()}")
     print(f"cache:   {paths.cache_dir()}")

@@ -210,10 +210,16 @@ class Config:
         )
 
 
+def config_path(env: dict[str, str] | None = None) -> Path:
+    """Where the config file is read from: `FLUXTUI_CONFIG`, else the XDG config dir's."""
+    env = dict(os.environ if env is None else env)
+    return Path(env.get("FLUXTUI_CONFIG") or paths.config_file())
+
+
 def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Read the config file (if any) and the environment."""
     env = dict(os.environ if env is None else env)
-    path = path or Path(env.get("FLUXTUI_CONFIG") or paths.config_file())
+    path = path or config_path(env)
     data: dict[str, Any] = {}
     text = ""
     raw = b""
@@ -255,8 +261,10 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     for name, entry in providers.items():
         providers[name] = _apply_env(entry, env)
 
-    default = data.get("default_provider") or env.get("FLUXTUI_PROVIDER")
+    default = env.get("FLUXTUI_PROVIDER") or data.get("default_provider")  # the env wins
     if default and default not in providers:
+        if env.get("FLUXTUI_PROVIDER"):
+            raise ConfigError(f"FLUXTUI_PROVIDER names no provider: {shown(default)}")
         problems.fail(None, "default_provider", f"names no provider: {shown(default)}")
     timeout = float(data.get("timeout", DEFAULT_TIMEOUT_S))
     problem = seconds_problem(timeout)
