@@ -359,7 +359,8 @@ def test_a_resume_beside_a_running_generate_leaves_its_job_alone(sim, configured
     child.send_signal(signal.SIGKILL)
     child.communicate()
     assert " submitted " in first, first
-    assert beside.returncode == 0 and "nothing to resume" in beside.stderr
+    assert beside.returncode == 0
+    assert "1 unfinished job(s) are followed by another fluxtui process" in beside.stderr
     after = subprocess.run(
         [sys.executable, "-m", "fluxtui", "resume", "--json"],
         capture_output=True,

@@ -253,6 +253,9 @@ def test_resume_ids(
         def of_the_other_mode(self) -> list[Any]:
             return []
 
+        def held_elsewhere(self) -> int:
+            return 0
+
         def uncertain(self) -> list[Any]:
             return []
 

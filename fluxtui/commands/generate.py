@@ -22,6 +22,7 @@ from fluxtui.control.controller import Controller
 from fluxtui.core import config as config_module
 from fluxtui.core import exit_codes
 from fluxtui.core.durations import human
+from fluxtui.core.leases import LEASE_TTL_S
 from fluxtui.core.models import GenerationRequest, JobSnapshot, JobState, id_matches, short_id
 from fluxtui.core.pricing import PriceTable
 from fluxtui.core.text import inert
@@ -104,10 +105,19 @@ async def _resume(config: config_module.Config, args: argparse.Namespace) -> int
             why = controller.leaves_alone(others[0])
             print(f"fluxtui: {len(others)} job(s) left as they are ({ids}): {why}", file=sys.stderr)
         if not resumable:
-            done = (
-                "nothing to resume: every job has ended" if not others else "nothing to resume here"
-            )
-            print(done, file=sys.stderr)
+            held = controller.held_elsewhere()
+            if held:
+                print(
+                    f"nothing to resume here: {held} unfinished job(s) are followed by another "
+                    "fluxtui process (one that stopped gives them up within "
+                    f"{human(LEASE_TTL_S)})",
+                    file=sys.stderr,
+                )
+            else:
+                done = (
+                    "nothing to resume here" if others else "nothing to resume: every job has ended"
+                )
+                print(done, file=sys.stderr)
             _mention_uncertain(controller)
             return exit_codes.EXIT_OK
 

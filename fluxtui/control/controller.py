@@ -241,6 +241,10 @@ class Controller:
         """The stored jobs whose submit may have been taken: only the user's word resends them."""
         return [job.snapshot() for job in self._engine().uncertain_jobs()]
 
+    def held_elsewhere(self) -> int:
+        """How many unfinished jobs another fluxtui process follows: `resume` leaves them."""
+        return self._engine().held_elsewhere()
+
     def of_the_other_mode(self) -> list[JobSnapshot]:
         """The stored jobs `resume` would carry on in the other mode (demo jobs outside demo
         mode, jobs sent with the user's keys in it), oldest first."""

@@ -219,6 +219,10 @@ class Engine:
         other live process follows, of this engine's mode (demo or not). Oldest first."""
         return [j for j in self.store.unfinished(free_for=self.owner) if not self.leaves_alone(j)]
 
+    def held_elsewhere(self) -> int:
+        """How many unfinished stored jobs another live fluxtui process follows (its lease)."""
+        return len(self.store.unfinished()) - len(self.store.unfinished(free_for=self.owner))
+
     def jobs_of_the_other_mode(self) -> list[Job]:
         """The stored jobs `resume` would carry on in the other mode: demo jobs outside demo
         mode, jobs sent with the user's keys in it. Oldest first."""
