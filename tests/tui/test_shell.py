@@ -135,7 +135,8 @@ async def test_history_from_the_store_newest_first(make_app, tmp_path):
     store = Store(tmp_path / "jobs.sqlite3")
     store.save(stored_job("an old fox", JobState.DONE, now - 600))
     store.save(stored_job("a newer fox", JobState.FAILED, now - 300))
-    interrupted = stored_job("an interrupted fox", JobState.QUEUED, now - 100)
+    # a job of this mode (the app runs on the simulator): the app invites to resume it
+    interrupted = stored_job("an interrupted fox", JobState.QUEUED, now - 100, demo=True)
     store.save(interrupted)
     store.close()
     app = make_app()
