@@ -44,6 +44,9 @@ def _bind(port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, port))
+    # listening from here on: a client told the URL (the banner) before the server loop runs
+    # waits in the backlog instead of being refused
+    sock.listen(2048)
     return sock
 
 
