@@ -98,7 +98,7 @@ class FluxApp(JobActions, ModeActions, App[int]):
         self.startup_images = images
         self.tick_s = tick_s
         self.repaint_s = repaint_s
-        self.board = JobBoard()
+        self.board = JobBoard(demo=demo)
         self.main = MainScreen(self.controller, self.board, images)
         self.user_keys: dict[str, str] = {}
         tui = backend.base_config.tui

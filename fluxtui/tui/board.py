@@ -10,7 +10,8 @@ from fluxtui.core.models import JobSnapshot
 
 
 class JobBoard:
-    def __init__(self) -> None:
+    def __init__(self, *, demo: bool = False) -> None:
+        self.demo = demo  # the app's mode: it carries on demo jobs only in demo mode
         self.order: list[str] = []  # job ids, newest first
         self.jobs: dict[str, JobSnapshot] = {}
         self.details: dict[str, str] = {}  # the engine's latest word on a live job ("retrying…")
@@ -68,6 +69,10 @@ class JobBoard:
         (fluxtui quit, or the provider stopped answering, or its image waits in the cache)."""
         unfinished = not job.state.is_terminal or job.state.is_resumable
         return unfinished and not self.is_live(job)
+
+    def of_this_mode(self, job: JobSnapshot) -> bool:
+        """Whether this app carries `job` on (demo jobs in demo mode, the others outside it)."""
+        return job.demo == self.demo
 
     def live(self) -> list[JobSnapshot]:
         return [job for job_id in self.session if not (job := self.jobs[job_id]).state.is_terminal]

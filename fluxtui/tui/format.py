@@ -93,8 +93,10 @@ def error_text(job: JobSnapshot) -> str:
     return inert((job.history[-1].detail or "") if job.history else "", multiline=True)
 
 
-def live_detail(job: JobSnapshot, detail: str | None, live: bool) -> str:
-    """The one-line detail of the queue: queue position, progress, log, reason, or result size."""
+def live_detail(job: JobSnapshot, detail: str | None, live: bool, here: bool = True) -> str:
+    """The one-line detail of the queue: queue position, progress, log, reason, or result size.
+
+    `here`: whether this app's mode carries the job on (`r`), when it is not live."""
     state = job.state
     if state is JobState.DONE:
         size = f"{job.width}×{job.height}" if job.width and job.height else ""
@@ -103,7 +105,9 @@ def live_detail(job: JobSnapshot, detail: str | None, live: bool) -> str:
     if state.is_terminal:
         return short_reason(error_text(job))
     if not live:
-        return "interrupted · r resumes"
+        if here:
+            return "interrupted · r resumes"
+        return "interrupted · demo job" if job.demo else "interrupted · needs keys"
     parts: list[str] = []
     if state is JobState.QUEUED and job.queue_position is not None:
         parts.append(f"#{job.queue_position + 1} in queue")

@@ -150,6 +150,24 @@ async def test_history_from_the_store_newest_first(make_app, tmp_path):
         assert "interrupted · r resumes" in queue.row(app.board.at(0), 100).plain
 
 
+async def test_a_job_of_the_other_mode_says_who_carries_it_on(make_app, tmp_path):
+    """The demo app does not send a job made with the user's keys: its row and preview say so
+    instead of offering r."""
+    store = Store(tmp_path / "jobs.sqlite3")
+    store.save(stored_job("a paid fox", JobState.QUEUED, time.time() - 100, demo=False))
+    store.close()
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: len(app.board) == 1, "the stored job")
+        row = app.main.queue.row(app.board.at(0), 100).plain
+        assert "interrupted · needs keys" in row and "r resumes" not in row
+        await wait_for(
+            pilot, lambda: "sent with your keys" in screen_text(app), "the preview's hint"
+        )
+        assert "r resumes following it" not in screen_text(app)
+
+
 async def test_the_mouse_selects_a_job(make_app, tmp_path):
     now = time.time()
     store = Store(tmp_path / "jobs.sqlite3")

@@ -167,7 +167,8 @@ class JobQueue(RowList):
         state_style = self.get_component_rich_style(f"job-queue--{fmt.STATE_CLASSES[job.state]}")
         dim = self.get_component_rich_style("job-queue--dim")
         live = self.board.is_live(job)
-        detail = fmt.one_line(fmt.live_detail(job, self.board.details.get(job.id), live))
+        here = self.board.of_this_mode(job)
+        detail = fmt.one_line(fmt.live_detail(job, self.board.details.get(job.id), live, here))
         request = job.request
         elapsed = (
             fmt.duration(fmt.elapsed(job, self.clock())) if live or job.state.is_terminal else ""

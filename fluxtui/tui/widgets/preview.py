@@ -18,6 +18,7 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from fluxtui.core import modes
 from fluxtui.core.durations import human
 from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.pricing import reported_text
@@ -192,13 +193,17 @@ class Preview(Vertical, can_focus=True):
                 text.append(detail + "\n", style="dim")
         else:
             text.append("This job was not finished when fluxtui last stopped.\n", style="bold")
-            again = (
-                "r sends it to the simulator again (a demo job: nothing was paid).\n"
-                if job.demo
-                else "r resumes following it at the provider.\n"
-            )
-            text.append(again, style="dim")
+            text.append(self._resume_hint(job) + "\n", style="dim")
         return text
+
+    def _resume_hint(self, job: JobSnapshot) -> str:
+        """What `r` does for an unfinished stored job here, or who carries it on instead."""
+        elsewhere = modes.other_mode(job, self.demo)
+        if elsewhere:
+            return "This is " + elsewhere + "."
+        if job.demo:
+            return "r sends it to the simulator again (a demo job: nothing was paid)."
+        return "r resumes following it at the provider."
 
     def _meta(self, job: JobSnapshot, path: Path | None) -> Text:
         request = job.request
