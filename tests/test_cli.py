@@ -196,6 +196,16 @@ def test_providers_never_prints_keys(configured, capsys) -> None:
     assert "placeholder-key" not in out
 
 
+def test_providers_prints_the_config_s_labels_inert(sim, capsys) -> None:
+    label = 'label = "Comet \\u001b]2;pwned\\u0007"\n'
+    path = write_config(sim)
+    path.write_text(path.read_text().replace("[providers.comet]\n", "[providers.comet]\n" + label))
+    code, out, _ = run_cli(capsys, "providers")
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Comet ␛]2;pwned␇" in out
+
+
 def test_escape_sequences_in_a_prompt_never_reach_the_terminal(configured, capsys) -> None:
     prompt = "a fox \x1b]52;c;Zm9v\x07 on \x1b[2J snow"
     code, _, err = run_cli(capsys, "generate", prompt, "-p", "comet")

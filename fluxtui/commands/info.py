@@ -39,8 +39,9 @@ def run_providers(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         key = f"key from {row['key']}" if row["key"] else "no key"
-        print(f"{row['name']:<8} {row['label']:<20} {key:<24} {row['base_url']}")
-        print(f"         models: {', '.join(row['models']) or '(any id you give)'}")
+        # names, labels, URLs and model ids come from the config file: printed inert
+        print(inert(f"{row['name']:<8} {row['label']:<20} {key:<24} {row['base_url']}"))
+        print(inert(f"         models: {', '.join(row['models']) or '(any id you give)'}"))
     if not config.any_key:
         print(
             "\nNo API keys are set: `fluxtui generate PROMPT --demo` uses the built-in simulator."
