@@ -28,6 +28,9 @@ from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core import paths
 from fluxtui.core.models import JobEvent, JobSnapshot
 from fluxtui.core.text import inert
+from fluxtui.term.choice import choose
+from fluxtui.term.probe import unasked
+from fluxtui.term.report import Choice, TerminalReport
 from fluxtui.tui import format as fmt
 from fluxtui.tui import messages as msg
 from fluxtui.tui import system
@@ -69,6 +72,12 @@ CSS_FILES = (
 )
 
 
+def _unprobed(protocol: str) -> tuple[TerminalReport, Choice]:
+    """The terminal report of an app started without a probe (tests, a backend passed in)."""
+    report = unasked(note="the app was started without asking the terminal")
+    return report, choose(report, protocol)
+
+
 class FluxApp(JobActions, ModeActions, App[int]):
     """fluxtui's terminal app. Build it with `fluxtui.tui.factory.create_app`."""
 
@@ -90,9 +99,12 @@ class FluxApp(JobActions, ModeActions, App[int]):
         tick_s: float = 1.0,
         repaint_s: float = 0.1,
         notice_s: float = 0.6,
+        terminal: tuple[TerminalReport, Choice] | None = None,
     ):
-        """`notice_s`: how long no job must end before those that ended are announced."""
+        """`notice_s`: how long no job must end before those that ended are announced;
+        `terminal`: what the probe found and what was chosen (palette: "Terminal report")."""
         super().__init__()
+        self.terminal_report, self.terminal_choice = terminal or _unprobed(images.protocol)
         self.controller = Controller(backend, spawn=self._spawn, demo=demo, clock=clock)
         self.images = images
         self.startup_images = images
