@@ -74,6 +74,7 @@ class Answers:
 
 # One escape sequence at the start of the text: DCS/APC up to ST (or BEL), or a CSI.
 _STRING = re.compile(r"\x1b([P_])(.*?)(?:\x1b\\|\x07)", re.S)
+_WRAPPED = re.compile(r"\x1bPtmux;((?:\x1b\x1b|[^\x1b])*)\x1b\\")
 _CSI = re.compile(r"\x1b\[([?>]?)([0-9;:]*)([\x40-\x7e])")
 _TRUECOLOR = re.compile(r"38[:;]2[:;](?:\d*[:;])?1[:;]2[:;]3(?!\d)")
 _TCAP_NAMES = {_RGB, _TC}
@@ -96,9 +97,13 @@ def _scan(text: str, answers: Answers) -> None:
             keys.append(text[at:end])
             at = end
             continue
+        wrapped = _WRAPPED.match(text, at)
         string = _STRING.match(text, at)
         csi = _CSI.match(text, at)
-        if string:
+        if wrapped:  # an answer tmux passed on still wrapped
+            _scan(wrapped.group(1).replace(ESC + ESC, ESC), answers)
+            at = wrapped.end()
+        elif string:
             _string(string.group(1), string.group(2), answers)
             at = string.end()
         elif csi:
@@ -121,8 +126,6 @@ def _string(kind: str, body: str, answers: Answers) -> None:
             answers.unknown += 1
     elif body.startswith(">|"):
         answers.xtversions.append(body[2:])
-    elif body.startswith("tmux;"):  # an answer tmux passed on still wrapped
-        _scan(body[len("tmux;") :].replace(ESC + ESC, ESC), answers)
     elif body.startswith("1$r"):
         answers.truecolor_readback = bool(_TRUECOLOR.search(body))
     elif body.startswith("1+r"):

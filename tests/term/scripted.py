@@ -100,6 +100,8 @@ class ScriptedTerminal:
     passthrough: bool = False
     typed: str = ""
     asked: list[str] = field(default_factory=list)  # every batch of questions received
+    output: bytearray = field(default_factory=bytearray)  # everything written to the terminal
+    master: int = -1  # the pty's master side, while it is open: what a test types goes there
 
     def answer(self, batch: str) -> str:
         wrapped = _WRAPPED.findall(batch)
@@ -124,6 +126,7 @@ def scripted(terminal: ScriptedTerminal, rows: int = 24, columns: int = 80) -> I
     """A pty answering as `terminal`; yields the slave's path for `probe_terminal(tty_path=…)`."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    terminal.master = master
     stop = threading.Event()
 
     def serve() -> None:
@@ -133,15 +136,18 @@ def scripted(terminal: ScriptedTerminal, rows: int = 24, columns: int = 80) -> I
             if not ready:
                 continue
             try:
-                seen += os.read(master, 4096).decode("utf-8", "replace")
+                chunk = os.read(master, 65536)
             except OSError:
                 return
+            terminal.output += chunk
+            seen += chunk.decode("utf-8", "replace")
             if _WRAPPED.sub("", seen).endswith(queries.DA1):  # the whole batch is in
                 terminal.asked.append(seen)
                 reply = terminal.answer(seen)
                 if reply:
                     os.write(master, reply.encode("utf-8", "surrogateescape"))
                 seen = ""
+            seen = seen[-4096:]  # an app drawing goes on writing: keep the end only
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
