@@ -24,11 +24,12 @@ def from_xtversion(text: str) -> tuple[str, str | None]:
 
 
 def from_da2(da2: tuple[int, ...] | None) -> tuple[str | None, str | None]:
-    """A name and version from DA2 where its first number says which terminal it is."""
+    """A name from DA2 where its first number says which terminal it is (and xterm's version:
+    the others' DA2 numbers are not the versions they call themselves)."""
     if not da2 or da2[0] not in _DA2_NAMES:
         return None, None
     name = _DA2_NAMES[da2[0]]
-    version = str(da2[1]) if len(da2) > 1 and name in ("xterm", "VTE", "mlterm") else None
+    version = str(da2[1]) if len(da2) > 1 and name == "xterm" else None  # xterm's patch level
     return name, version
 
 

@@ -18,7 +18,6 @@ import fcntl
 import os
 import select
 import struct
-import subprocess
 import sys
 import termios
 import time
@@ -170,6 +169,8 @@ def _winsize(fd: int) -> tuple[int, int, int, int]:
 
 def _ask_tmux(env: Mapping[str, str]) -> _TmuxFacts | None:
     """tmux's version, its pane's allow-passthrough and whether it passes 24-bit colour on."""
+    import subprocess  # only under tmux
+
     command = ["tmux", "display-message", "-p"]
     if env.get("TMUX_PANE"):
         command += ["-t", env["TMUX_PANE"]]
