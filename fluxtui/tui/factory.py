@@ -8,6 +8,8 @@ from pathlib import Path
 
 from fluxtui.control.backend import Backend
 from fluxtui.core.config import Config
+from fluxtui.term.choice import choose
+from fluxtui.term.probe import unasked
 from fluxtui.term.report import Choice, TerminalReport
 from fluxtui.tui.app import FluxApp
 from fluxtui.tui.image_support import ImageBackend, load_backend
@@ -39,6 +41,9 @@ def create_app(
         if isinstance(image_protocol, ImageBackend)
         else load_backend(image_protocol, terminal=False)
     )
+    if terminal is None:  # started without asking the terminal: the report says so
+        report = unasked(note="the app was started without asking the terminal")
+        terminal = (report, choose(report, images.protocol))
     backend = Backend(config, store_path, library=library)
     return FluxApp(
         backend,

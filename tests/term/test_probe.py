@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import select
 import shutil
+import signal
 import subprocess
 import termios
+import threading
 import tty
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,3 +201,21 @@ def test_tmux_tells_its_own_allow_passthrough(tmux_server: dict[str, str]) -> No
     assert report.tmux is not None
     assert report.tmux.passthrough is False and report.tmux.version == "3.3a"
     assert report.notes == ()
+
+
+def test_the_mode_is_put_back_when_ctrl_c_stops_the_probe() -> None:
+    terminal = ScriptedTerminal(scripted.SILENT)
+    with scripted.scripted(terminal) as path:
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            before = termios.tcgetattr(fd)
+            main = threading.main_thread().ident
+            assert main is not None
+            interrupt = threading.Timer(0.02, signal.pthread_kill, (main, signal.SIGINT))
+            interrupt.start()
+            with pytest.raises(KeyboardInterrupt):
+                probe_terminal(tty_path=path, env=ENV, timeout_s=30)
+            interrupt.join()
+            assert termios.tcgetattr(fd) == before
+        finally:
+            os.close(fd)
