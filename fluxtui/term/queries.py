@@ -33,21 +33,15 @@ def tmux_wrap(sequence: str) -> str:
 
 
 def questions(*, tmux: bool = False) -> bytes:
-    """Every question in one write, DA1 last. Under tmux, the outer terminal's XTVERSION and DA1
-    go through passthrough before tmux's own DA1 (tmux answers that at once; the outer terminal's
-    answers come after it)."""
-    asked = [
-        XTVERSION,
-        DA2,
-        KITTY_GRAPHICS,
-        CELL_SIZE,
-        WINDOW_SIZE,
-        TRUECOLOR_READBACK,
-        XTGETTCAP,
-        SIXEL_REGISTERS,
-    ]
+    """Every question in one write, DA1 last. Under tmux, the Kitty graphics query (an APC, which
+    tmux would make the pane's title) and the outer terminal's XTVERSION and DA1 go through
+    passthrough, before tmux's own DA1 (tmux answers that at once; the outer terminal's answers
+    come after it)."""
+    asked = [XTVERSION, DA2, CELL_SIZE, WINDOW_SIZE, TRUECOLOR_READBACK, XTGETTCAP, SIXEL_REGISTERS]
     if tmux:
-        asked += [tmux_wrap(XTVERSION), tmux_wrap(DA1)]
+        asked += [tmux_wrap(XTVERSION), tmux_wrap(KITTY_GRAPHICS), tmux_wrap(DA1)]
+    else:
+        asked.insert(2, KITTY_GRAPHICS)
     return "".join([*asked, DA1]).encode()
 
 

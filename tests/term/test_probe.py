@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import select
 import shutil
 import signal
@@ -145,6 +146,8 @@ def test_tmux_3_3a_with_passthrough_asks_the_terminal_outside() -> None:
     terminal = ScriptedTerminal(scripted.TMUX_33, outer=scripted.KITTY_035, passthrough=True)
     report = probe(terminal, TMUX_ENV)
     assert "\x1bPtmux;\x1b\x1b[>0q\x1b\\" in terminal.asked[0]
+    unwrapped = re.sub(r"\x1bPtmux;.*?\x1b\\", "", terminal.asked[0].replace("\x1b\x1b", ""))
+    assert "\x1b_" not in unwrapped  # tmux would make an APC the pane's title
     assert (report.name, report.version, report.xtversion) == ("kitty", "0.35.2", "kitty(0.35.2)")
     assert report.da1 == (1, 2)  # tmux's own
     assert report.tmux is not None

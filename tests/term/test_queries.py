@@ -29,6 +29,8 @@ def test_under_tmux_the_outer_terminal_is_asked_through_passthrough_before_tmux_
     assert "\x1bPtmux;\x1b\x1b[>0q\x1b\\" in asked
     assert "\x1bPtmux;\x1b\x1b[c\x1b\\" in asked
     assert asked.endswith("\x1bPtmux;\x1b\x1b[c\x1b\\\x1b[c")
+    # an APC straight to tmux would become the pane's title: only wrapped, for the outer terminal
+    assert asked.count("\x1b_G") == 1 and "\x1bPtmux;\x1b\x1b_Gi=31," in asked
 
 
 def test_a_full_set_of_answers_is_read() -> None:
