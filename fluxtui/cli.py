@@ -206,6 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("locate", help="print the config, data and cache paths")
 
+    doctor = commands.add_parser(
+        "doctor",
+        help="what fluxtui found out about the terminal, its paths and keys, for a bug report",
+        description="Ask the terminal what it is and draws, and print what the app would "
+        "choose (image protocol, colours) and why, the config/data/cache paths and whether "
+        "each provider has a key (never the key).",
+    )
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+
     sim = commands.add_parser("sim", help="run the provider simulator on 127.0.0.1")
     sim.add_argument("--port", type=PORT, default=8787, metavar="N")
     sim.add_argument("--cluster-port", type=PORT, metavar="N", help="(default: port + 1)")
@@ -290,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fluxtui.core.errors import ConfigError, StoreError
 
     try:
-        if args.command != "sim":
+        if args.command not in ("sim", "doctor"):  # doctor reports the config's problems itself
             _print_config_warnings(args.command)
         code = _dispatch(args)
         sys.stdout.flush()  # a reader that has gone (`| head`) shows here, not at exit
@@ -360,6 +369,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fluxtui.commands import library
 
         return {"history": library.run_history, "export": library.run_export}[args.command](args)
+    if args.command == "doctor":
+        from fluxtui.commands.doctor import run_doctor
+
+        return run_doctor(args)
     if args.command == "spend":
         from fluxtui.commands.costs import run_spend
 

@@ -26,6 +26,7 @@ KEY_VARS = (
     "FLUXTUI_CONFIG",
     "FLUXTUI_PROVIDER",
     "FLUXTUI_IMAGE_PROTOCOL",
+    "FLUXTUI_COLOR",
 )
 FAST = SimConfig(queue_s=0.15, run_s=0.3, queue_depth=2)
 

@@ -64,11 +64,19 @@ def _check(config: config_module.Config, as_json: bool) -> int:
     return accounts.exit_code(statuses)
 
 
+def locations() -> dict[str, str]:
+    """The config file fluxtui reads, the job store, the image library and the cache."""
+    return {
+        "config": str(config_module.config_path()),
+        "store": str(paths.store_file()),
+        "images": str(paths.library_dir()),
+        "cache": str(paths.cache_dir()),
+    }
+
+
 def run_locate(args: argparse.Namespace) -> int:
-    print(f"config:  {config_module.config_path()}")
-    print(f"store:   {paths.store_file()}")
-    print(f"images:  {paths.library_dir()}")
-    print(f"cache:   {paths.cache_dir()}")
+    for name, path in locations().items():
+        print(f"{name + ':':<8} {path}")
     return 0
 
 

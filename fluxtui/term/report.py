@@ -20,6 +20,8 @@ class Tmux:
     version: str | None  # "3.3a", from XTVERSION or `tmux -V`
     passthrough: bool | None  # allow-passthrough on (None: could not tell)
     sixel: bool = False  # tmux itself draws Sixel (3.4+ built with it: its DA1 says 4)
+    outer_da1: tuple[int, ...] = ()  # the outer terminal's DA1, asked through passthrough
+    rgb: bool = False  # tmux passes 24-bit colour on (its client has the RGB feature)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core import paths
 from fluxtui.core.models import JobEvent, JobSnapshot
 from fluxtui.core.text import inert
+from fluxtui.term.report import Choice, TerminalReport
 from fluxtui.tui import format as fmt
 from fluxtui.tui import messages as msg
 from fluxtui.tui import system
@@ -90,9 +91,12 @@ class FluxApp(JobActions, ModeActions, App[int]):
         tick_s: float = 1.0,
         repaint_s: float = 0.1,
         notice_s: float = 0.6,
+        terminal: tuple[TerminalReport, Choice],
     ):
-        """`notice_s`: how long no job must end before those that ended are announced."""
+        """`notice_s`: how long no job must end before those that ended are announced;
+        `terminal`: what the probe found and what was chosen (palette: "Terminal report")."""
         super().__init__()
+        self.terminal_report, self.terminal_choice = terminal
         self.controller = Controller(backend, spawn=self._spawn, demo=demo, clock=clock)
         self.images = images
         self.startup_images = images

@@ -18,11 +18,14 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from fluxtui.control.controller import Controller
 from fluxtui.control.outcomes import NotReady
 from fluxtui.core import paths
+from fluxtui.term.describe import describe
+from fluxtui.term.report import Choice, TerminalReport
 from fluxtui.tui import image_support, system
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.safe import content, highlight, markup
 from fluxtui.tui.screens.main import MainScreen
+from fluxtui.tui.screens.terminal_report import TerminalReportScreen
 from fluxtui.tui.widgets.prompt_form import known_models
 
 Command = tuple[str, str, Callable[[], Any]]
@@ -34,6 +37,8 @@ class PaletteHost(Protocol):
     board: JobBoard
     images: ImageBackend
     main: MainScreen
+    terminal_report: TerminalReport
+    terminal_choice: Choice
 
     def image_choices(self) -> list[ImageBackend]: ...
     def set_image_backend(self, images: ImageBackend) -> None: ...
@@ -104,6 +109,11 @@ class FluxCommands(Provider):
                 host.cancel_all,
             )
         yield (
+            "Terminal report",
+            "what the terminal said it draws and what was chosen, as `fluxtui doctor` prints",
+            partial(self._show_terminal, host),
+        )
+        yield (
             "Check provider accounts",
             "ask each provider whether its key works, where that is free (BFL: the balance)",
             partial(self._check_accounts, controller),
@@ -121,6 +131,10 @@ class FluxCommands(Provider):
         problem = await system.open_in_viewer(folder)
         if problem:
             self.app.notify(problem, title="Cannot open the folder", severity="warning")
+
+    def _show_terminal(self, host: PaletteHost) -> None:
+        lines = describe(host.terminal_report, host.terminal_choice)
+        self.app.push_screen(TerminalReportScreen(lines))
 
     async def _check_accounts(self, controller: Controller) -> None:
         """The same check as `fluxtui providers --check`, told in one notification."""

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from textual.widget import Widget
 
+    from fluxtui.term.report import Choice, TerminalReport
+
 PROTOCOLS = ("auto", "tgp", "sixel", "halfcell", "unicode", "none")
 ENV_VAR = "FLUXTUI_IMAGE_PROTOCOL"
 PROTOCOL_NAMES = {
@@ -127,3 +129,19 @@ def _textual_image_backend(requested: str) -> ImageBackend:
         return widget
 
     return ImageBackend(requested, protocol, factory)
+
+
+def backend_for(choice: Choice, report: TerminalReport) -> ImageBackend:
+    """The backend for what `fluxtui.term.choice.choose` picked.
+
+    A thin adapter onto `load_backend` (the images branch replaces it with its own encoder,
+    placeholders and tmux wrapping): textual-image cannot wrap its graphics for tmux, so Kitty
+    graphics through passthrough is drawn as half-cells here, with a note.
+    """
+    if choice.tmux_passthrough:
+        note = "Kitty graphics through tmux's passthrough is not drawn yet"
+        return _halfcell(choice.requested, note)
+    backend = load_backend(choice.protocol)
+    if choice.fallback and not backend.note:
+        return ImageBackend(backend.requested, backend.protocol, backend.factory, choice.fallback)
+    return ImageBackend(choice.requested, backend.protocol, backend.factory, backend.note)

@@ -1,15 +1,22 @@
-"""`fluxtui` with no command: read the config, choose the image protocol, start the app.
+"""`fluxtui` with no command: read the config, ask the terminal, choose, start the app.
 
-With no API key configured (or with `--demo`) the app opens on the built-in simulator, which starts
-in a background thread once the app has painted.
+The terminal is asked what it draws before Textual is imported (`fluxtui.term.probe`); the image
+protocol and the colour depth are chosen from its answers (`fluxtui.term.choice`), and Textual
+starts with TEXTUAL_COLOR_SYSTEM set to that depth. With no API key configured (or with `--demo`)
+the app opens on the built-in simulator, which starts in a background thread once it has painted.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
+from fluxtui.term.report import Choice, TerminalReport
+
+#: Textual's names for the colour depths (TEXTUAL_COLOR_SYSTEM)
+COLOR_SYSTEMS = {"truecolor": "truecolor", "256": "256", "16": "standard"}
 
 
 def launch(image_protocol: str | None, demo: bool) -> int:
@@ -18,13 +25,16 @@ def launch(image_protocol: str | None, demo: bool) -> int:
     from fluxtui.core import paths
     from fluxtui.core.errors import ConfigError, StoreError
     from fluxtui.core.store import Store
-    from fluxtui.tui import image_support
+    from fluxtui.term import settings
 
     try:
         config = config_module.load()
-        protocol = image_support.choose_protocol(
-            image_protocol, os.environ.get(image_support.ENV_VAR), config.tui.get("image_protocol")
+        requested, _ = settings.requested_protocol(
+            image_protocol,
+            os.environ.get(settings.PROTOCOL_ENV),
+            config.tui.get("image_protocol"),
         )
+        color = settings.color_override(os.environ.get(settings.COLOR_ENV), config.tui.get("color"))
     except (ConfigError, ValueError) as exc:
         print(f"fluxtui: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -38,12 +48,42 @@ def launch(image_protocol: str | None, demo: bool) -> int:
         print(f"fluxtui: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    images = image_support.load_backend(protocol)  # probes the terminal, before the app runs
+    report, choice = find_out(requested, color)
+    os.environ["TEXTUAL_COLOR_SYSTEM"] = COLOR_SYSTEMS[choice.colors]  # read when Textual loads
 
+    from fluxtui.tui import image_support
     from fluxtui.tui.factory import create_app
 
-    app = create_app(config, paths.store_file(), images, demo=demo or not config.any_key)
+    images = image_support.backend_for(choice, report)
+    app = create_app(
+        config,
+        paths.store_file(),
+        images,
+        demo=demo or not config.any_key,
+        terminal=(report, choice),
+    )
     return app.run() or 0
+
+
+def find_out(
+    requested: str,
+    color: tuple[str, str] | None,
+    *,
+    tty_path: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[TerminalReport, Choice]:
+    """Ask the terminal (unless images are off and the colour depth is forced: then nothing needs
+    asking, not even the cell size), and choose. `color`: the forced depth and who forced it."""
+    from fluxtui.term.choice import choose
+    from fluxtui.term.probe import probe_terminal, unasked
+
+    if requested == "none" and color is not None:
+        report = unasked(env, "not asked: images are off and the colour depth is set")
+    else:
+        report = probe_terminal(tty_path=tty_path, env=env)
+    if color is None:
+        return report, choose(report, requested)
+    return report, choose(report, requested, color[0], color_from=color[1])
 
 
 def _attach_terminal() -> str | None:

@@ -1,0 +1,323 @@
+"""Ask the controlling terminal what it is and what it draws, in one write, within a deadline.
+
+`probe_terminal()` talks to /dev/tty (so it works with stdout redirected; stdin and stdout when
+there is no /dev/tty but both are terminals), in raw mode restored on the way out, whatever
+happens. Every question goes out at once with DA1 last: every terminal answers DA1, so its answer
+says all the others are in; a terminal that answers nothing costs the deadline (90 ms; 200 ms over
+SSH, where answers cross the network). Under tmux the terminal outside is asked through tmux's
+passthrough, and tmux itself for its version and `allow-passthrough`.
+
+Keys typed during the probe are put back into the terminal's input (TIOCSTI) where the system
+allows it; where not (Linux 6.2+ by default), they are dropped and the report says how many.
+An answer arriving after the deadline reaches the app as input, which Textual ignores.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import struct
+import sys
+import termios
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from fluxtui.core.text import inert
+from fluxtui.term import identify
+from fluxtui.term.queries import Answers, parse, questions
+from fluxtui.term.report import TerminalReport, Tmux
+
+#: how long a terminal that answers nothing holds up the start
+TIMEOUT_S = 0.09
+#: the same over SSH, where every answer crosses the network first
+REMOTE_TIMEOUT_S = 0.2
+#: how long `tmux display-message` may take
+TMUX_COMMAND_S = 0.2
+_TMUX_FORMAT = "#{version}|#{allow-passthrough}|#{client_termfeatures}"
+
+
+@dataclass(frozen=True)
+class _TmuxFacts:
+    version: str | None
+    passthrough: bool | None
+    rgb: bool
+
+
+@dataclass(frozen=True)
+class _Terminal:
+    read_fd: int
+    write_fd: int
+    owned: bool  # opened here: closed here
+
+
+def probe_terminal(
+    *,
+    timeout_s: float | None = None,
+    tty_path: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> TerminalReport:
+    """What the terminal answered (or did not); never waits past the deadline.
+
+    `timeout_s` None: 90 ms, 200 ms over SSH. `tty_path` asks that terminal instead of /dev/tty
+    (the tests' scripted pty); `env` stands for os.environ.
+    """
+    env = os.environ if env is None else env
+    started = time.perf_counter()
+    if timeout_s is None:
+        remote = bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY"))
+        timeout_s = REMOTE_TIMEOUT_S if remote else TIMEOUT_S
+    terminal = _open(tty_path)
+    if terminal is None:
+        return unasked(env, "no terminal to ask (no /dev/tty; stdin and stdout are not both one)")
+    in_tmux = bool(env.get("TMUX"))
+    try:
+        facts = _ask_tmux(env) if in_tmux else None
+        # under tmux, tmux answers DA1 first and the terminal outside after it (if passthrough)
+        wanted = 2 if in_tmux and (facts is None or facts.passthrough is not False) else 1
+        deadline = started + timeout_s
+        data, notes = _ask(terminal, questions(tmux=in_tmux), deadline, wanted)
+        winsize = _winsize(terminal.write_fd)
+    finally:
+        if terminal.owned:
+            os.close(terminal.read_fd)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    answers = parse(data)
+    if not answers.da1:
+        notes.append(f"the terminal did not answer DA1 within {timeout_s * 1000:.0f} ms")
+    if answers.unknown:
+        notes.append(f"{answers.unknown} answer(s) could not be read")
+    return _report(env, answers, facts, winsize, elapsed_ms, notes)
+
+
+def _open(tty_path: str | None) -> _Terminal | None:
+    try:
+        fd = os.open(tty_path or "/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        if tty_path is not None:
+            return None
+        stdin, stdout = sys.__stdin__, sys.__stdout__
+        if stdin is None or stdout is None or not (stdin.isatty() and stdout.isatty()):
+            return None
+        return _Terminal(stdin.fileno(), stdout.fileno(), owned=False)
+    if not os.isatty(fd):
+        os.close(fd)
+        return None
+    return _Terminal(fd, fd, owned=True)
+
+
+def _ask(
+    terminal: _Terminal, payload: bytes, deadline: float, wanted: int
+) -> tuple[bytes, list[str]]:
+    """Write `payload`, read until `wanted` DA1 answers are in or the deadline passes; the
+    terminal's mode is put back however this ends (KeyboardInterrupt too)."""
+    fd = terminal.read_fd
+    try:
+        saved = termios.tcgetattr(fd)
+    except termios.error as exc:
+        return b"", [f"the terminal could not be put in raw mode ({exc.args[-1]})"]
+    data = b""
+    try:
+        raw = termios.tcgetattr(fd)
+        raw[0] &= ~(termios.ICRNL | termios.IXON)
+        raw[3] &= ~(termios.ECHO | termios.ICANON | termios.IEXTEN)  # ISIG stays: ctrl+c works
+        raw[6][termios.VMIN], raw[6][termios.VTIME] = 0, 0
+        termios.tcsetattr(fd, termios.TCSANOW, raw)
+        _write_all(terminal.write_fd, payload)
+        while (left := deadline - time.perf_counter()) > 0:
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+            if len(parse(data).da1) >= wanted:
+                break
+    except OSError as exc:
+        return data, [f"asking the terminal failed: {inert(exc.strerror or str(exc))}"]
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+    return data, _give_back(fd, parse(data).keys)
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    while payload:
+        payload = payload[os.write(fd, payload) :]
+
+
+def _give_back(fd: int, keys: bytes) -> list[str]:
+    """Put the keys typed during the probe back into the terminal's input, where allowed."""
+    for at in range(len(keys)):
+        try:
+            fcntl.ioctl(fd, termios.TIOCSTI, keys[at : at + 1])
+        except OSError:
+            return [f"{len(keys) - at} byte(s) typed during the probe were dropped"]
+    return []
+
+
+def _winsize(fd: int) -> tuple[int, int, int, int]:
+    """Rows, columns, width and height in pixels (zeros where the terminal does not say)."""
+    try:
+        packed = fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8)
+    except OSError:
+        return 0, 0, 0, 0
+    rows, columns, width, height = struct.unpack("HHHH", packed)
+    return rows, columns, width, height
+
+
+def _ask_tmux(env: Mapping[str, str]) -> _TmuxFacts | None:
+    """tmux's version, its pane's allow-passthrough and whether it passes 24-bit colour on."""
+    import subprocess  # only under tmux
+
+    command = ["tmux", "display-message", "-p"]
+    if env.get("TMUX_PANE"):
+        command += ["-t", env["TMUX_PANE"]]
+    try:
+        done = subprocess.run(
+            [*command, _TMUX_FORMAT],
+            capture_output=True,
+            text=True,
+            timeout=TMUX_COMMAND_S,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    parts = done.stdout.strip().split("|")
+    if done.returncode != 0 or len(parts) != 3:
+        return None
+    version, passthrough, features = parts
+    return _TmuxFacts(
+        version=inert(version) or None,
+        passthrough={"1": True, "on": True, "all": True, "0": False, "off": False}.get(passthrough),
+        rgb="RGB" in features.split(","),
+    )
+
+
+def unasked(env: Mapping[str, str] | None = None, note: str = "") -> TerminalReport:
+    """A report from the environment alone: the terminal was not asked (`note` says why)."""
+    env = os.environ if env is None else env
+    name, version = identify.from_environment(env)
+    tmux = Tmux(version=_tmux_version(env, None), passthrough=None) if env.get("TMUX") else None
+    if tmux is not None and name == "tmux":
+        name, version = None, None
+    return TerminalReport(
+        *_env_fields(env),
+        name=name,
+        version=version,
+        xtversion=None,
+        tmux=tmux,
+        notes=(note,) if note else (),
+    )
+
+
+def _env_fields(env: Mapping[str, str]) -> tuple[str, str, str]:
+    """TERM, TERM_PROGRAM (with its version) and COLORTERM, inert."""
+    program = " ".join(
+        part for part in (env.get("TERM_PROGRAM", ""), env.get("TERM_PROGRAM_VERSION", "")) if part
+    )
+    term_program = inert(program) if env.get("TERM_PROGRAM") else ""
+    return inert(env.get("TERM", "")), term_program, inert(env.get("COLORTERM", ""))
+
+
+def _tmux_version(env: Mapping[str, str], facts: _TmuxFacts | None) -> str | None:
+    if facts is not None and facts.version:
+        return facts.version
+    if env.get("TERM_PROGRAM") == "tmux":
+        return inert(env.get("TERM_PROGRAM_VERSION", "")) or None
+    return None
+
+
+def _report(
+    env: Mapping[str, str],
+    answers: Answers,
+    facts: _TmuxFacts | None,
+    winsize: tuple[int, int, int, int],
+    elapsed_ms: float,
+    notes: list[str],
+) -> TerminalReport:
+    in_tmux = bool(env.get("TMUX"))
+    own = [text for text in answers.xtversions if text.strip().lower().startswith("tmux")]
+    outer = [text for text in answers.xtversions if text not in own]
+    xtversion = outer[0] if outer else (None if in_tmux or not own else own[0])
+    if xtversion is not None:
+        name, version = identify.from_xtversion(xtversion)
+    elif in_tmux:
+        name, version = None, None  # the terminal outside did not answer through passthrough
+    else:
+        name, version = identify.from_da2(answers.da2)
+        if name is None:
+            name, version = identify.from_environment(env)
+    tmux = None
+    if in_tmux:
+        tmux = _tmux(env, answers, facts, own, answered_outside=bool(outer) or len(answers.da1) > 1)
+    cell_px, cell_source = _cell(answers, winsize)
+    answered = bool(
+        answers.da1
+        or answers.xtversions
+        or answers.da2
+        or answers.kitty_graphics is not None
+        or answers.cell_px
+        or answers.window_px
+        or answers.sixel_registers
+    )
+    return TerminalReport(
+        *_env_fields(env),
+        name=name,
+        version=version,
+        xtversion=inert(xtversion) if xtversion is not None else None,
+        da1=answers.da1[0] if answers.da1 else (),
+        tmux=tmux,
+        truecolor_answered=answers.truecolor_readback or answers.rgb_capability,
+        cell_px=cell_px,
+        cell_px_source=cell_source,
+        sixel_registers=answers.sixel_registers,
+        kitty_graphics=answers.kitty_graphics is True,
+        answered=answered,
+        asked=True,
+        elapsed_ms=elapsed_ms,
+        notes=tuple(notes),
+    )
+
+
+def _tmux(
+    env: Mapping[str, str],
+    answers: Answers,
+    facts: _TmuxFacts | None,
+    own: list[str],
+    *,
+    answered_outside: bool,
+) -> Tmux:
+    version = facts.version if facts is not None else None
+    if version is None and own:  # tmux's own XTVERSION, then TERM_PROGRAM_VERSION
+        version = identify.from_xtversion(own[0])[1]
+    version = version or _tmux_version(env, None)
+    passthrough = facts.passthrough if facts is not None else None
+    if passthrough is None and answered_outside:
+        passthrough = True  # answers came back through it
+    own_da1 = answers.da1[0] if answers.da1 else ()
+    return Tmux(
+        version=version,
+        passthrough=passthrough,
+        sixel=4 in own_da1 and identify.version_tuple(version) >= (3, 4),
+        outer_da1=answers.da1[1] if len(answers.da1) > 1 else (),
+        rgb=facts.rgb if facts is not None else False,
+    )
+
+
+def _cell(
+    answers: Answers, winsize: tuple[int, int, int, int]
+) -> tuple[tuple[int, int] | None, str]:
+    """One cell's pixel size, and where it came from: CSI 16 t, TIOCGWINSZ, then CSI 14 t."""
+    rows, columns, width, height = winsize
+    if answers.cell_px:
+        return answers.cell_px, "CSI 16 t"
+    if rows and columns and width and height and width >= columns and height >= rows:
+        return (width // columns, height // rows), "TIOCGWINSZ"
+    if rows and columns and answers.window_px:
+        window_w, window_h = answers.window_px
+        if window_w >= columns and window_h >= rows:
+            return (window_w // columns, window_h // rows), "CSI 14 t"
+    return None, ""

@@ -1,0 +1,224 @@
+"""The probe over a real pty, against scripted terminals that answer like real ones (or not)."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import termios
+import threading
+import tty
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fluxtui.term.probe import probe_terminal
+from fluxtui.term.report import TerminalReport
+from tests.term import scripted
+from tests.term.scripted import ScriptedTerminal
+
+ENV = {"TERM": "xterm-256color"}
+TMUX_ENV = {
+    "TERM": "tmux-256color",
+    "TMUX": "/nonexistent/tmux-socket,1,0",  # no server: the probe learns from the answers
+    "TERM_PROGRAM": "tmux",
+    "TERM_PROGRAM_VERSION": "3.3a",
+}
+
+
+def probe(terminal: ScriptedTerminal, env: dict[str, str] = ENV, **size: int) -> TerminalReport:
+    with scripted.scripted(terminal, **size) as path:
+        return probe_terminal(tty_path=path, env=env)
+
+
+def test_kitty_0_26() -> None:
+    report = probe(ScriptedTerminal(scripted.KITTY_026))
+    assert (report.name, report.version, report.xtversion) == ("kitty", "0.26.5", "kitty(0.26.5)")
+    assert report.kitty_graphics and report.da1 == (62,)
+    assert report.cell_px == (10, 20) and report.cell_px_source == "CSI 16 t"
+    assert not report.truecolor_answered
+    assert report.answered and report.asked and report.tmux is None
+    assert report.notes == ()
+
+
+def test_kitty_0_35_reads_the_colour_back() -> None:
+    report = probe(ScriptedTerminal(scripted.KITTY_035))
+    assert (report.name, report.version) == ("kitty", "0.35.2")
+    assert report.truecolor_answered
+
+
+def test_xterm_with_sixel() -> None:
+    report = probe(ScriptedTerminal(scripted.XTERM_SIXEL))
+    assert (report.name, report.version) == ("XTerm", "379")
+    assert 4 in report.da1 and report.sixel_registers == 1024
+    assert report.truecolor_answered and not report.kitty_graphics
+    assert report.cell_px == (10, 20) and report.cell_px_source == "CSI 14 t"  # 800x480 / 80x24
+
+
+def test_xterm_without_sixel_or_xtversion_is_known_by_da2() -> None:
+    report = probe(ScriptedTerminal(scripted.XTERM_PLAIN))
+    assert (report.name, report.version, report.xtversion) == ("xterm", "330", None)
+    assert 4 not in report.da1 and not report.truecolor_answered and report.cell_px is None
+
+
+def test_wezterm_and_konsole() -> None:
+    wezterm = probe(ScriptedTerminal(scripted.WEZTERM))
+    assert wezterm.name == "WezTerm" and wezterm.kitty_graphics and wezterm.cell_px == (9, 18)
+    konsole = probe(ScriptedTerminal(scripted.KONSOLE))
+    assert konsole.name == "Konsole" and konsole.kitty_graphics and 4 in konsole.da1
+
+
+def test_the_pty_s_pixel_size_is_a_cell_size_too() -> None:
+    terminal = ScriptedTerminal(scripted.XTERM_PLAIN)
+    with scripted.scripted(terminal) as path:
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            import fcntl
+            import struct
+
+            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 720, 432))
+        finally:
+            os.close(fd)
+        report = probe_terminal(tty_path=path, env=ENV)
+    assert report.cell_px == (9, 18) and report.cell_px_source == "TIOCGWINSZ"
+
+
+def test_a_terminal_that_never_answers() -> None:
+    terminal = ScriptedTerminal(scripted.SILENT)
+    report = probe(terminal)
+    assert terminal.asked, "the questions were written"
+    assert report.asked and not report.answered
+    assert report.name is None and report.da1 == () and report.cell_px is None
+    assert any("did not answer DA1" in note for note in report.notes)
+
+
+def test_garbage_answers_are_noted_and_made_inert() -> None:
+    report = probe(ScriptedTerminal(scripted.GARBAGE))
+    assert report.da1 == () and report.cell_px is None and not report.kitty_graphics
+    assert any("could not be read" in note for note in report.notes)
+    for text in (report.name, report.version, report.xtversion, *report.notes):
+        assert text is None or ("\x1b" not in text and "\x07" not in text)
+
+
+def test_the_terminal_s_mode_is_put_back() -> None:
+    terminal = ScriptedTerminal(scripted.KITTY_035)
+    with scripted.scripted(terminal) as path:
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            before = termios.tcgetattr(fd)
+            probe_terminal(tty_path=path, env=ENV)
+            assert termios.tcgetattr(fd) == before
+        finally:
+            os.close(fd)
+
+
+def test_keys_typed_during_the_probe_are_given_back_or_counted() -> None:
+    terminal = ScriptedTerminal(scripted.KITTY_035, typed="ab")
+    with scripted.scripted(terminal) as path:
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        try:
+            report = probe_terminal(tty_path=path, env=ENV)
+            tty.setcbreak(
+                fd, termios.TCSANOW
+            )  # read what is in the input queue without waiting for a newline
+            given_back = os.read(fd, 16) if select.select([fd], [], [], 0.5)[0] else b""
+        finally:
+            os.close(fd)
+    assert report.da1 == (62,)
+    dropped = [note for note in report.notes if "typed during the probe" in note]
+    # TIOCSTI puts them back where the kernel lets it (not on Linux 6.2+ without privileges)
+    assert given_back == b"ab" or dropped == ["2 byte(s) typed during the probe were dropped"]
+
+
+def test_no_terminal_is_not_asked(tmp_path: Path) -> None:
+    not_a_tty = tmp_path / "file"
+    not_a_tty.write_text("")
+    report = probe_terminal(tty_path=str(not_a_tty), env=ENV)
+    assert not report.asked and not report.answered
+    assert report.term == "xterm-256color"
+
+
+def test_tmux_3_3a_with_passthrough_asks_the_terminal_outside() -> None:
+    terminal = ScriptedTerminal(scripted.TMUX_33, outer=scripted.KITTY_035, passthrough=True)
+    report = probe(terminal, TMUX_ENV)
+    assert "\x1bPtmux;\x1b\x1b[>0q\x1b\\" in terminal.asked[0]
+    unwrapped = re.sub(r"\x1bPtmux;.*?\x1b\\", "", terminal.asked[0].replace("\x1b\x1b", ""))
+    assert "\x1b_" not in unwrapped  # tmux would make an APC the pane's title
+    assert (report.name, report.version, report.xtversion) == ("kitty", "0.35.2", "kitty(0.35.2)")
+    assert report.da1 == (1, 2)  # tmux's own
+    assert report.tmux is not None
+    assert report.tmux.version == "3.3a" and report.tmux.passthrough is True
+    assert report.tmux.outer_da1 == (62,) and not report.tmux.sixel
+
+
+def test_tmux_3_3a_without_passthrough() -> None:
+    terminal = ScriptedTerminal(scripted.TMUX_33, outer=scripted.KITTY_035, passthrough=False)
+    report = probe(terminal, TMUX_ENV)
+    assert report.name is None and report.xtversion is None
+    assert report.tmux is not None
+    assert report.tmux.version == "3.3a" and report.tmux.passthrough is None
+    assert report.tmux.outer_da1 == () and report.answered
+
+
+def test_tmux_3_4_with_sixel() -> None:
+    terminal = ScriptedTerminal(scripted.TMUX_34_SIXEL, outer=scripted.XTERM_SIXEL)
+    report = probe(terminal, {**TMUX_ENV, "TERM_PROGRAM_VERSION": "3.4"})
+    assert report.tmux is not None
+    assert report.tmux.version == "3.4" and report.tmux.sixel
+
+
+@pytest.fixture
+def tmux_server(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A real tmux server with allow-passthrough off, and the environment of a pane in it."""
+    tmux = shutil.which("tmux")
+    assert tmux, "tmux is installed on the machines that run these tests"
+    socket = str(tmp_path / "tmux.sock")
+    base = [tmux, "-S", socket, "-f", os.devnull]
+    subprocess.run([*base, "new-session", "-d", "-x", "80", "-y", "24", "sleep 60"], check=True)
+    try:
+        subprocess.run([*base, "set", "-g", "allow-passthrough", "off"], check=True)
+        pid, pane = subprocess.run(
+            [*base, "display-message", "-p", "#{pid} #{pane_id}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        yield {
+            **TMUX_ENV,
+            "TMUX": f"{socket},{pid},0",
+            "TMUX_PANE": pane,
+            "PATH": os.environ["PATH"],
+        }
+    finally:
+        subprocess.run([*base, "kill-server"], check=False, capture_output=True)
+
+
+def test_tmux_tells_its_own_allow_passthrough(tmux_server: dict[str, str]) -> None:
+    """With passthrough known to be off, the probe stops at tmux's DA1 and says it is off."""
+    terminal = ScriptedTerminal(scripted.TMUX_33, outer=scripted.KITTY_035, passthrough=False)
+    report = probe(terminal, tmux_server)
+    assert report.tmux is not None
+    assert report.tmux.passthrough is False and report.tmux.version == "3.3a"
+    assert report.notes == ()
+
+
+def test_the_mode_is_put_back_when_ctrl_c_stops_the_probe() -> None:
+    terminal = ScriptedTerminal(scripted.SILENT)
+    with scripted.scripted(terminal) as path:
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            before = termios.tcgetattr(fd)
+            main = threading.main_thread().ident
+            assert main is not None
+            interrupt = threading.Timer(0.02, signal.pthread_kill, (main, signal.SIGINT))
+            interrupt.start()
+            with pytest.raises(KeyboardInterrupt):
+                probe_terminal(tty_path=path, env=ENV, timeout_s=30)
+            interrupt.join()
+            assert termios.tcgetattr(fd) == before
+        finally:
+            os.close(fd)
