@@ -21,7 +21,7 @@ import sys
 from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
 from fluxtui.core.inputs import shown
 
-INSTALL_HINT = "pip install 'fluxtui[serve]'"
+INSTALL_HINT = "pip install 'fluxtui[serve]' (in a checkout: pip install '.[serve]')"
 #: what each served app runs with: no terminal to ask, a browser that draws 24-bit colour
 APP_ENVIRONMENT = {
     "FLUXTUI_IMAGE_PROTOCOL": "halfcell",
