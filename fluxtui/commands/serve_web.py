@@ -133,7 +133,7 @@ async def _quit(service: AppService) -> None:
         async with asyncio.timeout(QUIT_S):
             await asyncio.shield(service.stop())
             if process is not None:
-                await process.wait()  # stop() ends with its output; its jobs are put away after
+                await process.wait()  # its output ends first; it exits once its jobs are put away
     except TimeoutError:
         if process is not None and process.returncode is None:
             process.kill()
@@ -141,4 +141,6 @@ async def _quit(service: AppService) -> None:
 
 def _whole(text: str, default: int, most: int) -> int:
     """A size from the query: a whole number from 1 to `most`, else `default`."""
-    return int(text) if text.isdigit() and 0 < int(text) <= most else default
+    if not (text.isascii() and text.isdigit() and len(text) <= 4):
+        return default
+    return int(text) if 0 < int(text) <= most else default

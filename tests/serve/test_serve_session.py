@@ -25,6 +25,9 @@ def test_the_page_opens_only_with_the_printed_token(served: Served) -> None:
     assert "<title>fluxtui</title>" in page.text
     assert f'data-session-websocket-url="{served.websocket}"' in page.text
     assert "googleapis" not in page.text  # nothing comes from the internet: the font is served
+    for size, shown in (("20", "20"), ("9" * 5000, "16"), ("²", "16"), ("-3", "16")):
+        sized = httpx.get(f"{served.url}&fontsize={size}")
+        assert f'data-font-size="{shown}"' in sized.text
     for asset in ("js/textual.js", "css/xterm.css", "fonts/RobotoMono-VariableFont_wght.ttf"):
         assert httpx.get(f"{served.base}/static/{asset}").status_code == 200
     for guess in (served.base + "/", served.base + "/?token=guess"):
