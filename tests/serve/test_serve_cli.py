@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from fluxtui.cli import main
+from fluxtui.commands.serve import host_problem
 from tests.serve.conftest import free_port
 
 
@@ -70,3 +71,13 @@ def test_the_server_process_never_imports_textual() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_loopback_hosts_need_no_public(host: str) -> None:
+    assert host_problem(host, public=False) is None
+
+
+def test_public_lets_every_address_be_chosen() -> None:
+    assert host_problem("0.0.0.0", public=True) is None
+    assert host_problem("::", public=True) is None
