@@ -49,6 +49,7 @@ def _flag_type(parse: Callable[[str], T]) -> Callable[[str], T]:
 POSITIVE = _flag_type(lambda text: inputs.whole(text, low=1))
 NON_NEGATIVE = _flag_type(lambda text: inputs.whole(text, low=0))
 PORT = _flag_type(lambda text: inputs.whole(text, low=0, high=65535))
+LISTEN_PORT = _flag_type(lambda text: inputs.whole(text, low=1, high=65535))
 NUMBER = _flag_type(inputs.number)
 SECONDS = _flag_type(inputs.seconds)
 DURATION = _flag_type(lambda text: inputs.number(text, low=0))
@@ -226,6 +227,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve only this service, at the root of its port (for SDKs that join absolute "
         "paths to a host)",
     )
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the app in a web browser (textual-serve)",
+        description="Serve the app over HTTP: each browser session opening the printed link "
+        "runs its own app, with images in truecolor half-cell blocks. Demo mode when asked or "
+        "when no key is set.",
+    )
+    serve.add_argument(
+        "--host", type=TEXT, default="127.0.0.1", metavar="ADDR", help="(default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=LISTEN_PORT, default=8000, metavar="N", help="(default: 8000)"
+    )
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a --host other machines can reach (the app spends on your keys)",
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="on the built-in simulator even when keys are set"
+    )
     return parser
 
 
@@ -373,6 +396,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fluxtui.commands.doctor import run_doctor
 
         return run_doctor(args)
+    if args.command == "serve":
+        from fluxtui.commands.serve import run_serve
+
+        return run_serve(args)
     if args.command == "spend":
         from fluxtui.commands.costs import run_spend
 

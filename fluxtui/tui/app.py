@@ -138,6 +138,15 @@ class FluxApp(JobActions, ModeActions, App[int]):
     def get_default_screen(self) -> MainScreen:
         return self.main
 
+    def watch_app_focus(self, focus: bool) -> None:
+        """Focus coming back to the app with nothing focused puts the cursor in the prompt.
+
+        Textual's web driver (`fluxtui serve`) starts the app blurred, before the main screen is
+        composed, so Textual's auto-focus never runs: without this, what is typed in the browser
+        before a click would go nowhere."""
+        if focus and self.screen is self.main and self.main.focused is None:
+            self.main.focus_form()
+
     async def on_unmount(self) -> None:
         self.write_terminal(system.POP_TITLE)
         await self.controller.close()
