@@ -6,7 +6,7 @@ import base64
 import hashlib
 import io
 
-from PIL import Image
+from PIL import Image, ImageStat
 
 
 def picture(width: int, height: int, colour: str = "teal", fmt: str = "PNG") -> bytes:
@@ -27,5 +27,4 @@ def sha(data: bytes) -> str:
 def mean(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> tuple[float, ...]:
     """The mean colour (R, G, B) of ``image`` (within ``box``)."""
     region = image.convert("RGB").crop(box) if box else image.convert("RGB")
-    pixels = list(region.getdata())
-    return tuple(sum(p[k] for p in pixels) / len(pixels) for k in range(3))
+    return tuple(ImageStat.Stat(region).mean)
