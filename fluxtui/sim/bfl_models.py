@@ -267,9 +267,14 @@ def _fill(model: str, c: Checker, images: Images) -> tuple[Checked, set[str]]:
     c.number("guidance", ge=1.5, le=100)
     image = images.get("image", required=True)
     mask = images.get("mask")
-    if image is not None and mask is not None and (image.width, image.height) != (
-        mask.width,
-        mask.height,
+    if (
+        image is not None
+        and mask is not None
+        and (image.width, image.height)
+        != (
+            mask.width,
+            mask.height,
+        )
     ):
         c.error(
             "mask",

@@ -214,9 +214,7 @@ def _image_urls(c: Checker, app_id: str) -> list[str]:
     return value
 
 
-def _image_size(
-    c: Checker, default: str, first: InputImage | None, auto: bool
-) -> tuple[int, int]:
+def _image_size(c: Checker, default: str, first: InputImage | None, auto: bool) -> tuple[int, int]:
     """The requested size; ``auto`` (FLUX.2 apps) is ``first``'s size, else 1024x1024."""
     value = c.body.get("image_size", default)
     if isinstance(value, dict):

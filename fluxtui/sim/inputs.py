@@ -169,9 +169,7 @@ def _decode_base64(text: str) -> bytes | None:
         return None
 
 
-async def take(
-    config: SimConfig, uploads: UploadStore, name: str, index: int, value: str
-) -> Taken:
+async def take(config: SimConfig, uploads: UploadStore, name: str, index: int, value: str) -> Taken:
     """Read one input given as text: base64, a ``data:`` URI or a URL."""
     url: str | None = None
     if value.startswith("data:"):

@@ -1,10 +1,12 @@
 """A ``multipart/form-data`` body split into its text fields and files (RFC 7578), exactly:
-the bytes of a file part are what the client sent, not re-encoded."""
+the bytes of a file part are what the client sent, not re-encoded. A form without files
+(``application/x-www-form-urlencoded``) is read too, as text fields."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email.message import Message
+from urllib.parse import parse_qsl
 
 
 class MultipartError(ValueError):
@@ -35,6 +37,9 @@ def boundary(content_type: str) -> str | None:
 
 def parse(body: bytes, content_type: str) -> list[Part]:
     """The parts of ``body``, in order."""
+    if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        return [Part(name, value.encode()) for name, value in fields]
     mark = boundary(content_type)
     if mark is None:
         raise MultipartError("the Content-Type is not multipart/form-data with a boundary")

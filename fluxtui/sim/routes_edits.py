@@ -132,14 +132,14 @@ def routes(sim: Sim) -> list[Route]:
         if errors:
             return dialect.invalid(errors)
         model = values["model"]
-        refused = unknown_model(service, model)
-        if refused is not None:
-            return refused
-        images = [image for image in found if image.field != "mask"]
-        mask = next((image for image in found if image.field == "mask"), None)
         if service == "apiyi" and model not in APIYI_EDIT_MODELS:
+            refused = unknown_model(service, model)
+            if refused is not None:
+                return refused
             message = f"The model '{model}' does not support image edits."
             return error(400, message, param="model", code="invalid_value")
+        images = [image for image in found if image.field != "mask"]
+        mask = next((image for image in found if image.field == "mask"), None)
         if not images:
             message = "Missing required parameter: 'image'."
             return error(400, message, param="image", code="missing_required_parameter")

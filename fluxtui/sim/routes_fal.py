@@ -170,9 +170,7 @@ def routes(sim: Sim) -> list[Route]:
         if not isinstance(taken, Submission):
             return taken
         d = taken.directives
-        images = await inputs.take_all(
-            sim.config, sim.uploads, fal_models.image_fields(taken.body)
-        )
+        images = await inputs.take_all(sim.config, sim.uploads, fal_models.image_fields(taken.body))
         checked = fal_models.check(app_id, taken.body, images, strict=d.strict)
         errors = checked.errors
         received = inputs.scrub(taken.body, images)

@@ -129,7 +129,11 @@ def routes(sim: Sim) -> list[Route]:
 
     async def serve(request: Request) -> Response:
         found = store.uploads.get(request.path_params["file_id"])
-        if found is None or found.data is None or found.file_name != request.path_params["name"]:
+        if (
+            found is None
+            or found.data is None
+            or found.file_name != _file_name(request.path_params["name"])
+        ):
             return _not_found()
         return Response(found.data, media_type=found.content_type)
 
