@@ -262,3 +262,11 @@ def test_sim_default_size_follows_the_input(wire) -> None:
     )
     width, height = job["size"]
     assert abs(width / height - 2) < 0.01  # Kontext keeps the input's aspect ratio
+
+
+def test_sim_refuses_a_decompression_bomb_by_its_header(wire) -> None:
+    bomb, _ = run(wire, "bfl", "flux-2-pro", {"prompt": "boom [[sim: bomb=1]]"})
+    body = {"prompt": "x", "input_image": bomb["result"]["sample"]}
+    (error,) = refused(wire, "bfl", "flux-2-pro", body)
+    # Pillow refuses to open it (400 MP): the simulator never decodes it
+    assert error["msg"] == "Value error, input_image: the image has more than 20971520 pixels"
