@@ -160,7 +160,9 @@ def check(
                 name,
                 "feature_not_supported",
                 f"{app_id} takes no input images: {name} is not supported",
-                body[name] if name == "image_urls" else str(body[name])[:64],
+                [str(url)[:64] for url in body[name]]
+                if isinstance(body[name], list)
+                else str(body[name])[:64],
             )
     for item in taken:
         if isinstance(item, Refusal) and item.field in takes:

@@ -207,16 +207,20 @@ async def take_all(
 
 
 def scrub(body: dict[str, Any], taken: Iterable[Taken]) -> dict[str, Any]:
-    """``body`` with each inline image replaced by its placeholder (``sha256:HEX``)."""
+    """``body`` with each inline image replaced by its placeholder (``sha256:HEX``), and a
+    refused one by ``refused: PROBLEM`` (URLs stay as they were)."""
     out = dict(body)
     for item in taken:
-        if not isinstance(item, InputImage):
-            continue
         value = out.get(item.field)
+        sent = value[item.index] if isinstance(value, list) else value
+        if isinstance(item, InputImage):
+            shown = item.placeholder()
+        elif isinstance(sent, str) and not sent.startswith(("http://", "https://")):
+            shown = f"refused: {item.problem.value}"
+        else:
+            continue
         if isinstance(value, list):
-            value = list(value)
-            value[item.index] = item.placeholder()
-            out[item.field] = value
-        elif isinstance(value, str):
-            out[item.field] = item.placeholder()
+            out[item.field] = [*value[: item.index], shown, *value[item.index + 1 :]]
+        else:
+            out[item.field] = shown
     return out

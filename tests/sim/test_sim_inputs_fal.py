@@ -72,9 +72,11 @@ def errors(wire, app, body):
 
 def test_sim_fal_refuses_bad_inputs_with_its_typed_errors(wire) -> None:
     app = "fal-ai/flux-2-pro/edit"
-    (error,) = errors(wire, app, {"prompt": "x", "image_urls": [data_uri(b"hello")]})
+    result, job = finished(wire, app, {"prompt": "x", "image_urls": [data_uri(b"hello")]})
+    (error,) = result.json()["detail"]
     assert (error["type"], error["loc"]) == ("image_load_error", ["body", "image_urls", 0])
     assert error["url"] == "https://docs.fal.ai/errors/#image_load_error"
+    assert job["received"]["image_urls"] == ["refused: not_an_image"] and job["inputs"] == []
 
     far = ["https://cdn.example/in.png"]
     (error,) = errors(wire, app, {"prompt": "x", "image_urls": [data_uri(picture(8, 8)), *far]})
