@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fluxtui.sim import multipart
+from fluxtui.sim import auth, multipart
 from fluxtui.sim.context import Sim
 from fluxtui.sim.faults import DropConnection
 from fluxtui.sim.inputs import InputImage, Problem, Refusal, examine
@@ -110,6 +110,9 @@ def routes(sim: Sim) -> list[Route]:
         return images
 
     async def edits(request: Request, service: str) -> Response | DropConnection:
+        refusal = auth.check(service, request.headers, sim.config.required_keys)
+        if refusal is not None:  # credentials first, as intake's order has it
+            return dialect.refusal(refusal)
         raw = await read_body(sim, request)
         if raw is None:
             return dialect.fault(413)

@@ -177,3 +177,17 @@ def test_sim_sdk_openai_images_edit(wire, tmp_path) -> None:
     assert single.data
     assert wire.jobs()[-1]["inputs"][0]["field"] == "image"
     client.close()
+
+
+def test_sim_edits_refuse_a_broken_multipart_body(wire) -> None:
+    response = wire.client.post(
+        wire.url("openai", "/images/edits"),
+        content=b"--abc\r\nContent-Disposition: form-data; name=model\r\n\r\nm\r\n",  # no end
+        headers={**BEARER, "Content-Type": "multipart/form-data; boundary=abc"},
+    )
+    error = failure(response)
+    assert error["message"] == (
+        "Invalid multipart form: the body does not end with the closing boundary."
+    )
+    bad_key = {"Authorization": "Bearer sim-invalid-key"}
+    assert wire.client.post(response.request.url, headers=bad_key).status_code == 401
