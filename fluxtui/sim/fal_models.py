@@ -9,7 +9,8 @@
   4; unconfirmed, as BFL's models) and default to ``auto``: the first input's size. The image
   the simulator returns has the requested size.
 - Kontext (``fal-ai/flux-pro/kontext``): ``image_url`` (required) and ``aspect_ratio``;
-  ultra takes an optional ``image_url``.
+  ultra takes an optional ``image_url``; a FLUX.1 ``.../image-to-image`` app ``image_url``
+  (required) and ``strength``, and answers at the input's size.
 - Input images are read by :mod:`fluxtui.sim.inputs` (a URL only from loopback); a bad one
   fails the job with fal's typed errors: ``image_load_error``, ``file_download_error``,
   ``file_too_large``, ``image_too_large``, ``too_long`` (too many), and
@@ -151,6 +152,13 @@ def check(
         first = next((t for t in taken if isinstance(t, InputImage)), None) if urls else None
         out.width, out.height = _image_size(c, "auto" if edit else "landscape_4_3", first, True)
         known = _FLUX2 | takes
+    elif app_id.endswith("/image-to-image"):  # FLUX.1 image-to-image: at the input's size
+        takes = {"image_url"}
+        c.string("image_url", required=True)
+        c.number("strength", ge=0.01, le=1)
+        first = next((t for t in taken if isinstance(t, InputImage)), None)
+        out.width, out.height = first.size if first is not None else IMAGE_SIZES["square_hd"]
+        known = _FLUX1 | {"image_url", "strength"}
     else:
         out.width, out.height = _image_size(c, "landscape_4_3", None, False)
         known = _FLUX1

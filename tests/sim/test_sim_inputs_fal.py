@@ -181,3 +181,12 @@ def test_sim_fal_storage_faults_by_stage(wire) -> None:
     assert refused.status_code == 422
     wire.client.post(f"{wire.server.api_url}/_sim/reset")
     assert wire.upload(picture(8, 8))  # reset clears the faults
+
+
+def test_sim_fal_flux1_image_to_image_answers_at_the_input_size(wire) -> None:
+    photo = picture(200, 120, "gray")
+    body = {"prompt": "x", "image_url": data_uri(photo), "strength": 0.8}
+    result, job = finished(wire, "fal-ai/flux/dev/image-to-image", body)
+    (image,) = result.json()["images"]
+    assert (image["width"], image["height"]) == (200, 120) and job["ignored"] == []
+    assert job["inputs"][0]["sha256"] == sha(photo)
