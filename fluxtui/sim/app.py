@@ -1,6 +1,6 @@
 """The simulator as one Starlette app: every service under its path prefix (or one service at
-the root, ``PublicUrls.only``), plus delivery and the control endpoints ``POST /_sim/reset`` and
-``GET /_sim/jobs``."""
+the root, ``PublicUrls.only``), plus delivery, fal's storage, and the control endpoints
+``POST /_sim/reset``, ``GET /_sim/jobs`` and ``POST /_sim/faults``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fluxtui.sim import delivery, routes_bfl, routes_fal, routes_openai
+from fluxtui.sim import (
+    delivery,
+    routes_bfl,
+    routes_edits,
+    routes_fal,
+    routes_openai,
+    routes_storage,
+)
 from fluxtui.sim.config import PublicUrls, SimConfig
 from fluxtui.sim.context import Sim
 
@@ -34,10 +41,11 @@ class _Latency:
 def _control_routes(sim: Sim) -> list[Route]:
     async def reset(request: Request) -> JSONResponse:
         sim.store.reset()
+        sim.uploads.reset()
         return JSONResponse({"ok": True})
 
     async def jobs(request: Request) -> JSONResponse:
-        return JSONResponse(sim.store.listing())
+        return JSONResponse({**sim.store.listing(), "uploads": sim.uploads.listing()})
 
     return [
         Route("/_sim/reset", reset, methods=["POST"]),
@@ -56,6 +64,8 @@ def create_app(config: SimConfig | None = None, public_urls: PublicUrls | None =
             *delivery.routes(sim),
             *routes_bfl.routes(sim),
             *routes_openai.routes(sim),
+            *routes_edits.routes(sim),
+            *routes_storage.routes(sim),
             *routes_fal.routes(sim),
         ],
         middleware=[Middleware(_Latency, seconds=sim.config.latency_s)],

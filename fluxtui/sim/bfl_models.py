@@ -16,20 +16,23 @@ Kontext (``flux-kontext-pro``/``-max``). CometAPI proxies BFL, so it is checked 
 - Cost (credits, 1 credit = US$0.01, illustrative): FLUX.1 a flat price per image; FLUX.2
   per megapixel (``FLUX2_RATES``: the first output MP, each further output MP begun, each input
   MP). A megapixel is :data:`MEGAPIXEL` pixels (so 1024x1024 is 1 MP and 2048x2048 the 4 MP
-  limit); an input image given as a URL counts as 1 MP (the simulator fetches nothing).
+  limit).
+- Input images (base64 or a URL, read by :mod:`fluxtui.sim.inputs` before the checks): Kontext
+  ``input_image`` ... ``input_image_4``, FLUX.2 ... ``input_image_8`` (klein ... ``_4``), FLUX.1
+  and ultra ``image_prompt``, Fill (``flux-pro-1.0-fill``) ``image`` (required) and ``mask``
+  (the image's size). An image field a model does not take is refused (422), not dropped: the
+  image would be lost and the job paid for. Without a size, FLUX.2 draws at the first input's
+  size (multiples of 16, at most 4 MP), Kontext at its aspect ratio, Fill at the image's size.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
+from fluxtui.sim.inputs import InputImage, Taken
 from fluxtui.sim.render import ULTRA_PIXELS, aspect_size
 from fluxtui.sim.validation import FOUR_MP, Checker, ErrorList
 
@@ -55,12 +58,25 @@ FLAT_PRICES = {
     "flux-pro-1.1-ultra": 6.0,
     "flux-kontext-pro": 4.0,
     "flux-kontext-max": 8.0,
+    "flux-pro-1.0-fill": 5.0,
 }
 #: Active tasks a key may have (HTTP 429 beyond): 24 for most models, fewer for some.
 INFLIGHT_CAPS = {"flux-kontext-max": 6}
 DEFAULT_INFLIGHT_CAP = 24
 
 _COMMON = {"prompt", "seed", "safety_tolerance", "output_format", "webhook_url", "webhook_secret"}
+#: Body fields that carry an image, on any BFL model.
+_IMAGE_FIELD = re.compile(r"^(input_image(_[2-9])?|image_prompt|image|mask)$")
+
+
+def image_fields(body: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """The ``(field, 0, value)`` of each image given as text in ``body``, for
+    :func:`fluxtui.sim.inputs.take_all`."""
+    return [
+        (name, 0, value)
+        for name, value in body.items()
+        if _IMAGE_FIELD.match(name) and isinstance(value, str)
+    ]
 
 
 @dataclass
@@ -77,35 +93,90 @@ class Checked:
     input_mp: float = 0.0
     ignored: list[str] = field(default_factory=list)
     cost: float = 0.0
+    inputs: list[InputImage] = field(default_factory=list)
 
 
 def family(model: str) -> str:
-    """``ultra``, ``flux2``, ``kontext`` or ``flux1``."""
+    """``ultra``, ``flux2``, ``kontext``, ``fill`` or ``flux1``."""
     if model.startswith("flux-pro-1.1-ultra"):
         return "ultra"
     if model.startswith("flux-2-"):
         return "flux2"
     if model.startswith("flux-kontext-"):
         return "kontext"
+    if model.startswith("flux-pro-1.0-fill"):
+        return "fill"
     return "flux1"
+
+
+class Images:
+    """The input images of one submit, as read; each field is claimed by the model's checker."""
+
+    def __init__(self, c: Checker, taken: list[Taken]) -> None:
+        self.c = c
+        self.taken = {item.field: item for item in taken}
+        self.claimed: list[str] = []
+
+    def get(self, name: str, required: bool = False) -> InputImage | None:
+        """The image in field ``name``; records an error for a bad or missing one."""
+        self.claimed.append(name)
+        value = self.c.string(name, required=required)
+        item = self.taken.get(name)
+        if value is None or item is None:
+            return None
+        if isinstance(item, InputImage):
+            return item
+        self.c.error(name, "value_error", f"Value error, {name}: {item.detail}", value[:64])
+        return None
+
+    def refuse_unclaimed(self, model: str, most: int) -> None:
+        """A 422 for each image field the model does not take (``most``: its input_image count)."""
+        for name in self.c.body:
+            if not _IMAGE_FIELD.match(name) or name in self.claimed:
+                continue
+            if name.startswith("input_image") and most:
+                msg = f"{model} takes at most {most} input images (input_image ... "
+                msg += f"input_image_{most})" if most > 1 else "input_image)"
+            else:
+                msg = f"{model} takes no {name}"
+            self.c.error(name, "extra_forbidden", f"Value error, {msg}", name)
+
+    def inputs(self) -> list[InputImage]:
+        """The model's images, in the order its fields were claimed."""
+        found = (self.taken.get(name) for name in self.claimed)
+        return [item for item in found if isinstance(item, InputImage)]
 
 
 def inflight_cap(model: str) -> int:
     return INFLIGHT_CAPS.get(model, DEFAULT_INFLIGHT_CAP)
 
 
-def check(model: str, body: dict[str, Any], *, strict: bool = False) -> Checked:
-    """BFL's server-side checks of a submit to ``model``."""
+def check(
+    model: str, body: dict[str, Any], taken: list[Taken] | None = None, *, strict: bool = False
+) -> Checked:
+    """BFL's server-side checks of a submit to ``model``; ``taken``: its input images, read."""
     c = Checker(body)
     c.string("prompt", required=True, min_length=1)
     c.string("webhook_url")
     c.string("webhook_secret")
     seed = c.integer("seed")
     kind = family(model)
-    checker = {"ultra": _ultra, "flux2": _flux2, "kontext": _kontext, "flux1": _flux1}[kind]
-    checked, known = checker(model, c)
+    images = Images(c, taken or [])
+    checker = {
+        "ultra": _ultra,
+        "flux2": _flux2,
+        "kontext": _kontext,
+        "fill": _fill,
+        "flux1": _flux1,
+    }[kind]
+    checked, known = checker(model, c, images)
+    images.refuse_unclaimed(model, _input_count(model))
     checked.seed = seed
-    checked.ignored = [name for name in body if name not in _COMMON | known]
+    checked.inputs = images.inputs()
+    checked.input_mp = sum(megapixels(image.width, image.height) for image in checked.inputs)
+    checked.ignored = [
+        name for name in body if name not in _COMMON | known and not _IMAGE_FIELD.match(name)
+    ]
     if strict:
         for name in checked.ignored:
             c.error(name, "extra_forbidden", "Extra inputs are not permitted", body[name])
@@ -114,10 +185,23 @@ def check(model: str, body: dict[str, Any], *, strict: bool = False) -> Checked:
     return checked
 
 
-def _flux1(model: str, c: Checker) -> tuple[Checked, set[str]]:
+def _input_count(model: str) -> int:
+    """How many ``input_image*`` fields ``model`` takes."""
+    kind = family(model)
+    if kind == "flux2":
+        return 4 if "klein" in model else 8
+    return 4 if kind == "kontext" else 0
+
+
+def _input_images(model: str) -> list[str]:
+    most = _input_count(model)
+    return ["input_image"] + [f"input_image_{k}" for k in range(2, most + 1)] if most else []
+
+
+def _flux1(model: str, c: Checker, images: Images) -> tuple[Checked, set[str]]:
     known = {"image_prompt", "width", "height", "prompt_upsampling"}
     c.integer("safety_tolerance", ge=0, le=6)
-    c.string("image_prompt")
+    images.get("image_prompt")
     if model != "flux-pro-1.1":
         known |= {"steps", "guidance"}
         c.integer("steps", ge=1, le=50)
@@ -135,11 +219,11 @@ def _flux1(model: str, c: Checker) -> tuple[Checked, set[str]]:
     return checked, known
 
 
-def _ultra(model: str, c: Checker) -> tuple[Checked, set[str]]:
+def _ultra(model: str, c: Checker, images: Images) -> tuple[Checked, set[str]]:
     known = {"aspect_ratio", "raw", "image_prompt", "image_prompt_strength", "prompt_upsampling"}
     c.integer("safety_tolerance", ge=0, le=6)
     c.boolean("raw")
-    c.string("image_prompt")
+    images.get("image_prompt")
     c.number("image_prompt_strength", ge=0, le=1)
     width, height = _ratio_size(c, "16:9", ULTRA_PIXELS, 21 / 9, "21:9 and 9:21")
     checked = Checked(
@@ -152,31 +236,69 @@ def _ultra(model: str, c: Checker) -> tuple[Checked, set[str]]:
     return checked, known
 
 
-def _kontext(model: str, c: Checker) -> tuple[Checked, set[str]]:
-    images = ("input_image", "input_image_2", "input_image_3", "input_image_4")
-    known = {"aspect_ratio", "prompt_upsampling", *images}
-    input_mp = sum(_image_mp(c, name) for name in images)
-    with_image = any(c.body.get(name) is not None for name in images)
+def _kontext(model: str, c: Checker, images: Images) -> tuple[Checked, set[str]]:
+    names = _input_images(model)
+    known = {"aspect_ratio", "prompt_upsampling", *names}
+    first = [image for image in (images.get(name) for name in names) if image is not None]
+    with_image = any(c.body.get(name) is not None for name in names)
     c.integer("safety_tolerance", ge=0, le=2 if with_image else 6)
     # Sources disagree on the range (3:7-7:3, 1:4-4:1, 21:9-9:21): the widest one is taken.
-    width, height = _ratio_size(c, "1:1", KONTEXT_PIXELS, 4.0, "1:4 and 4:1")
+    default = "1:1"
+    if first and c.body.get("aspect_ratio") is None:  # the first input's aspect ratio
+        ratio = min(4.0, max(0.25, first[0].width / first[0].height))
+        default = f"{round(ratio * 1000)}:1000"
+    width, height = _ratio_size(c, default, KONTEXT_PIXELS, 4.0, "1:4 and 4:1")
     checked = Checked(
         [],
         width=width,
         height=height,
         fmt=c.choice("output_format", ("jpeg", "png")) or "png",
         upsampled=c.boolean("prompt_upsampling") is True,
-        input_mp=input_mp,
     )
     return checked, known
 
 
-def _flux2(model: str, c: Checker) -> tuple[Checked, set[str]]:
+def _fill(model: str, c: Checker, images: Images) -> tuple[Checked, set[str]]:
+    """Fill: ``image`` and an optional ``mask`` of its size; steps 15-50, guidance 1.5-100
+    (unconfirmed ranges: BFL's page; the spec names the fields only)."""
+    known = {"image", "mask", "steps", "guidance", "prompt_upsampling"}
+    c.integer("safety_tolerance", ge=0, le=6)
+    c.integer("steps", ge=15, le=50)
+    c.number("guidance", ge=1.5, le=100)
+    image = images.get("image", required=True)
+    mask = images.get("mask")
+    if (
+        image is not None
+        and mask is not None
+        and (image.width, image.height)
+        != (
+            mask.width,
+            mask.height,
+        )
+    ):
+        c.error(
+            "mask",
+            "value_error",
+            f"Value error, the mask must have the image's size ({image.width}x{image.height});"
+            f" it is {mask.width}x{mask.height}",
+            f"{mask.width}x{mask.height}",
+        )
+    checked = Checked(
+        [],
+        width=image.width if image else 1024,
+        height=image.height if image else 1024,
+        fmt=c.choice("output_format", ("jpeg", "png")) or "jpeg",
+        upsampled=c.boolean("prompt_upsampling") is True,
+    )
+    return checked, known
+
+
+def _flux2(model: str, c: Checker, images: Images) -> tuple[Checked, set[str]]:
     klein = "klein" in model
-    images = ["input_image"] + [f"input_image_{k}" for k in range(2, 5 if klein else 9)]
-    known = {"width", "height", "transparent_bg", *images}
+    names = _input_images(model)
+    known = {"width", "height", "transparent_bg", *names}
     c.integer("safety_tolerance", ge=0, le=5)
-    input_mp = sum(_image_mp(c, name) for name in images)
+    first = [image for image in (images.get(name) for name in names) if image is not None]
     if "flex" in model:
         known |= {"steps", "guidance", "prompt_upsampling"}
         c.integer("steps", ge=1, le=50)
@@ -187,8 +309,9 @@ def _flux2(model: str, c: Checker) -> tuple[Checked, set[str]]:
     else:  # pro, max
         known.add("disable_pup")
         upsampled = c.boolean("disable_pup") is not True
-    width = c.integer("width", ge=64, multiple_of=16) or 1024
-    height = c.integer("height", ge=64, multiple_of=16) or 1024
+    default = _input_size(first[0]) if first else (1024, 1024)
+    width = c.integer("width", ge=64, multiple_of=16) or default[0]
+    height = c.integer("height", ge=64, multiple_of=16) or default[1]
     if width * height > FOUR_MP:
         c.error(
             None,
@@ -204,9 +327,15 @@ def _flux2(model: str, c: Checker) -> tuple[Checked, set[str]]:
         fmt=fmt,
         upsampled=upsampled,
         transparent=c.boolean("transparent_bg") is True and fmt in ("png", "webp"),
-        input_mp=input_mp,
     )
     return checked, known
+
+
+def _input_size(image: InputImage) -> tuple[int, int]:
+    """FLUX.2's size for an input: at most 4 MP, sides multiples of 16, at least 64."""
+    scale = min(1.0, math.sqrt(FOUR_MP / image.pixels))
+    width, height = (max(64, int(side * scale) // 16 * 16) for side in image.size)
+    return width, height
 
 
 def _ratio_size(
@@ -223,28 +352,6 @@ def _ratio_size(
         "aspect_ratio", "value_error", f"Value error, Aspect ratio must be between {words}", ratio
     )
     return 0, 0  # the request is refused: no job is made with this size
-
-
-def _image_mp(c: Checker, name: str) -> float:
-    """Megapixels of an image input (a URL counts 1 MP); records an error for a bad one."""
-    value = c.string(name)
-    if value is None:
-        return 0.0
-    if value.startswith(("http://", "https://")):
-        return 1.0
-    try:
-        data = base64.b64decode(value.partition(",")[2] if value.startswith("data:") else value)
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-    except (binascii.Error, ValueError, UnidentifiedImageError, OSError):
-        c.error(
-            name,
-            "value_error",
-            "Value error, must be an image URL or a base64-encoded image",
-            value[:64],
-        )
-        return 0.0
-    return float(width * height / MEGAPIXEL)
 
 
 def megapixels(width: int, height: int) -> float:

@@ -16,6 +16,12 @@ BASE_PATHS = {service: MOUNTS[service] + API_PATHS[service] for service in SERVI
 
 #: Starting credit balance of every BFL key (``GET /v1/credits``); 1 credit is US$0.01.
 START_CREDITS = 1000.0
+#: The largest input image (decoded bytes, and pixels) the simulator takes (unconfirmed: the
+#: spec gives no limit; BFL's pages speak of 20 MB / 20 MP).
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+MAX_INPUT_PIXELS = 20 * 1024 * 1024
+#: The largest request body (JSON or multipart); more answers 413, as a gateway does.
+MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -34,6 +40,9 @@ class SimConfig:
         required_keys: service -> the only key it accepts; services not listed accept any
             non-empty key (except the magic ``sim-invalid-key`` and ``sim-no-credits``).
         credits: the balance each BFL key starts with; finished jobs spend it.
+        max_input_bytes, max_input_pixels: the largest input image taken (decoded bytes;
+            width x height); a larger one is refused in each service's words.
+        max_body_bytes: the largest request body; a larger one answers 413.
     """
 
     queue_s: float = 0.8
@@ -45,6 +54,9 @@ class SimConfig:
     seed: int | None = None
     required_keys: dict[str, str] = field(default_factory=dict)
     credits: float = START_CREDITS
+    max_input_bytes: int = MAX_INPUT_BYTES
+    max_input_pixels: int = MAX_INPUT_PIXELS
+    max_body_bytes: int = MAX_BODY_BYTES
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from fluxtui.sim.directives import Directives
 from fluxtui.sim.jobs import Job, JobStore
 from fluxtui.sim.render import RenderSpec, fit, render
 from fluxtui.sim.signing import UrlSigner
+from fluxtui.sim.storage import UploadStore
 
 T = TypeVar("T")
 
@@ -21,12 +22,13 @@ def _given(value: T | None, default: T) -> T:
 
 
 class Sim:
-    """Configuration, public URLs, jobs and the URL signer of one simulator."""
+    """Configuration, public URLs, jobs, uploads and the URL signer of one simulator."""
 
     def __init__(self, config: SimConfig, urls: PublicUrls) -> None:
         self.config = config
         self.urls = urls
         self.store = JobStore(config.seed)
+        self.uploads = UploadStore()
         self.signer = UrlSigner()
 
     async def pause(self, directives: Directives) -> None:
@@ -89,6 +91,8 @@ class Sim:
                     job.fmt,
                     black=job.nsfw,
                     transparent=job.transparent,
+                    inputs=tuple(i.data for i in job.inputs if i.field != "mask"),
+                    mask=next((i.data for i in job.inputs if i.field == "mask"), None),
                 )
                 job.images[index] = await run_in_threadpool(render, spec)
         return job.images[index]

@@ -63,9 +63,10 @@ Directive          Effect
 Control endpoints (no auth): ``POST /_sim/reset`` forgets every job and counter;
 ``GET /_sim/jobs`` lists jobs (id, service, model, state, submits of its prompt, and what the
 service made of the request: ``received``, ``ignored``, ``upsampled``, ``format``, ``size``,
-``cost``, ``settled_cost``, ``headers``, ``foreign_polls``, ``timed_out``; see
-:class:`fluxtui.sim.jobs.Job`) and the submit attempts per (service, prompt), so a test can
-assert that only one paid submit happened.
+``cost``, ``settled_cost``, ``headers``, ``foreign_polls``, ``timed_out``, ``inputs``; see
+:class:`fluxtui.sim.jobs.Job`), the submit attempts per (service, prompt), so a test can
+assert that only one paid submit happened, and fal's ``uploads``. Upload faults have no prompt
+to carry a directive: ``POST /_sim/faults`` sets them (:mod:`fluxtui.sim.routes_storage`).
 """
 
 from __future__ import annotations

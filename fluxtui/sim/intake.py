@@ -1,8 +1,8 @@
 """What every submit goes through before a service looks at its parameters.
 
-Order: credentials, JSON body, ``[[sim: ...]]`` directives, per-job latency, the submit count of
-the prompt, and a ``submit=CODE`` fault. Each service words its refusals through a
-:class:`Dialect`.
+Order: credentials, the body's size (over ``SimConfig.max_body_bytes``: 413), the JSON body (or
+a form the route read), ``[[sim: ...]]`` directives, per-job latency, the submit count of the
+prompt, and a ``submit=CODE`` fault. Each service words its refusals through a :class:`Dialect`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ FAULT_MESSAGES = {
     400: "Bad request",
     401: "Invalid API key",
     402: "Insufficient credits",
+    413: "Request entity too large",
     429: "Too many requests: rate limit or too many active tasks, retry later",
     500: "Internal server error",
     503: "Service temporarily unavailable, retry later",
@@ -75,17 +76,41 @@ def platform_headers(request: Request) -> dict[str, str]:
     return {name: value for name, value in request.headers.items() if name.startswith("x-fal-")}
 
 
+async def read_body(sim: Sim, request: Request) -> bytes | None:
+    """The request's body, or None when it is over ``SimConfig.max_body_bytes``."""
+    limit = sim.config.max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            return None
+    return bytes(data)
+
+
 async def intake(
-    sim: Sim, request: Request, service: str, dialect: Dialect
+    sim: Sim,
+    request: Request,
+    service: str,
+    dialect: Dialect,
+    form: dict[str, Any] | None = None,
 ) -> Submission | Response:
-    """A :class:`Submission`, or the response that ends the request."""
+    """A :class:`Submission`, or the response that ends the request. ``form``: the body as a
+    route read it (a multipart form), instead of JSON."""
     refusal = auth.check(service, request.headers, sim.config.required_keys)
     if refusal is not None:
         return dialect.refusal(refusal)
     key = auth.received_key(service, request.headers)
-    body, errors = parse_json_object(await request.body())
+    body = form
     if body is None:
-        return dialect.invalid(errors)
+        raw = await read_body(sim, request)
+        if raw is None:
+            return dialect.fault(413)
+        body, errors = parse_json_object(raw)
+        if body is None:
+            return dialect.invalid(errors)
     prompt = body.get("prompt")
     if not isinstance(prompt, str):  # the service's validation reports it
         return Submission(body, "", "", Directives(), 1, key, platform_headers(request))

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from fluxtui.sim.directives import Directives, within
+from fluxtui.sim.inputs import InputImage
 
 
 class Phase(StrEnum):
@@ -37,7 +38,9 @@ class Job:
     the fields of it the model does not take (accepted and dropped, as pydantic does by
     default), ``upsampled`` whether the prompt was upsampled, ``cost`` the credits quoted at
     submit, ``headers`` the ``X-Fal-*`` platform headers of the submit, ``foreign_polls`` the
-    polls that reached a foreign host (``foreign_poll=1``) and whether they carried the key.
+    polls that reached a foreign host (``foreign_poll=1``) and whether they carried the key,
+    ``inputs`` the input images it took (their bytes are drawn into its result; inline image
+    data in ``received`` is replaced by ``sha256:HEX``).
     """
 
     id: str
@@ -67,6 +70,7 @@ class Job:
     headers: dict[str, str] = field(default_factory=dict)
     foreign_polls: list[dict[str, bool]] = field(default_factory=list)
     timed_out: bool = False  # fal: dropped because it could not start within its timeout
+    inputs: list[InputImage] = field(default_factory=list)
     created: float = field(default_factory=time.time)
     t0: float = field(default_factory=time.monotonic)
     cancelled: bool = False
@@ -232,6 +236,7 @@ class JobStore:
                     "headers": job.headers,
                     "foreign_polls": job.foreign_polls,
                     "timed_out": job.timed_out,
+                    "inputs": [image.listing() for image in job.inputs],
                 }
                 for job in self.jobs.values()
             ],

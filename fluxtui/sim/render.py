@@ -1,7 +1,9 @@
 """The simulator's "model": a deterministic picture of the request, drawn with Pillow.
 
 Same inputs give identical bytes: a four-corner gradient and rings coloured from a hash of the
-request, the prompt wrapped on top, the model, seed and size in a footer.
+request, the prompt wrapped on top, the model, seed and size in a footer. A request with input
+images shows them: the first one fills the picture under the gradient (tinted by it), every one
+is a thumbnail in a row above the footer, and a Fill mask's white region is washed magenta.
 """
 
 from __future__ import annotations
@@ -11,14 +13,19 @@ import io
 import math
 import random
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 #: The largest image the simulator draws; bigger requests keep their aspect ratio.
 MAX_PIXELS = 4 * 1024 * 1024
 #: flux-pro-1.1-ultra makes ~4 MP images; the simulator draws them at ~2 MP to stay quick.
 ULTRA_PIXELS = 2_000_000
+#: How much of the first input shows through the gradient (0: none, 1: only the input).
+INPUT_WEIGHT = 0.7
+#: The colour a Fill mask's region (white = repaint) is washed with, and how strongly (0-255).
+MASK_COLOUR = (255, 0, 255)
+MASK_STRENGTH = 140
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class RenderSpec:
     fmt: str  # "jpeg" | "png" | "webp"
     black: bool = False  # what a safety checker leaves of a flagged image
     transparent: bool = False  # png/webp: an alpha channel, the background outside an oval clear
+    inputs: tuple[bytes, ...] = field(default=(), repr=False)  # input images (checked ones)
+    mask: bytes | None = field(default=None, repr=False)  # Fill: white = the region repainted
 
 
 def fit(width: int, height: int, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
@@ -81,6 +90,14 @@ def _picture(spec: RenderSpec) -> Image.Image:
     corners = Image.new("RGB", (2, 2))
     corners.putdata([tuple(digest[i : i + 3]) for i in (0, 3, 6, 9)])
     image = corners.resize((w, h), Image.Resampling.BILINEAR)
+    if spec.inputs:
+        first = ImageOps.fit(_rgb(spec.inputs[0]), (w, h))
+        image = Image.blend(image, first, INPUT_WEIGHT)
+    if spec.mask is not None:
+        with Image.open(io.BytesIO(spec.mask)) as mask:
+            region = mask.convert("L").resize((w, h))
+        wash = region.point(lambda v: MASK_STRENGTH if v >= 128 else 0)
+        image.paste(Image.new("RGB", (w, h), MASK_COLOUR), mask=wash)
 
     draw = ImageDraw.Draw(image)
     short = min(w, h)
@@ -104,6 +121,7 @@ def _picture(spec: RenderSpec) -> Image.Image:
         spacing=size // 4,
     )
     small = max(8, short // 32)
+    _thumbnails(image, spec.inputs, bottom=h - small * 3)
     footer = f"{spec.model} | seed {spec.seed} | {w}x{h}"
     draw.text(
         (w // 20, h - small * 2),
@@ -114,3 +132,23 @@ def _picture(spec: RenderSpec) -> Image.Image:
         stroke_fill="black",
     )
     return image
+
+
+def _rgb(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGB")
+
+
+def _thumbnails(image: Image.Image, inputs: tuple[bytes, ...], bottom: int) -> None:
+    """Each input as a framed square thumbnail, in a row from the left ending at ``bottom``."""
+    w, h = image.size
+    side = max(8, min(w, h) // 8)
+    gap = max(2, side // 10)
+    for k, data in enumerate(inputs):
+        left = gap + k * (side + gap)
+        if left + side > w:
+            break
+        thumb = ImageOps.fit(_rgb(data), (side - 2, side - 2))
+        frame = Image.new("RGB", (side, side), "white")
+        frame.paste(thumb, (1, 1))
+        image.paste(frame, (left, max(0, bottom - side)))

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fluxtui.sim import auth, bfl_models
+from fluxtui.sim import auth, bfl_models, inputs
 from fluxtui.sim.context import Sim
 from fluxtui.sim.delivery import image_url
 from fluxtui.sim.faults import DropConnection
@@ -146,7 +146,10 @@ def routes(sim: Sim) -> list[Route]:
             if not isinstance(taken, Submission):
                 return taken
             d = taken.directives
-            checked = bfl_models.check(model, taken.body, strict=d.strict)
+            images = await inputs.take_all(
+                sim.config, sim.uploads, bfl_models.image_fields(taken.body)
+            )
+            checked = bfl_models.check(model, taken.body, images, strict=d.strict)
             if checked.errors:
                 return dialect.invalid(checked.errors)
             if service == "bfl":
@@ -168,7 +171,8 @@ def routes(sim: Sim) -> list[Route]:
                 fmt=checked.fmt,
                 seed=checked.seed,
                 immediate=d.status in IMMEDIATE,
-                received=taken.body,
+                received=inputs.scrub(taken.body, images),
+                inputs=checked.inputs,
                 ignored=checked.ignored,
                 upsampled=checked.upsampled,
                 transparent=checked.transparent,

@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from fluxtui.sim import auth, fal_models
+from fluxtui.sim import auth, fal_models, inputs
 from fluxtui.sim.context import Sim
 from fluxtui.sim.delivery import image_url
 from fluxtui.sim.faults import DropConnection
@@ -170,8 +170,10 @@ def routes(sim: Sim) -> list[Route]:
         if not isinstance(taken, Submission):
             return taken
         d = taken.directives
-        checked = fal_models.check(app_id, taken.body, strict=d.strict)
+        images = await inputs.take_all(sim.config, sim.uploads, fal_models.image_fields(taken.body))
+        checked = fal_models.check(app_id, taken.body, images, strict=d.strict)
         errors = checked.errors
+        received = inputs.scrub(taken.body, images)
         job = sim.new_job(
             service="fal",
             model=app_id,
@@ -187,8 +189,9 @@ def routes(sim: Sim) -> list[Route]:
             num_images=checked.n,
             failure=errors or None,
             nsfw=d.nsfw and checked.safety,
-            params={"base": _app_base(app_id), "steps": checked.steps, "input": taken.body},
-            received=taken.body,
+            params={"base": _app_base(app_id), "steps": checked.steps, "input": received},
+            received=received,
+            inputs=checked.inputs,
             ignored=checked.ignored,
             headers=taken.headers,
         )

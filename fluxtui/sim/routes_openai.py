@@ -30,6 +30,7 @@ from fluxtui.sim import auth
 from fluxtui.sim.context import Sim
 from fluxtui.sim.delivery import image_url
 from fluxtui.sim.faults import DropConnection
+from fluxtui.sim.inputs import InputImage
 from fluxtui.sim.intake import Submission, fault_message, intake
 from fluxtui.sim.validation import FOUR_MP, Checker, ErrorList
 
@@ -181,15 +182,85 @@ def validate(
     }
 
 
+def with_request_id(response: Response | DropConnection) -> Response | DropConnection:
+    """Every answer carries an ``x-request-id`` header, as the services' do."""
+    if isinstance(response, Response):
+        response.headers["x-request-id"] = f"req_{secrets.token_hex(16)}"
+    return response
+
+
+def unknown_model(service: str, model: str) -> Response | None:
+    """APIYI's 400 for a model it does not offer."""
+    if service == "apiyi" and model not in APIYI_MODELS:
+        return error(
+            400,
+            f"The model '{model}' does not exist or is not available.",
+            param="model",
+            code="model_not_found",
+        )
+    return None
+
+
+async def answer(
+    sim: Sim,
+    service: str,
+    taken: Submission,
+    values: dict[str, Any],
+    received: dict[str, Any],
+    images: list[InputImage] | None = None,
+) -> Response | DropConnection:
+    """Make the job of a valid request, wait until it is done, answer with its images."""
+    d = taken.directives
+    moderated = d.status is not None and "moderat" in d.status.lower()
+    job = sim.new_job(
+        service=service,
+        model=values["model"],
+        prompt=taken.prompt,
+        text=taken.text,
+        directives=d,
+        submits=taken.attempt,
+        key=taken.key,
+        width=values["width"],
+        height=values["height"],
+        fmt=values["fmt"],
+        seed=values["seed"],
+        num_images=values["n"],
+        immediate=moderated,
+        received=received,
+        ignored=values["ignored"],
+        inputs=images or [],
+    )
+    await asyncio.sleep(job.remaining())
+    if job.take_drop("submit") or job.take_drop("result"):
+        return DropConnection()
+    if moderated:
+        return error(
+            400,
+            "Your request was rejected as a result of our safety system.",
+            code="content_policy_violation",
+        )
+    if d.status is not None:
+        return error(
+            500,
+            f"The image could not be generated: {d.status}" + auth.echo(job.key, d.echo_key),
+            code="upstream_error",
+        )
+    data = []
+    for index in range(job.num_images):
+        image = await sim.image(job, index)
+        if values["b64"]:
+            data.append({"b64_json": base64.b64encode(image).decode("ascii")})
+        else:
+            data.append({"url": image_url(sim, job, index)})
+    return JSONResponse({"created": int(job.created), "data": data})
+
+
 def routes(sim: Sim) -> list[Route]:
     dialect = OpenAIDialect()
 
     def endpoint(service: str) -> Route:
         async def generations(request: Request) -> Response | DropConnection:
-            response = await _generate(request, service)
-            if isinstance(response, Response):
-                response.headers["x-request-id"] = f"req_{secrets.token_hex(16)}"
-            return response
+            return with_request_id(await _generate(request, service))
 
         path = f"{sim.urls.mount(service)}/v1/images/generations"
         return Route(path, generations, methods=["POST"])
@@ -201,55 +272,9 @@ def routes(sim: Sim) -> list[Route]:
         errors, values = validate(service, taken.body, taken.directives.strict)
         if errors:
             return dialect.invalid(errors)
-        model = values["model"]
-        if service == "apiyi" and model not in APIYI_MODELS:
-            return error(
-                400,
-                f"The model '{model}' does not exist or is not available.",
-                param="model",
-                code="model_not_found",
-            )
-        d = taken.directives
-        moderated = d.status is not None and "moderat" in d.status.lower()
-        job = sim.new_job(
-            service=service,
-            model=model,
-            prompt=taken.prompt,
-            text=taken.text,
-            directives=d,
-            submits=taken.attempt,
-            key=taken.key,
-            width=values["width"],
-            height=values["height"],
-            fmt=values["fmt"],
-            seed=values["seed"],
-            num_images=values["n"],
-            immediate=moderated,
-            received=taken.body,
-            ignored=values["ignored"],
-        )
-        await asyncio.sleep(job.remaining())
-        if job.take_drop("submit") or job.take_drop("result"):
-            return DropConnection()
-        if moderated:
-            return error(
-                400,
-                "Your request was rejected as a result of our safety system.",
-                code="content_policy_violation",
-            )
-        if d.status is not None:
-            return error(
-                500,
-                f"The image could not be generated: {d.status}" + auth.echo(job.key, d.echo_key),
-                code="upstream_error",
-            )
-        data = []
-        for index in range(job.num_images):
-            image = await sim.image(job, index)
-            if values["b64"]:
-                data.append({"b64_json": base64.b64encode(image).decode("ascii")})
-            else:
-                data.append({"url": image_url(sim, job, index)})
-        return JSONResponse({"created": int(job.created), "data": data})
+        refused = unknown_model(service, values["model"])
+        if refused is not None:
+            return refused
+        return await answer(sim, service, taken, values, taken.body)
 
     return [endpoint(service) for service in ("apiyi", "openai") if service in sim.urls.services]

@@ -14,6 +14,7 @@ from PIL import Image
 from fluxtui.sim import SimConfig, SimServer
 
 FAST = SimConfig(queue_s=0.05, run_s=0.15, queue_depth=2)
+FAL_KEY = {"Authorization": "Key sim-test-key"}
 
 
 class Wire:
@@ -55,6 +56,29 @@ class Wire:
             assert response.status_code == 202
             time.sleep(0.02)
         raise AssertionError("the job never completed")
+
+    def upload(self, data: bytes, content_type: str = "image/png", name: str = "in.png") -> str:
+        """Upload through fal's storage flow (token, then files/upload); the file's URL."""
+        token = self.client.post(
+            self.url("fal", "/storage/auth/token"),
+            params={"storage_type": "fal-cdn-v3"},
+            json={},
+            headers=FAL_KEY,
+        ).json()
+        response = self.client.post(
+            f"{token['base_url']}/files/upload",
+            content=data,
+            headers={
+                "Authorization": f"{token['token_type']} {token['token']}",
+                "Content-Type": content_type,
+                "X-Fal-File-Name": name,
+            },
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["access_url"]
+
+    def listing(self) -> dict[str, Any]:
+        return self.client.get(f"{self.server.api_url}/_sim/jobs").json()
 
     def image(self, url: str) -> tuple[bytes, Image.Image]:
         response = self.client.get(url)

@@ -13,6 +13,7 @@ from PIL import Image
 
 from fluxtui.sim import SimConfig, SimServer
 from fluxtui.sim.bfl_models import UPSAMPLED
+from tests.sim.images import picture
 
 BFL = {"x-key": "sim-test-key"}
 BEARER = {"Authorization": "Bearer sim-test-key"}
@@ -203,7 +204,7 @@ def test_sim_correction_kontext_models(wire, service, model) -> None:
     body = {
         "prompt": "the fox in winter",
         "input_image": png_base64(64, 64),
-        "input_image_2": "https://images.example/fox.png",
+        "input_image_2": wire.upload(picture(48, 48)),
         "input_image_4": png_base64(32, 32),
         "aspect_ratio": "4:1",
         "safety_tolerance": 2,

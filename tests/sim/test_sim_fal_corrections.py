@@ -10,6 +10,9 @@ import pytest
 from PIL import Image
 
 from fluxtui.sim.fal_models import ULTRA_RATIOS
+from tests.sim.images import picture
+
+PNG = picture(40, 30)
 
 FAL = {"Authorization": "Key sim-test-key"}
 
@@ -86,7 +89,7 @@ def test_sim_correction_fal_flux2_apps_return_the_requested_size(
 
 @pytest.mark.parametrize("app", [f"{app}/edit" for app in FLUX2_APPS])
 def test_sim_correction_fal_flux2_edit_forms_take_image_urls(wire, app) -> None:
-    body = {"prompt": "make it winter", "image_urls": [data_uri(320, 240), "https://x.example/a"]}
+    body = {"prompt": "make it winter", "image_urls": [data_uri(320, 240), wire.upload(PNG)]}
     _, result = finished(wire, body, app)  # image_size defaults to auto: the input's size
     (image,) = result.json()["images"]
     assert (image["width"], image["height"]) == (320, 240)

@@ -146,7 +146,11 @@ async def test_reset_and_jobs_listing() -> None:
         ]
         assert listing["submit_attempts"] == [{"service": "openai", "prompt": "x", "count": 1}]
         await http.post("/_sim/reset")
-        assert (await http.get("/_sim/jobs")).json() == {"jobs": [], "submit_attempts": []}
+        assert (await http.get("/_sim/jobs")).json() == {
+            "jobs": [],
+            "submit_attempts": [],
+            "uploads": [],
+        }
 
 
 async def test_drop_in_process_raises() -> None:

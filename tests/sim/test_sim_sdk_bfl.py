@@ -11,6 +11,7 @@ import pytest
 from pydantic.warnings import PydanticDeprecatedSince20
 
 from fluxtui.sim import SimConfig, SimServer
+from tests.sim.images import b64, picture, sha
 
 with warnings.catch_warnings():  # blackforest 0.1 declares its input models in pydantic v1 style
     warnings.simplefilter("ignore", PydanticDeprecatedSince20)
@@ -56,3 +57,40 @@ def test_sim_sdk_blackforest_sees_the_403_of_a_bad_key(client) -> None:
     client.session.headers["X-Key"] = "sim-invalid-key"
     with pytest.raises(BFLError, match="403"):
         client.generate("flux-pro-1.1", {"prompt": "a red fox"}, config=POLLING)
+
+
+def test_sim_sdk_blackforest_sends_a_kontext_image_from_a_file(client, bfl_root, tmp_path) -> None:
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(picture(200, 100, "sienna"))
+    reference = picture(64, 64, "khaki", fmt="JPEG")
+    inputs = {
+        "prompt": "the photo in the rain",
+        "input_image": str(photo),  # the SDK reads and encodes a path itself
+        "input_image_2": b64(reference),
+        "seed": 2,
+    }
+    response = client.generate("flux-kontext-pro", inputs, config=POLLING)
+
+    assert httpx.get(response.result["sample"]).headers["content-type"] == "image/png"
+    (job,) = jobs(bfl_root)
+    assert [(i["field"], i["form"], i["sha256"]) for i in job["inputs"]] == [
+        ("input_image", "base64", sha(photo.read_bytes())),
+        ("input_image_2", "base64", sha(reference)),
+    ]
+    width, height = job["size"]
+    assert abs(width / height - 2) < 0.01 and job["ignored"] == []
+
+
+def test_sim_sdk_blackforest_fill_with_a_mask(client, bfl_root) -> None:
+    image, mask = picture(128, 96, "gray"), picture(128, 96, "white")
+    inputs = {"prompt": "a window", "image": b64(image), "mask": b64(mask)}
+    response = client.generate("flux-pro-1.0-fill", inputs, config=POLLING)
+
+    assert response.result["sample"]
+    (job,) = jobs(bfl_root)
+    assert [i["sha256"] for i in job["inputs"]] == [sha(image), sha(mask)]
+    assert job["size"] == [128, 96] and job["ignored"] == []
+
+    small = {"prompt": "a window", "image": b64(image), "mask": b64(picture(64, 48, "white"))}
+    with pytest.raises(BFLError, match="422"):
+        client.generate("flux-pro-1.0-fill", small, config=POLLING)

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from fluxtui.sim import SimServer
+from tests.sim.images import picture, sha
 
 
 @pytest.fixture
@@ -80,3 +81,74 @@ def test_sim_sdk_fal_client_start_timeout_is_a_504_it_does_not_retry(fal, sim_se
     assert raised.value.response_headers["x-fal-request-timeout-type"] == "user"
     (job,) = jobs(sim_server)
     assert job["timed_out"] is True
+
+
+@pytest.fixture
+def storage(
+    fal: fal_client.SyncClient, sim_server: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """fal-client's storage hosts (rest.fal.ai, the v3 CDN) pointed at the simulator. The
+    client makes an httpx client per CDN upload and leaves it open: closed here after the test."""
+    monkeypatch.setattr(fal_client.client, "REST_URL", sim_server.base_url("fal"))
+    monkeypatch.setattr(fal_client.client, "CDN_URL", sim_server.cluster_url + "/fal-cdn")
+    made: list[httpx.Client] = []
+    make = fal_client.SyncClient._get_cdn_client
+
+    def tracked(self: fal_client.SyncClient) -> httpx.Client:
+        made.append(make(self))
+        return made[-1]
+
+    monkeypatch.setattr(fal_client.SyncClient, "_get_cdn_client", tracked)
+    yield
+    for client in made:
+        client.close()
+
+
+def test_sim_sdk_fal_client_uploads_then_edits_with_the_url(fal, sim_server, storage) -> None:
+    photo = picture(96, 64, "maroon")
+    url = fal.upload(photo, "image/png", "photo.png")
+    assert url.startswith(sim_server.cluster_url) and httpx.get(url).content == photo
+
+    result = fal.subscribe(
+        "fal-ai/flux-pro/kontext",
+        arguments={"prompt": "the photo at dusk", "image_url": url},
+        interval=0.02,
+    )
+    assert result["images"]
+    (upload,) = httpx.get(f"{sim_server.api_url}/_sim/jobs").json()["uploads"]
+    assert (upload["flow"], upload["sha256"]) == ("cdn", sha(photo))
+    (job,) = jobs(sim_server)
+    assert [(i["form"], i["sha256"]) for i in job["inputs"]] == [("upload", sha(photo))]
+
+
+def test_sim_sdk_fal_client_and_a_failing_token(fal, sim_server, storage) -> None:
+    faults = f"{sim_server.api_url}/_sim/faults"
+    httpx.post(faults, json={"stage": "token", "status": 500, "times": 1}).raise_for_status()
+    with pytest.raises(httpx.HTTPStatusError, match="500"):
+        fal.upload(picture(8, 8), "image/png")
+    url = fal.upload(picture(8, 8), "image/png")  # it asks for a token again
+    assert httpx.get(url).status_code == 200
+
+
+def test_sim_sdk_fal_client_falls_back_to_initiate_and_put(fal, sim_server, storage) -> None:
+    faults = f"{sim_server.api_url}/_sim/faults"
+    httpx.post(faults, json={"stage": "upload", "status": 500}).raise_for_status()
+    photo = picture(40, 40, "teal")
+    url = fal.upload(photo, "image/png", "photo.png")  # the CDN upload fails: the older flow
+    assert httpx.get(url).content == photo
+    (upload,) = httpx.get(f"{sim_server.api_url}/_sim/jobs").json()["uploads"]
+    assert (upload["flow"], upload["complete"], upload["sha256"]) == ("initiate", True, sha(photo))
+
+
+def test_sim_sdk_fal_client_sends_a_data_uri_image(fal, sim_server) -> None:
+    photo = picture(80, 48, "navy")
+    data_uri = fal_client.encode(photo, "image/png")
+    result = fal.subscribe(
+        "fal-ai/flux-2/klein/4b/edit",
+        arguments={"prompt": "x", "image_urls": [data_uri]},
+        interval=0.02,
+    )
+    (image,) = result["images"]
+    assert (image["width"], image["height"]) == (80, 48)
+    (job,) = jobs(sim_server)
+    assert job["inputs"][0]["form"] == "data_uri" and job["inputs"][0]["sha256"] == sha(photo)
