@@ -3,17 +3,19 @@
 Differences from textual-serve's own server: the page and the websocket answer only with the token
 the command printed; the page names its URLs after the address the browser used (so a server bound
 to 0.0.0.0 works from another machine); the page loads nothing from the internet (textual-serve's
-asks Google for its font: this one serves the font textual-serve ships); no access log (it would
-print the token). The app processes, one per websocket, are textual-serve's own.
+page asks Google for its font: the link is replaced by the font textual-serve ships); no access log
+(it would print the token). The page and the app processes, one per websocket, are textual-serve's
+own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import secrets
 import signal
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp_jinja2
@@ -22,7 +24,19 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-PAGE = Path(__file__).with_name("serve_page")
+#: textual-serve's page fetches its font from Google: it gets the copy textual-serve ships instead
+GOOGLE_FONT = re.compile(
+    r'<link\s+rel="stylesheet"\s+href="https://fonts\.googleapis\.com/[^"]*"\s*/>'
+)
+LOCAL_FONT = """<meta charset="utf-8" />
+    <title>{title}</title>
+    <style>
+      @font-face {{
+        font-family: "Roboto Mono";
+        src: url("{static}fonts/RobotoMono-VariableFont_wght.ttf") format("truetype");
+        font-weight: 100 700;
+      }}
+    </style>"""
 #: how long an app may take to quit when its session ends or the server stops, before it is killed
 QUIT_S = 10.0
 FORBIDDEN = (
@@ -35,7 +49,7 @@ class TokenServer(Server):
     """Serves the app at `/?token=…` and its websocket at `/ws/<token>`."""
 
     def __init__(self, command: str, host: str, port: int, token: str) -> None:
-        super().__init__(command, host=host, port=port, title="fluxtui", templates_path=PAGE)
+        super().__init__(command, host=host, port=port, title="fluxtui")
         self.token = token
         self.sessions: set[AppService] = set()
 
@@ -81,13 +95,16 @@ class TokenServer(Server):
             raise web.HTTPForbidden(text=FORBIDDEN)
         secure = request.scheme == "https"
         origin = f"{request.scheme}://{request.host}"
-        context = {
+        static = f"{origin}/static/"
+        context = {  # the names textual-serve's page uses
             "font_size": _whole(request.query.get("fontsize", ""), 16, 64),
             "app_websocket_url": f"{'wss' if secure else 'ws'}://{request.host}/ws/{self.token}",
-            "static_url": f"{origin}/static/",
-            "title": self.title,
+            "config": {"static": {"url": static}},
+            "application": {"name": self.title},
         }
         response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        local = LOCAL_FONT.format(title=html.escape(self.title), static=html.escape(static))
+        response.text = GOOGLE_FONT.sub(lambda _: local, response.text or "", count=1)
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"  # the token stays out of Referer
         return response

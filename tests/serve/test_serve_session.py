@@ -4,6 +4,7 @@ the token that guards it, a prompt typed in a session becoming a demo job, and C
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -25,6 +26,8 @@ def test_the_page_opens_only_with_the_printed_token(served: Served) -> None:
     assert "<title>fluxtui</title>" in page.text
     assert f'data-session-websocket-url="{served.websocket}"' in page.text
     assert "googleapis" not in page.text  # nothing comes from the internet: the font is served
+    font = re.search(r'url\("([^"]+RobotoMono[^"]+\.ttf)"\)', page.text)
+    assert font and httpx.get(font.group(1)).status_code == 200
     for size, shown in (("20", "20"), ("9" * 5000, "16"), ("²", "16"), ("-3", "16")):
         sized = httpx.get(f"{served.url}&fontsize={size}")
         assert f'data-font-size="{shown}"' in sized.text
