@@ -9,7 +9,7 @@ from pathlib import Path
 from fluxtui.control.backend import Backend
 from fluxtui.core.config import Config
 from fluxtui.tui.app import FluxApp
-from fluxtui.tui.image_support import ImageBackend, load_backend
+from fluxtui.tui.image_support import ImageBackend, backend_named
 
 
 def create_app(
@@ -28,13 +28,13 @@ def create_app(
 
     `demo` runs every provider on the built-in simulator (started after the first paint); a config
     already pointed at a simulator (`config.demo`) is demo mode too. `image_protocol` is a protocol
-    name (loaded without probing for halfcell/none) or a backend chosen beforehand. `clock` and the
+    name (built for a terminal that gave no answers) or a backend chosen beforehand. `clock` and the
     intervals let snapshot tests freeze the elapsed times (`notice_s`: see `FluxApp`).
     """
     images = (
         image_protocol
         if isinstance(image_protocol, ImageBackend)
-        else load_backend(image_protocol, terminal=False)
+        else backend_named(image_protocol)
     )
     backend = Backend(config, store_path, library=library)
     return FluxApp(

@@ -38,7 +38,12 @@ def launch(image_protocol: str | None, demo: bool) -> int:
         print(f"fluxtui: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    images = image_support.load_backend(protocol)  # probes the terminal, before the app runs
+    from fluxtui.term.report import Choice
+
+    # Until the probe decides: `auto` draws half-cell blocks, a forced protocol is taken as it is.
+    chosen = "halfcell" if protocol == "auto" else protocol
+    choice = Choice(chosen, "not probed", "truecolor", "not probed", requested=protocol)
+    images = image_support.backend_for(choice, image_support.NO_ANSWERS)
 
     from fluxtui.tui.factory import create_app
 
