@@ -27,7 +27,7 @@ async def test_the_image_is_drawn_over_the_widget_at_the_cell_size(tmp_path):
         size = widget.size
         colour = widget.background_colors[1]
         background = (colour.r, colour.g, colour.b)
-    # 400×300 in 60 columns of 9 px: 540×405 px, 405 / 21 → 20 rows (the last partly)
+    # 400×300 in 60 columns of 9 px: 540×405 px, 405 / 21 → 20 rows (the last partly filled)
     assert size == (60, 20)
     assert [line.cell_length for line in lines[:-1]] == [0] * 19  # nothing drawn over it
     segments: list[Segment] = list(lines[-1])
@@ -35,13 +35,18 @@ async def test_the_image_is_drawn_over_the_widget_at_the_cell_size(tmp_path):
     moves = [s.text for s in segments if s.text.startswith("\x1b[") and s.text.endswith("H")]
     assert moves[0] == f"\x1b[{region.y + 1};{region.x + 1}H"  # its top-left corner
     data = next(s.text for s in segments if s.text.startswith("\x1bP"))
-    assert data.startswith('\x1bP0;1;0q"1;1;540;405')
+    assert data.startswith('\x1bP0;1;0q"1;1;540;420')  # padded to whole cells (20 × 21 px)
     assert len(re.findall(r"#\d+;2;", data)) <= 64  # the terminal's register count
     decoded = libsixel(data, tmp_path)
-    assert decoded.size == (540, 405)
+    assert decoded.size == (540, 420)
     source = Image.open(path).convert("RGB").resize((540, 405), Image.Resampling.LANCZOS)
-    assert data == sixel.encode(source, registers=64, background=background)  # our encoder's
-    assert max(ImageStat.Stat(ImageChops.difference(decoded, source)).mean) < 20  # 64 colours
+    canvas = Image.new("RGB", (540, 420), background)
+    canvas.paste(source)
+    assert data == sixel.encode(canvas, registers=64, background=background)  # our encoder's
+    shown = decoded.crop((0, 0, 540, 405))
+    assert max(ImageStat.Stat(ImageChops.difference(shown, source)).mean) < 20  # 64 colours
+    padding = decoded.crop((0, 405, 540, 420))
+    assert padding.getcolors() is not None and len(padding.getcolors()) <= 2  # background only
 
 
 async def test_a_file_that_cannot_be_read_says_so(tmp_path):

@@ -124,21 +124,24 @@ def encode_visible(
     registers: int,
     background: tuple[int, int, int],
 ) -> tuple[str, Region]:
-    """The Sixel of the part of the image inside `crop`, and the cells it starts at (widget
-    coordinates). The image is fitted to `size` and centred horizontally; "" when none shows."""
-    (width, height), (columns, _) = pixel_fit(pixels.size, size, cell_px)
+    """The Sixel of the cells inside `crop`, and the cell it starts at (widget coordinates).
+
+    The image is fitted to `size`, centred horizontally, and padded with `background` to whole
+    cells: a terminal paints the rest of a cell the Sixel only partly covers with its own
+    background (mlterm: white), so every pixel of every cell the image touches is ours.
+    "" when no part of it shows.
+    """
+    (width, height), (columns, rows) = pixel_fit(pixels.size, size, cell_px)
     if not width:
         return "", Region()
     cell_w, cell_h = cell_px
     left = (size.width - columns) // 2
-    box = (
-        max(0, (crop.x - left) * cell_w),
-        crop.y * cell_h,
-        min(width, (crop.right - left) * cell_w),
-        min(height, crop.bottom * cell_h),
-    )
-    if box[0] >= box[2] or box[1] >= box[3]:
+    first, last = max(0, crop.x - left), min(columns, crop.right - left)
+    top, bottom = crop.y, min(rows, crop.bottom)
+    if first >= last or top >= bottom:
         return "", Region()
-    scaled = pixels.resize((width, height), PILImage.Resampling.LANCZOS).crop(box)
-    data = sixel.encode(scaled, registers=registers, background=background)
-    return data, Region(left + box[0] // cell_w, crop.y, columns, crop.height)
+    canvas = PILImage.new("RGB", (columns * cell_w, rows * cell_h), background)
+    canvas.paste(pixels.resize((width, height), PILImage.Resampling.LANCZOS).convert("RGB"))
+    shown = canvas.crop((first * cell_w, top * cell_h, last * cell_w, bottom * cell_h))
+    data = sixel.encode(shown, registers=registers, background=background)
+    return data, Region(left + first, top, last - first, bottom - top)
