@@ -12,7 +12,7 @@ from fluxtui.term.choice import choose
 from fluxtui.term.probe import unasked
 from fluxtui.term.report import Choice, TerminalReport
 from fluxtui.tui.app import FluxApp
-from fluxtui.tui.image_support import ImageBackend, load_backend
+from fluxtui.tui.image_support import ImageBackend, backend_named
 
 
 def create_app(
@@ -32,14 +32,14 @@ def create_app(
 
     `demo` runs every provider on the built-in simulator (started after the first paint); a config
     already pointed at a simulator (`config.demo`) is demo mode too. `image_protocol` is a protocol
-    name (loaded without probing for halfcell/none) or a backend chosen beforehand. `clock` and the
+    name (built for a terminal that gave no answers) or a backend chosen beforehand. `clock` and the
     intervals let snapshot tests freeze the elapsed times (`notice_s`: see `FluxApp`). `terminal`:
     what the probe found and chose, for the palette's terminal report.
     """
     images = (
         image_protocol
         if isinstance(image_protocol, ImageBackend)
-        else load_backend(image_protocol, terminal=False)
+        else backend_named(image_protocol)
     )
     if terminal is None:  # started without asking the terminal: the report says so
         report = unasked(note="the app was started without asking the terminal")

@@ -1,30 +1,27 @@
-"""How the preview draws images, chosen once before the app starts.
+"""How the preview draws images: the widget for the protocol chosen from the terminal report.
 
-This is the one module that imports textual-image. Importing it probes the terminal (it writes
-escape sequences to stdout and reads the answers from stdin), which can stall or crash when stdin is
-piped, the pty has zero columns, or the terminal does not answer. So it is imported only here, only
-for a protocol that needs it (`halfcell` and `none` never do: half-cell blocks are drawn by
-`widgets/halfcell.py`), only when stdin and stdout are both terminals with a size, before
-`App.run()`, and any failure falls back to half-cell blocks with a note saying why.
+`backend_for(choice, report)` turns the probe's choice into a factory of image widgets: Kitty
+graphics with Unicode placeholders (`widgets/kitty_image.py`), Sixel with our encoder
+(`widgets/sixel_image.py`), half-cell blocks (`widgets/halfcell.py`), all sized from the cell's
+pixel size the probe learnt; or textual-image's Unicode blocks. This is the one module that
+imports textual-image, and only for `unicode`: importing it probes the terminal (escape
+sequences to stdout, answers read from stdin), so any failure there falls back to half-cell
+blocks with a note saying why.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from fluxtui.term.report import Choice, TerminalReport
 
 if TYPE_CHECKING:
     from textual.widget import Widget
 
-    from fluxtui.term.report import Choice, TerminalReport
-
-PROTOCOLS = ("auto", "tgp", "sixel", "halfcell", "unicode", "none")
-ENV_VAR = "FLUXTUI_IMAGE_PROTOCOL"
 PROTOCOL_NAMES = {
     "tgp": "Kitty graphics",
     "sixel": "Sixel",
@@ -32,6 +29,9 @@ PROTOCOL_NAMES = {
     "unicode": "Unicode blocks",
     "none": "text only",
 }
+NO_ANSWERS = TerminalReport(
+    term="", term_program="", colorterm="", name=None, version=None, xtversion=None
+)
 
 ImageFactory = Callable[[Path], "Widget"]
 
@@ -44,6 +44,9 @@ class ImageBackend:
     protocol: str  # tgp, sixel, halfcell, unicode or none
     factory: ImageFactory | None  # None: the preview shows text only
     note: str = ""  # why `protocol` is not what was asked for
+    fallback: str = ""  # a forced protocol that cannot work here, and why: the preview says it
+    choice: Choice | None = None  # what it was built from (other protocols are built alike)
+    report: TerminalReport | None = None
 
     @property
     def description(self) -> str:
@@ -51,97 +54,92 @@ class ImageBackend:
         return f"{name} ({self.note})" if self.note else name
 
 
-def choose_protocol(flag: str | None, env: str | None, configured: object) -> str:
-    """The protocol asked for: `--image-protocol`, the environment, then `[tui] image_protocol`."""
-    sources = (("--image-protocol", flag), (ENV_VAR, env), ("[tui] image_protocol", configured))
-    for source, value in sources:
-        if value is None or value == "":
-            continue
-        protocol = str(value).strip().lower()
-        if protocol not in PROTOCOLS:
-            raise ValueError(f"{source} {value!r} is not one of {', '.join(PROTOCOLS)}")
-        return protocol
-    return "auto"
+def backend_for(choice: Choice, report: TerminalReport) -> ImageBackend:
+    """The image widgets for `choice.protocol`, sized from `report` (never probes, but for
+    `unicode`, which imports textual-image)."""
+    protocol = choice.protocol
+    fallback = choice.fallback
+    if protocol == "tgp" and choice.colors == "16":
+        protocol = "halfcell"
+        fallback = fallback or (
+            "Kitty graphics need 256 colours or more (the image id is a colour); "
+            "showing half-cell blocks"
+        )
+    build = {
+        "none": _none,
+        "halfcell": _halfcell,
+        "sixel": _sixel,
+        "tgp": _kitty,
+        "unicode": _unicode,
+    }[protocol]
+    backend = build(choice, report)
+    return replace(
+        backend,
+        requested=choice.requested,
+        fallback=fallback,
+        choice=choice,
+        report=report,
+    )
 
 
-def load_backend(requested: str, *, terminal: bool | None = None) -> ImageBackend:
-    """The backend for `requested`; probes the terminal (through textual-image) only when needed.
-
-    `terminal` overrides the check that stdin and stdout are usable terminals (tests pass False).
-    """
-    if requested == "none":
-        return ImageBackend(requested, "none", None)
-    if requested == "halfcell":
-        return _halfcell(requested)
-    if terminal is None:
-        terminal = _usable_terminal()
-    if not terminal:
-        return _halfcell(requested, "no terminal to ask about graphics")
-    try:
-        return _textual_image_backend(requested)
-    except Exception as exc:  # the probe failed in a way textual-image does not catch
-        return _halfcell(requested, f"graphics probe failed: {type(exc).__name__}")
+def backend_named(protocol: str, like: ImageBackend | None = None) -> ImageBackend:
+    """The backend for `protocol` on the terminal `like` was built for (none known: no answers)."""
+    choice = like.choice if like is not None else None
+    report = like.report if like is not None else None
+    base = choice or Choice(protocol, "chosen", "truecolor", "not known", requested=protocol)
+    chosen = replace(base, protocol=protocol, reason="chosen", requested=protocol, fallback="")
+    return backend_for(chosen, report or NO_ANSWERS)
 
 
-def _usable_terminal() -> bool:
-    streams = (sys.__stdin__, sys.__stdout__)
-    if not all(stream is not None and stream.isatty() for stream in streams):
-        return False
-    try:
-        size = os.get_terminal_size(sys.__stdout__.fileno())  # type: ignore[union-attr]
-    except OSError:
-        return False
-    return size.columns > 0 and size.lines > 0
+def _none(choice: Choice, report: TerminalReport) -> ImageBackend:
+    return ImageBackend(choice.requested, "none", None)
 
 
-def _halfcell(requested: str, note: str = "") -> ImageBackend:
+def _halfcell(choice: Choice, report: TerminalReport, note: str = "") -> ImageBackend:
     from fluxtui.tui.widgets.halfcell import HalfcellImage
 
     def factory(path: Path) -> Widget:
-        return HalfcellImage(path, classes="image")
+        return HalfcellImage(path, cell_px=report.cell_px, classes="image")
 
-    return ImageBackend(requested, "halfcell", factory, note)
+    return ImageBackend(choice.requested, "halfcell", factory, note)
 
 
-def _textual_image_backend(requested: str) -> ImageBackend:
-    # It logs failed probes with tracebacks; Python would print them on the terminal.
-    logging.getLogger("textual_image").addHandler(logging.NullHandler())
-    import textual_image.renderable as renderables
-    import textual_image.widget as widgets
-
-    detected = {
-        renderables.TGPImage: "tgp",
-        renderables.SixelImage: "sixel",
-        renderables.HalfcellImage: "halfcell",
-        renderables.UnicodeImage: "unicode",
-    }.get(renderables.Image, "halfcell")
-    protocol = detected if requested == "auto" else requested
-    if protocol == "halfcell":
-        return _halfcell(requested)
-    widget_class = {
-        "tgp": widgets.TGPImage,
-        "sixel": widgets.SixelImage,
-        "unicode": widgets.UnicodeImage,
-    }[protocol]
+def _sixel(choice: Choice, report: TerminalReport) -> ImageBackend:
+    from fluxtui.tui.widgets.sixel_image import SixelImage
 
     def factory(path: Path) -> Widget:
-        widget: Widget = widget_class(str(path), classes="image")
+        return SixelImage(
+            path, cell_px=report.cell_px, registers=report.sixel_registers, classes="image"
+        )
+
+    return ImageBackend(choice.requested, "sixel", factory)
+
+
+def _kitty(choice: Choice, report: TerminalReport) -> ImageBackend:
+    from fluxtui.tui.widgets.kitty_image import KittyImage
+
+    def factory(path: Path) -> Widget:
+        return KittyImage(
+            path,
+            cell_px=report.cell_px,
+            colors=choice.colors,
+            tmux_passthrough=choice.tmux_passthrough,
+            classes="image",
+        )
+
+    return ImageBackend(choice.requested, "tgp", factory)
+
+
+def _unicode(choice: Choice, report: TerminalReport) -> ImageBackend:
+    # It logs failed probes with tracebacks; Python would print them on the terminal.
+    logging.getLogger("textual_image").addHandler(logging.NullHandler())
+    try:
+        import textual_image.widget as widgets
+    except Exception as exc:  # its terminal probe failed in a way it does not catch
+        return _halfcell(choice, report, f"Unicode blocks failed: {type(exc).__name__}")
+
+    def factory(path: Path) -> Widget:
+        widget: Widget = widgets.UnicodeImage(str(path), classes="image")
         return widget
 
-    return ImageBackend(requested, protocol, factory)
-
-
-def backend_for(choice: Choice, report: TerminalReport) -> ImageBackend:
-    """The backend for what `fluxtui.term.choice.choose` picked.
-
-    A thin adapter onto `load_backend` (the images branch replaces it with its own encoder,
-    placeholders and tmux wrapping): textual-image cannot wrap its graphics for tmux, so Kitty
-    graphics through passthrough is drawn as half-cells here, with a note.
-    """
-    if choice.tmux_passthrough:
-        note = "Kitty graphics through tmux's passthrough is not drawn yet"
-        return _halfcell(choice.requested, note)
-    backend = load_backend(choice.protocol)
-    if choice.fallback and not backend.note:
-        return ImageBackend(backend.requested, backend.protocol, backend.factory, choice.fallback)
-    return ImageBackend(choice.requested, backend.protocol, backend.factory, backend.note)
+    return ImageBackend(choice.requested, "unicode", factory)

@@ -14,7 +14,7 @@ from fluxtui.control.threaded_store import StoreClosed
 from fluxtui.core.pricing import Spend
 from fluxtui.core.text import inert
 from fluxtui.tui import messages as msg
-from fluxtui.tui.image_support import ImageBackend, load_backend
+from fluxtui.tui.image_support import ImageBackend, backend_named
 from fluxtui.tui.screens.main import MainScreen
 
 log = logging.getLogger("fluxtui.tui")
@@ -85,7 +85,7 @@ class ModeActions(App[int]):
         """The ways to draw images open now: the one probed at start, half-cell blocks, none."""
         choices = {self.startup_images.protocol: self.startup_images}
         for protocol in ("halfcell", "none"):
-            choices.setdefault(protocol, load_backend(protocol))
+            choices.setdefault(protocol, backend_named(protocol, self.startup_images))
         return list(choices.values())
 
     def set_image_backend(self, images: ImageBackend) -> None:

@@ -22,10 +22,28 @@ from typing import TYPE_CHECKING
 from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
 
 if TYPE_CHECKING:
+    from fluxtui.term.report import Choice, TerminalReport
     from fluxtui.tui.app import FluxApp
 
 #: how often the app looks whether the server that started it is still there
 PARENT_CHECK_S = 1.0
+
+
+def browser_terminal() -> tuple[TerminalReport, Choice]:
+    """What the palette's terminal report says in a browser: xterm.js was not asked, and draws
+    half-cell blocks in 24-bit colour."""
+    from fluxtui.term.probe import unasked
+    from fluxtui.term.report import Choice
+
+    report = unasked(note="a browser session of fluxtui serve: the page's terminal is not asked")
+    choice = Choice(
+        protocol="halfcell",
+        reason="in a browser the preview is drawn with half-cell blocks",
+        colors="truecolor",
+        colors_reason="the browser shows 24-bit colour",
+        requested="halfcell",
+    )
+    return report, choice
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,8 +70,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OTHER
 
     from fluxtui.tui.factory import create_app
+    from fluxtui.tui.image_support import backend_for
 
-    app = create_app(config, paths.store_file(), "halfcell", demo=args.demo or not config.any_key)
+    report, choice = browser_terminal()
+    app = create_app(
+        config,
+        paths.store_file(),
+        backend_for(choice, report),
+        demo=args.demo or not config.any_key,
+        terminal=(report, choice),
+    )
     _quit_when_orphaned(app)
     return app.run() or 0
 

@@ -1,8 +1,10 @@
 """An image drawn with upper-half blocks: two pixels per cell, in any terminal with colour.
 
 Textual-only (no terminal probing), so it is the fallback for every terminal and the renderer the
-tests pin. The file is decoded off the event loop, once, into a small thumbnail; each size the
-widget takes is rendered once into cached strips.
+tests pin. Each half cell is one pixel, as wide as a cell and half as tall: from the cell's pixel
+size (`cell_px`, when the probe learnt it) the image is scaled so it is not stretched; unknown, a
+cell is taken as exactly twice as tall as wide. Each size the widget takes is rendered once into
+cached strips.
 """
 
 from __future__ import annotations
@@ -15,60 +17,36 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.strip import Strip
-from textual.widget import Widget
 
-from fluxtui.core import thumbnails
+from fluxtui.tui.widgets.picture import Picture
 
-THUMBNAIL_PX = 512  # wider than any terminal is in half-cells
 UPPER_HALF = "▀"
 
 
-class HalfcellImage(Widget):
+class HalfcellImage(Picture):
     """Shows one image file, scaled to fit, centred horizontally."""
 
-    def __init__(self, path: Path | str, *, id: str | None = None, classes: str | None = None):
-        super().__init__(id=id, classes=classes)
-        self.path = Path(path)
-        self.source_size = _source_size(self.path)
-        self.problem: str | None = None
-        self._pixels: PILImage.Image | None = None
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        cell_px: tuple[int, int] | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ):
+        super().__init__(path, cell_px=cell_px, id=id, classes=classes)
         self._strips: tuple[Size, list[Strip]] | None = None
-
-    def get_content_width(self, container: Size, viewport: Size) -> int:
-        return container.width
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """As many rows as the image needs at this width (CSS max-height may cap it)."""
         if self.source_size is None:
             return 1
-        return fitted(self.source_size, Size(width, container.height or 10_000))[1] // 2
-
-    @property
-    def loaded(self) -> bool:
-        return self._pixels is not None or self.problem is not None
-
-    def on_mount(self) -> None:
-        self.run_worker(self._load, thread=True, group="image-load", exit_on_error=False)
-
-    def _load(self) -> None:
-        try:
-            with PILImage.open(self.path) as image:
-                image.draft("RGB", (THUMBNAIL_PX, THUMBNAIL_PX))  # JPEG: decode at a smaller scale
-                pixels = thumbnails.flat_rgb(image)
-                pixels.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
-        except (OSError, ValueError, PILImage.DecompressionBombError) as exc:
-            self.app.call_from_thread(self._failed, f"cannot read the image: {exc}")
-            return
-        self.app.call_from_thread(self._loaded, pixels)
+        box = Size(width, container.height or 10_000)
+        return fitted(self.source_size, box, self.cell_px)[1] // 2
 
     def _loaded(self, pixels: PILImage.Image) -> None:
-        self._pixels = pixels
         self._strips = None
-        self.refresh()
-
-    def _failed(self, problem: str) -> None:
-        self.problem = problem
-        self.refresh()
+        super()._loaded(pixels)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -83,32 +61,34 @@ class HalfcellImage(Widget):
         size = self.size
         if self._strips is not None and self._strips[0] == size:
             return self._strips[1]
-        strips = _to_strips(self._pixels, size, self.rich_style) if self._pixels is not None else []
+        strips = (
+            _to_strips(self.pixels, size, self.rich_style, self.cell_px)
+            if self.pixels is not None
+            else []
+        )
         self._strips = (size, strips)
         return strips
 
 
-def _source_size(path: Path) -> tuple[int, int] | None:
-    """The image's size from its header (cheap: the pixels are not decoded)."""
-    try:
-        with PILImage.open(path) as image:
-            width, height = image.size
-            return int(width), int(height)
-    except (OSError, ValueError):
-        return None
+def fitted(
+    image_size: tuple[int, int], box: Size, cell_px: tuple[int, int] | None = None
+) -> tuple[int, int]:
+    """Columns and half-cell rows of an image scaled to fit `box` with its aspect ratio kept.
 
-
-def fitted(image_size: tuple[int, int], box: Size) -> tuple[int, int]:
-    """Columns and half-cell rows of an image scaled to fit `box` with its aspect ratio kept."""
+    A half-cell pixel is `cell_px` (w, h) w wide and h/2 tall; None: as tall as wide (2:1 cells).
+    """
     width, height = image_size
     if not (width and height and box.width and box.height):
         return 0, 0
-    scale = min(box.width / width, box.height * 2 / height)
-    return max(1, round(width * scale)), max(2, round(height * scale / 2) * 2)
+    aspect = cell_px[1] / 2 / cell_px[0] if cell_px and cell_px[0] and cell_px[1] else 1.0
+    scale = min(box.width / width, box.height * 2 * aspect / height)  # in columns per pixel
+    return max(1, round(width * scale)), max(2, round(height * scale / aspect / 2) * 2)
 
 
-def _to_strips(pixels: PILImage.Image, box: Size, background: Style) -> list[Strip]:
-    columns, rows = fitted(pixels.size, box)
+def _to_strips(
+    pixels: PILImage.Image, box: Size, background: Style, cell_px: tuple[int, int] | None
+) -> list[Strip]:
+    columns, rows = fitted(pixels.size, box, cell_px)
     if not columns:
         return []
     scaled = pixels.resize((columns, rows), PILImage.Resampling.BILINEAR)

@@ -2,7 +2,8 @@
 
 A finished job shows its image (drawn by the backend chosen at start: Kitty graphics, Sixel or
 half-cell blocks) with size, seed, provider, model, the cost its provider reported, timings and
-file path under it. A job on its way shows its live state instead of a stale image; a failed one
+file path under it; a forced protocol that cannot work here is said once, with the first image.
+A job on its way shows its live state instead of a stale image; a failed one
 shows the reason and what to do.
 """
 
@@ -69,6 +70,7 @@ class Preview(Vertical, can_focus=True):
         self._body_text = Static("", id="preview-body")
         self._meta_text = Static("", id="preview-meta")
         self._holder = Vertical(id="preview-image")
+        self._fallback_said = False
 
     def compose(self) -> ComposeResult:
         yield self._head_line
@@ -149,6 +151,13 @@ class Preview(Vertical, can_focus=True):
         if path is not None and self.images.factory is not None:
             holder.mount(self.images.factory(path), before=0)
             self.call_after_refresh(self._fit_image)
+            self._say_fallback()
+
+    def _say_fallback(self) -> None:
+        """A forced protocol that cannot work here: why, once, with the first image drawn."""
+        if self.images.fallback and not self._fallback_said:
+            self._fallback_said = True
+            self.app.notify(self.images.fallback, title="Images", severity="warning", timeout=15)
 
     def _head(self, job: JobSnapshot) -> Text:
         style = self.get_component_rich_style(f"preview--{fmt.STATE_CLASSES[job.state]}")
