@@ -21,6 +21,7 @@ from fluxtui.tui import format as fmt
 #: notifications at most per batch; the rest are counted in the last one
 MAX_NOTICES = 3
 PROMPT_CHARS = 60
+MIN_WAIT_S = 0.01  # the shortest wait for the burst's end (a zero-length timer fails in Textual)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class EndedNews:
         if self._timer is not None:
             self._timer.stop()
         left = self.cap_s - (self.clock() - self._first)
-        self._timer = self.set_timer(max(0.0, min(self.window_s, left)), self.flush)
+        self._timer = self.set_timer(max(MIN_WAIT_S, min(self.window_s, left)), self.flush)
 
     def flush(self) -> None:
         """Say the burst now."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from fluxtui.core.models import GenerationRequest
+from fluxtui.core.models import GenerationRequest, Job
+from fluxtui.tui.notices import MIN_WAIT_S, EndedNews
 from tests.tui.helpers import ready, wait_for, with_key
 
 
@@ -72,3 +73,28 @@ async def test_no_notification_for_the_job_in_the_preview(make_app):
         await all_said(pilot, 1)
         assert app.board.jobs[job.id].state.is_terminal
         assert job_notices(app) == []
+
+
+def test_a_burst_past_its_cap_still_waits_a_moment_before_it_is_said():
+    """A zero-length Textual timer that starts late divides by zero in Textual's timer loop (seen
+    in a loaded CI run): the wait for the burst's end is never 0, even once the cap has passed."""
+    waits: list[float] = []
+    said: list[int] = []
+    now = [100.0]
+
+    class Timer:  # what EndedNews uses of Textual's
+        def stop(self) -> None:
+            pass
+
+    def set_timer(delay: float, callback):
+        waits.append(delay)
+        return Timer()
+
+    news = EndedNews(set_timer, lambda ended, _: said.append(len(ended)), clock=lambda: now[0])
+    job = Job.create(GenerationRequest("a fox", "fal", "fal-ai/flux/dev", {})).snapshot()
+    news.add(job, announce=True)
+    now[0] += news.cap_s + 5  # the burst has gone on past its cap
+    news.add(job, announce=True)
+    assert waits[0] == news.window_s and waits[-1] == MIN_WAIT_S > 0
+    news.flush()
+    assert said == [2]
