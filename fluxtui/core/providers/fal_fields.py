@@ -92,14 +92,10 @@ def wire_problems(spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
 
 
 def image_urls_problem(spec: ModelSpec, value: Any) -> str | None:
-    """An edit app needs `image_urls`: a list of image URLs (or data: URIs)."""
-    if not spec.id.endswith(EDIT_SUFFIX) or not is_flux2(spec):
+    """A verbatim `image_urls` of an edit app: a list of image URLs (or data: URIs). (That an
+    edit app needs inputs at all, from `--image` or here, is the catalog's rule.)"""
+    if not spec.id.endswith(EDIT_SUFFIX) or not is_flux2(spec) or value is None:
         return None
-    if value is None:
-        return (
-            f"{spec.id} edits images: give them as image_urls, e.g. "
-            """--param 'image_urls=["https://example.com/in.png"]'"""
-        )
     if not isinstance(value, list) or not value:
         return f"image_urls {shown(value)} is not a list of image URLs"
     if not all(isinstance(url, str) and url.strip() for url in value):
