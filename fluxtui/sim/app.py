@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from fluxtui.sim import delivery, routes_bfl, routes_fal, routes_openai
+from fluxtui.sim import delivery, routes_bfl, routes_fal, routes_openai, stopgap_inputs
 from fluxtui.sim.config import PublicUrls, SimConfig
 from fluxtui.sim.context import Sim
 
@@ -56,6 +56,7 @@ def create_app(config: SimConfig | None = None, public_urls: PublicUrls | None =
             *delivery.routes(sim),
             *routes_bfl.routes(sim),
             *routes_openai.routes(sim),
+            *stopgap_inputs.storage_routes(sim),
             *routes_fal.routes(sim),
         ],
         middleware=[Middleware(_Latency, seconds=sim.config.latency_s)],

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fluxtui.sim import auth
+from fluxtui.sim import auth, stopgap_inputs
 from fluxtui.sim.context import Sim
 from fluxtui.sim.delivery import image_url
 from fluxtui.sim.faults import DropConnection
@@ -252,4 +252,7 @@ def routes(sim: Sim) -> list[Route]:
                 data.append({"url": image_url(sim, job, index)})
         return JSONResponse({"created": int(job.created), "data": data})
 
-    return [endpoint(service) for service in ("apiyi", "openai") if service in sim.urls.services]
+    served = [service for service in ("apiyi", "openai") if service in sim.urls.services]
+    generations = {service: endpoint(service) for service in served}
+    endpoints: dict[str, Any] = {s: route.endpoint for s, route in generations.items()}
+    return [*generations.values(), *stopgap_inputs.edits_routes(sim, endpoints)]
