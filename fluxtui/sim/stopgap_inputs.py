@@ -45,8 +45,7 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], dic
         if not isinstance(name, str):
             continue
         if filename is None:
-            text = data.decode("utf-8")
-            fields[name] = int(text) if name in _NUMBERS and text.lstrip("-").isdigit() else text
+            fields[name] = _value(name, data.decode("utf-8"))
             continue
         files.setdefault(name, []).append(
             {
@@ -57,6 +56,13 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], dic
             }
         )
     return fields, files
+
+
+def _value(name: str, text: str) -> Any:
+    """A form field's text as the JSON value a generations body holds."""
+    if name in _NUMBERS and text.lstrip("-").isdigit():
+        return int(text)
+    return {"true": True, "false": False}.get(text, text)
 
 
 def edits_routes(sim: Sim, generations: Mapping[str, Endpoint]) -> list[Route]:
