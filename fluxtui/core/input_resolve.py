@@ -35,11 +35,18 @@ MAX_READ_BYTES = 200 * 1024 * 1024
 #: a job reference: hex digits of its id (at least 4), then maybe ":N", the image's number
 JOB_REF = re.compile(r"([0-9a-fA-F]{4,19})(?::(\d{1,4}))?")
 ORDINALS = ("first", "second", "third", "fourth")
+#: how much of a path or URL a message shows
+PATH_CHARS = 240
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PilImage
 
 Finder = Callable[[str], Sequence[JobSnapshot]]
+
+
+def _shown(text: str) -> str:
+    """A path or URL as a message quotes it: whole unless very long (then its middle is cut)."""
+    return shown(text, PATH_CHARS)
 
 
 class BadInput(ValueError):
@@ -59,7 +66,7 @@ def resolve(
 
 def resolve_one(text: str, role: InputRole, find: Finder) -> InputImage:
     """One input named by `text`, as `role`."""
-    named = f"{role} {shown(text)}"
+    named = f"{role} {_shown(text)}"
     if not text.strip():
         raise BadInput(f"{role} is empty: give a path, a URL or a job id")
     if text.startswith(("http://", "https://")):
@@ -81,23 +88,24 @@ def _from_job(text: str, role: InputRole, find: Finder) -> InputImage:
     found = list(find(prefix))
     if not found:
         raise BadInput(
-            f"{role} {shown(text)}: no file of that name, and no job with an id starting {prefix}"
+            f"{role} {_shown(text)}: no file of that name, and no job with an id starting {prefix}"
         )
     if len(found) > 1:
-        raise BadInput(f"{role} {shown(text)}: {len(found)} jobs have an id starting {prefix}")
+        raise BadInput(f"{role} {_shown(text)}: {len(found)} jobs have an id starting {prefix}")
     job = found[0]
     if not job.files:
         state = job.state.label
-        raise BadInput(f"{role} {shown(text)}: job {short_id(job.id)} has no image ({state})")
+        raise BadInput(f"{role} {_shown(text)}: job {short_id(job.id)} has no image ({state})")
     if not 1 <= number <= len(job.files):
         which = ORDINALS[number - 1] if 1 <= number <= len(ORDINALS) else f"number {number}"
         raise BadInput(
-            f"{role} {shown(text)}: job {short_id(job.id)} made {len(job.files)} image(s), "
+            f"{role} {_shown(text)}: job {short_id(job.id)} made {len(job.files)} image(s), "
             f"not a {which}"
         )
     path = Path(job.files[number - 1])
     if not path.is_file():
-        raise BadInput(f"{role} {shown(text)}: the image of job {short_id(job.id)} is gone: {path}")
+        gone = f"the image of job {short_id(job.id)} is gone: {_shown(str(path))}"
+        raise BadInput(f"{role} {_shown(text)}: {gone}")
     image = check_file(path, text, role)
     return dataclasses.replace(image, parent_job=job.id, parent_index=number)
 
@@ -105,7 +113,7 @@ def _from_job(text: str, role: InputRole, find: Finder) -> InputImage:
 def check_file(path: Path, source: str, role: InputRole) -> InputImage:
     """`path` read and checked as an input: it exists, is readable, within MAX_READ_BYTES, and
     is a PNG, JPEG or WebP image."""
-    named = f"{role} {shown(source)}"
+    named = f"{role} {_shown(source)}"
     try:
         size = path.stat().st_size
         if not path.is_file():
