@@ -165,3 +165,32 @@ def test_compare_sends_inputs_to_the_targets_that_take_them(sim, capsys, tmp_pat
     assert [r["input_image"] for r in sent if "input_image" in r] == [encoded]
     rows = {r["target"]: r for r in json.loads(out)["rows"]}
     assert rows["fal:fal-ai/flux/dev"]["dropped"] == ["input images"]
+
+
+def test_a_refused_upload_fails_the_job_before_the_paid_submit(sim, capsys, tmp_path: Path) -> None:
+    bad_fal = '[providers.badfal]\nkind = "fal"\nbase_url = "{url}"\napi_key = "sim-invalid-key"\n'
+    write_config(sim, extra=bad_fal.format(url=sim.base_url("fal")))
+    big = write_image(tmp_path / "big.png", (1300, 1300), noise=True)
+    code, _, err = run_cli(
+        capsys, "generate", "upload refused 2c4", "-p", "badfal", "-m", "fal-ai/flux-pro/kontext",
+        "--image", str(big),
+    )  # fmt: skip
+    assert code == 3, err
+    assert "uploading input big.png to fal's storage" in err
+    assert received(sim, "upload refused 2c4") == []  # the paid submit was never sent
+    assert "sim-invalid-key" not in err
+
+
+def test_kontext_takes_a_safety_of_at_most_2_with_an_input_image(
+    sim, capsys, tmp_path: Path
+) -> None:
+    write_config(sim)
+    photo = write_image(tmp_path / "photo.png")
+    code, _, err = run_cli(
+        capsys, "generate", "too safe 8e1", "-p", "bfl", "-m", "flux-kontext-max",
+        "--image", str(photo), "--safety", "5",
+    )  # fmt: skip
+    assert code == 2
+    assert (
+        "safety_tolerance 5 is above 2, the most flux-kontext-max takes with an input image" in err
+    )

@@ -55,10 +55,6 @@ class InputImage:
             return inert(Path(self.path).name)
         return inert(self.source)
 
-    @property
-    def is_local(self) -> bool:
-        return self.path is not None
-
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None and v is not False}
 
