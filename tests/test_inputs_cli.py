@@ -131,17 +131,21 @@ def test_bad_inputs_exit_2_naming_the_file_and_send_nothing(
     assert out == "" and received(sim, "bad input 0f5") == []
 
 
-def test_downscale_inputs_re_encodes_an_input_over_the_limit(sim, capsys, tmp_path: Path) -> None:
-    write_config(sim)
+@pytest.mark.parametrize("how", ["flag", "config"])
+def test_downscale_inputs_re_encodes_an_input_over_the_limit(
+    sim, capsys, tmp_path: Path, how: str
+) -> None:
+    write_config(sim, extra="downscale_inputs = true\n" if how == "config" else "")
     big = write_image(tmp_path / "big.png", (64, 64))
     big.write_bytes(big.read_bytes() + b"\0" * (BFL_MAX_INPUT_BYTES + 1))  # valid PNG, huge file
     original = big.read_bytes()
+    flags = ["--downscale-inputs"] if how == "flag" else []
     code, out, err = run_cli(
-        capsys, "generate", "fit it 7b3", "-p", "bfl", "-m", "flux-2-pro", "--image", str(big),
-        "--downscale-inputs", "--json",
+        capsys, "generate", f"fit it 7b3 {how}", "-p", "bfl", "-m", "flux-2-pro",
+        "--image", str(big), *flags, "--json",
     )  # fmt: skip
     assert code == 0, err
-    [sent] = received(sim, "fit it 7b3")
+    [sent] = received(sim, f"fit it 7b3 {how}")
     assert len(base64.b64decode(sent["input_image"])) <= BFL_MAX_INPUT_BYTES
     [image] = json.loads(out)["inputs"]
     assert image["reencoded"] is True and image["source"] == str(big)
@@ -194,3 +198,10 @@ def test_kontext_takes_a_safety_of_at_most_2_with_an_input_image(
     assert (
         "safety_tolerance 5 is above 2, the most flux-kontext-max takes with an input image" in err
     )
+
+
+def test_downscale_inputs_in_the_config_is_true_or_false(sim, capsys) -> None:
+    write_config(sim, extra='downscale_inputs = "yes"\n')
+    code, _, err = run_cli(capsys, "generate", "a fox", "-p", "bfl")
+    assert code == 2
+    assert "downscale_inputs must be a boolean (true or false), got 'yes'" in err

@@ -58,8 +58,10 @@ def run_compare(args: argparse.Namespace) -> int:
     if not args.demo and (missing := missing_keys(config, sorted({t.provider for t in targets}))):
         return _bad_input(*missing, "(or add --demo to compare on the built-in simulator)")
 
+    downscale = args.downscale_inputs or config.downscale_inputs
+
     def fit(request: GenerationRequest) -> GenerationRequest:
-        return fitted(config, request, request.inputs, args.downscale_inputs)
+        return fitted(config, request, request.inputs, downscale)
 
     try:
         plans = compare.plan(config, args.prompt, params, targets, extra, images, fit)

@@ -55,7 +55,8 @@ def run_generate(args: argparse.Namespace) -> int:
     try:
         requests = requests_from_args(args, config)
         images = inputs_from_args(args)
-        requests = [fitted(config, r, images, args.downscale_inputs) for r in requests]
+        downscale = args.downscale_inputs or config.downscale_inputs
+        requests = [fitted(config, r, images, downscale) for r in requests]
     except BadFlags as exc:
         return _bad_input(str(exc))
     if args.base_url:
