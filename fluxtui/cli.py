@@ -283,6 +283,23 @@ def _add_request_flags(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="a provider field passed verbatim (VALUE read as JSON when it parses)",
     )
+    parser.add_argument(
+        "--image",
+        action="append",
+        type=TEXT,
+        default=[],
+        metavar="FILE|URL|JOB[:N]",
+        help="an input image: a file, a URL, or a library job's image (id, :N for its Nth)",
+    )
+    parser.add_argument("--mask", type=TEXT, metavar="FILE|URL|JOB[:N]", help="Fill's mask")
+    parser.add_argument(
+        "--image-strength", type=NUMBER, metavar="X", help="how much the input image weighs (0–1)"
+    )
+    parser.add_argument(
+        "--downscale-inputs",
+        action="store_true",
+        help="re-encode an input over the provider's limit down to it",
+    )
 
 
 def _add_over_budget(parser: argparse.ArgumentParser) -> None:

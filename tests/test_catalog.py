@@ -400,7 +400,7 @@ PROBLEMS = [
     ("fal", "fal-ai/flux/dev", {"num_images": 0}, {}, None, "num_images 0 is not positive"),
     ("fal", "fal-ai/flux/dev", {"num_images": "2"}, {}, None, "num_images '2' is not an integer"),
     # unknown (lenient) models: types only
-    ("bfl", "flux-pro-1.0-fill", {"guidance": "abc"}, {}, None, "guidance 'abc' is not a number"),
+    ("bfl", "flux-pro-1.0-canny", {"guidance": "abc"}, {}, None, "guidance 'abc' is not a number"),
     (
         "openai-compatible",
         "my-flux",
@@ -410,7 +410,14 @@ PROBLEMS = [
         "width -5 is not positive",
     ),
     ("openai-compatible", "my-flux", {"seed": 1.5}, {}, None, "seed 1.5 is not an integer"),
-    ("fal", "fal-ai/flux-pro/kontext", {"aspect_ratio": 3}, {}, None, "aspect_ratio 3 is not text"),
+    (
+        "fal",
+        "fal-ai/flux-pro/kontext/text-to-image",
+        {"aspect_ratio": 3},
+        {},
+        None,
+        "aspect_ratio 3 is not text",
+    ),
 ]
 
 
@@ -442,7 +449,7 @@ VALID = [
     ("bfl", "flux-2-flex", {"steps": 50, "guidance": 10, "width": 64, "height": 64}, {}),
     (
         "bfl",
-        "flux-pro-1.0-fill",
+        "flux-pro-1.0-canny",
         {"aspect_ratio": "match_input", "steps": 999, "whatever": [1]},
         {"input_image": "https://x/y.png"},
     ),
@@ -614,6 +621,7 @@ def test_tables_hold_the_documented_models() -> None:
         "flux-2-klein-9b",
         "flux-kontext-pro",
         "flux-kontext-max",
+        "flux-pro-1.0-fill",
     ]
     assert [s.id for s in catalog.models_for("openai")] == [
         "flux-2-max",
@@ -632,6 +640,8 @@ def test_tables_hold_the_documented_models() -> None:
         "fal-ai/flux/schnell",
         "fal-ai/flux-pro/v1.1",
         "fal-ai/flux-pro/v1.1-ultra",
+        "fal-ai/flux-pro/kontext",
+        "fal-ai/flux-pro/kontext/max",
         "fal-ai/flux-2-pro",
         "fal-ai/flux-2-pro/edit",
         "fal-ai/flux-2-max",
@@ -656,7 +666,7 @@ def test_models_for_adds_configured_ids_as_lenient_specs() -> None:
 
 
 def test_model_spec_of_an_unknown_id_is_lenient() -> None:
-    spec = model_spec("bfl", "flux-pro-1.0-fill")
+    spec = model_spec("bfl", "flux-pro-1.0-canny")
     assert (spec.known, spec.max_images, spec.size, spec.aspect) == (False, 1, None, False)
     assert spec.accepts("anything")
     with pytest.raises(ValueError, match="unknown model table 'nope'"):
@@ -713,7 +723,7 @@ def test_correction_flux2_disable_pup_defaults() -> None:
             ("openai", "flux-2-flex"),
             ("openai", "flux-2-klein-4b"),
             ("fal", "fal-ai/flux-pro/v1.1"),
-            ("bfl", "flux-pro-1.0-fill"),  # not in the table: unknown
+            ("bfl", "flux-pro-1.0-canny"),  # not in the table: unknown
         ]
     }
     assert defaults == {
@@ -728,7 +738,7 @@ def test_correction_flux2_disable_pup_defaults() -> None:
         ("openai", "flux-2-flex"): False,
         ("openai", "flux-2-klein-4b"): None,
         ("fal", "fal-ai/flux-pro/v1.1"): False,
-        ("bfl", "flux-pro-1.0-fill"): None,
+        ("bfl", "flux-pro-1.0-canny"): None,
     }
     klein = req("flux-2-klein-9b", {"prompt_upsampling": False, "seed": 1})
     fitted, dropped = split_supported("bfl", klein)
@@ -861,4 +871,4 @@ def test_correction_inflight_caps_in_the_catalog() -> None:
     assert set(caps.values()) == {24}
     assert {s.max_in_flight for s in catalog.models_for("openai")} == {None}
     assert {s.max_in_flight for s in catalog.models_for("fal")} == {None}
-    assert model_spec("bfl", "flux-pro-1.0-fill").max_in_flight is None
+    assert model_spec("bfl", "flux-pro-1.0-canny").max_in_flight is None

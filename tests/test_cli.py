@@ -70,7 +70,9 @@ def test_generate_json(configured, capsys) -> None:
         "timings",
         "error",
         "cost",
+        "inputs",
     }
+    assert result["inputs"] == []
     assert result["state"] == "done" and result["seed"] == 5 and result["model"] == "flux-pro-1.1"
     # CometAPI's price is unknown (its console only) and it reports none: neither is invented
     assert result["cost"] == {"usd": None, "reported": False, "credits": None}

@@ -70,7 +70,7 @@ def upsampling_fields(body: dict[str, Any]) -> dict[str, Any]:
         ("flux-pro-1.1", True, {"prompt_upsampling": True}),
         ("flux-kontext-max", True, {"prompt_upsampling": True}),
         # a model the catalog does not know gets the setting as given
-        ("flux-pro-1.0-fill", False, {"prompt_upsampling": False}),
+        ("flux-pro-1.0-canny", False, {"prompt_upsampling": False}),
     ],
 )
 def test_correction_flux2_disable_pup_bodies(

@@ -238,10 +238,7 @@ def test_correction_fal_flux2_fields(client: httpx.AsyncClient) -> None:
             "fal-ai/flux-2-pro/edit",
             {},
             {},
-            [
-                "fal-ai/flux-2-pro/edit edits images: give them as image_urls, e.g. "
-                """--param 'image_urls=["https://example.com/in.png"]'"""
-            ],
+            ["fal-ai/flux-2-pro/edit edits an image: give it with --image"],
         ),
         (
             "fal-ai/flux-2-pro/edit",

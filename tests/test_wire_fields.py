@@ -141,7 +141,7 @@ def test_each_wire_rule_has_its_message(
 WIRE_VALID = [
     (
         "bfl",
-        "flux-pro-1.0-fill",
+        "flux-pro-1.0-canny",
         {"aspect_ratio": "match_input", "steps": 999, "whatever": [1]},
         {"input_image": "https://x/y.png"},
     ),

@@ -12,10 +12,12 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fluxtui.commands.costs import check_budget
+from fluxtui.commands.input_flags import fitted, inputs_from_args
 from fluxtui.commands.progress import ProgressPrinter
 from fluxtui.commands.requests import BadFlags, missing_keys, params_extra, params_from_args
 from fluxtui.commands.running import open_controller
@@ -25,7 +27,9 @@ from fluxtui.core.compare import TargetError, TargetPlan
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest
+from fluxtui.core.input_images import InputImage
 from fluxtui.core.inputs import shown
+from fluxtui.core.models import GenerationRequest
 from fluxtui.core.pricing import PriceTable
 from fluxtui.core.text import inert
 from fluxtui.session import with_timeout
@@ -48,15 +52,25 @@ def run_compare(args: argparse.Namespace) -> int:
         targets = compare.resolve_targets(config, args.target or (), args.set or ())
         params = compare.shared_params(params_from_args(args))
         extra = params_extra(args.param)
+        images = inputs_from_args(args)
     except (BadFlags, TargetError) as exc:
         return _bad_input(str(exc))
     if not args.demo and (missing := missing_keys(config, sorted({t.provider for t in targets}))):
         return _bad_input(*missing, "(or add --demo to compare on the built-in simulator)")
-    plans = compare.plan(config, args.prompt, params, targets, extra)
+
+    downscale = args.downscale_inputs or config.downscale_inputs
+
+    def fit(request: GenerationRequest) -> GenerationRequest:
+        return fitted(config, request, request.inputs, downscale)
+
+    try:
+        plans = compare.plan(config, args.prompt, params, targets, extra, images, fit)
+    except BadFlags as exc:
+        return _bad_input(str(exc))
     problems = compare.problems_of(plans)
     if problems:
         return _bad_input(*problems)
-    return asyncio.run(_compare(config, plans, params, extra, args))
+    return asyncio.run(_compare(config, plans, params, extra, args, (images, fit)))
 
 
 def _sheet_problem(sheet: Path) -> str | None:
@@ -75,7 +89,9 @@ async def _compare(
     params: dict[str, Any],
     extra: dict[str, Any],
     args: argparse.Namespace,
+    inputs: tuple[tuple[InputImage, ...], Callable[[GenerationRequest], GenerationRequest]],
 ) -> int:
+    images, fit = inputs
     async with open_controller(config, demo=args.demo) as (controller, runs):
         refused = check_budget(controller, [p.request for p in plans], over_budget=args.over_budget)
         if refused is not None:
@@ -91,6 +107,8 @@ async def _compare(
                 set_name=", ".join(args.set) if args.set else None,
                 over_budget=True,  # the budget has spoken for the whole run, above
                 skip_invalid=False,
+                inputs=images,
+                fit=fit,
             )
             _say_dropped(plans)
             with printer:

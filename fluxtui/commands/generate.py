@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from fluxtui.commands.costs import check_budget
+from fluxtui.commands.input_flags import fitted, inputs_from_args
 from fluxtui.commands.progress import ProgressPrinter, describe
 from fluxtui.commands.requests import BadFlags, missing_keys, requests_from_args
 from fluxtui.commands.running import Runs, open_controller
@@ -30,7 +31,9 @@ from fluxtui.session import with_timeout
 
 
 def job_json(job: JobSnapshot, prices: PriceTable) -> dict[str, Any]:
-    """A job as `--json` prints it; `cost` is {"usd", "reported", "credits"} (`JobCost`)."""
+    """A job as `--json` prints it; `cost` is {"usd", "reported", "credits"} (`JobCost`);
+    `inputs` its input images (`InputImage.lineage`: source, path or URL, SHA-256, size, parent
+    job)."""
     return {
         "id": job.id,
         "provider": job.request.provider,
@@ -43,6 +46,7 @@ def job_json(job: JobSnapshot, prices: PriceTable) -> dict[str, Any]:
         "timings": job.timings(),
         "error": job.error.to_dict() if job.error else None,
         "cost": prices.cost_of(job).to_dict(),
+        "inputs": [image.lineage() for image in job.request.inputs],
     }
 
 
@@ -50,6 +54,9 @@ def run_generate(args: argparse.Namespace) -> int:
     config = with_timeout(config_module.load(), args.timeout)
     try:
         requests = requests_from_args(args, config)
+        images = inputs_from_args(args)
+        downscale = args.downscale_inputs or config.downscale_inputs
+        requests = [fitted(config, r, images, downscale) for r in requests]
     except BadFlags as exc:
         return _bad_input(str(exc))
     if args.base_url:

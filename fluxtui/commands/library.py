@@ -70,6 +70,8 @@ def run_history(args: argparse.Namespace) -> int:
         print(f"    {inert(cut(job.request.prompt, 100))}")
         if job.group_id:
             print(f"    in comparison {job.group_id}")
+        for image in job.request.inputs:
+            print(f"    {image.role}: {image.name}")
         for path in job.files:
             print(f"    {inert(path)}")
     return exit_codes.EXIT_OK

@@ -122,6 +122,7 @@ def params_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "transparent_bg": True if args.transparent else None,
         "prompt_upsampling": args.prompt_upsampling,
         "num_images": args.num_images,
+        "image_prompt_strength": args.image_strength,
     }
     return {k: v for k, v in params.items() if v is not None}
 

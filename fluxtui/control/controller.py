@@ -25,6 +25,7 @@ from fluxtui.core.budget import BudgetCheck
 from fluxtui.core.comparison import Comparison, Target
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest
+from fluxtui.core.input_images import InputImage
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import GenerationRequest, Job, JobEvent, JobSnapshot, JobState
 from fluxtui.core.pricing import Spend
@@ -302,13 +303,16 @@ class Controller:
         set_name: str | None = None,
         over_budget: bool = False,
         skip_invalid: bool = True,
+        inputs: tuple[InputImage, ...] = (),
+        fit: Callable[[GenerationRequest], GenerationRequest] | None = None,
     ) -> Started:
         """Store a comparison and run a job per target that can take the request (with
-        `skip_invalid` False, InvalidRequest and nothing sent when a target cannot)."""
+        `skip_invalid` False, InvalidRequest and nothing sent when a target cannot); `inputs`
+        go to the targets that take them (`compare.plan`)."""
         from fluxtui.core import compare
 
         engine = self._engine()
-        plans = compare.plan(engine.config, prompt, params, targets, extra)
+        plans = compare.plan(engine.config, prompt, params, targets, extra, inputs, fit)
         note = self._cleared([p.request for p in plans if p.ok], over_budget)
         comparison, jobs = compare.start(
             engine, prompt, params, plans, extra=extra, set_name=set_name, skip_invalid=skip_invalid

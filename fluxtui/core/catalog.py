@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from fluxtui.core import input_rules
 from fluxtui.core.inputs import shown
 from fluxtui.core.model_spec import (
     ALPHA_FORMATS,
@@ -130,6 +131,8 @@ def validate(table: str, request: GenerationRequest) -> list[str]:
             problems.extend(check_param(spec, name, name, value))
     problems.extend(_size_problems(spec, params))
     problems.extend(_alpha_problems(spec, params))
+    verbatim = {**given(request.extra), **params}
+    problems.extend(input_rules.problems(spec, request.inputs, verbatim))
     return problems
 
 
@@ -161,10 +164,11 @@ def split_supported(table: str, request: GenerationRequest) -> tuple[GenerationR
         adjusted.append(f"aspect_ratio {params['aspect_ratio']} ({_sent_as(nearest)})")
         params["aspect_ratio"] = nearest
     dropped = [name for name in params if not spec.accepts(name)]
-    if not dropped and not adjusted and params == request.params:
+    inputs, dropped_inputs = input_rules.supported(spec, request.inputs)
+    if not dropped and not adjusted and not dropped_inputs and params == request.params:
         return request, []
     kept = {k: v for k, v in params.items() if k not in dropped}
-    return request.replace(params=kept), [*dropped, *adjusted]
+    return request.replace(params=kept, inputs=inputs), [*dropped, *dropped_inputs, *adjusted]
 
 
 def _sides(params: Mapping[str, Any]) -> tuple[int, int] | None:

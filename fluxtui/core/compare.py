@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,6 +33,7 @@ from fluxtui.core.comparison import (
 from fluxtui.core.config import Config
 from fluxtui.core.engine import Engine
 from fluxtui.core.errors import FluxtuiError, InvalidRequest
+from fluxtui.core.input_images import InputImage
 from fluxtui.core.inputs import shown
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import GenerationRequest, Job
@@ -150,16 +151,20 @@ def plan(
     params: Mapping[str, Any],
     targets: Iterable[Target],
     extra: Mapping[str, Any] | None = None,
+    inputs: tuple[InputImage, ...] = (),
+    fit: Callable[[GenerationRequest], GenerationRequest] | None = None,
 ) -> list[TargetPlan]:
-    """One plan per target: the shared request fitted to the target's model (params it does not
-    take are dropped and named) and validated against that model's rules."""
+    """One plan per target: the shared request fitted to the target's model (params and input
+    images it does not take are dropped and named; `fit` then fits the inputs it keeps to its
+    limits) and validated against that model's rules."""
     plans = []
     for target in targets:
         entry = config.entry(target.provider)
         request = GenerationRequest(
-            prompt, target.provider, target.model, dict(params), dict(extra or {})
+            prompt, target.provider, target.model, dict(params), dict(extra or {}), inputs
         )
         fitted, dropped = catalog.split_supported(entry.model_table, request)
+        fitted = fit(fitted) if fit is not None else fitted
         problems = providers.validate(entry.protocol, entry.model_table, fitted)
         plans.append(TargetPlan(target, fitted, tuple(dropped), tuple(problems)))
     return plans

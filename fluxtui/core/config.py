@@ -3,6 +3,7 @@
 ```toml
 default_provider = "fal"
 timeout = 900                    # seconds a job may take, from submit to saved file
+downscale_inputs = true          # re-encode an input image over its provider's limit down to it
 
 [providers.comet]
 api_key = "YOUR-COMETAPI-KEY"    # or: api_key_command = "pass show cometapi"
@@ -96,6 +97,7 @@ _PROVIDER_KEYS = {
 _TOP_KEYS = {
     "default_provider": str,
     "timeout": (int, float),
+    "downscale_inputs": bool,
     "providers": dict,
     "tui": dict,
     "prices": dict,
@@ -156,6 +158,7 @@ class Config:
     providers: dict[str, ProviderEntry]
     default_provider: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    downscale_inputs: bool = False  # as `--downscale-inputs` always given
     demo: bool = False
     path: Path | None = None
     tui: dict[str, Any] = field(default_factory=dict)  # the [tui] table, read by the TUI
@@ -274,6 +277,7 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
         providers=providers,
         default_provider=default,
         timeout_s=timeout,
+        downscale_inputs=data.get("downscale_inputs", False),
         path=path,
         tui=dict(data.get("tui") or {}),
         prices=prices_section(data.get("prices") or {}, providers, problems),

@@ -14,7 +14,13 @@ from fluxtui.core.inputs import clip, shown
 
 #: settings whose values are never echoed in a message
 _SECRET_KEYS = frozenset({"api_key"})
-_TOML_TYPES = {"str": "string", "int": "integer", "dict": "table", "list": "list"}
+_TOML_TYPES = {
+    "str": "string",
+    "int": "integer",
+    "dict": "table",
+    "list": "list",
+    "bool": "boolean (true or false)",
+}
 #: fal's queue priorities (`X-Fal-Queue-Priority`)
 QUEUE_PRIORITIES = ("normal", "low")
 
@@ -34,7 +40,8 @@ class TomlChecker:
                 known = ", ".join(schema)
                 self.fail(section, key, f"is not a setting here (known: {known})")
             expected = schema[key]
-            if isinstance(value, bool) or not isinstance(value, expected):
+            a_bool = isinstance(value, bool)
+            if not isinstance(value, expected) or (a_bool and expected is not bool):
                 want = (
                     _TOML_TYPES.get(expected.__name__, expected.__name__)
                     if isinstance(expected, type)

@@ -1,7 +1,8 @@
 """The library: every generated job, paged, searched and filtered (for `history` and the TUI).
 
 The queries themselves are `Store.jobs(JobQuery(...))` and `Store.count(...)`; this module adds a
-page (the jobs plus the total the filters match) and the date words users type for `--since`.
+page (the jobs plus the total the filters match), the date words users type for `--since`, and a
+job's lineage (`lineage`: its parents and children through input images; `chain`: its ancestry).
 """
 
 from __future__ import annotations
@@ -73,3 +74,29 @@ def page(store: Store, query: JobQuery = FIRST_PAGE) -> LibraryPage:
     """The jobs `query` selects (its page) and the count of all it matches. Blocking (SQLite): a
     UI calls it from a thread (the store's connection may be shared across threads)."""
     return LibraryPage(store.jobs(query), store.count(query), query.offset, query.limit)
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Where a job's input images came from, and which jobs took its images as inputs."""
+
+    parents: list[Job]
+    children: list[Job]
+
+
+def lineage(store: Store, job_id: str) -> Lineage:
+    """The stored parents of `job_id` (in the order of its inputs) and its children (oldest
+    first). Blocking (SQLite)."""
+    return Lineage(store.parents(job_id), store.children(job_id))
+
+
+def chain(store: Store, job_id: str, limit: int = 100) -> list[Job]:
+    """The job and its ancestors through each one's first parent, oldest first: an edit of an
+    edit of a generation reads [generation, edit, edit of the edit]. At most `limit` jobs."""
+    found: list[Job] = []
+    current = store.get(job_id)
+    while current is not None and len(found) < limit and current.id not in {j.id for j in found}:
+        found.append(current)
+        parents = store.parents(current.id)
+        current = parents[0] if parents else None
+    return found[::-1]

@@ -65,6 +65,29 @@ class SizeRule:
 
 
 @dataclass(frozen=True)
+class InputRule:
+    """The input images a model takes, and the wire fields they go in (a table's own: BFL's
+    `input_image`, `input_image_2` …; fal's `image_urls`; APIYI's multipart `image`).
+
+    `fields` are filled in order, one image each, unless `listed`: then every image goes in the
+    one list field. `mask_field` is the mask's field (Fill). `max_bytes`/`max_pixels` are the
+    provider's limits for one input file; None where it documents none."""
+
+    fields: tuple[str, ...]
+    max_images: int
+    listed: bool = False
+    mask_field: str | None = None
+    required: bool = False  # the model edits: it needs an input image
+    max_bytes: int | None = None
+    max_pixels: int | None = None
+
+    @property
+    def wire_fields(self) -> tuple[str, ...]:
+        """Every field that carries an input, the mask's too (a verbatim one counts as given)."""
+        return (*self.fields, *((self.mask_field,) if self.mask_field else ()))
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """One model of one model table. `params` excludes width/height/aspect_ratio/num_images,
     which `size`, `aspect` and `max_images` describe."""
@@ -84,6 +107,8 @@ class ModelSpec:
     aspect_range: AspectRange = ASPECT_RANGE
     #: the only ratios an aspect-ratio model takes, when it has a fixed set ("16:9", ...)
     aspect_ratios: tuple[str, ...] = ()
+    #: the input images it takes; None: none (a lenient spec takes any)
+    inputs: InputRule | None = None
 
     @property
     def aspect_range_text(self) -> str:

@@ -12,97 +12,46 @@ the wire is its adapter's business (`core/providers/`).
 
 from __future__ import annotations
 
-from typing import Any
-
+from fluxtui.core import model_inputs as inp
+from fluxtui.core.model_params import (
+    FLUX2_FORMAT,
+    IMAGE_PROMPT,
+    OUTPUT_FORMAT,
+    SEED,
+    TRANSPARENT_BG,
+    UPSAMPLING,
+    WEBHOOKS,
+    guidance_rule,
+    param,
+    rules_of,
+    safety_rule,
+    steps_rule,
+    table_of,
+    upsampling_rule,
+)
 from fluxtui.core.model_spec import (
     ASPECT_RANGE,
     KONTEXT_ASPECT_RANGE,
     MP,
     AspectRange,
+    InputRule,
     ModelSpec,
     ParamRule,
-    ParamType,
     SizeRule,
 )
 
-
-def _p(
-    name: str,
-    type: ParamType,
-    lo: float | None = None,
-    hi: float | None = None,
-    default: Any = None,
-    help: str = "",
-    choices: tuple[str, ...] = (),
-) -> ParamRule:
-    return ParamRule(name, type, lo, hi, None, choices, default, help)
-
-
-SEED = _p("seed", "int", 0, help="the same seed and inputs give the same image")
-OUTPUT_FORMAT = _p(
-    "output_format", "choice", default="jpeg", help="image file format", choices=("jpeg", "png")
-)
-#: FLUX.2 also writes WebP, and a transparent background in PNG or WebP (providers.md §6)
-FLUX2_FORMAT = _p(
-    "output_format",
-    "choice",
-    default="jpeg",
-    help="image file format",
-    choices=("jpeg", "png", "webp"),
-)
-TRANSPARENT_BG = _p(
-    "transparent_bg", "bool", default=False, help="a transparent background (png or webp only)"
-)
-
-
-def _upsampling(default: bool) -> ParamRule:
-    """The one "prompt upsampling" setting, with the model's own default (see ModelSpec)."""
-    return _p(
-        "prompt_upsampling", "bool", default=default, help="let the service expand the prompt"
-    )
-
-
-UPSAMPLING = _upsampling(False)
-IMAGE_PROMPT = _p("image_prompt", "str", help="URL of a reference image")
-WEBHOOKS = (
-    _p("webhook_url", "str", help="URL told when the job ends"),
-    _p("webhook_secret", "str", help="secret sent with the webhook"),
-)
-
-
-def _safety(hi: int, lo: int = 0) -> ParamRule:
-    help = f"moderation: {lo} strictest, {hi} most permissive"
-    return _p("safety_tolerance", "int", lo, hi, 2, help)
-
-
-def _steps(lo: int, hi: int, default: int) -> ParamRule:
-    return _p("steps", "int", lo, hi, default, "denoising steps: more is slower, often finer")
-
-
-def _guidance(lo: float, hi: float, default: float) -> ParamRule:
-    return _p("guidance", "float", lo, hi, default, "how closely the image follows the prompt")
-
-
-def _rules(*rules: ParamRule) -> dict[str, ParamRule]:
-    return {r.name: r for r in rules}
-
-
-def _table(*specs: ModelSpec) -> dict[str, ModelSpec]:
-    return {s.id: s for s in specs}
-
-
 # BFL (and CometAPI), FLUX.1: sides in multiples of 32 within 256–1440, one image per request.
 BFL1_SIZE = SizeRule(multiple_of=32, min_side=256, max_side=1440)
-BFL1_COMMON = (SEED, _safety(6), OUTPUT_FORMAT, UPSAMPLING, IMAGE_PROMPT, *WEBHOOKS)
+BFL1_COMMON = (SEED, safety_rule(6), OUTPUT_FORMAT, UPSAMPLING, IMAGE_PROMPT, *WEBHOOKS)
 # FLUX.2: sides >= 64 in multiples of 16, at most 4 MP (BFL documents no other side limit).
 BFL2_SIZE = SizeRule(multiple_of=16, min_side=64, max_pixels=4 * MP)
 # APIYI documents that klein ignores prompt_upsampling; the same BFL backend serves both tables.
-BFL2_KLEIN = (SEED, _safety(5), FLUX2_FORMAT, TRANSPARENT_BG, *WEBHOOKS)
+BFL2_KLEIN = (SEED, safety_rule(5), FLUX2_FORMAT, TRANSPARENT_BG, *WEBHOOKS)
 # Prompt upsampling (providers.md §6): flex takes `prompt_upsampling` and upsamples by default;
 # pro and max take the inverse, `disable_pup`, a flag named for turning upsampling off, so theirs
 # is on unless disabled (no source gives its default outright; the BFL adapter always sends it).
-BFL2_UPSAMPLED = (*BFL2_KLEIN, _upsampling(True))
-FLEX_EXTRAS = (_steps(1, 50, 50), _guidance(1.5, 10, 4.5))
+BFL2_UPSAMPLED = (*BFL2_KLEIN, upsampling_rule(True))
+FLEX_EXTRAS = (steps_rule(1, 50, 50), guidance_rule(1.5, 10, 4.5))
 #: tasks BFL runs at once for one key: 24 for most models, 6 for flux-kontext-max (429 beyond)
 BFL_IN_FLIGHT = 24
 KONTEXT_MAX_IN_FLIGHT = 6
@@ -117,27 +66,29 @@ def _bfl(
     aspect: bool = False,
     in_flight: int = BFL_IN_FLIGHT,
     aspect_range: AspectRange = ASPECT_RANGE,
+    inputs: InputRule | None = inp.BFL_IMAGE_PROMPT,
 ) -> ModelSpec:
     return ModelSpec(
         id,
         label,
         "bfl",
-        _rules(*rules),
+        rules_of(*rules),
         size,
         default_size,
         aspect,
         max_in_flight=in_flight,
         aspect_range=aspect_range,
+        inputs=inputs,
     )
 
 
 # Kontext: sources disagree on the aspect range (3:7–7:3, 1:4–4:1, 21:9–9:21); the widest, 1:4–4:1,
 # is checked here and the provider's 422 speaks beyond it. Safety 0–6, but 0–2 with an input image
-# (`input_image` … `input_image_4` pass through `--param`; the adapter checks that pair).
+# (the adapter checks that pair).
 KONTEXT = (
     SEED,
-    _safety(6),
-    _p(
+    safety_rule(6),
+    param(
         "output_format",
         "choice",
         default="png",
@@ -149,15 +100,15 @@ KONTEXT = (
 )
 
 
-BFL_MODELS = _table(
+BFL_MODELS = table_of(
     _bfl("flux-pro-1.1", "FLUX1.1 [pro]", *BFL1_COMMON, size=BFL1_SIZE, default_size=(1024, 768)),
     _bfl(
         "flux-pro",
         "FLUX.1 [pro]",
         *BFL1_COMMON,
-        _steps(1, 50, 40),
-        _guidance(1.5, 5, 2.5),
-        _p("interval", "int", 1, 4, 2, "diversity: higher varies more, follows the prompt less"),
+        steps_rule(1, 50, 40),
+        guidance_rule(1.5, 5, 2.5),
+        param("interval", "int", 1, 4, 2, "diversity: higher varies more, follows the prompt less"),
         size=BFL1_SIZE,
         default_size=(1024, 768),
     ),
@@ -165,8 +116,8 @@ BFL_MODELS = _table(
         "flux-dev",
         "FLUX.1 [dev]",
         *BFL1_COMMON,
-        _steps(1, 50, 28),
-        _guidance(1.5, 5, 3),
+        steps_rule(1, 50, 28),
+        guidance_rule(1.5, 5, 3),
         size=BFL1_SIZE,
         default_size=(1024, 768),
     ),
@@ -174,16 +125,23 @@ BFL_MODELS = _table(
         "flux-pro-1.1-ultra",
         "FLUX1.1 [pro] ultra",
         *BFL1_COMMON,
-        _p("raw", "bool", default=False, help="less processed, more natural-looking images"),
-        _p("image_prompt_strength", "float", 0, 1, 0.1, "0: prompt only … 1: image prompt only"),
+        param("raw", "bool", default=False, help="less processed, more natural-looking images"),
+        param("image_prompt_strength", "float", 0, 1, 0.1, "0: prompt only … 1: image prompt only"),
         size=None,
         aspect=True,
     ),
-    _bfl("flux-2-pro", "FLUX.2 [pro]", *BFL2_UPSAMPLED, size=BFL2_SIZE),
-    _bfl("flux-2-max", "FLUX.2 [max]", *BFL2_UPSAMPLED, size=BFL2_SIZE),
-    _bfl("flux-2-flex", "FLUX.2 [flex]", *BFL2_UPSAMPLED, *FLEX_EXTRAS, size=BFL2_SIZE),
-    _bfl("flux-2-klein-4b", "FLUX.2 [klein] 4B", *BFL2_KLEIN, size=BFL2_SIZE),
-    _bfl("flux-2-klein-9b", "FLUX.2 [klein] 9B", *BFL2_KLEIN, size=BFL2_SIZE),
+    _bfl("flux-2-pro", "FLUX.2 [pro]", *BFL2_UPSAMPLED, size=BFL2_SIZE, inputs=inp.BFL_FLUX2),
+    _bfl("flux-2-max", "FLUX.2 [max]", *BFL2_UPSAMPLED, size=BFL2_SIZE, inputs=inp.BFL_FLUX2),
+    _bfl(
+        "flux-2-flex",
+        "FLUX.2 [flex]",
+        *BFL2_UPSAMPLED,
+        *FLEX_EXTRAS,
+        size=BFL2_SIZE,
+        inputs=inp.BFL_FLUX2,
+    ),
+    _bfl("flux-2-klein-4b", "FLUX.2 [klein] 4B", *BFL2_KLEIN, size=BFL2_SIZE, inputs=inp.BFL_KLEIN),
+    _bfl("flux-2-klein-9b", "FLUX.2 [klein] 9B", *BFL2_KLEIN, size=BFL2_SIZE, inputs=inp.BFL_KLEIN),
     _bfl(
         "flux-kontext-pro",
         "FLUX.1 Kontext [pro]",
@@ -191,6 +149,7 @@ BFL_MODELS = _table(
         size=None,
         aspect=True,
         aspect_range=KONTEXT_ASPECT_RANGE,
+        inputs=inp.BFL_KONTEXT,
     ),
     _bfl(
         "flux-kontext-max",
@@ -200,25 +159,43 @@ BFL_MODELS = _table(
         aspect=True,
         in_flight=KONTEXT_MAX_IN_FLIGHT,
         aspect_range=KONTEXT_ASPECT_RANGE,
+        inputs=inp.BFL_KONTEXT,
+    ),
+    # Fill (providers.md §6): `image` and `mask` (white repaints), the image's size; BFL's page
+    # gives steps 15–50 (50) and guidance 1.5–100 (60).
+    _bfl(
+        "flux-pro-1.0-fill",
+        "FLUX.1 Fill [pro]",
+        SEED,
+        safety_rule(6),
+        OUTPUT_FORMAT,
+        UPSAMPLING,
+        steps_rule(15, 50, 50),
+        guidance_rule(1.5, 100, 60),
+        *WEBHOOKS,
+        size=None,
+        inputs=inp.BFL_FILL,
     ),
 )
 
 # APIYI: one set of rules for every model (its own page), `size` or width/height, n = 1 only.
 APIYI_SIZE = SizeRule(multiple_of=16, min_side=64, max_side=2048, max_pixels=4 * MP)
-APIYI_KLEIN = (SEED, _safety(6), OUTPUT_FORMAT)
+APIYI_KLEIN = (SEED, safety_rule(6), OUTPUT_FORMAT)
 APIYI_COMMON = (*APIYI_KLEIN, UPSAMPLING)
 
 
-def _apiyi(id: str, label: str, *rules: ParamRule) -> ModelSpec:
-    return ModelSpec(id, label, "openai", _rules(*rules), APIYI_SIZE, (1024, 1024))
+def _apiyi(id: str, label: str, *rules: ParamRule, edits: int = 0) -> ModelSpec:
+    """An APIYI model; `edits` input images through its edits endpoint (0: none)."""
+    inputs = inp.apiyi_edit(edits) if edits else None
+    return ModelSpec(id, label, "openai", rules_of(*rules), APIYI_SIZE, (1024, 1024), inputs=inputs)
 
 
-OPENAI_MODELS = _table(
-    _apiyi("flux-2-max", "FLUX.2 [max]", *APIYI_COMMON),
-    _apiyi("flux-2-pro", "FLUX.2 [pro]", *APIYI_COMMON),
-    _apiyi("flux-2-flex", "FLUX.2 [flex]", *APIYI_COMMON, *FLEX_EXTRAS),
-    _apiyi("flux-2-klein-9b", "FLUX.2 [klein] 9B", *APIYI_KLEIN),
-    _apiyi("flux-2-klein-4b", "FLUX.2 [klein] 4B", *APIYI_KLEIN),
+OPENAI_MODELS = table_of(
+    _apiyi("flux-2-max", "FLUX.2 [max]", *APIYI_COMMON, edits=8),
+    _apiyi("flux-2-pro", "FLUX.2 [pro]", *APIYI_COMMON, edits=8),
+    _apiyi("flux-2-flex", "FLUX.2 [flex]", *APIYI_COMMON, *FLEX_EXTRAS, edits=8),
+    _apiyi("flux-2-klein-9b", "FLUX.2 [klein] 9B", *APIYI_KLEIN, edits=4),
+    _apiyi("flux-2-klein-4b", "FLUX.2 [klein] 4B", *APIYI_KLEIN, edits=4),
     _apiyi("flux-pro-1.1-ultra", "FLUX1.1 [pro] ultra", *APIYI_COMMON),
     _apiyi("flux-pro-1.1", "FLUX1.1 [pro]", *APIYI_COMMON),
     _apiyi("flux-pro", "FLUX.1 [pro]", *APIYI_COMMON),
@@ -228,13 +205,13 @@ OPENAI_MODELS = _table(
 # fal: `image_size` is a preset or {width, height}; fal documents no limits for custom sizes (its
 # server answers 422), so the size rule only asks for positive sides. Up to 4 images per request.
 FAL_SIZE = SizeRule()
-FAL_SAFETY_CHECKER = _p(
+FAL_SAFETY_CHECKER = param(
     "enable_safety_checker",
     "bool",
     default=True,
     help="fal's own NSFW checker (flags and blanks images)",
 )
-FAL_ACCELERATION = _p(
+FAL_ACCELERATION = param(
     "acceleration",
     "choice",
     default="regular",
@@ -243,15 +220,15 @@ FAL_ACCELERATION = _p(
 )
 FAL_DEV = (
     SEED,
-    _steps(0, 50, 28),
-    _guidance(1, 20, 3.5),
+    steps_rule(0, 50, 28),
+    guidance_rule(1, 20, 3.5),
     FAL_SAFETY_CHECKER,
     OUTPUT_FORMAT,
     FAL_ACCELERATION,
 )
 # fal's pro apps: safety_tolerance is a string enum "1"…"6" on the wire; prompt_upsampling is sent
 # as enhance_prompt and image_prompt as image_url (see the fal adapter).
-FAL_PRO = (SEED, _safety(6, lo=1), OUTPUT_FORMAT, UPSAMPLING, FAL_SAFETY_CHECKER)
+FAL_PRO = (SEED, safety_rule(6, lo=1), OUTPUT_FORMAT, UPSAMPLING, FAL_SAFETY_CHECKER)
 
 
 #: fal's ultra takes one of these ratios (fal's docs; a size becomes the nearest of them)
@@ -263,9 +240,9 @@ FAL_ULTRA_RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "
 # neither param is taken.
 FAL2_SIZE = BFL2_SIZE
 FAL2_FORMAT = FLUX2_FORMAT
-FAL2_COMMON = (SEED, _safety(5, lo=1), FAL2_FORMAT, FAL_SAFETY_CHECKER)
+FAL2_COMMON = (SEED, safety_rule(5, lo=1), FAL2_FORMAT, FAL_SAFETY_CHECKER)
 # klein (fal's klein 9b page): num_inference_steps 4–8 (default 4), up to 4 images.
-FAL2_KLEIN = (SEED, _steps(4, 8, 4), FAL2_FORMAT, FAL_SAFETY_CHECKER)
+FAL2_KLEIN = (SEED, steps_rule(4, 8, 4), FAL2_FORMAT, FAL_SAFETY_CHECKER)
 
 
 def _fal(
@@ -276,6 +253,7 @@ def _fal(
     size: SizeRule = FAL_SIZE,
     default_size: tuple[int, int] | None = (1024, 768),  # landscape_4_3
     max_images: int = 4,
+    inputs: InputRule | None = None,
 ) -> ModelSpec:
     """A fal app: `ratios` for one that takes only an aspect_ratio from a fixed set."""
     if ratios:
@@ -283,17 +261,22 @@ def _fal(
             id,
             label,
             "fal",
-            _rules(*rules),
+            rules_of(*rules),
             aspect=True,
             aspect_ratios=ratios,
             max_images=max_images,
+            inputs=inputs,
         )
-    return ModelSpec(id, label, "fal", _rules(*rules), size, default_size, max_images=max_images)
+    return ModelSpec(
+        id, label, "fal", rules_of(*rules), size, default_size, max_images=max_images, inputs=inputs
+    )
 
 
-def _fal2(id: str, label: str, *rules: ParamRule, max_images: int = 1) -> tuple[ModelSpec, ...]:
-    """A FLUX.2 app and its `/edit` form (inputs in `image_urls`; its size defaults to "auto",
-    the input's)."""
+def _fal2(
+    id: str, label: str, *rules: ParamRule, max_images: int = 1, edits: int = 8
+) -> tuple[ModelSpec, ...]:
+    """A FLUX.2 app and its `/edit` form (up to `edits` inputs in `image_urls`; its size
+    defaults to "auto", the input's)."""
     return (
         _fal(id, label, *rules, size=FAL2_SIZE, max_images=max_images),
         _fal(
@@ -303,11 +286,17 @@ def _fal2(id: str, label: str, *rules: ParamRule, max_images: int = 1) -> tuple[
             size=FAL2_SIZE,
             default_size=None,
             max_images=max_images,
+            inputs=inp.fal_edit(edits),
         ),
     )
 
 
-FAL_MODELS = _table(
+# fal's Kontext apps: image_url (required), guidance_scale 1–20 (3.5), safety_tolerance "1"…"6",
+# enhance_prompt, aspect_ratio of the same set as ultra's, up to 4 images.
+FAL_KONTEXT = (SEED, guidance_rule(1, 20, 3.5), safety_rule(6, lo=1), OUTPUT_FORMAT, UPSAMPLING)
+
+
+FAL_MODELS = table_of(
     _fal("fal-ai/flux/dev", "FLUX.1 [dev]", *FAL_DEV),
     _fal("fal-ai/flux-1/dev", "FLUX.1 [dev]", *FAL_DEV),
     # fal's schnell page: steps 1–12 (default 4), no guidance; acceleration as for dev (a guess).
@@ -315,7 +304,7 @@ FAL_MODELS = _table(
         "fal-ai/flux/schnell",
         "FLUX.1 [schnell]",
         SEED,
-        _steps(1, 12, 4),
+        steps_rule(1, 12, 4),
         FAL_SAFETY_CHECKER,
         OUTPUT_FORMAT,
         FAL_ACCELERATION,
@@ -329,15 +318,30 @@ FAL_MODELS = _table(
         "FLUX1.1 [pro] ultra",
         *FAL_PRO,
         IMAGE_PROMPT,
-        _p("raw", "bool", default=False, help="less processed, more natural-looking images"),
-        _p("image_prompt_strength", "float", 0, 1, 0.1, "0: prompt only … 1: image prompt only"),
+        param("raw", "bool", default=False, help="less processed, more natural-looking images"),
+        param("image_prompt_strength", "float", 0, 1, 0.1, "0: prompt only … 1: image prompt only"),
         ratios=FAL_ULTRA_RATIOS,
+        inputs=inp.FAL_IMAGE_PROMPT,
+    ),
+    _fal(
+        "fal-ai/flux-pro/kontext",
+        "FLUX.1 Kontext [pro]",
+        *FAL_KONTEXT,
+        ratios=FAL_ULTRA_RATIOS,
+        inputs=inp.FAL_KONTEXT,
+    ),
+    _fal(
+        "fal-ai/flux-pro/kontext/max",
+        "FLUX.1 Kontext [max]",
+        *FAL_KONTEXT,
+        ratios=FAL_ULTRA_RATIOS,
+        inputs=inp.FAL_KONTEXT,
     ),
     *_fal2("fal-ai/flux-2-pro", "FLUX.2 [pro]", *FAL2_COMMON),
     *_fal2("fal-ai/flux-2-max", "FLUX.2 [max]", *FAL2_COMMON),
     *_fal2("fal-ai/flux-2-flex", "FLUX.2 [flex]", *FAL2_COMMON, *FLEX_EXTRAS),
-    *_fal2("fal-ai/flux-2/klein/4b", "FLUX.2 [klein] 4B", *FAL2_KLEIN, max_images=4),
-    *_fal2("fal-ai/flux-2/klein/9b", "FLUX.2 [klein] 9B", *FAL2_KLEIN, max_images=4),
+    *_fal2("fal-ai/flux-2/klein/4b", "FLUX.2 [klein] 4B", *FAL2_KLEIN, max_images=4, edits=4),
+    *_fal2("fal-ai/flux-2/klein/9b", "FLUX.2 [klein] 9B", *FAL2_KLEIN, max_images=4, edits=4),
 )
 
 TABLES: dict[str, dict[str, ModelSpec]] = {

@@ -10,7 +10,8 @@ output_format, transparent_bg, num_images, prompt_upsampling, image_prompt, imag
 raw, interval, acceleration, enable_safety_checker, webhook_url, webhook_secret. Each adapter maps
 them onto its own wire form (fal: steps -> num_inference_steps, width/height -> image_size; BFL's
 flux-2-pro: prompt_upsampling -> disable_pup, ...). `extra` holds fields the user passes through
-verbatim (`--param key=value`).
+verbatim (`--param key=value`). `inputs` are the input images (`input_images.InputImage`: an image
+to edit, references, a Fill mask), resolved and checked before the request is made.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from fluxtui.core.input_images import InputImage
 from fluxtui.core.results import Handle, ProviderResult, ReportedCost
 
 
@@ -127,22 +129,27 @@ class GenerationRequest:
     model: str
     params: dict[str, Any] = field(default_factory=dict)  # canonical names, see module doc
     extra: dict[str, Any] = field(default_factory=dict)  # verbatim wire fields (--param)
+    inputs: tuple[InputImage, ...] = ()  # input images and the mask, in the order given
 
     def param(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)
 
     def replace(self, **changes: Any) -> GenerationRequest:
-        data = {**self.to_dict(), **changes}
+        inputs: tuple[InputImage, ...] = changes.pop("inputs", self.inputs)
+        data = {**self.to_dict(), **changes, "inputs": [i.to_dict() for i in inputs]}
         return GenerationRequest.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "prompt": self.prompt,
             "provider": self.provider,
             "model": self.model,
             "params": dict(self.params),
             "extra": dict(self.extra),
         }
+        if self.inputs:
+            data["inputs"] = [image.to_dict() for image in self.inputs]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GenerationRequest:
@@ -152,6 +159,7 @@ class GenerationRequest:
             model=data["model"],
             params=dict(data.get("params") or {}),
             extra=dict(data.get("extra") or {}),
+            inputs=tuple(InputImage.from_dict(i) for i in data.get("inputs") or ()),
         )
 
 

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 from fluxtui import __version__
 from fluxtui.core import webp_meta
+from fluxtui.core.input_images import InputImage
 from fluxtui.core.models import Job, JobSnapshot
 from fluxtui.core.redaction import redact
 
@@ -47,7 +48,14 @@ def record(job: Job | JobSnapshot) -> dict[str, Any]:
         "extra": redact(request.extra),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.created_at)),
         "timings": job.timings(),
+        **({"inputs": [_input(image) for image in request.inputs]} if request.inputs else {}),
     }
+
+
+def _input(image: InputImage) -> dict[str, Any]:
+    """An input as the file's provenance names it: as given (the path as typed, or the URL),
+    its SHA-256, size and parent job; not the absolute path it was read from."""
+    return {k: v for k, v in image.lineage().items() if k != "path"}
 
 
 def sniff_format(data: bytes) -> str | None:

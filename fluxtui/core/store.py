@@ -14,6 +14,9 @@ Schema 3 adds the `leases` table: which process follows which job (`fluxtui.core
 Schema 4 adds `jobs.cost`: what the provider reported the job costs (JSON of a `ReportedCost`;
 NULL when it said nothing, as every job of an older store).
 
+Schema 5 adds the `job_inputs` table: each job's input images and the jobs they came from
+(`fluxtui.core.lineage`). The schema and its migrations are in `store_schema`.
+
 Any number of processes may open, migrate and write the same file at once: the busy timeout is
 set on connecting, the switch to WAL is retried while another process holds the new file, the
 migration runs once under the write lock, and every read that decides a write is in a
@@ -33,7 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from fluxtui.core import job_rows, leases
+from fluxtui.core import job_rows, leases, lineage, store_schema
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.errors import StoreError
 from fluxtui.core.job_rows import SORTS, JobQuery
@@ -42,49 +45,13 @@ from fluxtui.core.models import (
     RESUMABLE_STATES,
     TERMINAL_STATES,
     Job,
-    JobState,
 )
+from fluxtui.core.store_schema import SCHEMA, SCHEMA_VERSION
 
-SCHEMA_VERSION = 4
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "Store"]
+
 #: seconds a statement waits for another process's write lock before the store gives up
 BUSY_TIMEOUT_S = 10.0
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id          TEXT PRIMARY KEY,
-    created_at  REAL NOT NULL,
-    updated_at  REAL NOT NULL,
-    provider    TEXT NOT NULL,
-    model       TEXT NOT NULL,
-    prompt      TEXT NOT NULL,
-    state       TEXT NOT NULL,
-    request     TEXT NOT NULL,
-    handle      TEXT,
-    history     TEXT NOT NULL,
-    files       TEXT NOT NULL,
-    seed        INTEGER,
-    width       INTEGER,
-    height      INTEGER,
-    error       TEXT,
-    group_id    TEXT,
-    image_s     REAL,
-    demo        INTEGER NOT NULL DEFAULT 0,
-    cost        TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at DESC);
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
-CREATE INDEX IF NOT EXISTS jobs_by_group ON jobs (group_id);
-CREATE INDEX IF NOT EXISTS jobs_by_provider ON jobs (provider, created_at);
-CREATE INDEX IF NOT EXISTS jobs_by_model ON jobs (model, created_at);
-CREATE INDEX IF NOT EXISTS jobs_by_time_to_image ON jobs (image_s IS NULL, image_s);
-CREATE TABLE IF NOT EXISTS comparisons (
-    id          TEXT PRIMARY KEY,
-    created_at  REAL NOT NULL,
-    prompt      TEXT NOT NULL,
-    record      TEXT NOT NULL,
-    set_name    TEXT
-);
-CREATE INDEX IF NOT EXISTS comparisons_by_created ON comparisons (created_at DESC);
-"""
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -171,11 +138,7 @@ class Store:
             version = self._version()
             if version == SCHEMA_VERSION:
                 return
-            self._migrate_1_to_2()
-            self._migrate_3_to_4()
-            for statement in (SCHEMA + leases.SCHEMA).split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
+            store_schema.migrate(self._db, version)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _version(self) -> int:
@@ -187,27 +150,6 @@ class Store:
                 f"this one reads {SCHEMA_VERSION}): upgrade fluxtui"
             )
         return int(version)
-
-    def _migrate_1_to_2(self) -> None:
-        """Schema 1 -> 2: add `jobs.image_s` (filled from each job's history) and `jobs.demo`."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
-        if not columns or "image_s" in columns:
-            return  # a new file (SCHEMA creates it), or past schema 1
-        self._db.execute("ALTER TABLE jobs ADD COLUMN image_s REAL")
-        self._db.execute("ALTER TABLE jobs ADD COLUMN demo INTEGER NOT NULL DEFAULT 0")
-        cursor = self._db.execute("SELECT * FROM jobs WHERE state = ?", (str(JobState.DONE),))
-        names = self._columns(cursor)
-        updates = [
-            (job_rows.image_seconds(job), job.id)
-            for job in (job_rows.from_row(names, r) for r in cursor)
-        ]
-        self._db.executemany("UPDATE jobs SET image_s = ? WHERE id = ?", updates)
-
-    def _migrate_3_to_4(self) -> None:
-        """Schema 3 (or 2, just migrated) -> 4: add `jobs.cost`; old jobs have none reported."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
-        if columns and "cost" not in columns:
-            self._db.execute("ALTER TABLE jobs ADD COLUMN cost TEXT")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -230,6 +172,7 @@ class Store:
         row = job_rows.to_row(job)
         updates = ", ".join(f"{c}=excluded.{c}" for c in row if c != "id")
         self._db.execute(f"{job_rows.insert_sql(row)} ON CONFLICT(id) DO UPDATE SET {updates}", row)
+        lineage.record(self._db, job)
 
     # ---- ownership: one process follows a job at a time (see fluxtui.core.leases) -------------
 
@@ -243,6 +186,7 @@ class Store:
         with self._transaction():
             self._db.execute(job_rows.insert_sql(row), row)
             leases.write(self._db, job.id, owner)
+            lineage.record(self._db, job)
 
     @_readable_errors
     def claim(self, job_id: str, owner: str) -> bool:
@@ -328,7 +272,18 @@ class Store:
         """Forget the job and its lease; False if there was no such job."""
         with self._transaction():
             leases.forget(self._db, job_id)
+            lineage.forget(self._db, job_id)
             return self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount > 0
+
+    @_readable_errors
+    def parents(self, job_id: str) -> list[Job]:
+        """The stored jobs `job_id` took input images from, in the order of its inputs."""
+        return [job for i in lineage.parent_ids(self._db, job_id) if (job := self.get(i))]
+
+    @_readable_errors
+    def children(self, job_id: str) -> list[Job]:
+        """The stored jobs that took an input image from `job_id`, oldest first."""
+        return [job for i in lineage.child_ids(self._db, job_id) if (job := self.get(i))]
 
     @_readable_errors
     def facets(self) -> dict[str, list[str]]:

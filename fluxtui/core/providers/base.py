@@ -17,14 +17,15 @@ Secrets, in one place each:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import httpx
 
 from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
+from fluxtui.core.input_images import InputImage, Unreadable
 from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import ErrorKind, GenerationRequest, JobState, StatusUpdate
 from fluxtui.core.providers import hosts, wire
@@ -48,6 +49,7 @@ class Pace(Protocol):
         """A poll (or a stream) failed with `error`: record it, then wait before trying again."""
 
 
+T = TypeVar("T")
 #: the methods through which an adapter hands back what a provider said; each is scrubbed
 EDGE_METHODS = ("submit", "poll", "stream", "wait", "fetch_result", "cancel", "balance")
 
@@ -207,6 +209,17 @@ class Provider(ABC):
         """The account's balance, from a free request that also proves the key (ProviderError
         when refused); None, with nothing sent, where the provider documents no such request."""
         return None
+
+    # ---- input images, for the subclasses ----
+
+    @staticmethod
+    def input_as(image: InputImage, form: Callable[[InputImage], T]) -> T:
+        """`image` in a wire form (`InputImage.base64`, `data_uri`, `read_bytes` ...); a file gone
+        or changed since it was checked is an INVALID error, before anything is sent."""
+        try:
+            return form(image)
+        except Unreadable as exc:
+            raise ProviderError(ErrorKind.INVALID, str(exc), request_sent=False) from None
 
     # ---- one HTTP exchange, for the subclasses ----
 

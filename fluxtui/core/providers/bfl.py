@@ -37,6 +37,7 @@ import httpx
 
 from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
+from fluxtui.core.input_images import InputImage
 from fluxtui.core.models import ErrorKind, GenerationRequest, JobError, JobState, StatusUpdate
 from fluxtui.core.providers import bfl_fields, hosts
 from fluxtui.core.providers.answers import error_detail, excerpt, show_json
@@ -77,14 +78,16 @@ class BflProvider(Provider):
     def build_body(self, request: GenerationRequest) -> dict[str, Any]:
         """BFL's field names are the canonical ones; sizes are resolved (a ratio becomes width and
         height, except for ultra and Kontext); num_images is not a BFL field (one image per
-        request); prompt upsampling goes in the model's own field (`bfl_fields`); extra goes
-        last, verbatim."""
+        request); prompt upsampling goes in the model's own field (`bfl_fields`); input images
+        in the model's fields, a URL as it is and a file in base64; extra goes last, verbatim."""
         params = catalog.given(request.params)
         spec = self.model_spec(request.model)
         body: dict[str, Any] = {"prompt": request.prompt}
         body.update(catalog.resolve_size(spec, params))
         body.update({k: v for k, v in params.items() if k not in OWN_FIELDS})
         body.update(bfl_fields.upsampling_fields(spec, params))  # the model's own field
+        fields = bfl_fields.input_fields(spec, request.inputs)
+        body.update({f: self.input_as(image, InputImage.wire_value) for f, image in fields})
         body.update(request.extra)
         return body
 
@@ -94,7 +97,8 @@ class BflProvider(Provider):
         with an input image."""
         spec = catalog.model_spec(table, request.model)
         params, extra = catalog.given(request.params), catalog.given(request.extra)
-        return [*super().check(table, request), *bfl_fields.safety_problems(spec, params, extra)]
+        safety = bfl_fields.safety_problems(spec, params, extra, request.inputs)
+        return [*super().check(table, request), *safety]
 
     async def submit(self, request: GenerationRequest) -> Handle:
         url = f"{self.api_root}/{quote(request.model.strip('/'))}"

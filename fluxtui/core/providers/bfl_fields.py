@@ -8,8 +8,12 @@ from the catalog) and three to BFL (providers.md §6):
 For the FLUX.2 models the value is always sent, the model's default when the user gave none, so
 that what the form showed is what BFL does even where its default is not documented.
 
-Kontext takes `safety_tolerance` 0–6, but only 0–2 with an input image (`input_image`, given
-verbatim through `--param`).
+Kontext takes `safety_tolerance` 0–6, but only 0–2 with an input image (from `--image`, or
+`input_image` given verbatim through `--param`).
+
+Input images go in the fields the catalog's rule names (`input_image`, `input_image_2` …;
+`image_prompt`; Fill's `image` and `mask`); a model the catalog does not know gets them in
+`input_image`, `input_image_2` … and its mask in `mask`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fluxtui.core.input_images import InputImage, images, mask
+from fluxtui.core.model_inputs import numbered
 from fluxtui.core.model_spec import ModelSpec
 
 #: FLUX.2 models whose upsampling is always sent, and the field each takes
@@ -43,13 +49,28 @@ def upsampling_fields(spec: ModelSpec, params: Mapping[str, Any]) -> dict[str, A
     return {field: not upsample} if field == "disable_pup" else {field: upsample}
 
 
+def input_fields(spec: ModelSpec, inputs: tuple[InputImage, ...]) -> list[tuple[str, InputImage]]:
+    """Each input with the body field it goes in."""
+    pictures, the_mask = images(inputs), mask(inputs)
+    rule = spec.inputs if spec.known else None
+    fields = rule.fields if rule else numbered(len(pictures))
+    placed = list(zip(fields, pictures, strict=False))
+    if the_mask is not None:
+        placed.append(((rule.mask_field if rule else None) or "mask", the_mask))
+    return placed
+
+
 def safety_problems(
-    spec: ModelSpec, params: Mapping[str, Any], extra: Mapping[str, Any]
+    spec: ModelSpec,
+    params: Mapping[str, Any],
+    extra: Mapping[str, Any],
+    inputs: tuple[InputImage, ...] = (),
 ) -> list[str]:
     """Kontext: a safety_tolerance above 2 with an input image (BFL would refuse it)."""
     top = SAFETY_WITH_IMAGE.get(spec.id)
     safety = extra.get("safety_tolerance", params.get("safety_tolerance"))
-    image = next((f for f in INPUT_IMAGE_FIELDS if extra.get(f) is not None), None)
+    given = next((f for f in INPUT_IMAGE_FIELDS if extra.get(f) is not None), None)
+    image = given or ("an input image" if images(inputs) else None)
     if top is None or image is None or not isinstance(safety, int) or safety <= top:
         return []
     return [f"safety_tolerance {safety} is above {top}, the most {spec.id} takes with {image}"]

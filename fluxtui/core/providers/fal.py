@@ -33,7 +33,7 @@ import httpx
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import ErrorKind, GenerationRequest, JobError, JobState, StatusUpdate
-from fluxtui.core.providers import fal_fields, fal_platform, hosts
+from fluxtui.core.providers import fal_fields, fal_platform, fal_storage, hosts
 from fluxtui.core.providers.answers import (
     error_detail,
     excerpt,
@@ -69,11 +69,20 @@ class FalProvider(Provider):
         return {"Authorization": f"Key {self.api_key()}"}
 
     def key_allowed(self, url: str | httpx.URL) -> bool:
-        """fal's queue hosts: any host under the base URL's registrable domain (*.fal.run)."""
-        return hosts.same_site(url, self.settings.base_url)
+        """fal's queue hosts: any host under the base URL's registrable domain (*.fal.run); and
+        the host of its storage API (rest.fal.ai), for uploading input files."""
+        storage = fal_storage.storage_root(self.settings.base_url)
+        return hosts.same_site(url, self.settings.base_url) or hosts.same_origin(url, storage)
 
-    def build_body(self, request: GenerationRequest) -> dict[str, Any]:
-        return fal_fields.build_body(self.model_spec(request.model), request)
+    def build_body(
+        self,
+        request: GenerationRequest,
+        image_urls: tuple[str, ...] = (),
+        mask_url: str | None = None,
+    ) -> dict[str, Any]:
+        """The body, with the input images' URLs (`fal_storage.input_urls` makes them)."""
+        spec = self.model_spec(request.model)
+        return fal_fields.build_body(spec, request, image_urls, mask_url)
 
     @classmethod
     def wire_problems(cls, spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
@@ -82,7 +91,8 @@ class FalProvider(Provider):
     async def submit(self, request: GenerationRequest) -> Handle:
         url = f"{self.settings.base_url.rstrip('/')}/{quote(request.model.strip('/'))}"
         headers = fal_platform.submit_headers(self.settings)
-        response = await self.send("POST", url, json=self.build_body(request), headers=headers)
+        body = self.build_body(request, *await fal_storage.input_urls(self, request.inputs))
+        response = await self.send("POST", url, json=body, headers=headers)
         if not response.is_success:
             raise self.http_error(response)
         handle = handle_from_submit(self.name, self.label, self.read_json(response))

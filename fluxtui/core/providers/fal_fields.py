@@ -10,7 +10,7 @@ gets the exact {width, height} asked for (a preset would be an approximation), a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fluxtui.core import catalog
@@ -51,17 +51,41 @@ def is_flux2(spec: ModelSpec) -> bool:
     return spec.id.startswith(FLUX2_PREFIX)
 
 
-def build_body(spec: ModelSpec, request: GenerationRequest) -> dict[str, Any]:
+def build_body(
+    spec: ModelSpec,
+    request: GenerationRequest,
+    image_urls: Sequence[str] = (),
+    mask_url: str | None = None,
+) -> dict[str, Any]:
     """prompt, image_size (a preset or {width, height}) or aspect_ratio, the params under fal's
-    names (steps -> num_inference_steps, ...; safety_tolerance as its string enum), extra last."""
+    names (steps -> num_inference_steps, ...; safety_tolerance as its string enum), the input
+    images' URLs (`input_fields`), extra last."""
     params = catalog.given(request.params)
     body: dict[str, Any] = {"prompt": request.prompt}
     body.update(image_size(spec, params))
     for name, value in params.items():
         if name not in wire.SIZE_FIELDS:
             body[RENAMES.get(name, name)] = str(value) if name == "safety_tolerance" else value
+    body.update(input_fields(spec, image_urls, mask_url))
     body.update(request.extra)
     return body
+
+
+def input_fields(
+    spec: ModelSpec, image_urls: Sequence[str], mask_url: str | None
+) -> dict[str, Any]:
+    """The inputs in the app's fields: a list app (the FLUX.2 `/edit` apps) gets `image_urls`,
+    one-image apps `image_url`; an app the catalog does not know gets `image_url` for one
+    image, `image_urls` for more; a mask goes in `mask_url`."""
+    fields: dict[str, Any] = {}
+    rule = spec.inputs if spec.known else None
+    if image_urls:
+        listed = rule.listed if rule else len(image_urls) > 1
+        name = rule.fields[0] if rule else ("image_urls" if listed else "image_url")
+        fields[name] = list(image_urls) if listed else image_urls[0]
+    if mask_url is not None:
+        fields[(rule.mask_field if rule else None) or "mask_url"] = mask_url
+    return fields
 
 
 def image_size(spec: ModelSpec, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,14 +116,10 @@ def wire_problems(spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
 
 
 def image_urls_problem(spec: ModelSpec, value: Any) -> str | None:
-    """An edit app needs `image_urls`: a list of image URLs (or data: URIs)."""
-    if not spec.id.endswith(EDIT_SUFFIX) or not is_flux2(spec):
+    """A verbatim `image_urls` of an edit app: a list of image URLs (or data: URIs). (That an
+    edit app needs inputs at all, from `--image` or here, is the catalog's rule.)"""
+    if not spec.id.endswith(EDIT_SUFFIX) or not is_flux2(spec) or value is None:
         return None
-    if value is None:
-        return (
-            f"{spec.id} edits images: give them as image_urls, e.g. "
-            """--param 'image_urls=["https://example.com/in.png"]'"""
-        )
     if not isinstance(value, list) or not value:
         return f"image_urls {shown(value)} is not a list of image URLs"
     if not all(isinstance(url, str) and url.strip() for url in value):

@@ -2,8 +2,11 @@
 
 The base URL is what the official OpenAI SDK takes (it ends in /v1): the submit is
 `POST {base}/images/generations` and its answer carries the images, so `submit()` returns a Handle
-whose `result` is set and there is nothing to poll. `data[]` items hold a `url` or `b64_json`;
-base64 becomes a `data:` URL (so such a result is large in the job store).
+whose `result` is set and there is nothing to poll. A request with input images goes to
+`POST {base}/images/edits` instead, as a multipart form (`edit_form`): the same fields as text,
+the images as files (`image`, several as `image[]`) and the mask (`mask`); same answer.
+`data[]` items hold a `url` or `b64_json`; base64 becomes a `data:` URL (so such a result is large
+in the job store).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import httpx
 
 from fluxtui.core import catalog
 from fluxtui.core.errors import ProviderError
+from fluxtui.core.input_images import InputImage, images, mask
 from fluxtui.core.inputs import shown
 from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import ErrorKind, GenerationRequest, JobState, StatusUpdate
@@ -74,6 +78,25 @@ class OpenAIImagesProvider(Provider):
         body.update(request.extra)
         return body
 
+    def edit_form(
+        self, body: Mapping[str, Any], inputs: tuple[InputImage, ...]
+    ) -> tuple[dict[str, str], list[tuple[str, tuple[str, bytes, str]]]]:
+        """The edits endpoint's multipart form: `body`'s fields as text (JSON for a list or an
+        object, true/false for a bool), then the files; a file is named by its place, never by
+        its path ("image-1.png")."""
+        data = {k: _form_text(v) for k, v in body.items() if v is not None}
+        pictures, the_mask = images(inputs), mask(inputs)
+        field = "image" if len(pictures) == 1 else "image[]"
+        files = [(field, self._file(f"image-{n}", image)) for n, image in enumerate(pictures, 1)]
+        if the_mask is not None:
+            files.append(("mask", self._file("mask", the_mask)))
+        return data, files
+
+    def _file(self, name: str, image: InputImage) -> tuple[str, bytes, str]:
+        content_type = image.content_type or "image/png"
+        extension = content_type.split("/")[-1].replace("jpeg", "jpg")
+        return f"{name}.{extension}", self.input_as(image, InputImage.read_bytes), content_type
+
     @classmethod
     def wire_problems(cls, spec: ModelSpec, extra: Mapping[str, Any]) -> list[str]:
         """The renamed params (n), then the size: `size` "WxH" or width and height, not both."""
@@ -94,9 +117,16 @@ class OpenAIImagesProvider(Provider):
         return problems
 
     async def submit(self, request: GenerationRequest) -> Handle:
-        url = f"{self.settings.base_url.rstrip('/')}/images/generations"
         body = self.build_body(request)
-        response = await self.send("POST", url, json=body, timeout=self._timeout())
+        root = self.settings.base_url.rstrip("/")
+        if request.inputs:
+            data, files = self.edit_form(body, request.inputs)
+            response = await self.send(
+                "POST", f"{root}/images/edits", data=data, files=files, timeout=self._timeout()
+            )
+        else:
+            url = f"{root}/images/generations"
+            response = await self.send("POST", url, json=body, timeout=self._timeout())
         if not response.is_success:
             raise self._error(response)
         data = self.read_json(response)
@@ -188,6 +218,15 @@ def parse_error(
     moderated = is_moderation(body)
     kind = ErrorKind.MODERATED if moderated else None
     return parse_http_error(label, status, headers, text, kind, key_hint)
+
+
+def _form_text(value: Any) -> str:
+    """A body value as a multipart form's text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
 
 
 def _is_int(value: Any) -> bool:
