@@ -4,7 +4,7 @@ with its inputs, bad inputs refused with exit 2 and nothing sent."""
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import json
 from pathlib import Path
 
@@ -19,8 +19,18 @@ from tests.inputs_helpers import write_image
 from tests.test_cli import run_cli, write_config
 
 
+def taken(sim, marker: str) -> list[dict]:  # type: ignore[type-arg]
+    """The jobs the simulator took whose prompt holds `marker`."""
+    return [j for j in sim_jobs(sim) if marker in j.get("prompt", "")]
+
+
 def received(sim, marker: str) -> list[dict]:  # type: ignore[type-arg]
-    return [j["received"] for j in sim_jobs(sim) if marker in j.get("prompt", "")]
+    """Their bodies as received; inline image data shows as `sha256:HEX` of its bytes."""
+    return [j["received"] for j in taken(sim, marker)]
+
+
+def sha(data: bytes) -> str:
+    return f"sha256:{hashlib.sha256(data).hexdigest()}"
 
 
 def test_edit_then_edit_the_edit_by_job_id(sim, capsys, tmp_path: Path) -> None:
@@ -33,7 +43,7 @@ def test_edit_then_edit_the_edit_by_job_id(sim, capsys, tmp_path: Path) -> None:
     assert code == 0, err
     first = json.loads(out)
     [sent] = received(sim, "make the sky stormy 91c")
-    assert sent["input_image"] == base64.b64encode(photo.read_bytes()).decode()
+    assert sent["input_image"] == sha(photo.read_bytes())
     assert (
         first["inputs"][0]["source"] == str(photo)
         and first["inputs"][0]["size"] == photo.stat().st_size
@@ -47,7 +57,7 @@ def test_edit_then_edit_the_edit_by_job_id(sim, capsys, tmp_path: Path) -> None:
     second = json.loads(out)
     made = Path(first["files"][0]).read_bytes()
     [sent] = received(sim, "now add lightning 91c")
-    assert sent["input_image"] == base64.b64encode(made).decode()
+    assert sent["input_image"] == sha(made)
     assert second["inputs"][0]["parent_job"] == first["id"]
     assert second["inputs"][0]["parent_index"] == 1
 
@@ -73,7 +83,7 @@ def test_fill_with_a_mask_and_ultra_with_a_strength(sim, capsys, tmp_path: Path)
     )  # fmt: skip
     assert code == 0, err
     [sent] = received(sim, "repaint the door 4e2")
-    assert sent["mask"] == base64.b64encode(mask.read_bytes()).decode()
+    assert sent["mask"] == sha(mask.read_bytes())
     code, _, err = run_cli(
         capsys, "generate", "styled like this 4e2", "-p", "bfl", "-m", "flux-pro-1.1-ultra",
         "--image", str(photo), "--image-strength", "0.25",
@@ -145,8 +155,9 @@ def test_downscale_inputs_re_encodes_an_input_over_the_limit(
         "--image", str(big), *flags, "--json",
     )  # fmt: skip
     assert code == 0, err
-    [sent] = received(sim, f"fit it 7b3 {how}")
-    assert len(base64.b64decode(sent["input_image"])) <= BFL_MAX_INPUT_BYTES
+    [job] = taken(sim, f"fit it 7b3 {how}")
+    [item] = job["inputs"]
+    assert item["bytes"] <= BFL_MAX_INPUT_BYTES
     [image] = json.loads(out)["inputs"]
     assert image["reencoded"] is True and image["source"] == str(big)
     assert big.read_bytes() == original
@@ -163,7 +174,7 @@ def test_compare_sends_inputs_to_the_targets_that_take_them(sim, capsys, tmp_pat
     assert code == 0, err
     assert "fal:fal-ai/flux/dev does not take input images: dropped for it" in err
     sent = received(sim, "stormy compare 3a9")
-    encoded = base64.b64encode(photo.read_bytes()).decode()
+    encoded = sha(photo.read_bytes())
     by_field = sorted(("input_image" in r, "image" in r) for r in sent)
     assert by_field == [(False, False), (False, True), (True, False)]  # fal, apiyi, bfl
     assert [r["input_image"] for r in sent if "input_image" in r] == [encoded]

@@ -4,8 +4,11 @@ the exact bytes the simulator received, one paid submit, and nothing sent for a 
 
 from __future__ import annotations
 
-import base64
+import functools
 import hashlib
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +49,28 @@ async def run(
     return await engine.generate(request)
 
 
-def b64(image: InputImage) -> str:
-    return base64.b64encode(Path(str(image.path)).read_bytes()).decode()
+def sent(job: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Each input the simulator took: its field, the form it came in and its bytes' SHA-256."""
+    return [(item["field"], item["form"], item["sha256"]) for item in job["inputs"]]
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """A folder of tmp_path served over HTTP on 127.0.0.1 (an input URL the simulator fetches)."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+        thread.join()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 @pytest.mark.parametrize("provider", ["bfl", "comet"])
@@ -59,24 +82,30 @@ async def test_kontext_gets_each_file_in_base64_in_its_numbered_field(
         engine, provider, "flux-kontext-pro", f"stormy sky 7c1 {provider}", [first, second]
     )
     assert job.state is JobState.DONE, job.error
-    received = sim_job(sim, f"stormy sky 7c1 {provider}")["received"]
-    assert received["input_image"] == b64(first)
-    assert received["input_image_2"] == b64(second)
-    assert str(tmp_path) not in str(received)  # the path never leaves the machine
+    taken = sim_job(sim, f"stormy sky 7c1 {provider}")
+    assert sent(taken) == [
+        ("input_image", "base64", first.sha256),
+        ("input_image_2", "base64", second.sha256),
+    ]
+    assert str(tmp_path) not in str(taken)  # the path never leaves the machine
 
 
 async def test_flux2_takes_a_url_as_it_is_and_files_in_order(
-    engine: Engine, sim: SimServer, tmp_path: Path
+    engine: Engine, sim: SimServer, tmp_path: Path, served: str
 ) -> None:
-    url = InputImage(source="https://example.com/ref.png", url="https://example.com/ref.png")
+    remote = write_image(tmp_path / "served" / "ref.png", (80, 64), color="purple")
+    url = InputImage(source=f"{served}/ref.png", url=f"{served}/ref.png")
     local = files(tmp_path, 1)[0]
     job = await run(
         engine, "bfl", "flux-2-pro", "two refs 8d2", [url, local], width=512, height=512
     )
     assert job.state is JobState.DONE, job.error
-    received = sim_job(sim, "two refs 8d2")["received"]
-    assert received["input_image"] == "https://example.com/ref.png"
-    assert received["input_image_2"] == b64(local)
+    taken = sim_job(sim, "two refs 8d2")
+    assert taken["received"]["input_image"] == f"{served}/ref.png"  # the URL as it was given
+    assert sent(taken) == [
+        ("input_image", "url", hashlib.sha256(remote.read_bytes()).hexdigest()),
+        ("input_image_2", "base64", local.sha256),
+    ]
 
 
 async def test_flux1_gets_its_image_prompt_and_ultra_its_strength(
@@ -87,9 +116,9 @@ async def test_flux1_gets_its_image_prompt_and_ultra_its_strength(
         engine, "bfl", "flux-pro-1.1-ultra", "ultra ref 3f4", [ref], image_prompt_strength=0.3
     )
     assert job.state is JobState.DONE, job.error
-    received = sim_job(sim, "ultra ref 3f4")["received"]
-    assert received["image_prompt"] == b64(ref)
-    assert received["image_prompt_strength"] == 0.3
+    taken = sim_job(sim, "ultra ref 3f4")
+    assert sent(taken) == [("image_prompt", "base64", ref.sha256)]
+    assert taken["received"]["image_prompt_strength"] == 0.3
 
 
 async def test_fill_gets_its_image_and_mask(engine: Engine, sim: SimServer, tmp_path: Path) -> None:
@@ -98,8 +127,8 @@ async def test_fill_gets_its_image_and_mask(engine: Engine, sim: SimServer, tmp_
         write_image(tmp_path / "mask.png", (64, 48), color="white"), "mask.png", "mask"
     )
     job = await run(engine, "bfl", "flux-pro-1.0-fill", "fill 5a6", [image, mask])
-    received = sim_job(sim, "fill 5a6")["received"]
-    assert (received["image"], received["mask"]) == (b64(image), b64(mask))
+    taken = sim_job(sim, "fill 5a6")
+    assert sent(taken) == [("image", "base64", image.sha256), ("mask", "base64", mask.sha256)]
     assert job.state is JobState.DONE, job.error
 
 
@@ -109,8 +138,11 @@ async def test_fal_edit_apps_get_data_uris_in_image_urls(
     first, second = files(tmp_path, 2)
     job = await run(engine, "fal", "fal-ai/flux-2-pro/edit", "fal edit 2b7", [first, second])
     assert job.state is JobState.DONE, job.error
-    received = sim_job(sim, "fal edit 2b7")["received"]
-    assert received["image_urls"] == [f"data:image/png;base64,{b64(i)}" for i in (first, second)]
+    taken = sim_job(sim, "fal edit 2b7")
+    assert sent(taken) == [
+        ("image_urls", "data_uri", first.sha256),
+        ("image_urls", "data_uri", second.sha256),
+    ]
 
 
 async def test_fal_uploads_a_file_over_the_inline_limit_and_sends_its_url(
@@ -121,9 +153,10 @@ async def test_fal_uploads_a_file_over_the_inline_limit_and_sends_its_url(
     assert big.size is not None and big.size > fal_storage.INLINE_MAX_BYTES
     job = await run(engine, "fal", "fal-ai/flux-pro/kontext", "fal upload 4c8", [big])
     assert job.state is JobState.DONE, job.error
-    received = sim_job(sim, "fal upload 4c8")["received"]
-    access_url = received["image_url"]
-    assert access_url.startswith(sim.api_url) and not access_url.startswith("data:")
+    taken = sim_job(sim, "fal upload 4c8")
+    assert sent(taken) == [("image_url", "upload", big.sha256)]
+    access_url = taken["received"]["image_url"]
+    assert access_url.startswith(sim.cluster_url)  # the simulator's CDN, not a data: URI
     fetched = httpx.get(access_url).content
     assert hashlib.sha256(fetched).hexdigest() == big.sha256
 
@@ -138,13 +171,15 @@ async def test_openai_style_edits_go_as_multipart_files(
     prompt = f"openai edit 6e9 {provider}"
     job = await run(engine, provider, model, prompt, inputs, width=512, height=512, seed=4)
     assert job.state is JobState.DONE, job.error
-    received = sim_job(sim, prompt)["received"]
+    taken = sim_job(sim, prompt)
     field = "image[]" if count > 1 else "image"
-    assert [f["sha256"] for f in received[field]] == [i.sha256 for i in inputs]
-    assert [f["filename"] for f in received[field]] == [
-        f"image-{n}.png" for n in range(1, count + 1)
-    ]
-    assert (received["model"], received["size"], received["seed"]) == (model, "512x512", 4)
+    assert sent(taken) == [(field, "multipart", i.sha256) for i in inputs]
+    # the files are named by their place, never by their path
+    names = [item["file_name"] for item in taken["inputs"]]
+    assert names == [f"image-{n}.png" for n in range(1, count + 1)]
+    received = taken["received"]
+    # a form's fields are text
+    assert (received["model"], received["size"], received["seed"]) == (model, "512x512", "4")
 
 
 async def test_a_file_changed_after_the_check_fails_the_job_unsent(

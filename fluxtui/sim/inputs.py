@@ -67,6 +67,7 @@ class InputImage:
     height: int
     format: str  # PNG | JPEG | WEBP
     url: str | None = None
+    file_name: str | None = None  # the name a multipart file part gave
 
     @property
     def sha256(self) -> str:
@@ -94,6 +95,7 @@ class InputImage:
             "size": [self.width, self.height],
             "format": self.format,
             "url": self.url,
+            "file_name": self.file_name,
         }
 
 

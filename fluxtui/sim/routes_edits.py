@@ -14,6 +14,7 @@ image (``invalid_image_format``), too large, too many, a mask of another size.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -106,7 +107,7 @@ def routes(sim: Sim) -> list[Route]:
             )
             if isinstance(taken, Refusal):
                 return _refusal(taken, param)
-            images.append(taken)
+            images.append(dataclasses.replace(taken, file_name=part.filename))
         return images
 
     async def edits(request: Request, service: str) -> Response | DropConnection:

@@ -67,6 +67,7 @@ def test_sim_flux2_takes_eight_inputs_in_every_form_and_lists_their_bytes(wire, 
         "size": [64, 48],
         "format": "PNG",
         "url": None,
+        "file_name": None,
     }
     assert (inputs["input_image_2"]["form"], inputs["input_image_2"]["sha256"]) == (
         "upload",
