@@ -9,70 +9,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn, TypeVar
+from collections.abc import Sequence
 
 from fluxtui import __version__
-from fluxtui.core import inputs
+from fluxtui import cli_flags as flags
 from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
-
-#: how much of a refused command line argparse's message may echo
-MESSAGE_CHARS = 300
-#: a job id, a comparison id (cmp-…) or a prefix of one
-_JOB_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with what its messages echo from the command line shortened and made inert."""
-
-    def error(self, message: str) -> NoReturn:
-        super().error(inputs.clip(message, MESSAGE_CHARS))
-
-
-T = TypeVar("T")
-
-
-def _flag_type(parse: Callable[[str], T]) -> Callable[[str], T]:
-    """An argparse type from an `inputs` reader: its BadValue becomes argparse's message."""
-
-    def read(text: str) -> T:
-        try:
-            return parse(text)
-        except inputs.BadValue as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    return read
-
-
-POSITIVE = _flag_type(lambda text: inputs.whole(text, low=1))
-NON_NEGATIVE = _flag_type(lambda text: inputs.whole(text, low=0))
-PORT = _flag_type(lambda text: inputs.whole(text, low=0, high=65535))
-LISTEN_PORT = _flag_type(lambda text: inputs.whole(text, low=1, high=65535))
-NUMBER = _flag_type(inputs.number)
-SECONDS = _flag_type(inputs.seconds)
-DURATION = _flag_type(lambda text: inputs.number(text, low=0))
-TEXT = _flag_type(inputs.utf8)
-SEARCH = _flag_type(inputs.search)
-PATH = _flag_type(inputs.path)
-
-
-def _job_id(text: str) -> str:
-    if not _JOB_ID.fullmatch(text):
-        raise inputs.BadValue(
-            f"{inputs.shown(text)} is not a job or comparison id (letters, "
-            "digits and -, at most 64)"
-        )
-    return text
-
-
-JOB_ID = _flag_type(_job_id)
-URL = _flag_type(inputs.base_url)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = flags.Parser(
         prog="fluxtui",
         description="Generate images with FLUX models from the terminal. "
         "With no command, opens the app.",
@@ -92,24 +38,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gen = commands.add_parser("generate", help="generate an image without the app")
-    gen.add_argument("prompt", type=TEXT, help="what to draw")
+    gen.add_argument("prompt", type=flags.TEXT, help="what to draw")
     gen.add_argument(
         "--provider",
         "-p",
         action="append",
-        type=TEXT,
+        type=flags.TEXT,
         metavar="P",
         help="provider (repeat to run the same request on several at once)",
     )
-    gen.add_argument("--model", "-m", type=TEXT, help="model id (any id is accepted)")
-    _add_request_flags(gen)
-    gen.add_argument("--num-images", type=POSITIVE, metavar="N")
+    gen.add_argument("--model", "-m", type=flags.TEXT, help="model id (any id is accepted)")
+    flags.add_request_flags(gen)
+    gen.add_argument("--num-images", type=flags.POSITIVE, metavar="N")
     gen.add_argument(
-        "--base-url", type=URL, metavar="URL", help="use this base URL for the provider"
+        "--base-url", type=flags.URL, metavar="URL", help="use this base URL for the provider"
     )
-    gen.add_argument("--timeout", type=SECONDS, metavar="S", help="give up after S seconds")
-    _add_over_budget(gen)
-    _add_common(gen)
+    gen.add_argument("--timeout", type=flags.SECONDS, metavar="S", help="give up after S seconds")
+    flags.add_over_budget(gen)
+    flags.add_common(gen)
 
     cmp = commands.add_parser(
         "compare",
@@ -119,12 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         "JSON) to the library. With no size, every target gets 1024x768; with no seed, one "
         "random seed is shared.",
     )
-    cmp.add_argument("prompt", nargs="?", type=TEXT, help="what to draw")
+    cmp.add_argument("prompt", nargs="?", type=flags.TEXT, help="what to draw")
     cmp.add_argument(
         "--target",
         "-t",
         action="append",
-        type=TEXT,
+        type=flags.TEXT,
         metavar="P:M",
         help="provider:model, e.g. comet:flux-pro-1.1 or fal:fal-ai/flux/dev; a bare provider "
         "means its default model (repeatable)",
@@ -132,28 +78,30 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument(
         "--set",
         action="append",
-        type=TEXT,
+        type=flags.TEXT,
         metavar="NAME",
         help="a saved set of targets (repeatable)",
     )
     cmp.add_argument("--list-sets", action="store_true", help="list the saved sets and exit")
-    _add_request_flags(cmp)
+    flags.add_request_flags(cmp)
     cmp.add_argument(
-        "--sheet", type=PATH, metavar="PATH", help="also write the contact sheet PNG here"
+        "--sheet", type=flags.PATH, metavar="PATH", help="also write the contact sheet PNG here"
     )
-    cmp.add_argument("--timeout", type=SECONDS, metavar="S", help="give up after S seconds")
-    _add_over_budget(cmp)
+    cmp.add_argument("--timeout", type=flags.SECONDS, metavar="S", help="give up after S seconds")
+    flags.add_over_budget(cmp)
     cmp.set_defaults(num_images=None)
-    _add_json_demo(cmp)
+    flags.add_json_demo(cmp)
 
     resume = commands.add_parser("resume", help="carry on jobs left unfinished by a crash or quit")
-    resume.add_argument("job_ids", nargs="*", type=JOB_ID, metavar="ID", help="only these jobs")
+    resume.add_argument(
+        "job_ids", nargs="*", type=flags.JOB_ID, metavar="ID", help="only these jobs"
+    )
     resume.add_argument(
         "--resend",
         action="store_true",
         help="send these jobs, whose submit is uncertain, again (the provider may charge twice)",
     )
-    _add_common(resume)
+    flags.add_common(resume)
 
     providers = commands.add_parser("providers", help="list providers, models and key status")
     providers.add_argument("--json", action="store_true", help="print JSON")
@@ -164,17 +112,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     history = commands.add_parser("history", help="list past jobs, newest first")
-    history.add_argument("--limit", type=POSITIVE, default=20, metavar="N")
-    history.add_argument("--offset", type=NON_NEGATIVE, default=0, metavar="N", help="skip N jobs")
+    history.add_argument("--limit", type=flags.POSITIVE, default=20, metavar="N")
     history.add_argument(
-        "--search", type=SEARCH, metavar="TEXT", help="only prompts containing every word of TEXT"
+        "--offset", type=flags.NON_NEGATIVE, default=0, metavar="N", help="skip N jobs"
     )
-    history.add_argument("--provider", type=TEXT, metavar="P")
-    history.add_argument("--model", type=TEXT, metavar="M")
-    history.add_argument("--state", choices=_job_states())
+    history.add_argument(
+        "--search",
+        type=flags.SEARCH,
+        metavar="TEXT",
+        help="only prompts containing every word of TEXT",
+    )
+    history.add_argument("--provider", type=flags.TEXT, metavar="P")
+    history.add_argument("--model", type=flags.TEXT, metavar="M")
+    history.add_argument("--state", choices=flags.job_states())
     history.add_argument(
         "--since",
-        type=TEXT,
+        type=flags.TEXT,
         metavar="WHEN",
         help="only jobs since WHEN: today, yesterday, 30m, 2h, 7d, 2025-06-01, '2025-06-01 14:30'",
     )
@@ -194,10 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy a job's images (or a comparison's) to DIR with a JSON sidecar",
     )
     export.add_argument(
-        "id", type=JOB_ID, metavar="ID", help="a job id or comparison id (cmp-…), or a prefix"
+        "id", type=flags.JOB_ID, metavar="ID", help="a job id or comparison id (cmp-…), or a prefix"
     )
     export.add_argument(
-        "dir", type=PATH, metavar="DIR", help="the folder to write to (made if needed)"
+        "dir", type=flags.PATH, metavar="DIR", help="the folder to write to (made if needed)"
     )
     export.add_argument("--json", action="store_true", help="print what was written as JSON")
 
@@ -217,10 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="print JSON")
 
     sim = commands.add_parser("sim", help="run the provider simulator on 127.0.0.1")
-    sim.add_argument("--port", type=PORT, default=8787, metavar="N")
-    sim.add_argument("--cluster-port", type=PORT, metavar="N", help="(default: port + 1)")
-    sim.add_argument("--queue", type=DURATION, metavar="S", help="seconds each job waits in queue")
-    sim.add_argument("--run", type=DURATION, metavar="S", help="seconds each job runs")
+    sim.add_argument("--port", type=flags.PORT, default=8787, metavar="N")
+    sim.add_argument("--cluster-port", type=flags.PORT, metavar="N", help="(default: port + 1)")
+    sim.add_argument(
+        "--queue", type=flags.DURATION, metavar="S", help="seconds each job waits in queue"
+    )
+    sim.add_argument("--run", type=flags.DURATION, metavar="S", help="seconds each job runs")
     sim.add_argument(
         "--service",
         choices=("comet", "bfl", "apiyi", "openai", "fal"),  # fluxtui.sim.config.SERVICES
@@ -236,10 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
         "when no key is set.",
     )
     serve.add_argument(
-        "--host", type=TEXT, default="127.0.0.1", metavar="ADDR", help="(default: 127.0.0.1)"
+        "--host", type=flags.TEXT, default="127.0.0.1", metavar="ADDR", help="(default: 127.0.0.1)"
     )
     serve.add_argument(
-        "--port", type=LISTEN_PORT, default=8000, metavar="N", help="(default: 8000)"
+        "--port", type=flags.LISTEN_PORT, default=8000, metavar="N", help="(default: 8000)"
     )
     serve.add_argument(
         "--public",
@@ -250,84 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="on the built-in simulator even when keys are set"
     )
     return parser
-
-
-def _add_request_flags(parser: argparse.ArgumentParser) -> None:
-    """The generic request flags `generate` and `compare` share."""
-    parser.add_argument("--width", type=POSITIVE, metavar="W")
-    parser.add_argument("--height", type=POSITIVE, metavar="H")
-    parser.add_argument("--size", metavar="WxH", help="width and height together, e.g. 1024x768")
-    parser.add_argument("--aspect", type=TEXT, metavar="R", help="aspect ratio, e.g. 16:9")
-    parser.add_argument("--seed", type=NON_NEGATIVE, metavar="N")
-    parser.add_argument("--steps", type=POSITIVE, metavar="N")
-    parser.add_argument("--guidance", type=NUMBER, metavar="X")
-    parser.add_argument("--safety", type=NON_NEGATIVE, metavar="N", help="safety tolerance")
-    parser.add_argument(
-        "--format", choices=("png", "jpeg", "webp"), help="output format (webp: FLUX.2 only)"
-    )
-    parser.add_argument(
-        "--transparent",
-        action="store_true",
-        help="a transparent background (FLUX.2, with --format png or webp)",
-    )
-    parser.add_argument(
-        "--prompt-upsampling",
-        action=argparse.BooleanOptionalAction,
-        help="let the service expand the prompt (default: the model's own)",
-    )
-    parser.add_argument(
-        "--param",
-        action="append",
-        type=TEXT,
-        default=[],
-        metavar="KEY=VALUE",
-        help="a provider field passed verbatim (VALUE read as JSON when it parses)",
-    )
-    parser.add_argument(
-        "--image",
-        action="append",
-        type=TEXT,
-        default=[],
-        metavar="FILE|URL|JOB[:N]",
-        help="an input image: a file, a URL, or a library job's image (id, :N for its Nth)",
-    )
-    parser.add_argument("--mask", type=TEXT, metavar="FILE|URL|JOB[:N]", help="Fill's mask")
-    parser.add_argument(
-        "--image-strength", type=NUMBER, metavar="X", help="how much the input image weighs (0–1)"
-    )
-    parser.add_argument(
-        "--downscale-inputs",
-        action="store_true",
-        help="re-encode an input over the provider's limit down to it",
-    )
-
-
-def _add_over_budget(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--over-budget",
-        action="store_true",
-        help="send even when it crosses the [budget] in the config (else refused, exit 2)",
-    )
-
-
-def _job_states() -> list[str]:
-    from fluxtui.core.models import JobState
-
-    return [state.value for state in JobState]
-
-
-def _add_json_demo(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    parser.add_argument(
-        "--demo", action="store_true", help="run against the built-in simulator (no keys needed)"
-    )
-
-
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="one JSON object per job on stdout")
-    parser.add_argument(
-        "--demo", action="store_true", help="run against the built-in simulator (no keys needed)"
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
