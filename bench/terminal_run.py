@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -24,7 +25,6 @@ from PIL import Image
 from screen_measure import Box, find_image
 from terminal_setups import Setup, terminal_argv, tmux_config
 
-ROOT = Path(__file__).resolve().parent.parent
 XDG = ("CONFIG", "DATA", "CACHE", "STATE")
 SHOWN_ENV = ("TERM", "COLORTERM", "TERM_PROGRAM", "TMUX")
 GUESS = """\
@@ -51,14 +51,15 @@ class Run:
     note: str = ""
 
 
-def app_environment(home: Path) -> dict[str, str]:
-    """A clean environment: no keys, no outer terminal's variables, XDG dirs under `home`."""
+def app_environment(home: Path, source: Path) -> dict[str, str]:
+    """A clean environment to run `source`'s fluxtui in: no keys, no outer terminal's variables,
+    the XDG dirs under `home`."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "HOME": str(home / "home"),
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(source),
     }
     for name in XDG:
         env[f"XDG_{name}_HOME"] = str(home / name.lower())
@@ -124,21 +125,30 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
-def run_app(
-    setup: Setup, protocol: str, display: str, out: Path, settle: float, wait: float
-) -> Run:
+@dataclass(frozen=True)
+class Options:
+    """How every run goes."""
+
+    display: str  # the X display
+    out: Path  # where runs go; its `template` holds the XDG dirs the image was made in
+    source: Path  # the fluxtui checkout to run
+    settle: float  # seconds from the app's start to the first screenshot
+    wait: float  # seconds of screenshots before giving up on finding the image
+
+
+def run_app(setup: Setup, protocol: str, options: Options) -> Run:
     """Open the terminal running doctor then the app; screenshot until the preview settles."""
-    run_dir = out / f"{setup.name}-{protocol}"
+    run_dir = options.out / f"{setup.name}-{protocol}"
     shutil.rmtree(run_dir, ignore_errors=True)
-    shutil.copytree(out / "template", run_dir / "home")
-    env = app_environment(run_dir / "home")
+    shutil.copytree(options.out / "template", run_dir / "home")
+    env = app_environment(run_dir / "home", options.source)
     inside = {} if setup.tmux_passthrough is not None else setup.env
     script = run_dir / "run.sh"
     script.write_text(wrapper(env, inside, protocol, run_dir))
     (run_dir / "guess.py").write_text(GUESS)
     (run_dir / "tmux.conf").write_text(tmux_config(setup))
     socket = f"fluxtui-bench-{os.getpid()}-{setup.name}"
-    terminal_env = {**env, "DISPLAY": display, "LIBGL_ALWAYS_SOFTWARE": "1"}
+    terminal_env = {**env, "DISPLAY": options.display, "LIBGL_ALWAYS_SOFTWARE": "1"}
     if setup.tmux_passthrough is not None:
         terminal_env.update({k: v for k, v in setup.env.items() if v is not None})
     argv = terminal_argv(setup, script, socket, run_dir / "tmux.conf")
@@ -152,14 +162,31 @@ def run_app(
             stderr=log,
             start_new_session=True,
         )
+    tmux_socket = socket if setup.tmux_passthrough is not None else None
     try:
         if not _wait_for(run_dir / "started", terminal, 60):
             return _run(setup, protocol, run_dir, None, None, "the app did not start")
-        time.sleep(settle)
-        shot, box = _settled_preview(run_dir, display, wait)
-        return _run(setup, protocol, run_dir, shot, box, "")
+        time.sleep(options.settle)
+        shot, box = _settled_preview(run_dir, options.display, options.wait)
+        note = _leaked_title(tmux_socket) if tmux_socket is not None else ""
+        return _run(setup, protocol, run_dir, shot, box, note)
     finally:
-        _end(run_dir, terminal, socket if setup.tmux_passthrough is not None else None)
+        _end(run_dir, terminal, tmux_socket)
+
+
+def _leaked_title(tmux_socket: str) -> str:
+    """A note when a graphics sequence ended up in tmux's pane title (tmux reads APC as one)."""
+    done = subprocess.run(
+        ["tmux", "-L", tmux_socket, "display-message", "-p", "#{pane_title}"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    title = done.stdout.strip()
+    if re.search(r"(^|_)G[a-zA-Z]=|\x1b", title):
+        return f"graphics sequence in the pane title: {title[:40]!r}"
+    return ""
 
 
 def wrapper(env: dict[str, str], inside: dict[str, str | None], protocol: str, run: Path) -> str:
@@ -175,7 +202,7 @@ def wrapper(env: dict[str, str], inside: dict[str, str | None], protocol: str, r
         'echo "$WINDOWID" > windowid',
         f"timeout --foreground 30 {python} -m fluxtui doctor --json > doctor.json 2> doctor.err",
         "echo $? > doctor.rc",
-        f'[ "$(cat doctor.rc)" = 0 ] || timeout --foreground 15 {python} guess.py 2> guess.err',
+        f"[ -s doctor.json ] || timeout --foreground 15 {python} guess.py 2> guess.err",
         "echo $$ > app.pid",
         "touch started",
         f"exec {python} -m fluxtui --demo --image-protocol {_q(protocol)}",
@@ -209,7 +236,7 @@ def _settled_preview(run_dir: Path, display: str, wait: float) -> tuple[Path, Bo
         if box is not None and previous is not None and _same(box, previous):
             return path, box
         if time.monotonic() > deadline:
-            return path, box if box is not None and previous is not None else None
+            return path, box
         previous = box
         time.sleep(1.0)
 
@@ -261,7 +288,7 @@ def _run(
         line.split("=", 1) for line in _read(run_dir / "env.txt").splitlines() if "=" in line
     )
     doctor = None
-    if _read(run_dir / "doctor.rc").strip() == "0":
+    if _read(run_dir / "doctor.json").strip():
         with suppress(ValueError):
             loaded = json.loads(_read(run_dir / "doctor.json"))
             doctor = loaded if isinstance(loaded, dict) else None

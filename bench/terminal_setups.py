@@ -47,6 +47,13 @@ SETUPS = (
         about="xterm -ti vt340, 256 colour registers",
     ),
     Setup(
+        "xterm-sixel-16",
+        "xterm",
+        ("-ti", "vt340"),
+        {"TERM": "xterm-256color", "COLORTERM": "truecolor"},
+        about="xterm -ti vt340 as it comes: 16 colour registers",
+    ),
+    Setup(
         "xterm",
         "xterm",
         (),

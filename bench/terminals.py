@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,9 +33,10 @@ from pathlib import Path
 
 from PIL import Image
 from screen_measure import Box, Measure, measure
-from terminal_run import Run, app_environment, run_app, xvfb
+from terminal_run import Options, Run, app_environment, run_app, xvfb
 from terminal_setups import COLUMNS, FONT, FONT_POINTS, ROWS, SETUPS, missing, version
 
+ROOT = Path(__file__).resolve().parent.parent
 PROMPT = "a lighthouse at dusk"
 SEED = 7
 
@@ -46,9 +48,13 @@ def main() -> None:
         "--protocol", default="auto", help="--image-protocol for the app (comma-separated: each)"
     )
     parser.add_argument("--out", type=Path, default=None, help="where screenshots go")
+    parser.add_argument(
+        "--source", type=Path, default=ROOT, help="the fluxtui checkout to run (default: this one)"
+    )
     parser.add_argument("--settle", type=float, default=5.0, help="seconds before the first shot")
     parser.add_argument("--wait", type=float, default=25.0, help="seconds to wait for a preview")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop what was started, as on ctrl+c
     names = [name for name in args.only.split(",") if name]
     unknown = sorted(set(names) - {setup.name for setup in SETUPS})
     if unknown:
@@ -62,13 +68,15 @@ def main() -> None:
             sys.exit(f"terminals.py needs {program}")
     out = args.out or Path(tempfile.mkdtemp(prefix="fluxtui-terminals-"))
     out.mkdir(parents=True, exist_ok=True)
-    image_file = generate(out / "template")
+    image_file = generate(out / "template", args.source.resolve())
     reference = Image.open(image_file)
     reference.load()
     print(f"image: {image_file} ({reference.width}×{reference.height})", flush=True)
     rows: list[str] = []
     shots: list[Path] = []
+    explained: list[tuple[str, str]] = []
     with xvfb() as display:
+        options = Options(display, out, args.source.resolve(), args.settle, args.wait)
         for setup in setups:
             lacking = missing(setup)
             if lacking:
@@ -76,15 +84,17 @@ def main() -> None:
                 continue
             halfcell_box: Box | None = None
             for protocol in protocols:
-                run = run_app(setup, protocol, display, out, args.settle, args.wait)
+                run = run_app(setup, protocol, options)
                 if protocol == "halfcell" and run.box is not None:
                     halfcell_box = run.box
                 if run.box is None and run.shot is not None and halfcell_box is None:
                     print(f"{setup.name}: no image found; a half-cell run gives the area")
-                    halfcell = run_app(setup, "halfcell", display, out, args.settle, args.wait)
+                    halfcell = run_app(setup, "halfcell", options)
                     halfcell_box = halfcell.box
                 shots.extend(path for path in (run.shot,) if path is not None)
                 rows.append(table_row(run, reference, halfcell_box))
+                if reasons(run):
+                    explained.append((row_name(run), reasons(run)))
                 print(rows[-1], flush=True)
     print()
     print(
@@ -93,23 +103,28 @@ def main() -> None:
     )
     print()
     print(
-        "| setup | terminal | TERM, COLORTERM | protocol | colours | mean error | "
+        "| setup | terminal | detected | TERM, COLORTERM | protocol | colours | mean error | "
         "pixels off >64 | aspect error | preview (px) | note |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
     print()
+    for setup in setups:
+        print(f"- {setup.name}: {setup.about}")
+    print()
     print("`?`: no `fluxtui doctor` here; what textual-image 0.12 detects (today's auto).")
+    for name, why in explained:
+        print(f"{name}: {why}")
     print("screenshots:")
     for path in shots:
         print(f"  {path}")
 
 
-def generate(home: Path) -> Path:
+def generate(home: Path, source: Path) -> Path:
     """Make the image every run shows: one demo job, in `home`'s XDG dirs; its file."""
     shutil.rmtree(home, ignore_errors=True)
-    env = app_environment(home)
+    env = app_environment(home, source)
     done = subprocess.run(
         [
             sys.executable,
@@ -148,6 +163,8 @@ def table_row(run: Run, reference: Image.Image, area: Box | None) -> str:
     if run.shot is not None and run.box is not None:
         found = measure(Image.open(run.shot), run.box, reference)
         aspect = f"{found.aspect_error:+.1%}"
+        if abs(found.aspect_error) > 0.35:
+            note = note or "the largest painted area is not image-shaped: likely not the image"
     elif run.shot is not None and area is not None:
         found = measure(Image.open(run.shot), area, reference)
         note = note or "no image drawn: compared at the area a half-cell run draws"
@@ -157,8 +174,49 @@ def table_row(run: Run, reference: Image.Image, area: Box | None) -> str:
     wrong = f"{found.wrong_share:.1%}" if found else "—"
     where = str(found.box) if found else "—"
     name = setup.name if run.protocol == "auto" else f"{setup.name}, forced {run.protocol}"
-    cells = (name, terminal, term_vars, protocol, colours, error, wrong, aspect, where, note)
+    cells = (
+        name,
+        terminal,
+        detected(run),
+        term_vars,
+        protocol,
+        colours,
+        error,
+        wrong,
+        aspect,
+        where,
+        note,
+    )
     return "| " + " | ".join(cells) + " |"
+
+
+def row_name(run: Run) -> str:
+    """The setup's name, and the protocol when it was forced."""
+    forced = "" if run.protocol == "auto" else f", forced {run.protocol}"
+    return run.setup.name + forced
+
+
+def detected(run: Run) -> str:
+    """What the probe says the terminal is (doctor's `terminal`), or "?" without a doctor."""
+    terminal = run.doctor.get("terminal") if run.doctor is not None else None
+    if not isinstance(terminal, dict):
+        return "?"
+    words = [str(terminal.get(key) or "") for key in ("name", "version")]
+    found = " ".join(word for word in words if word) or "unidentified"
+    tmux = terminal.get("tmux")
+    if isinstance(tmux, dict):
+        setting = tmux.get("passthrough")
+        passthrough = "on" if setting is True else "off" if setting is False else "?"
+        found += f" in tmux {tmux.get('version') or '?'} (passthrough {passthrough})"
+    return found
+
+
+def reasons(run: Run) -> str:
+    """The doctor's reasons for the protocol and colours, for the lines under the table."""
+    choice = run.doctor.get("choice") if run.doctor is not None else None
+    if not isinstance(choice, dict):
+        return ""
+    return f"{choice.get('reason', '')}; colours: {choice.get('colors_reason', '')}"
 
 
 def chosen(run: Run) -> tuple[str, str]:
