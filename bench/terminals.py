@@ -203,6 +203,10 @@ def detected(run: Run) -> str:
         return "?"
     words = [str(terminal.get(key) or "") for key in ("name", "version")]
     found = " ".join(word for word in words if word) or "unidentified"
+    if terminal.get("sixel_registers"):
+        found += f", {terminal['sixel_registers']} Sixel registers"
+    if terminal.get("cell_px"):
+        found += ", cell {}×{} px".format(*terminal["cell_px"])
     tmux = terminal.get("tmux")
     if isinstance(tmux, dict):
         setting = tmux.get("passthrough")
