@@ -25,6 +25,8 @@ from PIL import Image
 from screen_measure import Box, find_image
 from terminal_setups import Setup, terminal_argv, tmux_config
 
+IMG2SIXEL = "img2sixel"  # not a protocol of the app's: libsixel draws the image, for reference
+REFERENCE_WIDTH = 450  # pixels: about as wide as the app's preview in these terminals
 XDG = ("CONFIG", "DATA", "CACHE", "STATE")
 SHOWN_ENV = ("TERM", "COLORTERM", "TERM_PROGRAM", "TMUX")
 GUESS = """\
@@ -134,6 +136,7 @@ class Options:
     source: Path  # the fluxtui checkout to run
     settle: float  # seconds from the app's start to the first screenshot
     wait: float  # seconds of screenshots before giving up on finding the image
+    image: Path  # the job's image file, which img2sixel draws in a reference run
 
 
 def run_app(setup: Setup, protocol: str, options: Options) -> Run:
@@ -144,7 +147,7 @@ def run_app(setup: Setup, protocol: str, options: Options) -> Run:
     env = app_environment(run_dir / "home", options.source)
     inside = {} if setup.tmux_passthrough is not None else setup.env
     script = run_dir / "run.sh"
-    script.write_text(wrapper(env, inside, protocol, run_dir))
+    script.write_text(wrapper(env, inside, protocol, run_dir, options.image))
     (run_dir / "guess.py").write_text(GUESS)
     (run_dir / "tmux.conf").write_text(tmux_config(setup))
     socket = f"fluxtui-bench-{os.getpid()}-{setup.name}"
@@ -189,8 +192,14 @@ def _leaked_title(tmux_socket: str) -> str:
     return ""
 
 
-def wrapper(env: dict[str, str], inside: dict[str, str | None], protocol: str, run: Path) -> str:
-    """The shell script the terminal runs: doctor (or textual-image's guess), then the app."""
+def wrapper(
+    env: dict[str, str], inside: dict[str, str | None], protocol: str, run: Path, image: Path
+) -> str:
+    """The shell script the terminal runs: doctor (or textual-image's guess), then the app.
+
+    With `protocol` IMG2SIXEL, libsixel's img2sixel draws the image instead of the app: what a
+    clean Sixel encoder gives in this terminal.
+    """
     lines = ["#!/bin/sh", f"cd {_q(run)}"]
     lines += [f"export {key}={_q(value)}" for key, value in env.items() if key != "PATH"]
     for key, setting in inside.items():
@@ -205,8 +214,12 @@ def wrapper(env: dict[str, str], inside: dict[str, str | None], protocol: str, r
         f"[ -s doctor.json ] || timeout --foreground 15 {python} guess.py 2> guess.err",
         "echo $$ > app.pid",
         "touch started",
-        f"exec {python} -m fluxtui --demo --image-protocol {_q(protocol)}",
     ]
+    if protocol == IMG2SIXEL:
+        width = REFERENCE_WIDTH
+        lines += [f"printf '\\033[2J\\033[H'; img2sixel -w {width} {_q(image)}", "exec sleep 300"]
+    else:
+        lines.append(f"exec {python} -m fluxtui --demo --image-protocol {_q(protocol)}")
     return "\n".join(lines) + "\n"
 
 
@@ -255,17 +268,20 @@ def _screenshot(display: str, window: str, root_file: Path) -> Image.Image:
     if not window:
         return shot
     done = subprocess.run(
-        ["xdotool", "getwindowgeometry", "--shell", window],
+        ["xwininfo", "-id", window],  # xdotool counts a nested window's offset twice (mlterm)
         env=env,
         capture_output=True,
         text=True,
         timeout=10,
         check=False,
     )
-    geometry = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+    geometry = {
+        key.strip(): value.strip()
+        for key, value in (line.split(":", 1) for line in done.stdout.splitlines() if ":" in line)
+    }
     try:
-        x, y = int(geometry["X"]), int(geometry["Y"])
-        width, height = int(geometry["WIDTH"]), int(geometry["HEIGHT"])
+        x, y = int(geometry["Absolute upper-left X"]), int(geometry["Absolute upper-left Y"])
+        width, height = int(geometry["Width"]), int(geometry["Height"])
     except (KeyError, ValueError):
         return shot
     return shot.crop((x, y, x + width, y + height))

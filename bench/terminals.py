@@ -14,7 +14,7 @@ the preview against the image, the share of pixels off by more than 64, and the 
 error is taken at the area a half-cell run in the same terminal draws. Screenshots stay in the
 output directory, whose paths are printed.
 
-Needs Xvfb, xterm, kitty, mlterm, tmux, ImageMagick's `import` and xdotool (a setup whose terminal
+Needs Xvfb, xterm, kitty, mlterm, tmux, ImageMagick's `import` and xwininfo (a setup whose terminal
 is missing is skipped). Not run by CI.
 
     python bench/terminals.py [--only xterm-sixel,kitty] [--protocol auto] [--out DIR]
@@ -33,7 +33,7 @@ from pathlib import Path
 
 from PIL import Image
 from screen_measure import Box, Measure, measure
-from terminal_run import Options, Run, app_environment, run_app, xvfb
+from terminal_run import IMG2SIXEL, Options, Run, app_environment, run_app, xvfb
 from terminal_setups import COLUMNS, FONT, FONT_POINTS, ROWS, SETUPS, missing, version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated setup names")
     parser.add_argument(
-        "--protocol", default="auto", help="--image-protocol for the app (comma-separated: each)"
+        "--protocol",
+        default="auto",
+        help="--image-protocol for the app (comma-separated: each in turn); "
+        f"{IMG2SIXEL}: libsixel draws the image instead, for reference",
     )
     parser.add_argument("--out", type=Path, default=None, help="where screenshots go")
     parser.add_argument(
@@ -63,7 +66,7 @@ def main() -> None:
         )
     setups = [setup for setup in SETUPS if not names or setup.name in names]
     protocols = [protocol for protocol in args.protocol.split(",") if protocol]
-    for program in ("Xvfb", "import", "xdotool"):
+    for program in ("Xvfb", "import", "xwininfo"):
         if shutil.which(program) is None:
             sys.exit(f"terminals.py needs {program}")
     out = args.out or Path(tempfile.mkdtemp(prefix="fluxtui-terminals-"))
@@ -76,7 +79,8 @@ def main() -> None:
     shots: list[Path] = []
     explained: list[tuple[str, str]] = []
     with xvfb() as display:
-        options = Options(display, out, args.source.resolve(), args.settle, args.wait)
+        source = args.source.resolve()
+        options = Options(display, out, source, args.settle, args.wait, image_file)
         for setup in setups:
             lacking = missing(setup)
             if lacking:
@@ -157,6 +161,8 @@ def table_row(run: Run, reference: Image.Image, area: Box | None) -> str:
         terminal = f"{version('tmux')} in {terminal}"
     term_vars = f"{run.env.get('TERM', '-')}, {run.env.get('COLORTERM', '-')}"
     protocol, colours = chosen(run)
+    if run.protocol == IMG2SIXEL:
+        protocol, colours = "sixel (img2sixel)", "—"
     note = run.note
     found: Measure | None = None
     aspect = "—"
@@ -173,9 +179,8 @@ def table_row(run: Run, reference: Image.Image, area: Box | None) -> str:
     error = f"{found.mean_error:.1f}" if found else "—"
     wrong = f"{found.wrong_share:.1%}" if found else "—"
     where = str(found.box) if found else "—"
-    name = setup.name if run.protocol == "auto" else f"{setup.name}, forced {run.protocol}"
     cells = (
-        name,
+        row_name(run),
         terminal,
         detected(run),
         term_vars,
@@ -193,6 +198,8 @@ def table_row(run: Run, reference: Image.Image, area: Box | None) -> str:
 def row_name(run: Run) -> str:
     """The setup's name, and the protocol when it was forced."""
     forced = "" if run.protocol == "auto" else f", forced {run.protocol}"
+    if run.protocol == IMG2SIXEL:
+        forced = f", {IMG2SIXEL} (not the app)"
     return run.setup.name + forced
 
 
