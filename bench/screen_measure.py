@@ -62,6 +62,12 @@ def painted_mask(shot: Image.Image) -> Image.Image:
     return _widest(diff).point(lambda value: 255 if value > THRESHOLD else 0)
 
 
+def painted_share(shot: Image.Image) -> float:
+    """The share of the screenshot not in its background colour: near 0 when nothing is drawn."""
+    share: float = ImageStat.Stat(painted_mask(shot)).mean[0] / 255
+    return share
+
+
 def find_image(shot: Image.Image) -> Box | None:
     """Where the image is drawn on `shot` (a screenshot of the terminal window), or None."""
     mask = painted_mask(shot)

@@ -284,7 +284,10 @@ def _screenshot(display: str, window: str, root_file: Path) -> Image.Image:
         width, height = int(geometry["Width"]), int(geometry["Height"])
     except (KeyError, ValueError):
         return shot
-    return shot.crop((x, y, x + width, y + height))
+    # a window taller than the screen (mlterm's 48 rows at 15 px) is cut at the screen's edge
+    return shot.crop(
+        (max(x, 0), max(y, 0), min(x + width, shot.width), min(y + height, shot.height))
+    )
 
 
 def _same(one: Box, other: Box) -> bool:

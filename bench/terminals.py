@@ -32,13 +32,14 @@ import tempfile
 from pathlib import Path
 
 from PIL import Image
-from screen_measure import Box, Measure, measure
+from screen_measure import Box, Measure, measure, painted_share
 from terminal_run import IMG2SIXEL, Options, Run, app_environment, run_app, xvfb
 from terminal_setups import COLUMNS, FONT, FONT_POINTS, ROWS, SETUPS, missing, version
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPT = "a lighthouse at dusk"
 SEED = 7
+BLANK = 0.01  # a screenshot with less than this share painted shows nothing: the run is retried
 
 
 def main() -> None:
@@ -89,6 +90,9 @@ def main() -> None:
             halfcell_box: Box | None = None
             for protocol in protocols:
                 run = run_app(setup, protocol, options)
+                if run.box is None and (run.shot is None or blank(run.shot)):
+                    print(f"{row_name(run)}: nothing on the screen; once more", flush=True)
+                    run = run_app(setup, protocol, options)
                 if protocol == "halfcell" and run.box is not None:
                     halfcell_box = run.box
                 if run.box is None and run.shot is not None and halfcell_box is None:
@@ -193,6 +197,11 @@ def table_row(run: Run, reference: Image.Image, area: Box | None) -> str:
         note,
     )
     return "| " + " | ".join(cells) + " |"
+
+
+def blank(shot: Path) -> bool:
+    """Whether the terminal showed (next to) nothing: the app never painted."""
+    return painted_share(Image.open(shot)) < BLANK
 
 
 def row_name(run: Run) -> str:
