@@ -204,6 +204,8 @@ def wrapper(
     lines += [f"export {key}={_q(value)}" for key, value in env.items() if key != "PATH"]
     for key, setting in inside.items():
         lines.append(f"unset {key}" if setting is None else f"export {key}={_q(setting)}")
+    if protocol not in ("auto", IMG2SIXEL):  # the doctor reads the setting the flag overrides
+        lines.append(f"export FLUXTUI_IMAGE_PROTOCOL={_q(protocol)}")
     python = _q(sys.executable)
     lines += [
         "sleep 2",  # the terminal settles (fonts, first frame) as before a user types a command

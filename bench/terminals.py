@@ -17,7 +17,8 @@ output directory, whose paths are printed.
 Needs Xvfb, xterm, kitty, mlterm, tmux, ImageMagick's `import` and xwininfo (a setup whose terminal
 is missing is skipped). Not run by CI.
 
-    python bench/terminals.py [--only xterm-sixel,kitty] [--protocol auto] [--out DIR]
+    python bench/terminals.py [--only xterm-sixel,kitty] [--protocol auto,sixel,img2sixel]
+                              [--out DIR] [--source CHECKOUT]
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 from screen_measure import Box, Measure, measure, painted_share
 from terminal_run import IMG2SIXEL, Options, Run, app_environment, run_app, xvfb
-from terminal_setups import COLUMNS, FONT, FONT_POINTS, ROWS, SETUPS, missing, version
+from terminal_setups import COLUMNS, FONT, FONT_POINTS, ROWS, SETUPS, Setup, missing, version
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPT = "a lighthouse at dusk"
@@ -76,34 +78,52 @@ def main() -> None:
     reference = Image.open(image_file)
     reference.load()
     print(f"image: {image_file} ({reference.width}×{reference.height})", flush=True)
-    rows: list[str] = []
-    shots: list[Path] = []
-    explained: list[tuple[str, str]] = []
     with xvfb() as display:
-        source = args.source.resolve()
-        options = Options(display, out, source, args.settle, args.wait, image_file)
-        for setup in setups:
-            lacking = missing(setup)
-            if lacking:
-                rows.append(f"| {setup.name} | not installed: {', '.join(lacking)} |")
-                continue
-            halfcell_box: Box | None = None
-            for protocol in protocols:
-                run = run_app(setup, protocol, options)
-                if run.box is None and (run.shot is None or blank(run.shot)):
-                    print(f"{row_name(run)}: nothing on the screen; once more", flush=True)
-                    run = run_app(setup, protocol, options)
-                if protocol == "halfcell" and run.box is not None:
-                    halfcell_box = run.box
-                if run.box is None and run.shot is not None and halfcell_box is None:
-                    print(f"{setup.name}: no image found; a half-cell run gives the area")
-                    halfcell = run_app(setup, "halfcell", options)
-                    halfcell_box = halfcell.box
-                shots.extend(path for path in (run.shot,) if path is not None)
-                rows.append(table_row(run, reference, halfcell_box))
-                if reasons(run):
-                    explained.append((row_name(run), reasons(run)))
-                print(rows[-1], flush=True)
+        options = Options(display, out, args.source.resolve(), args.settle, args.wait, image_file)
+        runs = [run_setup(setup, protocols, options, reference) for setup in setups]
+    print_report([row for rows in runs for row in rows], setups, protocols, reference)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table, and what goes under it."""
+
+    text: str
+    name: str = ""
+    why: str = ""  # the doctor's reasons
+    shot: Path | None = None
+
+
+def run_setup(
+    setup: Setup, protocols: list[str], options: Options, reference: Image.Image
+) -> list[Row]:
+    """Each protocol's run in `setup`; a half-cell run too when one drew nothing (for its area)."""
+    lacking = missing(setup)
+    if lacking:
+        return [Row(f"| {setup.name} | not installed: {', '.join(lacking)} |")]
+    rows = []
+    halfcell_box: Box | None = None
+    for protocol in protocols:
+        run = run_app(setup, protocol, options)
+        if run.box is None and (run.shot is None or blank(run.shot)):
+            print(f"{row_name(run)}: nothing on the screen; once more", flush=True)
+            run = run_app(setup, protocol, options)
+        if protocol == "halfcell" and run.box is not None:
+            halfcell_box = run.box
+        if run.box is None and run.shot is not None and halfcell_box is None:
+            print(f"{setup.name}: no image found; a half-cell run gives the area", flush=True)
+            halfcell_box = run_app(setup, "halfcell", options).box
+        rows.append(
+            Row(table_row(run, reference, halfcell_box), row_name(run), reasons(run), run.shot)
+        )
+        print(rows[-1].text, flush=True)
+    return rows
+
+
+def print_report(
+    rows: list[Row], setups: list[Setup], protocols: list[str], reference: Image.Image
+) -> None:
+    """The Markdown table, what each setup is, the doctor's reasons and the screenshots."""
     print()
     print(
         f"Preview of a {reference.width}×{reference.height} image, `--image-protocol "
@@ -116,17 +136,19 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
-        print(row)
+        print(row.text)
     print()
     for setup in setups:
         print(f"- {setup.name}: {setup.about}")
     print()
     print("`?`: no `fluxtui doctor` here; what textual-image 0.12 detects (today's auto).")
-    for name, why in explained:
-        print(f"{name}: {why}")
+    for row in rows:
+        if row.why:
+            print(f"{row.name}: {row.why}")
     print("screenshots:")
-    for path in shots:
-        print(f"  {path}")
+    for row in rows:
+        if row.shot is not None:
+            print(f"  {row.shot}")
 
 
 def generate(home: Path, source: Path) -> Path:
