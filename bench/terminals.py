@@ -15,7 +15,7 @@ error is taken at the area a half-cell run in the same terminal draws. Screensho
 output directory, whose paths are printed.
 
 Needs Xvfb, xterm, kitty, mlterm, tmux, ImageMagick's `import` and xwininfo (a setup whose terminal
-is missing is skipped). Not run by CI.
+is missing is skipped; `--protocol img2sixel` needs libsixel-bin). Not run by CI.
 
     python bench/terminals.py [--only xterm-sixel,kitty] [--protocol auto,sixel,img2sixel]
                               [--out DIR] [--source CHECKOUT]
