@@ -23,6 +23,8 @@ PROTOCOL_NAMES = {
 #: terminals whose Kitty graphics draw Unicode placeholders (kitty from 0.28)
 _PLACEHOLDERS = {"ghostty": "Ghostty", "wezterm": "WezTerm"}
 KITTY_PLACEHOLDERS = (0, 28)
+#: terminals known to take 24-bit colour that do not answer the read-back (mlterm: TERM=mlterm)
+TRUECOLOR_TERMINALS = frozenset({"mlterm"})
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def _colors(report: TerminalReport, color: str | None, color_from: str) -> tuple
         return "truecolor", "the terminal read a 24-bit colour back"
     if report.tmux is not None and report.tmux.rgb:
         return "truecolor", "tmux passes 24-bit colour on (its terminal has the RGB feature)"
+    if report.tmux is None and report.name in TRUECOLOR_TERMINALS:
+        return "truecolor", f"{report.name} takes 24-bit colour (it read none back when asked)"
     term = report.term
     if term.endswith("-direct"):
         return "truecolor", f"TERM={term}"

@@ -164,6 +164,12 @@ def test_forced_kitty_graphics_in_tmux_goes_through_passthrough() -> None:
         (replace(XTERM_PLAIN, term="xterm"), None, "16", "TERM=xterm"),
         (replace(UNASKED, term=""), None, "16", "TERM is not set"),
         (replace(XTERM_PLAIN, term="xterm-direct"), None, "truecolor", "TERM=xterm-direct"),
+        (
+            replace(UNASKED, term="mlterm", name="mlterm", asked=True),
+            None,
+            "truecolor",
+            "mlterm takes",
+        ),
         (replace(TMUX_33_OFF, tmux=Tmux("3.3a", False, rgb=True)), None, "truecolor", "tmux"),
         (KITTY_035, "256", "256", "set by FLUXTUI_COLOR or [tui] color"),
         (XTERM_PLAIN, "auto", "256", "TERM=xterm-256color"),
