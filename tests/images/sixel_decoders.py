@@ -1,38 +1,32 @@
 """Decode Sixel back to pixels with real decoders: ImageMagick's `convert` and libsixel's
-`sixel2png`. Missing tools fail the test with what to install (they are CI's: `.ci/run`)."""
+`sixel2png` (see tests/system_tools.py for when they are missing)."""
 
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
-INSTALL = "apt-get install -y imagemagick libsixel-bin"
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is not installed; the Sixel decode tests need it: {INSTALL}")
-    return found
+from tests.system_tools import require
 
 
 def imagemagick(sixels: str, scratch: Path) -> Image.Image:
     source = scratch / "image.six"
     source.write_text(sixels, encoding="ascii")
     done = subprocess.run(
-        [_tool("convert"), f"sixel:{source}", "png:-"], capture_output=True, check=True, timeout=60
+        [require("convert"), f"sixel:{source}", "png:-"],
+        capture_output=True,
+        check=True,
+        timeout=60,
     )
     return Image.open(io.BytesIO(done.stdout)).convert("RGB")
 
 
 def libsixel(sixels: str, scratch: Path) -> Image.Image:
     done = subprocess.run(
-        [_tool("sixel2png")],
+        [require("sixel2png")],
         input=sixels.encode("ascii"),
         capture_output=True,
         check=True,

@@ -10,7 +10,6 @@ picture (what the issue calls clean): at most 10% more mean error, and no row mu
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,7 +17,8 @@ import pytest
 from PIL import Image
 
 from fluxtui.term import sixel
-from tests.images.sixel_decoders import DECODERS, INSTALL, libsixel, row_errors
+from tests.images.sixel_decoders import DECODERS, libsixel, row_errors
+from tests.system_tools import require
 
 EXACT = 1.3
 STRIPE_COLOURS = [(255, 0, 0), (0, 160, 255), (250, 250, 250), (3, 3, 3), (40, 200, 90)]
@@ -45,9 +45,7 @@ def gradient(width: int, height: int) -> Image.Image:
 
 
 def img2sixel(image: Image.Image, scratch: Path, colours: int) -> str:
-    tool = shutil.which("img2sixel")
-    if tool is None:
-        pytest.fail(f"img2sixel is not installed; the Sixel tests compare with it: {INSTALL}")
+    tool = require("img2sixel")
     source = scratch / "source.png"
     image.save(source)
     done = subprocess.run(

@@ -12,14 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import Page, Route, WebSocket, sync_playwright
 
 from tests.serve.conftest import Served
 from tests.serve.terminal import ESCAPES, TRUECOLOR_BLOCK
+from tests.system_tools import require
 
-CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -106,8 +105,7 @@ def screenshot(page: Page, path: Path) -> Image.Image:
 def test_a_prompt_submitted_in_chromium_is_done_with_its_preview_on_the_page(
     served: Served, tmp_path: Path
 ) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    chromium = require("chromium")
     frames = Frames()
     elsewhere: list[str] = []
 
@@ -121,7 +119,7 @@ def test_a_prompt_submitted_in_chromium_is_done_with_its_preview_on_the_page(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
             tmp_path / "chromium-profile",  # a new, empty user data dir
-            executable_path=str(CHROMIUM),
+            executable_path=chromium,
             args=FLAGS,
             headless=True,
             viewport={"width": 1280, "height": 800},

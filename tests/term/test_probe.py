@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import select
-import shutil
 import signal
 import subprocess
 import termios
@@ -18,6 +17,7 @@ import pytest
 
 from fluxtui.term.probe import probe_terminal
 from fluxtui.term.report import TerminalReport
+from tests.system_tools import require
 from tests.term import scripted
 from tests.term.scripted import ScriptedTerminal
 
@@ -174,8 +174,7 @@ def test_tmux_3_4_with_sixel() -> None:
 @pytest.fixture
 def tmux_server(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A real tmux server with allow-passthrough off, and the environment of a pane in it."""
-    tmux = shutil.which("tmux")
-    assert tmux, "tmux is installed on the machines that run these tests"
+    tmux = require("tmux")
     socket = str(tmp_path / "tmux.sock")
     base = [tmux, "-S", socket, "-f", os.devnull]
     subprocess.run([*base, "new-session", "-d", "-x", "80", "-y", "24", "sleep 60"], check=True)
