@@ -8,7 +8,7 @@ half-cell blocks. Nothing unwrapped goes to tmux: it would turn the sequence int
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fluxtui.term.identify import version_tuple
 from fluxtui.term.report import Choice, TerminalReport
@@ -53,42 +53,31 @@ def choose(
         reason = "; ".join(dict.fromkeys(verdict.why for verdict in verdicts.values()))
     else:
         reason = verdicts[best].why
-    if requested not in verdicts:  # auto
-        return Choice(
-            best,
-            reason,
-            colors,
-            colors_reason,
-            requested=requested,
-            tmux_passthrough=best == "tgp" and verdicts["tgp"].passthrough,
-            tried=tried,
-        )
-    forced = verdicts[requested]
-    if forced.works or (not report.answered and report.tmux is None):
-        why = forced.why if forced.works else "the terminal did not answer, so it is not checked"
-        return Choice(
-            requested,
-            f"asked for; {why}",
-            colors,
-            colors_reason,
-            requested=requested,
-            tmux_passthrough=forced.passthrough,
-            tried=tried,
-        )
-    fallback = (
-        f"{PROTOCOL_NAMES[requested]} cannot work here ({forced.why}): "
-        f"showing {PROTOCOL_NAMES[best]} instead"
-    )
-    return Choice(
+    auto = Choice(
         best,
         reason,
         colors,
         colors_reason,
         requested=requested,
         tmux_passthrough=best == "tgp" and verdicts["tgp"].passthrough,
-        fallback=fallback,
         tried=tried,
     )
+    if requested not in verdicts:  # auto
+        return auto
+    forced = verdicts[requested]
+    if forced.works or (not report.answered and report.tmux is None):
+        why = forced.why if forced.works else "the terminal did not answer, so it is not checked"
+        return replace(
+            auto,
+            protocol=requested,
+            reason=f"asked for; {why}",
+            tmux_passthrough=forced.passthrough,
+        )
+    fallback = (
+        f"{PROTOCOL_NAMES[requested]} cannot work here ({forced.why}): "
+        f"showing {PROTOCOL_NAMES[best]} instead"
+    )
+    return replace(auto, fallback=fallback)
 
 
 def _colors(report: TerminalReport, color: str | None, color_from: str) -> tuple[str, str]:
