@@ -136,7 +136,8 @@ def _picture(spec: RenderSpec) -> Image.Image:
 
 def _rgb(data: bytes) -> Image.Image:
     with Image.open(io.BytesIO(data)) as image:
-        return image.convert("RGB")
+        rgb: Image.Image = image.convert("RGB")  # typed Any by some Pillow versions
+    return rgb
 
 
 def _thumbnails(image: Image.Image, inputs: tuple[bytes, ...], bottom: int) -> None:
