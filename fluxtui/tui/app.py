@@ -112,6 +112,8 @@ class FluxApp(JobActions, ModeActions, App[int]):
         self._history_loading = False
         self._dirty: dict[str, JobSnapshot] = {}
         self._quitting = False
+        self._opening = True  # until the engine first opens (or fails to)
+        self._held: list[Callable[[], None]] = []  # sends pressed before then
         self.ended_news = EndedNews(
             lambda delay, say: self.set_timer(delay, say), self._say_ended, window_s=notice_s
         )
@@ -180,9 +182,21 @@ class FluxApp(JobActions, ModeActions, App[int]):
             await self.controller.open()
         except Exception as exc:  # the simulator could not start, or the store is unreadable
             log.exception("could not open the engine")
+            self._opening, self._held = False, []
             self.notify(f"could not start: {exc}", title="fluxtui", severity="error", timeout=30)
             return
+        self._opening = False
+        held, self._held = self._held, []
         self.post_message(msg.EngineReady())
+        for send in held:
+            send()
+
+    def hold_until_open(self, send: Callable[[], None]) -> bool:
+        """Keep `send` (a request made before the engine first opened: ctrl+j at once, while the
+        simulator starts) to run when it has; False once it has opened, or failed to."""
+        if self._opening:
+            self._held.append(send)
+        return self._opening
 
     def on_engine_ready(self, _: msg.EngineReady) -> None:
         self.main.validate_form()

@@ -4,15 +4,16 @@
 provider with no key (outside demo mode) would fail at once, so nothing is sent to it.
 
 `attempt(app, send, sent)` calls `send(False)`; over budget it asks first and, on a yes, calls
-`send(True)` ("send anyway"); a refused request, a starting engine or a running job are said in
-a notification (the app makes every notification inert). `sent` gets what `send` returned.
+`send(True)` ("send anyway"); pressed while the app's engine first opens (the simulator starting),
+it waits for it; a refused request, an engine being switched or a running job are said in a
+notification (the app makes every notification inert). `sent` gets what `send` returned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from textual.app import App
 
@@ -41,10 +42,24 @@ def refused_without_key(controller: Controller, plan: TargetPlan) -> TargetPlan:
     return replace(plan, problems=(*plan.problems, no_key)) if no_key else plan
 
 
+@runtime_checkable
+class Holds(Protocol):
+    """An app that keeps what is sent before its engine has opened, to send it then."""
+
+    def hold_until_open(self, send: Callable[[], None]) -> bool: ...
+
+
 def attempt(app: App[Any], send: Callable[[bool], T], sent: Callable[[T], object]) -> None:
-    """`sent(send(False))`, or after asking `sent(send(True))` when over budget."""
+    """`sent(send(False))`, or after asking `sent(send(True))` when over budget. Before the
+    app's engine has first opened, the attempt is held and made once it has."""
     try:
         result = send(False)
+    except NotReady as exc:
+        if isinstance(app, Holds) and app.hold_until_open(lambda: attempt(app, send, sent)):
+            app.notify("sending once fluxtui has started…", timeout=4)
+        else:
+            _refused(app, exc)
+        return
     except OverBudget as over:
 
         def answered(answer: str | None) -> None:

@@ -205,19 +205,30 @@ def test_tmux_tells_its_own_allow_passthrough(tmux_server: dict[str, str]) -> No
     assert report.notes == ()
 
 
+class InterruptingTerminal(ScriptedTerminal):
+    """Answers nothing: Ctrl-C is pressed (SIGINT to the main thread) as its questions arrive,
+    so the interrupt lands while the probe reads, whatever the machine's load."""
+
+    def answer(self, batch: str) -> str:
+        main = threading.main_thread().ident
+        assert main is not None
+        signal.pthread_kill(main, signal.SIGINT)
+        return ""
+
+
 def test_the_mode_is_put_back_when_ctrl_c_stops_the_probe() -> None:
-    terminal = ScriptedTerminal(scripted.SILENT)
-    with scripted.scripted(terminal) as path:
-        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
-        try:
-            before = termios.tcgetattr(fd)
-            main = threading.main_thread().ident
-            assert main is not None
-            interrupt = threading.Timer(0.02, signal.pthread_kill, (main, signal.SIGINT))
-            interrupt.start()
-            with pytest.raises(KeyboardInterrupt):
-                probe_terminal(tty_path=path, env=ENV, timeout_s=30)
-            interrupt.join()
-            assert termios.tcgetattr(fd) == before
-        finally:
-            os.close(fd)
+    terminal = InterruptingTerminal(scripted.SILENT)
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C raises here
+    try:
+        with scripted.scripted(terminal) as path:
+            fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+            try:
+                before = termios.tcgetattr(fd)
+                with pytest.raises(KeyboardInterrupt):
+                    probe_terminal(tty_path=path, env=ENV, timeout_s=30)
+                assert termios.tcgetattr(fd) == before
+                assert terminal.asked  # the questions were out when Ctrl-C came
+            finally:
+                os.close(fd)
+    finally:
+        signal.signal(signal.SIGINT, handler)

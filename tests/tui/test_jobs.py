@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from textual.widgets import Static, TextArea
@@ -324,3 +325,32 @@ async def test_flip_through_the_images_of_one_job(make_app):
             "image 2",
         )
         assert "image 2/2" in screen_text(app)
+
+
+async def test_ctrl_j_while_the_engine_first_opens_sends_once_it_has(make_app):
+    """A prompt sent at once, while the simulator is still starting, is held and sent when the
+    engine opens (once), instead of being refused."""
+    app = make_app()
+    opened = asyncio.Event()
+    backend = app.controller.backend
+    open_engine = backend.open
+
+    async def slow_open(*, demo: bool):
+        await opened.wait()  # the simulator is taking its time
+        return await open_engine(demo=demo)
+
+    backend.open = slow_open
+    async with app.run_test(size=(140, 44)) as pilot:
+        await pilot.pause()
+        app.main.query_one("#prompt", TextArea).text = "sent before the start 2e7"
+        await pilot.press("ctrl+j")
+        await wait_for(
+            pilot,
+            lambda: any("once fluxtui has started" in n.message for n in app._notifications),
+            "the notice",
+        )
+        assert not app.controller.ready and len(app.board) == 0
+        opened.set()
+        job = await wait_for(pilot, lambda: app.board.at(0), "the held job")
+        await until(pilot, job, lambda j: j.state is JobState.DONE, "the job to finish")
+        assert [j.request.prompt for j in app.board.jobs.values()] == ["sent before the start 2e7"]
