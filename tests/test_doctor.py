@@ -74,6 +74,15 @@ def test_no_key_nor_any_part_of_it_is_printed(tmp_path: Path) -> None:
     assert providers["bfl"] == {**providers["bfl"], "key": False, "from": None}
 
 
+def test_labels_from_the_config_are_printed_inert(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[providers.fal]\nlabel = "fal \\u001b]2;pwned\\u0007"\n')
+    done = doctor(env={"FLUXTUI_CONFIG": str(config)})
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "provider fal (fal ␛]2;pwned␇)" in done.stdout
+
+
 def test_json_has_the_report_the_choice_and_the_lines() -> None:
     done = doctor("--json")
     found = json.loads(done.stdout)

@@ -72,18 +72,18 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 def _print(found: dict[str, Any]) -> None:
+    """The report as lines, each inert: paths, labels and warnings come from outside."""
     packages = ", ".join(f"{name} {version}" for name, version in found["packages"].items())
-    print(f"fluxtui {found['fluxtui']} on Python {found['python']} ({packages})")
-    for line in found["lines"]:
-        print(line)
-    for name, path in found["paths"].items():
-        print(f"{name + ':':<8} {path}")
-    for provider in found["providers"]:
-        print(f"provider {provider['name']} ({provider['label']}): {provider['status']}")
-    for warning in found["warnings"]:
-        print(f"warning: {warning}")
-    for problem in found["problems"]:
-        print(f"problem: {problem}")
+    lines = [f"fluxtui {found['fluxtui']} on Python {found['python']} ({packages})"]
+    lines += found["lines"]
+    lines += [f"{name + ':':<8} {path}" for name, path in found["paths"].items()]
+    lines += [
+        f"provider {row['name']} ({row['label']}): {row['status']}" for row in found["providers"]
+    ]
+    lines += [f"warning: {warning}" for warning in found["warnings"]]
+    lines += [f"problem: {problem}" for problem in found["problems"]]
+    for line in lines:
+        print(inert(line))
 
 
 def _versions() -> dict[str, str]:
