@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -17,6 +18,20 @@ import pytest
 
 LINK = re.compile(r"open (http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]+))")
 STOP_S = 30  # a bound on Ctrl-C, not a pause
+
+
+def the_one_job_file(prompt: str) -> Path:
+    """The image file of the one job in the (isolated) store, which must be `prompt`'s, done."""
+    history = subprocess.run(
+        [sys.executable, "-m", "fluxtui", "history", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (job,) = [json.loads(line) for line in history.stdout.splitlines()]
+    assert (job["prompt"], job["state"]) == (prompt, "done")
+    (file,) = job["files"]
+    return Path(file)
 
 
 def free_port() -> int:

@@ -5,9 +5,6 @@ generated image's colours (a screenshot measured against the file). Nothing leav
 from __future__ import annotations
 
 import codecs
-import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +12,7 @@ from urllib.parse import urlsplit
 from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import Page, Route, WebSocket, sync_playwright
 
-from tests.serve.conftest import Served
+from tests.serve.conftest import Served, the_one_job_file
 from tests.serve.terminal import ESCAPES, TRUECOLOR_BLOCK
 from tests.system_tools import require
 
@@ -145,7 +142,7 @@ def test_a_prompt_submitted_in_chromium_is_done_with_its_preview_on_the_page(
                 "the preview",
             )
 
-            image = Image.open(_job_file())
+            image = Image.open(the_one_job_file(PROMPT))
             errors = []
             for _ in range(SHOTS):  # the last rows may still be on their way
                 after = screenshot(page, tmp_path / "after.png")
@@ -157,16 +154,3 @@ def test_a_prompt_submitted_in_chromium_is_done_with_its_preview_on_the_page(
         finally:
             browser.close()
     assert elsewhere == []  # the page asked nothing of the internet
-
-
-def _job_file() -> Path:
-    history = subprocess.run(
-        [sys.executable, "-m", "fluxtui", "history", "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    (job,) = [json.loads(line) for line in history.stdout.splitlines()]
-    assert (job["prompt"], job["state"]) == (PROMPT, "done")
-    (file,) = job["files"]
-    return Path(file)

@@ -3,10 +3,7 @@ the token that guards it, a prompt typed in a session becoming a demo job, and C
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,7 +11,7 @@ import aiohttp
 import httpx
 import pytest
 
-from tests.serve.conftest import STOP_S, Served, start, stop
+from tests.serve.conftest import STOP_S, Served, start, stop, the_one_job_file
 from tests.serve.terminal import Session
 
 PROMPT = "a lighthouse at dusk, served 7f3e"
@@ -76,16 +73,8 @@ async def test_a_prompt_typed_in_a_session_becomes_a_demo_job_with_its_preview(
         await session.read_until("✓ done")
         await session.read_blocks(500)  # the preview's picture
 
-    history = subprocess.run(
-        [sys.executable, "-m", "fluxtui", "history", "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    (job,) = [json.loads(line) for line in history.stdout.splitlines()]
-    assert (job["prompt"], job["state"]) == (PROMPT, "done")
-    (image,) = job["files"]
-    assert Path(image).is_file() and Path(image).is_relative_to(isolated_home)
+    image = the_one_job_file(PROMPT)
+    assert image.is_file() and image.is_relative_to(isolated_home)
 
 
 def running(pid: int) -> bool:
