@@ -18,11 +18,16 @@ PAGE_SIZE = 100
 
 
 class LibraryPages:
-    def __init__(self, query: JobQuery, total: int | None = None):
-        """`total`: how many jobs the query matched last time, shown until the first page says."""
+    def __init__(
+        self, query: JobQuery, total: int | None = None, *, stale: LibraryPages | None = None
+    ):
+        """`total`: how many jobs the query matched last time, shown until the first page says.
+        `stale`: the pages this reload replaces, whose jobs stand in until their page is loaded
+        again (a key pressed on an entry while the list reloads still finds it)."""
         self.query = replace(query, limit=PAGE_SIZE, offset=0)
         self.total = total
         self._pages: dict[int, list[JobSnapshot]] = {}
+        self._stale: dict[int, list[JobSnapshot]] = dict(stale._pages) if stale else {}
         self._asked: set[int] = set()
 
     @property
@@ -31,8 +36,8 @@ class LibraryPages:
         return bool(self._pages)
 
     def job(self, index: int) -> JobSnapshot | None:
-        """The job at `index`, if its page is loaded."""
-        page = self._pages.get(index // PAGE_SIZE)
+        """The job at `index`, if its page is loaded (or it was, before this reload)."""
+        page = self._pages.get(index // PAGE_SIZE) or self._stale.get(index // PAGE_SIZE)
         offset = index % PAGE_SIZE
         return page[offset] if page is not None and offset < len(page) else None
 
@@ -54,6 +59,7 @@ class LibraryPages:
 
     def loaded(self, number: int, page: Page) -> None:
         self._pages[number] = list(page.jobs)
+        self._stale.pop(number, None)
         self._asked.discard(number)
         self.total = page.total
 

@@ -95,7 +95,11 @@ class LibraryList(RowList):
 
     def show(self, query: JobQuery, *, keep_cursor: bool = False) -> None:
         """Show the jobs `query` selects (from the top, unless `keep_cursor`: after a delete)."""
-        self.pages = LibraryPages(query, self.pages.total if keep_cursor else None)
+        self.pages = (
+            LibraryPages(query, self.pages.total, stale=self.pages)
+            if keep_cursor
+            else LibraryPages(query)
+        )
         if not keep_cursor:
             self.cursor = 0
             self.scroll_to(y=0, animate=False, immediate=True)
