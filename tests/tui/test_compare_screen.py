@@ -3,6 +3,7 @@ the table, enlarge, re-run, keep a favourite, export, and the budget check befor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from fluxtui.tui.messages import ShowComparison
 from fluxtui.tui.screens.compare import TABLE_COLUMNS, CompareScreen
 from fluxtui.tui.screens.image_view import ImageView
 from fluxtui.tui.screens.targets import TargetPicker
+from fluxtui.tui.widgets.compare_grid import CellView, CompareCell
 from fluxtui.tui.widgets.halfcell import HalfcellImage
 from tests.helpers import sim_jobs
 from tests.tui.helpers import ready, screen_text, until, wait_for, with_key
@@ -59,6 +61,20 @@ async def start(pilot, prompt: str, targets: tuple[str, ...] = THREE) -> Compare
     )
 
 
+def record_tones(cells: list[CompareCell]) -> list[str]:
+    """The tone of every view the cells show from now on, in order (each cell's real `show`)."""
+    tones: list[str] = []
+    for cell in cells:
+        show = cell.show
+
+        def recording(view: CellView, show: Callable[[CellView], None] = show) -> None:
+            tones.append(view.tone)
+            show(view)
+
+        cell.show = recording  # type: ignore[method-assign]
+    return tones
+
+
 def ended(screen: CompareScreen) -> bool:
     jobs = [screen.job_of(i) for i in range(len(screen.comparison.entries))]
     return all(job is not None and job.state.is_terminal for job in jobs)
@@ -80,12 +96,9 @@ async def test_three_targets_fill_the_grid_and_a_failing_one_says_why(make_app, 
         assert [str(t) for t in screen.comparison.targets] == list(THREE)  # in the order ticked
         cells = screen.grid.cells
         assert len(cells) == 3 and app.focused is cells[0]
-        await wait_for(
-            pilot,
-            lambda: any(c.view and c.view.tone == "live" for c in cells),
-            "a cell following its job live",
-        )
+        tones = record_tones(cells)  # every view drawn, however briefly: no race with a fast job
         await wait_for(pilot, lambda: ended(screen), "every target to end")
+        assert "live" in tones, "no cell followed its job live"
         await wait_for(
             pilot,
             lambda: sum(bool(c.query(HalfcellImage)) for c in cells) == 2,
