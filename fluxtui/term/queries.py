@@ -36,12 +36,16 @@ def questions(*, tmux: bool = False) -> bytes:
     """Every question in one write, DA1 last. Under tmux, the Kitty graphics query (an APC, which
     tmux would make the pane's title) and the outer terminal's XTVERSION and DA1 go through
     passthrough, before tmux's own DA1 (tmux answers that at once; the outer terminal's answers
-    come after it)."""
-    asked = [XTVERSION, DA2, CELL_SIZE, WINDOW_SIZE, TRUECOLOR_READBACK, XTGETTCAP, SIXEL_REGISTERS]
+    come after it). The 24-bit read-back (DECRQSS) and XTGETTCAP are not sent to tmux: it
+    answers neither (its RGB feature tells the colours), and tmux 3.4 built with Sixel takes a
+    DCS whose final byte is `q` for a Sixel image: with a Sixel terminal outside, its server
+    crashed on the DECRQSS, ending the user's session."""
+    asked = [XTVERSION, DA2, CELL_SIZE, WINDOW_SIZE, SIXEL_REGISTERS]
     if tmux:
         asked += [tmux_wrap(XTVERSION), tmux_wrap(KITTY_GRAPHICS), tmux_wrap(DA1)]
     else:
-        asked.insert(2, KITTY_GRAPHICS)
+        asked[2:2] = [KITTY_GRAPHICS]
+        asked[-1:-1] = [TRUECOLOR_READBACK, XTGETTCAP]
     return "".join([*asked, DA1]).encode()
 
 

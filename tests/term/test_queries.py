@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fluxtui.term import queries
 from fluxtui.term.identify import from_da2, from_xtversion, version_tuple
 from fluxtui.term.queries import parse, questions
@@ -31,6 +33,15 @@ def test_under_tmux_the_outer_terminal_is_asked_through_passthrough_before_tmux_
     assert asked.endswith("\x1bPtmux;\x1b\x1b[c\x1b\\\x1b[c")
     # an APC straight to tmux would become the pane's title: only wrapped, for the outer terminal
     assert asked.count("\x1b_G") == 1 and "\x1bPtmux;\x1b\x1b_Gi=31," in asked
+
+
+def test_tmux_gets_no_dcs_it_would_take_for_a_sixel_image() -> None:
+    """tmux 3.4 built with Sixel reads a DCS ending in `q` as a Sixel image; its server crashed on
+    the DECRQSS read-back with a Sixel terminal outside. Only the passthrough DCS goes to it."""
+    asked = questions(tmux=True).decode()
+    unwrapped = re.sub(r"\x1bPtmux;(?:\x1b\x1b|[^\x1b])*\x1b\\", "", asked)
+    assert "\x1bP" not in unwrapped and "\x1b[>0q" in unwrapped
+    assert "\x1bP$q" not in asked and "\x1bP+q" not in asked
 
 
 def test_a_full_set_of_answers_is_read() -> None:
