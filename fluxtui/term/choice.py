@@ -1,9 +1,10 @@
 """The image protocol and colour depth to run with, chosen from a terminal report, with reasons.
 
 Kitty graphics only where its Unicode placeholders work (kitty 0.28+, Ghostty, WezTerm), Sixel
-only where DA1 lists 4; inside tmux, Sixel where tmux draws it itself (3.4+ built with it), Kitty
-graphics through passthrough where it is on and the terminal outside has placeholders; else
-half-cell blocks. Nothing unwrapped goes to tmux: it would turn the sequence into a pane title.
+only where DA1 lists 4; inside tmux, Sixel where tmux draws it itself (3.4+ built with it) and
+the terminal outside draws it too (else tmux shows a box of `+`), Kitty graphics through
+passthrough where it is on and the terminal outside has placeholders; else half-cell blocks.
+Nothing unwrapped goes to tmux: it would turn the sequence into a pane title.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from fluxtui.term.identify import version_tuple
-from fluxtui.term.report import Choice, TerminalReport
+from fluxtui.term.report import Choice, TerminalReport, Tmux
 
 PROTOCOL_NAMES = {
     "tgp": "Kitty graphics",
@@ -162,12 +163,7 @@ def _tgp(report: TerminalReport) -> _Verdict:
 
 def _sixel(report: TerminalReport) -> _Verdict:
     if report.tmux is not None:
-        version = report.tmux.version or "?"
-        if report.tmux.sixel:
-            return _Verdict(True, f"tmux {version} draws Sixel itself (its DA1 lists 4)")
-        if version_tuple(report.tmux.version) >= (3, 4):
-            return _Verdict(False, f"tmux {version} was built without Sixel (its DA1 has no 4)")
-        return _Verdict(False, f"tmux {version} does not draw Sixel (3.4+ built with it does)")
+        return _tmux_sixel(report.tmux)
     unasked = _unasked(report)
     if unasked:
         return _Verdict(False, unasked)
@@ -176,3 +172,27 @@ def _sixel(report: TerminalReport) -> _Verdict:
     if 4 in report.da1:
         return _Verdict(True, f"{_who(report)} draws Sixel (DA1 lists 4)")
     return _Verdict(False, "DA1 has no 4")
+
+
+def _tmux_sixel(tmux: Tmux) -> _Verdict:
+    """tmux 3.4+ built with Sixel draws it, but only to a terminal outside that draws it too."""
+    version = tmux.version or "?"
+    if not tmux.sixel:
+        if version_tuple(tmux.version) >= (3, 4):
+            return _Verdict(False, f"tmux {version} was built without Sixel (its DA1 has no 4)")
+        return _Verdict(False, f"tmux {version} does not draw Sixel (3.4+ built with it does)")
+    if tmux.outer_sixel is None:
+        return _Verdict(
+            False,
+            f"tmux {version} draws Sixel, but whether the terminal outside does could not be told "
+            "(tmux's client_termfeatures, or its DA1 through allow-passthrough)",
+        )
+    if not tmux.outer_sixel:
+        return _Verdict(
+            False,
+            f"tmux {version} draws Sixel, but the terminal outside does not "
+            "(no sixel in tmux's client_termfeatures): tmux would show a box of +",
+        )
+    return _Verdict(
+        True, f"tmux {version} draws Sixel itself (its DA1 lists 4), and the terminal outside too"
+    )

@@ -61,6 +61,8 @@ def _tmux(report: TerminalReport) -> str:
     passthrough = {True: "on", False: "off", None: "unknown"}[tmux.passthrough]
     parts = [f"{tmux.version or 'version unknown'}", f"allow-passthrough {passthrough}"]
     parts.append("draws Sixel" if tmux.sixel else "no Sixel")
+    if tmux.sixel and tmux.outer_sixel is not None:
+        parts.append(f"the terminal outside draws {'Sixel' if tmux.outer_sixel else 'no Sixel'}")
     if tmux.rgb:
         parts.append("24-bit colour")
     if tmux.outer_da1:

@@ -9,7 +9,8 @@ passthrough, and tmux itself for its version and `allow-passthrough`.
 
 Keys typed during the probe are put back into the terminal's input (TIOCSTI) where the system
 allows it; where not (Linux 6.2+ by default), they are dropped and the report says how many.
-An answer arriving after the deadline reaches the app as input, which Textual ignores.
+Answers still owed at the deadline are counted in the report (`owed`): the app takes them out of
+its input when they come (`fluxtui.term.late_answers`), so they are never typed into the prompt.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sys
 import termios
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fluxtui.core.text import inert
 from fluxtui.term import identify
@@ -43,6 +44,7 @@ class _TmuxFacts:
     version: str | None
     passthrough: bool | None
     rgb: bool
+    sixel: bool  # its client (the terminal outside) has the sixel feature
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def probe_terminal(
         notes.append(f"the terminal did not answer DA1 within {timeout_s * 1000:.0f} ms")
     if answers.unknown:
         notes.append(f"{answers.unknown} answer(s) could not be read")
-    return _report(env, answers, facts, winsize, elapsed_ms, notes)
+    report = _report(env, answers, facts, winsize, elapsed_ms, notes)
+    return replace(report, owed=max(0, wanted - len(answers.da1)))
 
 
 def _open(tty_path: str | None) -> _Terminal | None:
@@ -193,6 +196,7 @@ def _ask_tmux(env: Mapping[str, str]) -> _TmuxFacts | None:
         version=inert(version) or None,
         passthrough={"1": True, "on": True, "all": True, "0": False, "off": False}.get(passthrough),
         rgb="RGB" in features.split(","),
+        sixel="sixel" in features.split(","),
     )
 
 
@@ -298,12 +302,15 @@ def _tmux(
     if passthrough is None and answered_outside:
         passthrough = True  # answers came back through it
     own_da1 = answers.da1[0] if answers.da1 else ()
+    outer_da1 = answers.da1[1] if len(answers.da1) > 1 else ()
+    outer_sixel = facts.sixel if facts is not None else (4 in outer_da1 if outer_da1 else None)
     return Tmux(
         version=version,
         passthrough=passthrough,
         sixel=4 in own_da1 and identify.version_tuple(version) >= (3, 4),
-        outer_da1=answers.da1[1] if len(answers.da1) > 1 else (),
+        outer_da1=outer_da1,
         rgb=facts.rgb if facts is not None else False,
+        outer_sixel=outer_sixel,
     )
 
 

@@ -22,6 +22,10 @@ class Tmux:
     sixel: bool = False  # tmux itself draws Sixel (3.4+ built with it: its DA1 says 4)
     outer_da1: tuple[int, ...] = ()  # the outer terminal's DA1, asked through passthrough
     rgb: bool = False  # tmux passes 24-bit colour on (its client has the RGB feature)
+    #: the terminal outside draws Sixel: tmux's client_termfeatures has sixel, else the outer
+    #: DA1 lists 4 (None: could not tell). tmux 3.4 draws Sixel only to such a terminal; to any
+    #: other it shows a box of `+` (a "SIXEL IMAGE" placeholder) where the image would be.
+    outer_sixel: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ class TerminalReport:
     answered: bool = False  # anything came back at all
     asked: bool = False  # the probe ran (False: no terminal to ask, or asking was skipped)
     elapsed_ms: float = 0.0  # how long the probe took
+    #: batches of answers (each ends with DA1) not in by the deadline: what comes of them later
+    #: is taken out of the app's input (`fluxtui.term.late_answers`), never typed into it
+    owed: int = 0
     notes: tuple[str, ...] = ()  # what went wrong while asking, in words
 
 

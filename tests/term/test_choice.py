@@ -60,8 +60,21 @@ TMUX_33_ON = terminal(
 TMUX_33_OFF = terminal(term="tmux-256color", da1=(1, 2), tmux=Tmux("3.3a", False))
 TMUX_33_UNKNOWN = terminal(term="tmux-256color", da1=(1, 2), tmux=Tmux("3.3a", None))
 TMUX_33_OLD_KITTY = replace(TMUX_33_ON, version="0.26.5")
-TMUX_34_SIXEL = terminal(term="tmux-256color", da1=(1, 2, 4), tmux=Tmux("3.4", False, sixel=True))
+TMUX_34_SIXEL = terminal(
+    term="tmux-256color", da1=(1, 2, 4), tmux=Tmux("3.4", False, sixel=True, outer_sixel=True)
+)
 TMUX_34_PLAIN = terminal(term="tmux-256color", da1=(1, 2), tmux=Tmux("3.4", False))
+#: tmux 3.4 with Sixel in a terminal without: tmux would draw a box of `+` (seen in xterm)
+TMUX_34_SIXEL_NOT_OUTSIDE = terminal(
+    term="tmux-256color",
+    name="XTerm",
+    version="379",
+    da1=(1, 2, 4),
+    tmux=Tmux("3.4", True, sixel=True, outer_da1=(64, 1, 2, 6), outer_sixel=False),
+)
+TMUX_34_SIXEL_UNTOLD = terminal(
+    term="tmux-256color", da1=(1, 2, 4), tmux=Tmux("3.4", None, sixel=True)
+)
 
 
 @pytest.mark.parametrize(
@@ -86,8 +99,15 @@ TMUX_34_PLAIN = terminal(term="tmux-256color", da1=(1, 2), tmux=Tmux("3.4", Fals
             "outside tmux, kitty 0.26 has no Unicode placeholders",
             False,
         ),
-        (TMUX_34_SIXEL, "sixel", "tmux 3.4 draws Sixel itself", False),
+        (TMUX_34_SIXEL, "sixel", "tmux 3.4 draws Sixel itself (its DA1 lists 4), and the", False),
         (TMUX_34_PLAIN, "halfcell", "tmux 3.4 was built without Sixel", False),
+        (
+            TMUX_34_SIXEL_NOT_OUTSIDE,
+            "halfcell",
+            "tmux 3.4 draws Sixel, but the terminal outside does not",
+            False,
+        ),
+        (TMUX_34_SIXEL_UNTOLD, "halfcell", "whether the terminal outside does could not", False),
     ],
 )
 def test_auto(report: TerminalReport, protocol: str, reason: str, passthrough: bool) -> None:
@@ -222,6 +242,11 @@ def test_describe_has_what_a_bug_report_needs() -> None:
 def test_describe_tmux_and_silence() -> None:
     lines = describe(TMUX_33_ON, choose(TMUX_33_ON))
     assert "tmux: 3.3a, allow-passthrough on, no Sixel, outer DA1 62" in lines
+    sixel = describe(TMUX_34_SIXEL_NOT_OUTSIDE, choose(TMUX_34_SIXEL_NOT_OUTSIDE))
+    assert (
+        "tmux: 3.4, allow-passthrough on, draws Sixel, the terminal outside draws no Sixel, "
+        "outer DA1 64;1;2;6" in sixel
+    )
     assert "terminal: kitty 0.35.2, outside tmux" in lines
     silent = describe(replace(SILENT, elapsed_ms=90), choose(SILENT))
     assert "probe: no answer within 90 ms" in silent and "answers: none" in silent

@@ -94,6 +94,15 @@ def test_a_terminal_that_never_answers() -> None:
     assert report.asked and not report.answered
     assert report.name is None and report.da1 == () and report.cell_px is None
     assert any("did not answer DA1" in note for note in report.notes)
+    assert report.owed == 1  # its answers, if they come later, are taken out of the app's input
+
+
+def test_what_is_owed_counts_each_batch_not_answered() -> None:
+    assert probe(ScriptedTerminal(scripted.KITTY_035)).owed == 0
+    # tmux answers its own DA1; the outer terminal's, through passthrough, does not come
+    silent_outside = ScriptedTerminal(scripted.TMUX_33, outer=scripted.SILENT, passthrough=True)
+    assert probe(silent_outside, TMUX_ENV).owed == 1
+    assert probe(ScriptedTerminal(scripted.SILENT), TMUX_ENV).owed == 2
 
 
 def test_garbage_answers_are_noted_and_made_inert() -> None:
@@ -169,6 +178,19 @@ def test_tmux_3_4_with_sixel() -> None:
     report = probe(terminal, {**TMUX_ENV, "TERM_PROGRAM_VERSION": "3.4"})
     assert report.tmux is not None
     assert report.tmux.version == "3.4" and report.tmux.sixel
+    assert report.tmux.outer_sixel is None  # no passthrough, no tmux server to ask
+
+
+@pytest.mark.parametrize(
+    ("outer", "draws"), [(scripted.XTERM_SIXEL, True), (scripted.XTERM_PLAIN, False)]
+)
+def test_tmux_3_4_tells_from_the_outer_da1_whether_the_terminal_outside_draws_sixel(
+    outer: scripted.Profile, draws: bool
+) -> None:
+    terminal = ScriptedTerminal(scripted.TMUX_34_SIXEL, outer=outer, passthrough=True)
+    report = probe(terminal, {**TMUX_ENV, "TERM_PROGRAM_VERSION": "3.4"})
+    assert report.tmux is not None and report.tmux.sixel
+    assert report.tmux.outer_sixel is draws
 
 
 @pytest.fixture
@@ -202,6 +224,7 @@ def test_tmux_tells_its_own_allow_passthrough(tmux_server: dict[str, str]) -> No
     report = probe(terminal, tmux_server)
     assert report.tmux is not None
     assert report.tmux.passthrough is False and report.tmux.version == "3.3a"
+    assert report.tmux.outer_sixel is False  # a detached session's client has no features
     assert report.notes == ()
 
 
