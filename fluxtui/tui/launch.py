@@ -62,6 +62,13 @@ def launch(image_protocol: str | None, demo: bool) -> int:
         demo=demo or not config.any_key,
         terminal=(report, choice),
     )
+    if report.owed:  # answers that come after the probe's deadline are not typed into the app
+        from textual.drivers.linux_driver import LinuxDriver
+
+        from fluxtui.tui.input_driver import late_answer_driver
+
+        if app.driver_class is LinuxDriver:  # not one TEXTUAL_DRIVER names
+            app.driver_class = late_answer_driver(report.owed)
     return app.run() or 0
 
 

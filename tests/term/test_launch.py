@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import subprocess
 import sys
 import termios
@@ -22,8 +23,8 @@ PYTHON = sys.executable
 XTERM_TRUECOLOR = {**scripted.XTERM_PLAIN, "\x1bP$qm\x1b\\": "\x1bP1$r0;38:2::1:2:3m\x1b\\"}
 
 
-def run_app(terminal: ScriptedTerminal, path: str, env: dict[str, str]) -> bytes:
-    """`fluxtui` on the scripted terminal until it has painted, then ctrl+q; what it wrote."""
+def spawn_app(path: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`fluxtui` with the scripted terminal at `path` as its controlling terminal."""
 
     def controlling_terminal() -> None:
         fd = os.open(path, os.O_RDWR)
@@ -32,23 +33,64 @@ def run_app(terminal: ScriptedTerminal, path: str, env: dict[str, str]) -> bytes
             os.dup2(fd, target)
         os.close(fd)
 
-    child = subprocess.Popen(
+    return subprocess.Popen(
         [PYTHON, "-m", "fluxtui"],
         start_new_session=True,
         preexec_fn=controlling_terminal,
         env={**os.environ, "TERM": "xterm-256color", **env},
     )
+
+
+def wait_for(terminal: ScriptedTerminal, text: bytes, since: int = 0) -> None:
+    """Until the app has written `text` (after the first `since` bytes of its output)."""
+    deadline = time.monotonic() + 30
+    while text not in terminal.output[since:] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert text in terminal.output[since:], bytes(terminal.output[-2000:])
+
+
+def run_app(terminal: ScriptedTerminal, path: str, env: dict[str, str]) -> bytes:
+    """`fluxtui` on the scripted terminal until it has painted, then ctrl+q; what it wrote."""
+    child = spawn_app(path, env)
     try:
-        deadline = time.monotonic() + 30
-        while b"simulator, no keys" not in terminal.output and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert b"simulator, no keys" in terminal.output, bytes(terminal.output[-2000:])
+        wait_for(terminal, b"simulator, no keys")
         os.write(terminal.master, b"\x11")  # ctrl+q
         assert child.wait(timeout=30) == 0
     finally:
         child.kill()
         child.wait()
     return bytes(terminal.output)
+
+
+class LateTerminal(ScriptedTerminal):
+    """Answers nothing within the probe's deadline: the test sends its answers later."""
+
+    def answer(self, batch: str) -> str:
+        return ""
+
+
+def test_answers_that_come_after_the_probe_are_not_typed_into_the_prompt() -> None:
+    """kitty 0.26's answers arrive once the app runs; then a word is typed: the prompt shows the
+    word, and nothing of the answers."""
+    terminal = LateTerminal(scripted.SILENT)
+    with scripted.scripted(terminal, rows=30, columns=100) as path:
+        child = spawn_app(path, {"COLORTERM": "truecolor"})
+        try:
+            wait_for(terminal, b"simulator, no keys")
+            painted = len(terminal.output)
+            late = "".join(scripted.KITTY_026.values())
+            os.write(terminal.master, late.encode())
+            os.write(terminal.master, b"zebra")
+            wait_for(terminal, b"zebra", since=painted)
+            os.write(terminal.master, b"\x11")  # ctrl+q
+            assert child.wait(timeout=30) == 0
+        finally:
+            child.kill()
+            child.wait()
+    text = re.sub(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]", b"", bytes(terminal.output[painted:]))
+    assert b"zebra" in text
+    for leaked in (b"kitty", b">|", b"Gi=31", b"?62", b"4000;26", b"6;20;10"):
+        assert leaked not in text, text[-2000:]
 
 
 @pytest.mark.parametrize(
