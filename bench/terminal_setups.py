@@ -4,10 +4,17 @@ Each setup is a terminal emulator (with its options), the environment the app se
 (TERM and COLORTERM as that terminal, or an SSH session, leaves them) and, for tmux, whether
 `allow-passthrough` is on. Every terminal gets the same font, DejaVu Sans Mono at about 15 px, and
 160×48 cells, at the top left of the X screen.
+
+Debian 12 has kitty 0.26 (no Unicode placeholders) and tmux 3.3 (no Sixel); the setups that need
+kitty 0.28+ or tmux 3.4+ built with Sixel take them from FLUXTUI_BENCH_KITTY / FLUXTUI_BENCH_TMUX
+(the executable's path), else the newest /opt/kitty-*/bin/kitty, /opt/tmux-*/bin/tmux (where a
+source build installs them); without one the setup is skipped, saying why.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -32,11 +39,18 @@ class Setup:
     env: dict[str, str | None] = field(default_factory=dict)  # in the shell: None unsets
     tmux_passthrough: bool | None = None  # None: no tmux
     about: str = ""  # what the setup stands for
+    newer: tuple[str, ...] = ()  # programs it needs newer than Debian's: "kitty", "tmux"
 
     @property
     def programs(self) -> tuple[str, ...]:
         """The executables it needs."""
         return (self.terminal, "tmux") if self.tmux_passthrough is not None else (self.terminal,)
+
+    def executable(self, program: str) -> str:
+        """The path or name to run `program` (kitty, tmux, xterm …) by in this setup."""
+        if program in self.newer:
+            return newer_program(program) or program
+        return program
 
 
 SETUPS = (
@@ -69,6 +83,14 @@ SETUPS = (
         about="as over SSH: TERM=xterm-256color, no COLORTERM",
     ),
     Setup("kitty", "kitty", (), {}, about="kitty as it starts (TERM=xterm-kitty)"),
+    Setup(
+        "kitty-new",
+        "kitty",
+        (),
+        {},
+        about="kitty 0.28+ (Unicode placeholders) as it starts",
+        newer=("kitty",),
+    ),
     Setup("mlterm", "mlterm", (), {}, about="mlterm as it starts (TERM=mlterm, no COLORTERM)"),
     Setup(
         "tmux",
@@ -86,17 +108,91 @@ SETUPS = (
         tmux_passthrough=True,
         about="tmux in xterm -ti vt340, allow-passthrough on",
     ),
+    Setup(
+        "tmux-sixel",
+        "xterm",
+        tuple(XTERM_SIXEL),
+        {"COLORTERM": "truecolor"},
+        tmux_passthrough=False,
+        about="tmux 3.4+ built with Sixel in xterm -ti vt340, allow-passthrough off",
+        newer=("tmux",),
+    ),
+    Setup(
+        "tmux-sixel-passthrough",
+        "xterm",
+        tuple(XTERM_SIXEL),
+        {"COLORTERM": "truecolor"},
+        tmux_passthrough=True,
+        about="tmux 3.4+ built with Sixel in xterm -ti vt340, allow-passthrough on",
+        newer=("tmux",),
+    ),
+    Setup(
+        "tmux-sixel-no-outer",
+        "xterm",
+        (),
+        {"COLORTERM": "truecolor"},
+        tmux_passthrough=True,
+        about="tmux 3.4+ built with Sixel in xterm without Sixel, allow-passthrough on",
+        newer=("tmux",),
+    ),
+    Setup(
+        "tmux-in-kitty",
+        "kitty",
+        (),
+        {},
+        tmux_passthrough=True,
+        about="tmux 3.4+ in kitty 0.28+, allow-passthrough on (Kitty graphics as yazi sends it)",
+        newer=("kitty", "tmux"),
+    ),
 )
+
+#: the oldest version each newer program must have, and what it brings
+NEWER = {"kitty": ((0, 28), "Unicode placeholders"), "tmux": ((3, 4), "Sixel")}
+
+
+def newer_program(program: str) -> str | None:
+    """kitty or tmux newer than Debian's: FLUXTUI_BENCH_KITTY/_TMUX, else the newest in /opt."""
+    chosen = os.environ.get(f"FLUXTUI_BENCH_{program.upper()}")
+    if chosen:
+        return chosen
+    found = sorted(
+        Path("/opt").glob(f"{program}-*/bin/{program}"),
+        key=lambda path: _numbers(path.parent.parent.name),
+    )
+    return str(found[-1]) if found else None
 
 
 def missing(setup: Setup) -> list[str]:
-    """The programs `setup` needs that are not installed."""
-    return [program for program in setup.programs if shutil.which(program) is None]
+    """Why `setup` cannot run: each program it needs that is not installed (or too old)."""
+    lacking = []
+    for program in setup.programs:
+        path = setup.executable(program)
+        if shutil.which(path) is None:
+            variable = f"FLUXTUI_BENCH_{program.upper()}"
+            if program in setup.newer:
+                at_least, brings = NEWER[program]
+                wanted = ".".join(map(str, at_least))
+                lacking.append(
+                    f"{program} ≥ {wanted} ({brings}): set {variable} or install it in "
+                    f"/opt/{program}-{wanted}"
+                )
+            else:
+                lacking.append(program)
+        elif program in setup.newer and _numbers(version(path)) < NEWER[program][0]:
+            wanted = ".".join(map(str, NEWER[program][0]))
+            lacking.append(f"{path} is {version(path)}, the setup needs {program} ≥ {wanted}")
+    return lacking
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    """The first version in `text` as numbers: "tmux 3.4" → (3, 4), "kitty-0.31" → (0, 31)."""
+    match = re.search(r"\d+(?:\.\d+)*", text)
+    return tuple(int(part) for part in match.group().split(".")) if match else ()
 
 
 def version(program: str) -> str:
     """The program's version as it prints it ("XTerm(379)", "kitty 0.26.5"), or "?"."""
-    flag = {"tmux": "-V", "xterm": "-version"}.get(program, "--version")
+    flag = {"tmux": "-V", "xterm": "-version"}.get(Path(program).name, "--version")
     try:
         done = subprocess.run(
             [program, flag], capture_output=True, text=True, timeout=10, check=False
@@ -115,7 +211,7 @@ def terminal_argv(setup: Setup, script: Path, tmux_socket: str, tmux_conf: Path)
     inner = ["sh", str(script)]
     if setup.tmux_passthrough is not None:
         inner = [
-            "tmux",
+            setup.executable("tmux"),
             "-L",
             tmux_socket,
             "-f",
@@ -138,7 +234,7 @@ def terminal_argv(setup: Setup, script: Path, tmux_socket: str, tmux_conf: Path)
             "update_check_interval": "0",
         }
         flags = [item for key, value in options.items() for item in ("-o", f"{key}={value}")]
-        return ["kitty", "--config", "NONE", *flags, *setup.options, *inner]
+        return [setup.executable("kitty"), "--config", "NONE", *flags, *setup.options, *inner]
     if setup.terminal == "mlterm":
         return ["mlterm", "-g", f"{size}+0+0", "-w", "15", *setup.options, "-e", *inner]
     raise ValueError(f"no way to start {setup.terminal}")

@@ -100,7 +100,8 @@ def run_setup(
     """Each protocol's run in `setup`; a half-cell run too when one drew nothing (for its area)."""
     lacking = missing(setup)
     if lacking:
-        return [Row(f"| {setup.name} | not installed: {', '.join(lacking)} |")]
+        print(f"{setup.name}: skipped: {'; '.join(lacking)}", flush=True)
+        return [Row(f"| {setup.name} | not installed: {'; '.join(lacking)} |")]
     rows = []
     halfcell_box: Box | None = None
     for protocol in protocols:
@@ -182,9 +183,9 @@ def generate(home: Path, source: Path) -> Path:
 def table_row(run: Run, reference: Image.Image, area: Box | None) -> str:
     """The run's line of the Markdown table."""
     setup = run.setup
-    terminal = version(setup.terminal)
+    terminal = version(setup.executable(setup.terminal))
     if setup.tmux_passthrough is not None:
-        terminal = f"{version('tmux')} in {terminal}"
+        terminal = f"{version(setup.executable('tmux'))} in {terminal}"
     term_vars = f"{run.env.get('TERM', '-')}, {run.env.get('COLORTERM', '-')}"
     protocol, colours = chosen(run)
     if run.protocol == IMG2SIXEL:
