@@ -167,20 +167,19 @@ def missing(setup: Setup) -> list[str]:
     lacking = []
     for program in setup.programs:
         path = setup.executable(program)
-        if shutil.which(path) is None:
-            variable = f"FLUXTUI_BENCH_{program.upper()}"
-            if program in setup.newer:
-                at_least, brings = NEWER[program]
-                wanted = ".".join(map(str, at_least))
-                lacking.append(
-                    f"{program} ≥ {wanted} ({brings}): set {variable} or install it in "
-                    f"/opt/{program}-{wanted}"
-                )
-            else:
-                lacking.append(program)
-        elif program in setup.newer and _numbers(version(path)) < NEWER[program][0]:
-            wanted = ".".join(map(str, NEWER[program][0]))
-            lacking.append(f"{path} is {version(path)}, the setup needs {program} ≥ {wanted}")
+        found = shutil.which(path) is not None
+        if program not in setup.newer:
+            lacking += [] if found else [program]
+            continue
+        at_least, brings = NEWER[program]
+        if found and _numbers(version(path)) >= at_least:
+            continue
+        wanted = ".".join(map(str, at_least))
+        have = f" ({path} is {version(path)})" if found else ""
+        lacking.append(
+            f"{program} ≥ {wanted} ({brings}){have}: set FLUXTUI_BENCH_{program.upper()} "
+            f"or install it in /opt/{program}-{wanted}"
+        )
     return lacking
 
 

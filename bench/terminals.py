@@ -15,7 +15,10 @@ error is taken at the area a half-cell run in the same terminal draws. Screensho
 output directory, whose paths are printed.
 
 Needs Xvfb, xterm, kitty, mlterm, tmux, ImageMagick's `import` and xwininfo (a setup whose terminal
-is missing is skipped; `--protocol img2sixel` needs libsixel-bin). Not run by CI.
+is missing is skipped, saying why; `--protocol img2sixel` needs libsixel-bin). The setups with
+kitty 0.28+ or tmux 3.4+ built with Sixel (`kitty-new`, `tmux-sixel*`, `tmux-in-kitty`) take them
+from FLUXTUI_BENCH_KITTY / FLUXTUI_BENCH_TMUX or /opt/kitty-*, /opt/tmux-* (Debian 12 has neither:
+build them from source). Not run by CI.
 
     python bench/terminals.py [--only xterm-sixel,kitty] [--protocol auto,sixel,img2sixel]
                               [--out DIR] [--source CHECKOUT]
