@@ -9,6 +9,8 @@ passthrough, and tmux itself for its version and `allow-passthrough`.
 
 Keys typed during the probe are put back into the terminal's input (TIOCSTI) where the system
 allows it; where not (Linux 6.2+ by default), they are dropped and the report says how many.
+What is in the input before the questions go out is read first: its keys are given back the same
+way, and an earlier probe's late answers (`fluxtui doctor` run just before) are dropped.
 Answers still owed at the deadline are counted in the report (`owed`): the app takes them out of
 its input when they come (`fluxtui.term.late_answers`), so they are never typed into the prompt.
 """
@@ -120,13 +122,14 @@ def _ask(
         saved = termios.tcgetattr(fd)
     except termios.error as exc:
         return b"", [f"the terminal could not be put in raw mode ({exc.args[-1]})"]
-    data = b""
+    data = stale = b""
     try:
         raw = termios.tcgetattr(fd)
         raw[0] &= ~(termios.ICRNL | termios.IXON)
         raw[3] &= ~(termios.ECHO | termios.ICANON | termios.IEXTEN)  # ISIG stays: ctrl+c works
         raw[6][termios.VMIN], raw[6][termios.VTIME] = 0, 0
         termios.tcsetattr(fd, termios.TCSANOW, raw)
+        stale = _pending(fd)  # keys typed ahead, and late answers to an earlier probe
         _write_all(terminal.write_fd, payload)
         while (left := deadline - time.perf_counter()) > 0:
             ready, _, _ = select.select([fd], [], [], left)
@@ -142,7 +145,19 @@ def _ask(
         return data, [f"asking the terminal failed: {inert(exc.strerror or str(exc))}"]
     finally:
         termios.tcsetattr(fd, termios.TCSANOW, saved)
-    return data, _give_back(fd, parse(data).keys)
+    return data, _give_back(fd, parse(stale).keys + parse(data).keys)
+
+
+def _pending(fd: int) -> bytes:
+    """What is in the terminal's input before the questions go out (read without waiting): an
+    earlier probe's late answers (`fluxtui doctor` just before) must not pass for this one's."""
+    pending = b""
+    while select.select([fd], [], [], 0)[0]:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        pending += chunk
+    return pending
 
 
 def _write_all(fd: int, payload: bytes) -> None:

@@ -143,6 +143,18 @@ def test_keys_typed_during_the_probe_are_given_back_or_counted() -> None:
     assert given_back == b"ab" or dropped == ["2 byte(s) typed during the probe were dropped"]
 
 
+def test_an_earlier_probe_s_late_answers_do_not_pass_for_this_one_s() -> None:
+    """`fluxtui doctor`'s answers came after it ended; the app's probe asks again and waits for
+    its own (the early ones would end its wait at their DA1, leaving its own for the prompt)."""
+    terminal = ScriptedTerminal(scripted.KITTY_035)
+    with scripted.scripted(terminal) as path:
+        os.write(terminal.master, "".join(scripted.KITTY_026.values()).encode())
+        report = probe_terminal(tty_path=path, env=ENV)
+    assert (report.name, report.version) == ("kitty", "0.35.2")
+    assert report.owed == 0 and report.truecolor_answered
+    assert not any("typed during the probe" in note for note in report.notes)
+
+
 def test_no_terminal_is_not_asked(tmp_path: Path) -> None:
     not_a_tty = tmp_path / "file"
     not_a_tty.write_text("")
