@@ -10,7 +10,9 @@ passthrough, and tmux itself for its version and `allow-passthrough`.
 Keys typed during the probe are put back into the terminal's input (TIOCSTI) where the system
 allows it; where not (Linux 6.2+ by default), they are dropped and the report says how many.
 What is in the input before the questions go out is read first: its keys are given back the same
-way, and an earlier probe's late answers (`fluxtui doctor` run just before) are dropped.
+way, and an earlier probe's late answers (`fluxtui doctor` run just before) are kept apart: they
+stand in only when this probe's own answers are late too (then still owed, and dropped by the app
+when they come), so they never end its wait nor pass for its answers.
 Answers still owed at the deadline are counted in the report (`owed`): the app takes them out of
 its input when they come (`fluxtui.term.late_answers`), so they are never typed into the prompt.
 """
@@ -81,19 +83,28 @@ def probe_terminal(
         # under tmux, tmux answers DA1 first and the terminal outside after it (if passthrough)
         wanted = 2 if in_tmux and (facts is None or facts.passthrough is not False) else 1
         deadline = started + timeout_s
-        data, notes = _ask(terminal, questions(tmux=in_tmux), deadline, wanted)
+        data, stale, notes = _ask(terminal, questions(tmux=in_tmux), deadline, wanted)
         winsize = _winsize(terminal.write_fd)
     finally:
         if terminal.owned:
             os.close(terminal.read_fd)
     elapsed_ms = (time.perf_counter() - started) * 1000
     answers = parse(data)
+    owed = max(0, wanted - len(answers.da1))
     if not answers.da1:
         notes.append(f"the terminal did not answer DA1 within {timeout_s * 1000:.0f} ms")
+    if owed and stale:  # the same terminal's answers to the same questions, come late (under
+        # tmux: the outer terminal's, after tmux's own DA1 this probe did get)
+        earlier = parse(data + stale)
+        if len(earlier.da1) >= wanted:
+            answers = earlier
+            notes.append(
+                "answers to an earlier probe, which came after that one's deadline, stand in"
+            )
     if answers.unknown:
         notes.append(f"{answers.unknown} answer(s) could not be read")
     report = _report(env, answers, facts, winsize, elapsed_ms, notes)
-    return replace(report, owed=max(0, wanted - len(answers.da1)))
+    return replace(report, owed=owed)
 
 
 def _open(tty_path: str | None) -> _Terminal | None:
@@ -114,14 +125,14 @@ def _open(tty_path: str | None) -> _Terminal | None:
 
 def _ask(
     terminal: _Terminal, payload: bytes, deadline: float, wanted: int
-) -> tuple[bytes, list[str]]:
+) -> tuple[bytes, bytes, list[str]]:
     """Write `payload`, read until `wanted` DA1 answers are in or the deadline passes; the
     terminal's mode is put back however this ends (KeyboardInterrupt too)."""
     fd = terminal.read_fd
     try:
         saved = termios.tcgetattr(fd)
     except termios.error as exc:
-        return b"", [f"the terminal could not be put in raw mode ({exc.args[-1]})"]
+        return b"", b"", [f"the terminal could not be put in raw mode ({exc.args[-1]})"]
     data = stale = b""
     try:
         raw = termios.tcgetattr(fd)
@@ -142,15 +153,15 @@ def _ask(
             if len(parse(data).da1) >= wanted:
                 break
     except OSError as exc:
-        return data, [f"asking the terminal failed: {inert(exc.strerror or str(exc))}"]
+        return data, stale, [f"asking the terminal failed: {inert(exc.strerror or str(exc))}"]
     finally:
         termios.tcsetattr(fd, termios.TCSANOW, saved)
-    return data, _give_back(fd, parse(stale).keys + parse(data).keys)
+    return data, stale, _give_back(fd, parse(stale).keys + parse(data).keys)
 
 
 def _pending(fd: int) -> bytes:
-    """What is in the terminal's input before the questions go out (read without waiting): an
-    earlier probe's late answers (`fluxtui doctor` just before) must not pass for this one's."""
+    """What is in the terminal's input before the questions go out (read without waiting): keys
+    typed ahead, and an earlier probe's late answers (`fluxtui doctor` just before)."""
     pending = b""
     while select.select([fd], [], [], 0)[0]:
         chunk = os.read(fd, 4096)

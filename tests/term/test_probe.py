@@ -155,6 +155,29 @@ def test_an_earlier_probe_s_late_answers_do_not_pass_for_this_one_s() -> None:
     assert not any("typed during the probe" in note for note in report.notes)
 
 
+def test_an_earlier_probe_s_late_answers_stand_in_when_this_one_s_are_late_too() -> None:
+    """A terminal slower than the deadline every time (kitty on a software renderer): the doctor's
+    answers, come since, tell who it is; this probe's own are still owed (the app drops them)."""
+    terminal = ScriptedTerminal(scripted.SILENT)
+    with scripted.scripted(terminal) as path:
+        os.write(terminal.master, "".join(scripted.KITTY_035.values()).encode())
+        report = probe_terminal(tty_path=path, env=ENV)
+    assert (report.name, report.version) == ("kitty", "0.35.2") and report.answered
+    assert report.owed == 1
+    assert any("earlier probe" in note for note in report.notes)
+
+
+def test_under_tmux_the_outer_terminal_s_late_answers_stand_in_for_it() -> None:
+    terminal = ScriptedTerminal(scripted.TMUX_33, outer=scripted.SILENT, passthrough=True)
+    late = "".join(scripted.KITTY_035[q] for q in ("\x1b[>0q", "\x1b[c"))
+    with scripted.scripted(terminal) as path:
+        os.write(terminal.master, late.encode())  # they passed tmux after the doctor's deadline
+        report = probe_terminal(tty_path=path, env=TMUX_ENV)
+    assert (report.name, report.version) == ("kitty", "0.35.2")
+    assert report.tmux is not None and report.tmux.outer_da1 == (62,)
+    assert report.da1 == (1, 2) and report.owed == 1
+
+
 def test_no_terminal_is_not_asked(tmp_path: Path) -> None:
     not_a_tty = tmp_path / "file"
     not_a_tty.write_text("")
