@@ -94,7 +94,7 @@ async def _run_file(config: Config, args: argparse.Namespace, store: BatchStore)
             known = store.lines(batch.id) if batch else []
             lines = _lines(controller, _with_jobs(rows, known))
             return batch_report.dry_run(controller, lines, args.json, bool(problems))
-        options = _options(args, source)
+        options = _options(args, source, keep=batch.options if batch else None)
         batch = store.update(batch, sha, options) if batch else store.create(source, sha, options)
         store.set_lines(batch.id, rows)
         return await _run(controller, runs, store, batch, args)
@@ -204,7 +204,7 @@ def _lines(controller: Controller, rows: list[LineRow]) -> list[Line]:
 def _options(
     args: argparse.Namespace, source: str, keep: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """What the batch is run with; on `--resume`, the stored options stand unless given."""
+    """What the batch is run with; for a batch run before, its options stand unless given."""
     keep = keep or {}
     out = str(Path(args.out).resolve()) if args.out else keep.get("out")
     return {
