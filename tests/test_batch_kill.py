@@ -45,9 +45,9 @@ def test_a_batch_killed_mid_way_and_run_again_sends_each_line_once(sim, capsys, 
     source = tmp_path / "six.jsonl"
     source.write_text("\n".join(json.dumps({"prompt": p}) for p in prompts))
     out = tmp_path / "out"
+    command = ["batch", str(source), "-p", "bfl", "--concurrency", "2", "--out", str(out)]
     child = subprocess.Popen(
-        [sys.executable, "-m", "fluxtui", "batch", str(source), "-p", "bfl"]
-        + ["--concurrency", "2", "--out", str(out), "--json"],
+        [sys.executable, "-m", "fluxtui", *command, "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
