@@ -51,10 +51,20 @@ def run_batch(args: argparse.Namespace) -> int:
         return _bad_input("a batch takes one --provider (a line can name its own)")
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         return _bad_input(f"--out {shown(args.out)} is not a folder")
-    return asyncio.run(_batch(config, args))
+    named: list[str] = []  # the batch's id, once it is known
+    try:
+        return asyncio.run(_batch(config, args, named))
+    except KeyboardInterrupt:
+        again = f"`fluxtui batch --resume {named[0]}`" if named else "the same command"
+        print(
+            f"fluxtui: interrupted; {again} carries on: lines made are kept, jobs sent are "
+            "followed again, nothing is sent twice",
+            file=sys.stderr,
+        )
+        return 130
 
 
-async def _batch(config: Config, args: argparse.Namespace) -> int:
+async def _batch(config: Config, args: argparse.Namespace, named: list[str]) -> int:
     store = BatchStore(paths.store_file())
     try:
         if args.resume:
@@ -62,13 +72,16 @@ async def _batch(config: Config, args: argparse.Namespace) -> int:
             if len(found) != 1:
                 what = "no batch" if not found else f"{len(found)} batches"
                 return _bad_input(f"{what} with an id starting {shown(args.resume)}")
+            named.append(found[0].id)
             return await _run_stored(config, args, store, found[0])
-        return await _run_file(config, args, store)
+        return await _run_file(config, args, store, named)
     finally:
         store.close()
 
 
-async def _run_file(config: Config, args: argparse.Namespace, store: BatchStore) -> int:
+async def _run_file(
+    config: Config, args: argparse.Namespace, store: BatchStore, named: list[str]
+) -> int:
     try:
         name, text = _read(args.file)
     except (OSError, UnicodeDecodeError) as exc:
@@ -89,13 +102,12 @@ async def _run_file(config: Config, args: argparse.Namespace, store: BatchStore)
         if problems and (args.stop_on_error or not any(r.request for r in rows)):
             return exit_codes.EXIT_BAD_INPUT
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        batch = None if args.new else store.for_source(source, args.demo)
         if args.dry_run:
-            known = store.lines(batch.id) if batch else []
-            lines = _lines(controller, _with_jobs(rows, known))
+            known = None if args.new else store.for_source(source, args.demo)
+            lines = _lines(controller, _with_jobs(rows, store.lines(known.id) if known else []))
             return batch_report.dry_run(controller, lines, args.json, bool(problems))
-        options = _options(args, source, keep=batch.options if batch else None)
-        batch = store.update(batch, sha, options) if batch else store.create(source, sha, options)
+        batch = store.open_for(source, sha, _options(args, source), new=args.new)
+        named.append(batch.id)
         store.set_lines(batch.id, rows)
         return await _run(controller, runs, store, batch, args)
 
@@ -108,8 +120,9 @@ async def _run_stored(
         if args.dry_run:
             lines = _lines(controller, store.lines(batch.id))
             return batch_report.dry_run(controller, lines, args.json, False)
-        options = {**batch.options, **_options(args, batch.source, keep=batch.options)}
-        batch = store.update(batch, batch.sha256, options)
+        given = _options(args, batch.source)
+        kept = {k: v for k, v in batch.options.items() if not given.get(k)}
+        batch = store.update(batch, batch.sha256, {**given, **kept})
         return await _run(controller, runs, store, batch, args)
 
 
@@ -201,18 +214,15 @@ def _lines(controller: Controller, rows: list[LineRow]) -> list[Line]:
     return lines
 
 
-def _options(
-    args: argparse.Namespace, source: str, keep: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """What the batch is run with; for a batch run before, its options stand unless given."""
-    keep = keep or {}
-    out = str(Path(args.out).resolve()) if args.out else keep.get("out")
+def _options(args: argparse.Namespace, source: str) -> dict[str, Any]:
+    """What the batch is run with; None (or False) where the flag is not given, for which a
+    batch run before keeps what it had."""
     return {
         "source": source,
-        "demo": bool(args.demo or keep.get("demo")),
-        "out": out,
-        "concurrency": args.concurrency or keep.get("concurrency"),
-        "stop_on_error": bool(args.stop_on_error or keep.get("stop_on_error")),
+        "demo": bool(args.demo),
+        "out": str(Path(args.out).resolve()) if args.out else None,
+        "concurrency": args.concurrency,
+        "stop_on_error": bool(args.stop_on_error),
     }
 
 

@@ -42,6 +42,9 @@ CSV_COLUMNS = (
 )
 #: how long a `name` may be in a file name (before its number and suffix)
 NAME_CHARS = 80
+#: the state of a line another fluxtui process follows (its job's lease, or it took the line
+#: first): left to it
+HELD = "held elsewhere"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
 
-from fluxtui.commands.batch_output import Line, write_csv
+from fluxtui.commands.batch_output import HELD, Line, write_csv
 from fluxtui.control.controller import Controller
 from fluxtui.core import budget, exit_codes, paths
 from fluxtui.core.batch_store import Batch, BatchStore
@@ -135,6 +135,7 @@ def summary(
         "failed": states["failed"],
         "invalid": states["invalid"],
         "not_sent": states["not sent"],
+        "held": states["held"],
         "spent_usd": round(spent, 6),
         "stopped": stopped,
         "csv": str(csv_path),
@@ -143,10 +144,11 @@ def summary(
     if as_json:
         print(json.dumps(record))
     else:
+        held = f", {states['held']} followed by another fluxtui process" if states["held"] else ""
         print(
             f"batch {batch.id}: {made} of {len(lines)} lines made their image "
             f"({states['failed']} failed, {states['invalid']} invalid, "
-            f"{states['not sent']} not sent); spent {usd(spent)}"
+            f"{states['not sent']} not sent{held}); spent {usd(spent)}"
         )
         print(f"batch.csv: {csv_path}")
     sys.stdout.flush()
@@ -158,7 +160,7 @@ def _kind(line: Line) -> str:
         return "made"
     if line.state in ("invalid", "not sent"):
         return line.state
-    return "failed"
+    return "held" if line.state == HELD else "failed"
 
 
 def _code(line: Line, stopped: str | None) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fluxtui.commands.batch_output import Line, line_json, place
+from fluxtui.commands.batch_output import HELD, Line, line_json, place
 from fluxtui.commands.batch_progress import BatchPrinter, Tally
 from fluxtui.commands.progress import describe
 from fluxtui.commands.running import Runs
@@ -27,9 +27,6 @@ from fluxtui.core.batch_store import BatchStore
 from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.pricing import PriceTable
 from fluxtui.core.text import inert
-
-#: the state of a line another fluxtui process follows (its job's lease), left to it
-HELD = "held elsewhere"
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,28 @@ class BatchStore:
         return batch
 
     @_readable
+    def open_for(
+        self, source: str, sha256: str, options: dict[str, Any], *, new: bool = False
+    ) -> Batch:
+        """The newest batch of `source` in the mode of `options` (its `demo`), brought up to
+        date with `sha256` and `options` (the stored options stand where `options` has None);
+        a new one when there is none, or when `new`. One transaction: two processes running the
+        same file at once share one batch."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            found = None if new else self.for_source(source, bool(options.get("demo")))
+            if found is None:
+                batch = self.create(source, sha256, options)
+            else:
+                kept = {k: v for k, v in found.options.items() if options.get(k) is None}
+                batch = self.update(found, sha256, {**options, **kept})
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        return batch
+
+    @_readable
     def update(self, batch: Batch, sha256: str, options: dict[str, Any]) -> Batch:
         self._db.execute(
             "UPDATE batches SET sha256 = ?, options = ?, updated_at = ? WHERE id = ?",
@@ -146,7 +168,7 @@ class BatchStore:
                 "INSERT INTO batch_lines (batch_id, line_key, line_no, prompt, name, request, "
                 "problem, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(batch_id, line_key) "
                 "DO UPDATE SET line_no = excluded.line_no, name = excluded.name, "
-                "problem = excluded.problem",
+                "prompt = excluded.prompt, problem = excluded.problem",
                 [
                     (
                         batch_id,
