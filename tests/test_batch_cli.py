@@ -221,3 +221,50 @@ def test_the_budget_stops_a_batch_at_the_limit_as_it_runs(sim, capsys, tmp_path)
     assert "stopped: over budget before line 5: this session's spend is $0.160" in err
     assert "4 of 8 lines made their image (0 failed, 0 invalid, 4 not sent); spent $0.160" in out
     assert sorted(submits(sim, marker)) == [f"{marker} {n}" for n in range(1, 5)]
+
+
+def test_a_refused_line_gives_generate_s_exit_code_and_json_names_every_line(
+    sim, capsys, tmp_path
+) -> None:
+    write_config(sim)
+    marker = "batch refused 1f6c"
+    source = jsonl(
+        tmp_path / "r.jsonl",
+        [
+            {"prompt": f"{marker} 1"},
+            {"prompt": f"{marker} 2 [[sim: status=Request Moderated]]", "name": "two"},
+            {"prompt": f"{marker} 3", "guidance": "lots"},
+        ],
+    )
+    code, out, _ = run_cli(capsys, "batch", str(source), "-p", "bfl", "--json")
+    assert code == 3  # the first line that made no image says: line 2, refused by the provider
+    assert json.loads(out.splitlines()[-1])["exit_code"] == 3
+    events = {e["line"]: e for e in map(json.loads, out.splitlines()) if "line" in e}
+    assert events[3]["event"] == "invalid" and events[3]["error"].startswith("guidance: ")
+    assert events[2]["state"] == "moderated" and events[2]["name"] == "two"
+    assert events[1]["state"] == "done" and Path(events[1]["files"][0]).is_file()
+    kept = source.read_text().splitlines()
+    source.write_text("\n".join([kept[0], kept[2]]))  # the refused line taken out
+    code, out, _ = run_cli(capsys, "batch", str(source), "-p", "bfl", "--json")
+    assert code == 2  # line 1 was made before; line 3 is bad input
+    assert [json.loads(line)["event"] for line in out.splitlines()] == ["invalid", "summary"]
+
+
+def test_a_line_s_images_are_read_from_the_batch_file_s_folder(sim, capsys, tmp_path) -> None:
+    from tests.inputs_helpers import image_bytes
+
+    write_config(sim)
+    marker = "batch edit 0a9e"
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    picture = image_bytes((64, 48))
+    (folder / "mug.png").write_bytes(picture)
+    source = jsonl(
+        folder / "edits.jsonl",
+        [{"prompt": f"{marker} make it red", "model": "flux-kontext-pro", "images": ["mug.png"]}],
+    )
+    code, _, err = run_cli(capsys, "batch", str(source), "-p", "bfl")
+    assert code == 0, err
+    [job] = [j for j in sim_jobs(sim) if marker in j["prompt"]]
+    [given] = job["inputs"]
+    assert given["field"] == "input_image" and given["bytes"] == len(picture)

@@ -169,7 +169,8 @@ def _rows(planned: list[_Planned], controller: Controller, problems: list[str]) 
             item.problem = "; ".join(found)
             problems.append(f"line {number}: {item.problem}")
         if request is None or item.problem:
-            prompt = item.line.fields.get("prompt") if isinstance(item.line, SourceLine) else None
+            line = item.line
+            prompt = line.fields.get("prompt") if isinstance(line, SourceLine) else line.prompt
             text = prompt if isinstance(prompt, str) else ""
             rows.append(LineRow(f"bad:{number}", number, text, None, None, item.problem))
             continue
@@ -231,7 +232,7 @@ async def _run(
 ) -> int:
     lines = _lines(controller, store.lines(batch.id))
     todo = [line for line in lines if line.state in ("new", "resume")]
-    batch_report.say_left(lines)
+    batch_report.say_left(lines, args.json)
     opts = batch.options
     out = Path(opts["out"]) if opts.get("out") else None
     names = stems([line.row for line in lines])

@@ -31,8 +31,14 @@ def say_problems(problems: Sequence[str]) -> None:
         print(f"fluxtui: {inert(problem)}", file=sys.stderr)
 
 
-def say_left(lines: Sequence[Line]) -> None:
-    """The lines a run leaves as they are: made before, or uncertain (a word on each)."""
+def say_left(lines: Sequence[Line], as_json: bool) -> None:
+    """The lines a run leaves as they are: made before, uncertain (a word on each), invalid
+    (with `--json`, an object each on stdout: stderr has named them)."""
+    if as_json:
+        for line in lines:
+            if line.state == "invalid":
+                record = {"event": "invalid", "line": line.row.number, "error": line.error()}
+                print(json.dumps(record, ensure_ascii=False))
     made = sum(line.state in MADE for line in lines)
     if made:
         print(

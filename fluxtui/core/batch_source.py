@@ -56,7 +56,7 @@ class BadLine:
 
     number: int
     problem: str
-    text: str = ""
+    prompt: str = ""  # when one could be read
 
 
 def format_of(name: str, text: str, given: Format | None = None) -> Format:
@@ -97,12 +97,13 @@ def _json_line(number: int, line: str) -> SourceLine | BadLine:
         data = json.loads(line)
     except (json.JSONDecodeError, RecursionError) as exc:
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else "it nests too deep"
-        return BadLine(number, f"not a JSON object ({message})", line)
+        return BadLine(number, f"not a JSON object ({message})")
     if not isinstance(data, dict):
-        return BadLine(number, "not a JSON object (one object a line)", line)
+        return BadLine(number, "not a JSON object (one object a line)")
     unknown = [key for key in data if key not in FIELDS]
     if unknown:
-        return BadLine(number, _unknown(unknown[0]), line)
+        prompt = data.get("prompt")
+        return BadLine(number, _unknown(unknown[0]), prompt if isinstance(prompt, str) else "")
     return SourceLine(number, {k: v for k, v in data.items() if v is not None})
 
 
