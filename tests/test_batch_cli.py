@@ -81,6 +81,10 @@ def test_stop_on_error_refuses_bad_lines_before_sending_anything(sim, capsys, tm
     code, _, err = run_cli(capsys, "batch", str(source), "-p", "bfl", "--stop-on-error")
     assert code == 2 and "line 2: steps: 0 is below the minimum 1" in err
     assert submits(sim, marker) == {}
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n\n")
+    code, out, err = run_cli(capsys, "batch", str(empty))
+    assert (code, out) == (2, "") and "holds no lines to run" in err
 
 
 def test_dry_run_reports_every_bad_line_prices_the_rest_and_sends_nothing(

@@ -90,14 +90,15 @@ async def _run_file(
     source = "-" if args.file == "-" else str(Path(args.file).resolve())
     base = Path(source).parent if args.file != "-" else Path.cwd()
     planned, problems = _plan(batch_source.read(text, fmt), args, config, base)
-    if not any(p.request for p in planned) and not problems:
-        problems.append(f"{shown(args.file)} holds no lines to run")
+    if not planned:
+        return _bad_input(f"{shown(args.file)} holds no lines to run")
     if not args.demo:
         names = sorted({p.request.provider for p in planned if p.request})
         if missing := missing_keys(config, names):
             return _bad_input(*missing, "(or add --demo to run the batch on the simulator)")
     async with open_controller(config, demo=args.demo) as (controller, runs):
         rows = _rows(planned, controller, problems)
+        problems.sort()
         batch_report.say_problems(problems)
         if problems and (args.stop_on_error or not any(r.request for r in rows)):
             return exit_codes.EXIT_BAD_INPUT
@@ -116,6 +117,10 @@ async def _run_stored(
     config: Config, args: argparse.Namespace, store: BatchStore, batch: Batch
 ) -> int:
     demo = args.demo or bool(batch.options.get("demo"))
+    if not demo:
+        names = sorted({r.request.provider for r in store.lines(batch.id) if r.request})
+        if missing := missing_keys(config, names):
+            return _bad_input(*missing)
     async with open_controller(config, demo=demo) as (controller, runs):
         if args.dry_run:
             lines = _lines(controller, store.lines(batch.id))
@@ -133,31 +138,37 @@ def _read(file: str) -> tuple[str, str]:
 
 
 class _Planned:
-    def __init__(self, line: SourceLine | BadLine, request: GenerationRequest | None = None):
+    """A line read, and the request it makes (None, with the problem, when it makes none)."""
+
+    def __init__(self, line: SourceLine | BadLine):
         self.line = line
-        self.request = request
+        self.request: GenerationRequest | None = None
         self.name: str | None = None
         self.problem = line.problem if isinstance(line, BadLine) else None
 
 
 def _plan(
     read: list[SourceLine | BadLine], args: argparse.Namespace, config: Config, base: Path
-) -> tuple[list[_Planned], list[str]]:
-    planned, problems = [], []
+) -> tuple[list[_Planned], list[tuple[int, str]]]:
+    """Each line read, with its request or its problem; the problems by line number."""
+    planned: list[_Planned] = []
+    problems: list[tuple[int, str]] = []
     for line in read:
         item = _Planned(line)
         if isinstance(line, SourceLine):
             try:
                 item.request, item.name = request_of(line, args, config, base)
             except BadFlags as exc:
-                item.problem = str(exc).split(": ", 1)[1]
+                item.problem = str(exc)
         if item.problem:
-            problems.append(f"line {line.number}: {item.problem}")
+            problems.append((line.number, item.problem))
         planned.append(item)
     return planned, problems
 
 
-def _rows(planned: list[_Planned], controller: Controller, problems: list[str]) -> list[LineRow]:
+def _rows(
+    planned: list[_Planned], controller: Controller, problems: list[tuple[int, str]]
+) -> list[LineRow]:
     """Each line as a stored row, keyed by what it asks for and how often it came before;
     the engine's check of each request (`Controller.validate`) adds to `problems`."""
     seen: Counter[str] = Counter()
@@ -167,7 +178,7 @@ def _rows(planned: list[_Planned], controller: Controller, problems: list[str]) 
         request = item.request
         if request is not None and (found := controller.validate(request)):
             item.problem = "; ".join(found)
-            problems.append(f"line {number}: {item.problem}")
+            problems.append((number, item.problem))
         if request is None or item.problem:
             line = item.line
             prompt = line.fields.get("prompt") if isinstance(line, SourceLine) else line.prompt
@@ -178,7 +189,6 @@ def _rows(planned: list[_Planned], controller: Controller, problems: list[str]) 
         digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
         seen[digest] += 1
         rows.append(LineRow(f"{digest}:{seen[digest]}", number, request.prompt, item.name, request))
-    problems.sort(key=lambda text: int(text.split()[1].rstrip(":")))
     return rows
 
 

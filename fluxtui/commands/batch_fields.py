@@ -3,7 +3,7 @@
 Each field is read by the flag type of the `generate` flag it stands for (`cli_flags`), laid over
 a copy of the parsed flags, and the copy goes through `requests_from_args`, `inputs_from_args` and
 `fitted` as `generate`'s own flags do: there is no second validator. A problem is a `BadFlags`
-whose message starts with the line's number and names the field.
+whose message names the field.
 """
 
 from __future__ import annotations
@@ -48,14 +48,11 @@ def request_of(
 ) -> tuple[GenerationRequest, str | None]:
     """The request `line` asks for over `defaults` (the command line), and its `name`;
     relative image paths are taken from `base` (the batch file's folder). BadFlags otherwise."""
-    try:
-        args = _merged(line.fields, defaults, base)
-        [request] = requests_from_args(args, config)
-        images = inputs_from_args(args)
-        downscale = args.downscale_inputs or config.downscale_inputs
-        return fitted(config, request, images, downscale), args.name
-    except BadFlags as exc:
-        raise BadFlags(f"line {line.number}: {exc}") from None
+    args = _merged(line.fields, defaults, base)
+    [request] = requests_from_args(args, config)
+    images = inputs_from_args(args)
+    downscale = args.downscale_inputs or config.downscale_inputs
+    return fitted(config, request, images, downscale), args.name
 
 
 def _merged(fields: dict[str, Any], defaults: argparse.Namespace, base: Path) -> argparse.Namespace:

@@ -26,9 +26,10 @@ PRIOR_JOBS = 20
 MADE = (str(JobState.DONE), str(JobState.CACHED))
 
 
-def say_problems(problems: Sequence[str]) -> None:
-    for problem in problems:
-        print(f"fluxtui: {inert(problem)}", file=sys.stderr)
+def say_problems(problems: Sequence[tuple[int, str]]) -> None:
+    """Every bad line, by number, at once."""
+    for number, problem in problems:
+        print(f"fluxtui: line {number}: {inert(problem)}", file=sys.stderr)
 
 
 def say_left(lines: Sequence[Line], as_json: bool) -> None:
