@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,19 @@ def test_a_line_s_images_are_read_from_the_batch_file_s_folder(sim, capsys, tmp_
     [job] = [j for j in sim_jobs(sim) if marker in j["prompt"]]
     [given] = job["inputs"]
     assert given["field"] == "input_image" and given["bytes"] == len(picture)
+
+
+def test_on_a_terminal_a_bar_counts_the_lines_over_the_running_jobs(sim, tmp_path) -> None:
+    from tests.test_cli_first_use import _on_a_terminal
+
+    write_config(sim)
+    source = tmp_path / "three.txt"
+    source.write_text("batch tty 7e3a one\nbatch tty 7e3a two\nbatch tty 7e3a three\n")
+    code, out, err = _on_a_terminal("batch", str(source), "-p", "fal", "--concurrency", "2")
+    assert code == 0 and "3 of 3 lines made their image" in out
+    frames = err.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line) for line in frames]  # no escapes
+    bars = [line for line in lines if " lines · " in line]
+    assert any("0/3 lines · 0 done · 0 failed · 2 running" in line for line in bars)
+    assert all(len(line) <= 80 for line in bars)  # cut to the terminal, not wrapped
+    assert sum(line.startswith("line ") and ": done: " in line for line in lines) == 3
