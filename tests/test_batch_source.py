@@ -77,3 +77,11 @@ def test_images_are_named_by_a_safe_name_or_the_line_number_and_never_collide() 
         "c:1": "MUG-3",
         "d:1": "0014",
     }
+
+
+def test_the_format_flag_offers_every_format_the_reader_knows() -> None:
+    from fluxtui.cli import build_parser
+    from fluxtui.core.batch_source import FORMATS
+
+    for fmt in FORMATS:
+        assert build_parser().parse_args(["batch", "-", "--format-in", fmt]).format_in == fmt

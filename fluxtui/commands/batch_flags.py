@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from fluxtui import cli_flags as flags
-from fluxtui.core import batch_source
 
 
 def add_parser(commands: Any) -> None:
@@ -21,7 +20,9 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("file", nargs="?", type=flags.PATH, metavar="FILE")
     parser.add_argument(
-        "--format-in", choices=batch_source.FORMATS, help="the format of FILE (default: by name)"
+        "--format-in",
+        choices=("txt", "jsonl", "csv"),  # fluxtui.core.batch_source.FORMATS
+        help="the format of FILE (default: by name)",
     )
     parser.add_argument("--provider", "-p", action="append", type=flags.TEXT, metavar="P")
     parser.add_argument("--model", "-m", type=flags.TEXT, help="model id (any id is accepted)")
