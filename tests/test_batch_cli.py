@@ -175,6 +175,16 @@ def test_csv_from_stdin_with_params_and_defaults(sim, capsys, tmp_path, monkeypa
     assert received[f"{marker} two"]["num_inference_steps"] == 7  # the flag's default
     assert received[f"{marker} two"]["seed"] == 12
     assert sorted(p.name for p in out.iterdir()) == ["0003.jpg", "batch.csv", "one.jpg"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(table))  # the same text again: nothing to send
+    code, out_text, err = run_cli(
+        capsys, "batch", "-", "-p", "fal", "--param", "num_inference_steps=7"
+    )
+    assert code == 0 and "2 line(s) have their image already" in err
+    first = out_text.split(":")[0]
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{marker} three\n"))  # other text: its own batch
+    code, out_text, _ = run_cli(capsys, "batch", "-", "-p", "fal")
+    assert code == 0 and out_text.split(":")[0] != first
+    assert len([j for j in sim_jobs(sim) if marker in j["prompt"]]) == 3
 
 
 def test_a_failed_line_stops_the_batch_with_stop_on_error(sim, capsys, tmp_path) -> None:

@@ -104,7 +104,7 @@ async def _run_file(
             return exit_codes.EXIT_BAD_INPUT
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if args.dry_run:
-            known = None if args.new else store.for_source(source, args.demo)
+            known = None if args.new else store.for_source(source, args.demo, sha)
             lines = _lines(controller, _with_jobs(rows, store.lines(known.id) if known else []))
             return batch_report.dry_run(controller, lines, args.json, bool(problems))
         batch = store.open_for(source, sha, _options(args, source), new=args.new)

@@ -99,13 +99,13 @@ class BatchStore:
     def open_for(
         self, source: str, sha256: str, options: dict[str, Any], *, new: bool = False
     ) -> Batch:
-        """The newest batch of `source` in the mode of `options` (its `demo`), brought up to
+        """The batch of `source` in the mode of `options` (its `demo`: `for_source`), brought up to
         date with `sha256` and `options` (the stored options stand where `options` has None);
         a new one when there is none, or when `new`. One transaction: two processes running the
         same file at once share one batch."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            found = None if new else self.for_source(source, bool(options.get("demo")))
+            found = None if new else self.for_source(source, bool(options.get("demo")), sha256)
             if found is None:
                 batch = self.create(source, sha256, options)
             else:
@@ -126,10 +126,13 @@ class BatchStore:
         return Batch(batch.id, batch.created_at, batch.source, sha256, options)
 
     @_readable
-    def for_source(self, source: str, demo: bool) -> Batch | None:
-        """The newest batch of `source` run in the same mode (demo or not)."""
+    def for_source(self, source: str, demo: bool, sha256: str) -> Batch | None:
+        """The newest batch of `source` run in the same mode (demo or not); of stdin (`-`), the
+        newest with the same text (`sha256`): a file is known by its path, stdin by what it
+        held."""
         for batch in self._select("WHERE source = ? ORDER BY created_at DESC", (source,)):
-            if bool(batch.options.get("demo")) == demo:
+            same = source != "-" or batch.sha256 == sha256
+            if same and bool(batch.options.get("demo")) == demo:
                 return batch
         return None
 
