@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from fluxtui import __version__
 from fluxtui import cli_flags as flags
+from fluxtui.commands import batch_flags
 from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
 
 
@@ -92,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.set_defaults(num_images=None)
     flags.add_json_demo(cmp)
 
+    batch_flags.add_parser(commands)
+
     resume = commands.add_parser("resume", help="carry on jobs left unfinished by a crash or quit")
     resume.add_argument(
         "job_ids", nargs="*", type=flags.JOB_ID, metavar="ID", help="only these jobs"
@@ -140,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument(
         "--comparisons", action="store_true", help="list comparisons instead of jobs"
     )
+    history.add_argument("--batch", type=flags.JOB_ID, metavar="ID", help="the jobs of a batch")
     history.add_argument("--json", action="store_true", help="one JSON object per line")
 
     export = commands.add_parser(
@@ -274,6 +278,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fluxtui.commands.generate import run_resume
 
         return run_resume(args)
+    if args.command == "batch":
+        from fluxtui.commands.batch import run_batch
+
+        return run_batch(args)
     if args.command == "sim":
         from fluxtui.commands.info import run_sim
 

@@ -12,6 +12,7 @@ from typing import Any
 from fluxtui.commands.progress import describe
 from fluxtui.core import compare, compare_table, compare_text, exit_codes, exports, paths
 from fluxtui.core import config as config_module
+from fluxtui.core.batch_store import BatchStore
 from fluxtui.core.comparison import COMPARISON_PREFIX
 from fluxtui.core.inputs import shown
 from fluxtui.core.job_rows import JobQuery
@@ -42,7 +43,13 @@ def run_history(args: argparse.Namespace) -> int:
             offset=args.offset,
             sort=args.sort,
         )
-        jobs = [job.snapshot() for job in store.jobs(query)]
+        if args.batch:
+            found = _batch_jobs(store, args.batch)
+            if found is None:
+                return exit_codes.EXIT_BAD_INPUT
+            jobs = found[args.offset : args.offset + args.limit]
+        else:
+            jobs = [job.snapshot() for job in store.jobs(query)]
     finally:
         store.close()
     from fluxtui.commands.generate import job_json
@@ -75,6 +82,22 @@ def run_history(args: argparse.Namespace) -> int:
         for path in job.files:
             print(f"    {inert(path)}")
     return exit_codes.EXIT_OK
+
+
+def _batch_jobs(store: Store, prefix: str) -> list[JobSnapshot] | None:
+    """`history --batch ID`: the jobs the batch made for its lines (those in its file first, in
+    line order); None (after saying why) when ID names no batch or several."""
+    batches = BatchStore(store.path)
+    try:
+        found = batches.find(prefix)
+        if len(found) != 1:
+            what = "no batch" if not found else f"{len(found)} batches"
+            print(f"fluxtui: {what} with an id starting {shown(prefix)}", file=sys.stderr)
+            return None
+        ids = batches.job_ids(found[0].id)
+    finally:
+        batches.close()
+    return [job.snapshot() for job_id in ids if (job := store.get(job_id)) is not None]
 
 
 def _comparisons(store: Store, args: argparse.Namespace, since: float | None) -> int:

@@ -15,7 +15,10 @@ Schema 4 adds `jobs.cost`: what the provider reported the job costs (JSON of a `
 NULL when it said nothing, as every job of an older store).
 
 Schema 5 adds the `job_inputs` table: each job's input images and the jobs they came from
-(`fluxtui.core.lineage`). The schema and its migrations are in `store_schema`.
+(`fluxtui.core.lineage`).
+
+Schema 6 adds the `batches` and `batch_lines` tables (`fluxtui.core.batch_schema`). The schema and
+its migrations are in `store_schema`.
 
 Any number of processes may open, migrate and write the same file at once: the busy timeout is
 set on connecting, the switch to WAL is retried while another process holds the new file, the
@@ -177,8 +180,12 @@ class Store:
     # ---- ownership: one process follows a job at a time (see fluxtui.core.leases) -------------
 
     @_readable_errors
-    def create(self, job: Job, owner: str) -> None:
-        """Insert the new `job` with its lease held by `owner`, in one transaction.
+    def create(
+        self, job: Job, owner: str, *, also: Callable[[sqlite3.Connection], None] | None = None
+    ) -> None:
+        """Insert the new `job` with its lease held by `owner`, in one transaction; `also` runs
+        in it too (a batch line taking the job: `batch_schema.take_line`), and what it raises
+        undoes the insert.
 
         `sqlite3.IntegrityError` if a job with its id is stored already.
         """
@@ -187,6 +194,8 @@ class Store:
             self._db.execute(job_rows.insert_sql(row), row)
             leases.write(self._db, job.id, owner)
             lineage.record(self._db, job)
+            if also is not None:
+                also(self._db)
 
     @_readable_errors
     def claim(self, job_id: str, owner: str) -> bool:
