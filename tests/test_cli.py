@@ -361,7 +361,9 @@ def test_a_killed_demo_job_is_sent_to_the_next_simulator() -> None:
 def test_a_resume_beside_a_running_generate_leaves_its_job_alone(sim, configured) -> None:
     """Two processes on one store: the job belongs to the one that made it, and once that one is
     killed, to the next resume; it is paid for once."""
-    prompt = "owned by its maker 2f8c [[sim: queue=3, run=0.3]]"
+    # queued long enough that the resume beside it (a new interpreter: seconds on a busy machine)
+    # finds the job still followed by its maker
+    prompt = "owned by its maker 2f8c [[sim: queue=15, run=0.3]]"
     child = spawn_generate(prompt, "comet", "--json")
     assert child.stderr is not None
     first = child.stderr.readline()  # stored and submitted: the child follows it now
