@@ -140,7 +140,7 @@ async def test_the_chain_view_lists_first_image_to_entry_and_opens_one(make_app,
         assert app.screen is screen
 
 
-async def test_a_parent_on_another_page_and_hidden_by_the_filters(make_app, seeded, family):
+async def test_a_parent_on_another_page_and_hidden_by_the_filters(make_app, seeded, family):  # noqa: F811
     edit, again = family.edit, family.again
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
