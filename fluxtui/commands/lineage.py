@@ -10,7 +10,8 @@ import time
 
 from fluxtui.core import chains, exit_codes, library, paths
 from fluxtui.core import config as config_module
-from fluxtui.core.models import Job, JobSnapshot, short_id
+from fluxtui.core.chains import Cut
+from fluxtui.core.models import JobSnapshot, short_id
 from fluxtui.core.pricing import PriceTable
 from fluxtui.core.store import Store
 from fluxtui.core.text import cut, inert
@@ -29,18 +30,19 @@ def run_lineage(args: argparse.Namespace) -> int:
             print(f"fluxtui: {problem}", file=sys.stderr)
             return exit_codes.EXIT_BAD_INPUT
         chain = library.chain(store, found[0].id)
-        before = _before(store, chain)
+        before = _before(short_id(chain[0].id), chains.cut_before(store, chain))
+        jobs = [job.snapshot() for job in chain]
     finally:
         store.close()
     if before:
         print(f"fluxtui: {before}", file=sys.stderr)
     prices = PriceTable.with_overrides(config_module.load().prices) if args.json else None
-    for job in (j.snapshot() for j in chain):
-        print(_json_line(job, prices) if prices is not None else line(job))
+    for job in jobs:
+        print(_json_line(job, prices) if prices is not None else _line(job))
     return exit_codes.EXIT_OK
 
 
-def line(job: JobSnapshot) -> str:
+def _line(job: JobSnapshot) -> str:
     """ "1a2b3c4d  2026-06-01 14:30  bfl · flux-kontext-pro  make the sky stormy" (inert)."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at))
     where = f"{job.request.provider} · {job.request.model}"
@@ -54,14 +56,12 @@ def _json_line(job: JobSnapshot, prices: PriceTable) -> str:
     return json.dumps(record)
 
 
-def _before(store: Store, chain: list[Job]) -> str | None:
-    """What comes before the chain's first job, if anything."""
-    first = short_id(chain[0].id)
-    cut = chains.cut_before(store, chain)
-    if cut == "deleted":
+def _before(first: str, why: Cut | None) -> str | None:
+    """What comes before the chain's first job (short id `first`), if anything."""
+    if why == "deleted":
         return f"job {first} was made from a job that is no longer stored"
-    if cut == "loop":
+    if why == "loop":
         return f"the store's lineage loops at job {first}: each job is printed once"
-    if cut == "long":
+    if why == "long":
         return f"the chain goes on before job {first}: printed from there"
     return None
