@@ -110,6 +110,7 @@ async def test_made_from_used_in_and_walking_to_the_parent_and_back(make_app, fa
         )
         options = chooser.query_one(OptionList)
         assert [options.get_option_at_index(i).id for i in range(2)] == [edit.id, other.id]
+        assert f"{short_id(root.id)} is used in 2 jobs" in screen_text(app)
         await pilot.press("enter")
         await settled(pilot, screen, edit, "1 job")
         await pilot.press("right_square_bracket")  # one child: straight to it

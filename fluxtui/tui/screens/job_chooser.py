@@ -26,10 +26,7 @@ from fluxtui.tui.widgets.key_footer import KeyFooter
 class JobChooser(ModalScreen[str | None]):
     """`jobs` one per line (`current`, when given, marked and highlighted); `note` under them."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("enter", "choose", "Go to it"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(
         self,
@@ -74,11 +71,7 @@ class JobChooser(ModalScreen[str | None]):
         options.highlighted = ids.index(self.current) if self.current in ids else 0
         options.focus()
 
-    def action_choose(self) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None:
-            self.dismiss(options.get_option_at_index(options.highlighted).id)
-
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
+        """enter (or a click) on a job: go to it."""
         self.dismiss(event.option.id)

@@ -89,11 +89,11 @@ class LineageScreen(Screen[None]):
         elif len(found) == 1:
             self.go_to(found[0].id)
         else:
-            title = (
-                f"{short_id(job.id)} was made from {len(found)} jobs"
-                if where == "parents"
-                else f"{short_id(job.id)} is used in"
-            )
+            title = f"{short_id(job.id)} was made from {len(found)} jobs"
+            if where == "children":
+                family = self.panel.family
+                total = family.child_total if family and family.job_id == job.id else len(found)
+                title = f"{short_id(job.id)} is used in {total} jobs"
             note = f"the first {MAX_LISTED} are listed" if len(found) >= MAX_LISTED else ""
             self._choose(JobChooser(title, found, note=note))
 
