@@ -1,6 +1,7 @@
 """The library's lineage through the real app: the "made from" and "used in" lines of the entry
 under the cursor, walking to its parent (`[`) and to a child (`]`, a chooser when there are
-several), the chain view (`L`), and a walk that the filters and the page would hide. The jobs
+several), the chain view (`L`), a walk that the filters and the page would hide, and a parent
+deleted since. The jobs
 are made by the real engine on the simulator: a first image, an edit of it, an edit of the edit,
 and another edit of the first image with a local file beside it."""
 
@@ -164,3 +165,33 @@ async def test_a_parent_on_another_page_and_hidden_by_the_filters(make_app, seed
         assert any(
             f"the filters hid job {short_id(edit.id)}" in n.message for n in app._notifications
         )
+
+
+async def test_a_deleted_parent_is_said_in_the_lines_the_walk_and_the_chain(
+    make_app, family, store
+):
+    edit, again = family.edit, family.again
+    assert store.delete(edit.id)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot)
+        screen = await open_library(pilot)
+        await pilot.press("down")  # other, then again
+        lines = await settled(pilot, screen, again, "(deleted)")
+        assert f"made from  {short_id(edit.id)} (deleted)" in lines
+        await pilot.press("left_square_bracket")
+        await wait_for(
+            pilot,
+            lambda: any("its input's job was deleted" in n.message for n in app._notifications),
+            "why there is no parent to go to",
+        )
+        assert screen.list.current is not None and screen.list.current.id == again.id
+        await pilot.press("L")
+        chooser = await wait_for(
+            pilot, lambda: isinstance(app.screen, JobChooser) and app.screen, "the chain"
+        )
+        assert chooser.query_one(OptionList).option_count == 1
+        text = screen_text(app)
+        assert f"{short_id(again.id)} was made from a job no longer in the library" in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, "back to the library")
