@@ -1,9 +1,8 @@
 """The library's lineage through the real app: the "made from" and "used in" lines of the entry
 under the cursor, walking to its parent (`[`) and to a child (`]`, a chooser when there are
 several), the chain view (`L`), a walk that the filters and the page would hide, and a parent
-deleted since. The jobs
-are made by the real engine on the simulator: a first image, an edit of it, an edit of the edit,
-and another edit of the first image with a local file beside it."""
+deleted since. The jobs are made by the real engine on the simulator: a first image, an edit of
+it, an edit of the edit, and another edit of the first image with a local file beside it."""
 
 from __future__ import annotations
 
