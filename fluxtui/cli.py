@@ -158,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--json", action="store_true", help="print what was written as JSON")
 
+    lineage = commands.add_parser(
+        "lineage", help="the chain of edits that made a job: its first image → … → the job"
+    )
+    lineage.add_argument("id", type=flags.JOB_ID, metavar="ID", help="a job id, or its start")
+    lineage.add_argument("--json", action="store_true", help="one JSON object per line")
+
     spend = commands.add_parser("spend", help="what today's images cost (reported, else estimated)")
     spend.add_argument("--json", action="store_true", help="print JSON")
     spend.add_argument("--prices", action="store_true", help="also list the price table")
@@ -294,6 +300,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fluxtui.commands import library
 
         return {"history": library.run_history, "export": library.run_export}[args.command](args)
+    if args.command == "lineage":
+        from fluxtui.commands.lineage import run_lineage
+
+        return run_lineage(args)
     if args.command == "doctor":
         from fluxtui.commands.doctor import run_doctor
 

@@ -1,6 +1,7 @@
 """Lineage: the store records each job's inputs and the jobs they came from (schema 5, migrated
-from schema 4), the library answers a job's parents, children and chain, and the provenance in
-the image carries the inputs."""
+from schema 4), the library answers a job's parents, children (the first few, and how many) and
+chain (a loop or a deleted parent ends it, and says so), where a job is in a library query's
+order, each through an index; and the provenance in the image carries the inputs."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import json
 import sqlite3
 from pathlib import Path
 
-from fluxtui.core import library, provenance
+import pytest
+
+from fluxtui.core import chains, library, provenance
 from fluxtui.core.input_images import InputImage
+from fluxtui.core.job_rows import SORTS, JobQuery
 from fluxtui.core.leases import SCHEMA as LEASES_SCHEMA
-from fluxtui.core.models import GenerationRequest, Job, JobState
+from fluxtui.core.models import GenerationRequest, Job, JobState, StateChange
 from fluxtui.core.store import SCHEMA_VERSION, Store
 from tests.inputs_helpers import local_input, write_image
 
@@ -137,3 +141,99 @@ def test_the_provenance_names_the_inputs_but_not_their_absolute_paths(tmp_path: 
     ]
     assert str(tmp_path) not in json.dumps(record)
     assert "inputs" not in provenance.record(Job.create(GenerationRequest("a", "bfl", "flux-dev")))
+
+
+def test_the_first_children_and_their_count(store: Store, tmp_path: Path) -> None:
+    original = made(store, tmp_path, "original")
+    edits = [made(store, tmp_path, f"edit{n}", (from_job(original),)) for n in range(5)]
+    both = made(store, tmp_path, "both", (from_job(original), from_job(original)))
+    assert [j.id for j in store.children(original.id, 2)] == [edits[0].id, edits[1].id]
+    assert store.child_count(original.id) == 6  # `both` counts once
+    assert [j.id for j in store.children(original.id)][-1] == both.id
+    assert store.child_count(both.id) == 0 and store.children(both.id, 3) == []
+
+
+def test_a_loop_in_the_stored_lineage_ends_the_chain(store: Store, tmp_path: Path) -> None:
+    """Ids are unique and parents older, so no real chain loops; a damaged store may."""
+    first = Job.create(GenerationRequest("first", "bfl", "flux-kontext-pro"))
+    first.files = [str(write_image(tmp_path / "first.png"))]
+    second = made(store, tmp_path, "second", (from_job(first),))
+    first.request = dataclasses.replace(first.request, inputs=(from_job(second),))
+    first.state = JobState.DONE
+    store.save(first)
+    found = library.chain(store, first.id)
+    assert [j.id for j in found] == [second.id, first.id]  # each once
+    assert chains.cut_before(store, found) == "loop"
+
+
+def test_why_a_chain_starts_where_it_does(store: Store, tmp_path: Path) -> None:
+    original = made(store, tmp_path, "original")
+    edit = made(store, tmp_path, "edit", (from_job(original),))
+    again = made(store, tmp_path, "again", (from_job(edit),))
+    assert chains.cut_before(store, library.chain(store, again.id)) is None  # the first image
+    assert chains.cut_before(store, library.chain(store, again.id, limit=2)) == "long"
+    assert chains.cut_before(store, []) is None
+    store.delete(original.id)
+    found = library.chain(store, again.id)
+    assert [j.id for j in found] == [edit.id, again.id]
+    assert chains.cut_before(store, found) == "deleted"
+
+
+def timed(store: Store, n: int, base: float) -> Job:
+    """Job `n`: made at `base + n`, every 4th failed, the others done in 1-5 s (ties on
+    purpose: they are sorted by time made)."""
+    job = Job.create(GenerationRequest(f"{'red' if n % 3 else 'blue'} fox {n}", "bfl", "flux-dev"))
+    job.created_at = base + n
+    job.history = [StateChange(JobState.PENDING, job.created_at)]
+    if n % 4 == 1:
+        job.state = JobState.FAILED
+    else:
+        job.state = JobState.DONE
+        job.history.append(StateChange(JobState.DONE, job.created_at + 1 + (n * 7) % 5))
+    store.save(job)
+    return job
+
+
+@pytest.mark.parametrize("sort", sorted(SORTS))
+def test_a_jobs_position_is_its_row_in_the_querys_order(store: Store, sort: str) -> None:
+    jobs = [timed(store, n, 1_000_000.0) for n in range(40)]
+    for query in (
+        JobQuery(sort=sort),
+        JobQuery(sort=sort, search="red"),
+        JobQuery(sort=sort, state=JobState.DONE, since=1_000_010.0),
+    ):
+        rows = [j.id for j in store.jobs(dataclasses.replace(query, limit=None))]
+        for job in jobs:
+            expected = rows.index(job.id) if job.id in rows else None
+            assert store.position(job.id, query) == expected, (query, job.id)
+    assert store.position("no-such-job", JobQuery(sort=sort)) is None
+
+
+def test_the_lineage_queries_use_indexes(store: Store, tmp_path: Path) -> None:
+    """Each lineage query searches an index (no scan of `job_inputs` or `jobs`): fit for a
+    store of 100,000 jobs."""
+    original = made(store, tmp_path, "original")
+    made(store, tmp_path, "edit", (from_job(original),))
+    db = store._db
+
+    def plan(sql: str, *args: object) -> str:
+        return " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+
+    children = plan(
+        "SELECT DISTINCT i.job_id FROM job_inputs i JOIN jobs j ON j.id = i.job_id "
+        "WHERE i.parent_job = ? ORDER BY j.created_at LIMIT ?",
+        original.id,
+        3,
+    )
+    assert "SEARCH i USING INDEX job_inputs_by_parent (parent_job=?)" in children
+    assert "SCAN" not in children
+    count = plan("SELECT COUNT(DISTINCT job_id) FROM job_inputs WHERE parent_job = ?", "x")
+    assert "USING INDEX job_inputs_by_parent" in count and "SCAN" not in count
+    parents = plan(
+        "SELECT parent_job FROM job_inputs WHERE job_id = ? AND parent_job IS NOT NULL "
+        "ORDER BY position",
+        "x",
+    )
+    assert "SEARCH job_inputs USING INDEX sqlite_autoindex_job_inputs_1 (job_id=?)" in parents
+    before = plan("SELECT COUNT(*) FROM jobs WHERE (created_at > ?)", 1.0)
+    assert "USING COVERING INDEX jobs_by_created (created_at>?)" in before

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from fluxtui.control.backend import Backend
+from fluxtui.control.lineage_reads import LineageReads
 from fluxtui.control.outcomes import NotReady, OtherMode, OverBudget, Page, Started, StillRunning
 from fluxtui.control.spending import Spending
 from fluxtui.control.threaded_store import ThreadedStore
@@ -57,6 +58,7 @@ class Controller:
         self._running: dict[str, Job] = {}
         self._stop_listening: Callable[[], None] | None = None
         self._reads = ThreadedStore(backend.store_path)
+        self.lineage = LineageReads(self._reads)  # the library's lineage reads (*blocking*)
 
     # ---- the engine -----------------------------------------------------------------------------
 

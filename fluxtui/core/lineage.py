@@ -59,14 +59,22 @@ def parent_ids(db: sqlite3.Connection, job_id: str) -> list[str]:
     return list(dict.fromkeys(parent for (parent,) in rows))
 
 
-def child_ids(db: sqlite3.Connection, job_id: str) -> list[str]:
-    """The jobs that took an input from `job_id`, oldest first."""
+def child_ids(db: sqlite3.Connection, job_id: str, limit: int | None = None) -> list[str]:
+    """The jobs that took an input from `job_id`, oldest first (the first `limit` of them)."""
     rows = db.execute(
         "SELECT DISTINCT i.job_id FROM job_inputs i JOIN jobs j ON j.id = i.job_id "
-        "WHERE i.parent_job = ? ORDER BY j.created_at",
-        (job_id,),
+        "WHERE i.parent_job = ? ORDER BY j.created_at LIMIT ?",
+        (job_id, -1 if limit is None else limit),
     )
     return [child for (child,) in rows]
+
+
+def child_count(db: sqlite3.Connection, job_id: str) -> int:
+    """How many jobs took an input from `job_id` (through `job_inputs_by_parent`)."""
+    (n,) = db.execute(
+        "SELECT COUNT(DISTINCT job_id) FROM job_inputs WHERE parent_job = ?", (job_id,)
+    ).fetchone()
+    return int(n)
 
 
 def backfill(db: sqlite3.Connection) -> None:

@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from fluxtui.core import job_rows, leases, lineage, store_schema
+from fluxtui.core import job_position, job_rows, leases, lineage, store_schema
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.errors import StoreError
 from fluxtui.core.job_rows import SORTS, JobQuery
@@ -290,9 +290,20 @@ class Store:
         return [job for i in lineage.parent_ids(self._db, job_id) if (job := self.get(i))]
 
     @_readable_errors
-    def children(self, job_id: str) -> list[Job]:
-        """The stored jobs that took an input image from `job_id`, oldest first."""
-        return [job for i in lineage.child_ids(self._db, job_id) if (job := self.get(i))]
+    def children(self, job_id: str, limit: int | None = None) -> list[Job]:
+        """The stored jobs that took an input image from `job_id`, oldest first (the first
+        `limit`); `child_count` says how many there are."""
+        ids = lineage.child_ids(self._db, job_id, limit)
+        return [job for i in ids if (job := self.get(i))]
+
+    @_readable_errors
+    def child_count(self, job_id: str) -> int:
+        return lineage.child_count(self._db, job_id)
+
+    @_readable_errors
+    def position(self, job_id: str, query: JobQuery) -> int | None:
+        """The row of `job_id` in the library `query` shows (`job_position`); None if not in."""
+        return job_position.position(self._db, job_id, query)
 
     @_readable_errors
     def facets(self) -> dict[str, list[str]]:

@@ -268,7 +268,8 @@ async def test_delete_asks_then_removes_file_and_row(make_app, seeded, sim_confi
         await ready(pilot)
         screen = await open_library(pilot)
         job = seeded[0]
-        assert "- Delete" in screen_text(app)  # the footer shows the remapped key
+        # the footer shows the remapped key (once it is drawn again for the loaded list)
+        await wait_for(pilot, lambda: "- Delete" in screen_text(app), "the remapped key")
         await pilot.press("minus")
         await wait_for(
             pilot, lambda: "Delete this job and its image?" in screen_text(app), "the question"

@@ -179,10 +179,10 @@ def _then(*keys: str, on: type, images: int = 0, prompt: str = "", until=None):
 
 
 def _library_filled(screen) -> bool:
-    """Every row loaded, every thumbnail made."""
+    """Every row loaded, every thumbnail made, the lineage of the entry under the cursor read."""
     rows = screen.list
     jobs = [rows.pages.job(index) for index in range(rows.row_count)]
-    if not jobs or None in jobs:
+    if not jobs or None in jobs or screen.panel.family is None:
         return False
     return all(rows.thumbs.get(job.files[0]) is not None for job in jobs if job.files)
 

@@ -1,7 +1,7 @@
 """The library: every job ever made, newest first, with thumbnails; searched and filtered by
 provider, model, state and date, sorted by date or time to image. From an entry: show it large
-with its provenance, copy it into the form, re-run, open, copy its path, export, delete, or reopen
-its comparison.
+with its provenance, copy it into the form, re-run, open, copy its path, export, delete, reopen
+its comparison, or walk its lineage (`library_lineage`).
 
 Queries go through the controller (`library_page`, `facets`, `load_comparison`) in thread
 workers (SQLite is blocking); the list loads pages as they come into view.
@@ -19,7 +19,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Input, Select, Static
 
@@ -40,6 +39,7 @@ from fluxtui.tui.key_commands import Providers, key_commands
 from fluxtui.tui.key_table import LIBRARY_KEYS, LIBRARY_SCREEN_KEYS
 from fluxtui.tui.keymap import bindings, conditions
 from fluxtui.tui.library_pages import is_filtered
+from fluxtui.tui.lineage_keys import LINEAGE_KEYS
 from fluxtui.tui.messages import (
     CopyPath,
     JobDeleted,
@@ -50,9 +50,11 @@ from fluxtui.tui.messages import (
 )
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.image_view import ImageView
+from fluxtui.tui.screens.library_lineage import LineageScreen
 from fluxtui.tui.screens.path_prompt import PathPrompt
 from fluxtui.tui.widgets.key_footer import KeyFooter
 from fluxtui.tui.widgets.library_list import LibraryList
+from fluxtui.tui.widgets.lineage_panel import LineagePanel
 
 TYPING_DELAY_S = 0.25  # search once typing pauses this long
 SORTS = (
@@ -61,14 +63,15 @@ SORTS = (
     ("fastest to image", "fastest"),
     ("slowest to image", "slowest"),
 )
-WHEN = conditions(LIBRARY_KEYS)
+ENTRY_KEYS = (*LIBRARY_KEYS, *LINEAGE_KEYS)  # bound on the list
+WHEN = conditions(ENTRY_KEYS)
 
 
-class LibraryScreen(Screen[None]):
+class LibraryScreen(LineageScreen):
     # typed by textual.dom.DOMNode
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = bindings(LIBRARY_SCREEN_KEYS)
-    COMMANDS: ClassVar[Providers] = {key_commands((*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS), "Library")}
+    COMMANDS: ClassVar[Providers] = {key_commands((*ENTRY_KEYS, *LIBRARY_SCREEN_KEYS), "Library")}
     AUTO_FOCUS = "#lib-list"
 
     def __init__(self, controller: Controller, images: ImageBackend):
@@ -76,6 +79,7 @@ class LibraryScreen(Screen[None]):
         self.controller = controller
         self.images = images
         self.list = LibraryList(controller.library_page, id="lib-list")
+        self.panel = LineagePanel(controller.lineage.family, id="lib-lineage")
         self._typing: Timer | None = None
         self._query = JobQuery()
 
@@ -93,6 +97,7 @@ class LibraryScreen(Screen[None]):
                 )
         yield Static("", id="lib-status")
         yield self.list
+        yield self.panel
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -152,6 +157,17 @@ class LibraryScreen(Screen[None]):
         if query != self._query:
             self._query = query
             self.list.show(query)
+
+    def show_query(self, query: JobQuery, index: int, total: int) -> None:
+        if query != self._query:  # the filters hid the job: `query` has none
+            with self.prevent(Input.Changed, Select.Changed):
+                for name in ("search", "since"):
+                    self.query_one(f"#lib-{name}", Input).value = ""
+                for name in ("provider", "model", "state"):
+                    self.query_one(f"#lib-{name}", Select).clear()
+            self._query = query
+        self.list.show(query, select=(index, total))
+        self.list.focus()
 
     @on(Input.Changed)
     def _typed(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -33,7 +34,8 @@ from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui.key_table import LIBRARY_KEYS
 from fluxtui.tui.keymap import bindings
-from fluxtui.tui.library_pages import LibraryPages, is_filtered
+from fluxtui.tui.library_pages import PAGE_SIZE, LibraryPages, is_filtered
+from fluxtui.tui.lineage_keys import LINEAGE_KEYS
 from fluxtui.tui.widgets.row_list import RowList
 from fluxtui.tui.widgets.thumbnail import Lines, ThumbnailCache, render_thumbnail
 
@@ -58,6 +60,7 @@ class LibraryList(RowList):
         Binding("home", "move(-1_000_000_000)", "First", show=False),
         Binding("end", "move(1_000_000_000)", "Last", show=False),
         *bindings(LIBRARY_KEYS),
+        *bindings(LINEAGE_KEYS),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "library-list--cursor",
@@ -93,17 +96,25 @@ class LibraryList(RowList):
 
     # ---- what it shows --------------------------------------------------------------------------
 
-    def show(self, query: JobQuery, *, keep_cursor: bool = False) -> None:
-        """Show the jobs `query` selects (from the top, unless `keep_cursor`: after a delete)."""
-        self.pages = (
-            LibraryPages(query, self.pages.total, stale=self.pages)
-            if keep_cursor
-            else LibraryPages(query)
-        )
-        if not keep_cursor:
+    def show(
+        self, query: JobQuery, *, keep_cursor: bool = False, select: tuple[int, int] | None = None
+    ) -> None:
+        """Show the jobs `query` selects: from the top, unless `keep_cursor` (after a delete),
+        or with the cursor on row `index` of `total` when `select` is (index, total)."""
+        if select is not None:
+            same = replace(query, limit=PAGE_SIZE, offset=0) == self.pages.query
+            stale = self.pages if same else None
+            self.pages = LibraryPages(query, select[1], stale=stale)
+        elif keep_cursor:
+            self.pages = LibraryPages(query, self.pages.total, stale=self.pages)
+        else:
+            self.pages = LibraryPages(query)
+        self.fit_rows()
+        if select is not None:
+            self.cursor = select[0]
+        elif not keep_cursor:
             self.cursor = 0
             self.scroll_to(y=0, animate=False, immediate=True)
-        self.fit_rows()
         self._request_pages()
         self.refresh()
 
