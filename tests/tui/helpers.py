@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from textual.message import Message
@@ -14,17 +16,54 @@ from fluxtui.core.models import JobSnapshot
 from fluxtui.tui.app import FluxApp
 
 STEP_S = 0.05
-MAX_STEPS = 200  # 10 s: a bound, never a sleep the test relies on
+#: a bound on every wait, never a sleep a test relies on: passing waits end as soon as their
+#: condition holds, and a loaded machine (the app and its simulator share one event loop in
+#: tests) can take many times longer than an idle one
+WAIT_S = 30.0
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], Any], what: str) -> Any:
-    """Pause the pilot until `condition()` is truthy (at most MAX_STEPS pauses); its value."""
-    for _ in range(MAX_STEPS):
+    """Pause the pilot until `condition()` is truthy (for at most WAIT_S); its value."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
         value = condition()
         if value:
             return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(STEP_S)
-    raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification the app showed (it may have timed out since)."""
+
+    title: str
+    message: str
+    severity: str
+
+
+_NOTICES: weakref.WeakKeyDictionary[FluxApp, list[Notice]] = weakref.WeakKeyDictionary()
+
+
+def record_notices(app: FluxApp) -> None:
+    """Keep every notification `app` shows from now on, for `notified` (toasts time out: a busy
+    machine can look after the toast is gone)."""
+    shown = _NOTICES.setdefault(app, [])
+    notify = app.notify
+
+    def recording(
+        message: str, *, title: str = "", severity: str = "information", **rest: Any
+    ) -> None:
+        shown.append(Notice(title, message, severity))
+        notify(message, title=title, severity=severity, **rest)
+
+    app.notify = recording  # type: ignore[method-assign]
+
+
+def notified(app: FluxApp) -> list[Notice]:
+    """Every notification `app` showed since it was made (`record_notices`), oldest first."""
+    return _NOTICES[app]
 
 
 def screen_text(app: FluxApp) -> str:

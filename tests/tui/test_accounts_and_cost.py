@@ -11,7 +11,7 @@ from fluxtui.core.config import Config
 from fluxtui.core.models import JobState
 from fluxtui.core.settings import Secret
 from fluxtui.tui.commands import FluxCommands
-from tests.tui.helpers import ready, screen_text, type_text, until, wait_for
+from tests.tui.helpers import notified, ready, screen_text, type_text, until, wait_for
 from tests.tui.test_jobs import submit
 
 
@@ -25,7 +25,7 @@ async def test_the_palette_checks_the_provider_accounts(make_app) -> None:
         await pilot.press("enter")
         note = await wait_for(
             pilot,
-            lambda: next((n for n in app._notifications if n.title == "Provider accounts"), None),
+            lambda: next((n for n in notified(app) if n.title == "Provider accounts"), None),
             "the accounts notification",
         )
         lines = note.message.splitlines()
@@ -47,7 +47,7 @@ async def test_a_refused_key_is_an_error_notification_without_the_key(
         await check()  # what the palette runs
         note = await wait_for(
             pilot,
-            lambda: next((n for n in app._notifications if n.title == "Provider accounts"), None),
+            lambda: next((n for n in notified(app) if n.title == "Provider accounts"), None),
             "the accounts notification",
         )
         assert note.severity == "error"

@@ -92,7 +92,7 @@ async def test_three_targets_fill_the_grid_and_a_failing_one_says_why(make_app, 
     app = make_app(with_key(sim_config, "fal", "sim-invalid-key"))
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
-        screen = await start(pilot, "a red fox [[sim: queue=1, run=1]]")
+        screen = await start(pilot, "a red fox [[sim: queue=2, run=2]]")
         assert [str(t) for t in screen.comparison.targets] == list(THREE)  # in the order ticked
         cells = screen.grid.cells
         assert len(cells) == 3 and app.focused is cells[0]

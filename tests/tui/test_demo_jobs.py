@@ -12,7 +12,7 @@ from fluxtui.core import modes
 from fluxtui.core.models import JobState
 from fluxtui.core.store import Store
 from tests.helpers import stored_demo_job
-from tests.tui.helpers import ready, until, wait_for, with_key
+from tests.tui.helpers import notified, ready, until, wait_for, with_key
 
 
 async def test_r_sends_a_demo_job_of_the_last_run_to_this_simulator(make_app, tmp_path: Path):
@@ -30,7 +30,7 @@ async def test_r_sends_a_demo_job_of_the_last_run_to_this_simulator(make_app, tm
         assert not stored.state.is_terminal
         await wait_for(
             pilot,
-            lambda: any(n.title == "Unfinished jobs" for n in app._notifications),
+            lambda: any(n.title == "Unfinished jobs" for n in notified(app)),
             "the invitation to resume the job",
         )
         await pilot.press("f3")
@@ -40,7 +40,7 @@ async def test_r_sends_a_demo_job_of_the_last_run_to_this_simulator(make_app, tm
         await pilot.press("r")
         done = await until(pilot, stored, lambda j: j.state is JobState.DONE, "the job to end")
         assert done.files and Path(done.files[0]).is_file()
-        assert any(modes.DEMO_RESENT in n.message for n in app._notifications)
+        assert any(modes.DEMO_RESENT in n.message for n in notified(app))
         assert len(app.board) == 1
 
 
@@ -58,11 +58,11 @@ async def test_outside_demo_mode_r_says_where_a_demo_job_resumes(make_app, tmp_p
         stored = await wait_for(pilot, lambda: app.board.get(job.id), "the stored job")
         await pilot.pause()
         # the demo job is not this mode's to resume: no invitation to resume it
-        assert not any(n.title == "Unfinished jobs" for n in app._notifications)
+        assert not any(n.title == "Unfinished jobs" for n in notified(app))
         await pilot.press("f3", "r")
         await wait_for(
             pilot,
-            lambda: any("fluxtui resume --demo" in n.message for n in app._notifications),
+            lambda: any("fluxtui resume --demo" in n.message for n in notified(app)),
             "the app to say where the job resumes",
         )
         assert not app.controller.is_running(job.id)

@@ -10,7 +10,7 @@ from textual.widgets import Input, TextArea
 from fluxtui.core.config import Config
 from fluxtui.tui.widgets.prompt_form import FieldRow, PromptForm
 from tests.helpers import sim_jobs
-from tests.tui.helpers import ready, screen_text, type_text, until, wait_for
+from tests.tui.helpers import notified, ready, screen_text, type_text, until, wait_for
 
 
 def field_names(form: PromptForm) -> list[str]:
@@ -86,7 +86,7 @@ async def test_bad_values_are_marked_at_the_field_and_refused(make_app, sim):
         await pilot.press("ctrl+j")  # from the field, not only from the prompt
         await pilot.pause(0.2)
         assert not app.board.jobs and len(sim_jobs(sim)) == jobs_before
-        assert any(message in n.message for n in app._notifications)
+        assert any(message in n.message for n in notified(app))
 
         form.query_one("#field-steps", Input).value = "30"
         await wait_for(pilot, lambda: not field_error(form, "steps"), "the error to clear")
@@ -209,10 +209,10 @@ async def test_a_provider_without_a_key_is_refused_in_the_form(make_app, sim_con
         await pilot.press("ctrl+j")
         await wait_for(
             pilot,
-            lambda: any(n.title == "Not sent" for n in app._notifications),
+            lambda: any(n.title == "Not sent" for n in notified(app)),
             "the refusal",
         )
-        refusal = next(n.message for n in app._notifications if n.title == "Not sent")
+        refusal = next(n.message for n in notified(app) if n.title == "Not sent")
         assert "no API key for comet: set COMETAPI_KEY" in refusal
         assert "COMETAPI_KEY" in screen_text(app)  # under the provider, how to set it
         assert not app.board.jobs and len(sim_jobs(sim)) == before  # no job, nothing sent

@@ -14,9 +14,18 @@ from fluxtui.tui.widgets.halfcell import HalfcellImage
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.preview import Preview
 from tests.helpers import sim_jobs
-from tests.tui.helpers import Recorder, ready, screen_text, type_text, until, wait_for, with_key
+from tests.tui.helpers import (
+    Recorder,
+    notified,
+    ready,
+    screen_text,
+    type_text,
+    until,
+    wait_for,
+    with_key,
+)
 
-SLOW = "[[sim: queue=1, run=1]]"
+SLOW = "[[sim: queue=3, run=1]]"  # queued long enough to be seen on a busy machine
 
 
 def queue_line(app, index: int = 0) -> str:
@@ -346,7 +355,7 @@ async def test_ctrl_j_while_the_engine_first_opens_sends_once_it_has(make_app):
         await pilot.press("ctrl+j")
         await wait_for(
             pilot,
-            lambda: any("once fluxtui has started" in n.message for n in app._notifications),
+            lambda: any("once fluxtui has started" in n.message for n in notified(app)),
             "the notice",
         )
         assert not app.controller.ready and len(app.board) == 0

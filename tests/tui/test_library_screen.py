@@ -213,9 +213,10 @@ async def test_show_copy_to_form_rerun_export_and_copy_path(make_app, seeded, tm
             pilot, lambda: isinstance(app.screen, ImageView) and app.screen, "the entry, large"
         )
         await wait_for(pilot, lambda: view.query(HalfcellImage), "its image")
-        text = screen_text(app)
+        text = await wait_for(
+            pilot, lambda: "a red fox number 0" in (t := screen_text(app)) and t, "its details"
+        )
         for shown in (
-            "a red fox number 0",
             "seed        1000",
             '"width": 64',
             job.files[0],

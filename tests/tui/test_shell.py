@@ -16,7 +16,7 @@ from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.preview import Preview
 from fluxtui.tui.widgets.prompt_form import PromptForm
-from tests.tui.helpers import ready, screen_text, type_text, until, wait_for, with_tui
+from tests.tui.helpers import notified, ready, screen_text, type_text, until, wait_for, with_tui
 
 
 def stored_job(prompt: str, state: JobState, created_at: float, **fields) -> Job:
@@ -57,7 +57,7 @@ async def test_keymap_from_config_remaps_by_id(make_app, sim_config):
     app = make_app(config)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        assert any("'nonsense' is not a binding id" in n.message for n in app._notifications)
+        assert any("'nonsense' is not a binding id" in n.message for n in notified(app))
         app.main.form.query_one("#prompt", TextArea).text = "a remapped fox [[sim: queue=30]]"
         await pilot.press("ctrl+j")
         await pilot.pause(0.1)
@@ -145,7 +145,7 @@ async def test_history_from_the_store_newest_first(make_app, tmp_path):
         await wait_for(pilot, lambda: len(app.board) == 3, "the stored jobs")
         prompts = [app.board.jobs[i].request.prompt for i in app.board.order]
         assert prompts == ["an interrupted fox", "a newer fox", "an old fox"]
-        assert any("not finished" in n.message for n in app._notifications)
+        assert any("not finished" in n.message for n in notified(app))
         queue = app.main.queue
         assert "interrupted · r resumes" in queue.row(app.board.at(0), 100).plain
 
@@ -214,12 +214,13 @@ async def test_a_job_ending_elsewhere_is_announced(make_app):
         form.query_one("#prompt", TextArea).text = "second fox [[sim: queue=30]]"
         await pilot.press("ctrl+j")
         await wait_for(pilot, lambda: app.board.at(0).id != first.id, "the second job")
-        assert app.main.selected_id != first.id  # the new job is the one looked at
+        # the new job is the one looked at (the selection follows the queue's news of it)
+        await wait_for(pilot, lambda: app.main.selected_id != first.id, "the second job selected")
         app.controller.cancel(first.id)
         await until(pilot, first, lambda j: j.state.is_terminal, "the first job to end")
         await wait_for(
             pilot,
-            lambda: any(n.message.startswith("first fox") for n in app._notifications),
+            lambda: any(n.message.startswith("first fox") for n in notified(app)),
             "a notification",
         )
         app.cancel_all()
@@ -297,7 +298,7 @@ async def test_a_failing_worker_is_reported_not_fatal(make_app, monkeypatch):
         await pilot.press("ctrl+j")
         await wait_for(
             pilot,
-            lambda: any("boom" in n.message for n in app._notifications),
+            lambda: any("boom" in n.message for n in notified(app)),
             "the failure to be shown",
         )
         assert app.is_running
