@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from fluxtui import __version__
 from fluxtui import cli_flags as flags
+from fluxtui.commands import sweep_args
 from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
 
 
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     flags.add_over_budget(cmp)
     cmp.set_defaults(num_images=None)
     flags.add_json_demo(cmp)
+
+    sweep_args.add_parser(commands)
 
     resume = commands.add_parser("resume", help="carry on jobs left unfinished by a crash or quit")
     resume.add_argument(
@@ -282,6 +285,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fluxtui.commands.compare import run_compare
 
         return run_compare(args)
+    if args.command == "sweep":
+        from fluxtui.commands.sweep import run_sweep
+
+        return run_sweep(args)
     if args.command in ("history", "export"):
         from fluxtui.commands import library
 
