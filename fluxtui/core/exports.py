@@ -133,6 +133,7 @@ def cell_labels(row: CompareRow) -> list[tuple[str, tuple[int, int, int]]]:
     marks = (" · " + ", ".join(row.marks)) if row.marks else ""
     # "x", not "×": the fallback bitmap font and Pillow's default font lack the multiplication sign
     size = f"{image_size(row.width, row.height, 'x')} · {file_size(row.file_bytes)}"
+    size = size.replace("–", "-")  # nor the en dash: an unknown size is "-"
     dropped = "dropped: " + ", ".join(row.dropped) if row.dropped else ""
     return [
         (str(row.target), INK),
