@@ -155,6 +155,21 @@ def seeds_axis(text: str, *, rng: random.Random | None = None) -> Axis:
     return Axis("seed", tuple(sorted(seeds)))
 
 
+def dialog_axis(config: Config, field: str, values: str) -> Axis:
+    """An axis as the app's dialog gives it: a field and its values as typed (a seed count
+    alone: that many random seeds)."""
+    if field == "seed" and "," not in values:
+        return seeds_axis(values)
+    return read_axis_text(field_of(field), values, field, config)
+
+
+def without_axes(params: Mapping[str, Any], axes: Sequence[Axis]) -> dict[str, Any]:
+    """`params` without the fields the axes vary (the app's form gives every field a value:
+    an axis replaces the form's)."""
+    replaced = {f for axis in axes for f in _REPLACES.get(axis.name, (axis.name,))}
+    return {k: v for k, v in params.items() if k not in replaced}
+
+
 def _value(config: Config | None, field: str, text: str) -> Any:
     if field in ("seed", "steps", "safety_tolerance"):
         high = MAX_SEED if field == "seed" else inputs.LARGEST_INT

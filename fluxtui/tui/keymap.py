@@ -23,13 +23,14 @@ from fluxtui.tui.key_table import (
     LIBRARY_KEYS,
     LIBRARY_SCREEN_KEYS,
     PICKER_KEYS,
+    SWEEP_PICKER_KEYS,
 )
 
 GROUPS = {
     "Anywhere": ANYWHERE_KEYS,
     "Form": FORM_KEYS,
     "Job queue and preview": JOB_KEYS,
-    "Comparison": (*PICKER_KEYS, *COMPARE_KEYS),
+    "Comparison and sweep": (*PICKER_KEYS, *SWEEP_PICKER_KEYS, *COMPARE_KEYS),
     "Library": (*LIBRARY_KEYS, *LIBRARY_SCREEN_KEYS),
 }
 ALL_IDS = frozenset(action.id for group in GROUPS.values() for action in group)
