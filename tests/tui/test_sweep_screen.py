@@ -4,10 +4,16 @@ sweep; a cell the model cannot take keeps everything unsent."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
 from textual.widgets import Input, Select, Static, TextArea
 
-from fluxtui.core import compare
-from fluxtui.core.models import JobState
+from fluxtui.core import compare, sweep
+from fluxtui.core.comparison import Axis, Comparison, ComparisonEntry, Target
+from fluxtui.core.models import ErrorKind, GenerationRequest, Job, JobError, JobState, StateChange
+from fluxtui.core.store import Store
 from fluxtui.tui.messages import ShowComparison
 from fluxtui.tui.screens.compare import CompareScreen
 from fluxtui.tui.screens.image_view import ImageView
@@ -152,3 +158,88 @@ async def test_a_stored_sweep_reopens_with_its_grid_and_labels(make_app):
         await wait_for(pilot, lambda: len(screen.query(HalfcellImage)) == 2, "both images")
         text = screen_text(app)
         assert "seed 5" in text and "seed 6" in text and "sweep of seed" in text
+
+
+# ---- the snapshot: a stored 3×2 sweep, every cell ended ----------------------------------------
+
+SNAP_AT = 1_767_225_600.0  # 2026-01-01 00:00 UTC
+
+
+def _picture(path: Path, shade: int) -> None:
+    """A small deterministic picture, lighter for a higher guidance."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", (256, 192))
+    draw = ImageDraw.Draw(image)
+    for y in range(192):
+        draw.line([(0, y), (255, y)], fill=(shade, y, 200 - shade // 2))
+    draw.ellipse([90, 60, 166, 136], fill=(250, 220, 120))
+    image.save(path)
+
+
+def _cell_job(index: int, guidance: float, steps: int, path: Path | None) -> Job:
+    params = {"seed": 42, "width": 1024, "height": 768, "guidance": guidance, "steps": steps}
+    job = Job.create(
+        GenerationRequest("a heron in the reeds", "fal", "fal-ai/flux/dev", params),
+        group_id="cmp-sweepsnap",
+    )
+    start = SNAP_AT - 600
+    job.id, job.created_at = f"job-cell-{index}", start
+    history = [(JobState.PENDING, 0), (JobState.SUBMITTED, 0.2), (JobState.QUEUED, 0.3)]
+    history.append((JobState.RUNNING, 1.0 + index * 0.1))
+    job.history = [StateChange(state, start + at) for state, at in history]
+    if path is not None:
+        job.history += [
+            StateChange(JobState.DOWNLOADING, start + 3.0 + index * 0.1),
+            StateChange(JobState.DONE, start + 3.4 + index * 0.1),
+        ]
+        job.files, job.seed, job.width, job.height = [str(path)], 42, 256, 192
+        job.state = JobState.DONE
+    else:
+        job.error = JobError(ErrorKind.FAILED, "fal: the generation failed: Exploded")
+        job.history.append(StateChange(JobState.FAILED, start + 1.5))
+        job.state = JobState.FAILED
+    return job
+
+
+@pytest.fixture
+def stored_sweep(make_app, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    axes = (Axis("guidance", (2, 3.5, 5)), Axis("steps", (10, 30)))
+    store = Store(tmp_path / "jobs.sqlite3")
+    entries = []
+    for index, (x, y) in enumerate(sweep.cells_of(axes)):
+        path = None if index == 5 else tmp_path / "images" / f"cell-{index}.png"
+        if path is not None:
+            _picture(path, 40 + 40 * x + 20 * y)
+        job = _cell_job(index, axes[0].values[x], axes[1].values[y], path)
+        store.save(job)
+        entries.append(ComparisonEntry(Target("fal", "fal-ai/flux/dev"), job.id, cell=(x, y)))
+    fixed = {"seed": 42, "width": 1024, "height": 768}
+    record = Comparison(
+        "cmp-sweepsnap", SNAP_AT - 600, "a heron in the reeds", fixed, {}, tuple(entries), axes=axes
+    )
+    store.save_comparison(record)
+    store.close()
+    return make_app(clock=lambda: SNAP_AT, tick_s=3600)
+
+
+async def _reopened(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.controller.backend.engine is not None, "the engine")
+    comparison, jobs = compare.load(app.controller.backend.open_store(), "cmp-sweepsnap")
+    app.post_message(ShowComparison(comparison, [job.snapshot() for job in jobs]))
+    screen = await wait_for(
+        pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen, "the sweep"
+    )
+    images = await wait_for(
+        pilot,
+        lambda: len(screen.query(HalfcellImage)) == 5 and list(screen.query(HalfcellImage)),
+        "five images",
+    )
+    await wait_for(pilot, lambda: all(image.loaded for image in images), "the images to load")
+    await wait_for(pilot, lambda: "table.json in ~/library" in screen_text(app), "the exports")
+    await pilot.pause()
+
+
+def test_a_stored_3x2_sweep_160x48(snap_compare, stored_sweep):
+    assert snap_compare(stored_sweep, terminal_size=(160, 48), run_before=_reopened)
