@@ -204,3 +204,19 @@ def test_a_stored_sweep_lists_exports_and_reopens_through_the_comparison_code(
     table = json.loads((tmp_path / "out" / "table.json").read_text())
     assert table["comparison"]["axes"] == [{"name": "steps", "values": [4, 8]}]
     assert [r["cell"] for r in table["rows"]] == ["steps 4", "steps 8"]
+
+
+def test_the_budget_is_checked_for_the_whole_grid(sim, capsys) -> None:
+    write_config(sim, extra="[budget]\ndaily = 0.10\n")
+    marker = "grid over budget 8a4d"
+    flags = ("-p", "bfl", "-m", "flux-dev", "--seeds", "1,2,3,4,5")
+    code, out, err = run_cli(capsys, "sweep", f"{marker} {QUICK}", *flags)
+    assert code == 2 and out == ""
+    assert (
+        "today's spend is $0.000 and this would add about $0.125, crossing the daily "
+        "budget of $0.100"
+    ) in err
+    assert sent(sim, marker) == []
+    code, result, err = sweep_json(capsys, f"{marker} {QUICK}", *flags[:-1], "1,2,3,4")
+    assert code == 0, err  # four cells, $0.100: within it
+    assert len(sent(sim, marker)) == 4
