@@ -219,4 +219,5 @@ def test_the_budget_is_checked_for_the_whole_grid(sim, capsys) -> None:
     assert sent(sim, marker) == []
     code, result, err = sweep_json(capsys, f"{marker} {QUICK}", *flags[:-1], "1,2,3,4")
     assert code == 0, err  # four cells, $0.100: within it
+    assert [r["seed"] for r in result["rows"]] == [1, 2, 3, 4]
     assert len(sent(sim, marker)) == 4

@@ -191,6 +191,15 @@ class SweepPicker(ModalScreen[SweepPlan | None]):
         dialog = self.query_one("#sweep-dialog")
         dialog.border_title = "Sweep"
         dialog.border_subtitle = "values separated by commas · seed: a count for random ones"
+        start = next(
+            (
+                self.app.get_key_display(active.binding)
+                for active in self.active_bindings.values()
+                if active.binding.id == "sweep-start"
+            ),
+            "sweep-start",
+        )
+        self.query_one("#sweep-start", Button).label = Text(f"Sweep [{start}]")
         self.query_one("#sweep-y-values", Input).display = False
         self.query_one("#sweep-x-values", Input).focus()
         self._show_plan()
