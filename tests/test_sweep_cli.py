@@ -168,6 +168,7 @@ def test_bad_axes_are_refused_before_anything_is_sent(sim, capsys) -> None:
         ("--seeds", "1,2", "--vary", "steps=1,2", "--vary", "guidance=2,3"): "one or two axes",
         ("-m", "flux-dev", "--vary", "model=a,b"): "model is an axis: drop -m",
         ("--vary", "target=nosuch:x"): "no provider is named 'nosuch'",
+        ("--vary", "params.webhook_secret=a,b"): "a secret field cannot be an axis",
         (): "a sweep needs an axis",
     }
     for flags, message in cases.items():

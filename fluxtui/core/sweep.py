@@ -29,6 +29,7 @@ from fluxtui.core.config import Config
 from fluxtui.core.errors import FluxtuiError
 from fluxtui.core.input_images import InputImage
 from fluxtui.core.models import GenerationRequest
+from fluxtui.core.redaction import redact
 
 MAX_AXES = 2
 MAX_VALUES = 16  # on one axis
@@ -98,6 +99,8 @@ def field_of(name: str) -> str:
                 f"--vary {inputs.shown(name)}: a provider field is letters, digits, _ . - "
                 "(at most 64)"
             )
+        if redact({field: ""})[field] != "":  # its values would be on the sheet and the labels
+            raise SweepError(f"--vary {name}: a secret field cannot be an axis (give it --param)")
         return PARAMS_PREFIX + field
     key = name.replace("-", "_").lower()
     if key not in FIELDS:
