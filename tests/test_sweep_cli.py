@@ -198,7 +198,8 @@ def test_a_stored_sweep_lists_exports_and_reopens_through_the_comparison_code(
     )
     assert code == 0, err
     code, out, _ = run_cli(capsys, "history", "--comparisons")
-    assert code == 0 and result["id"] in out
+    assert code == 0 and f"{result['id']}  " in out and "sweep of steps, 2 cells" in out
+    assert "    steps 4 " in out and "    steps 8 " in out  # a line per cell
     code, out, err = run_cli(capsys, "export", result["id"], str(tmp_path / "out"), "--json")
     assert code == 0, err
     assert (tmp_path / "out" / "sheet.png").is_file()
