@@ -64,6 +64,20 @@ _REPLACES = {
     "size": ("width", "height", "aspect_ratio"),
     "aspect_ratio": ("width", "height", "aspect_ratio"),
 }
+#: the `generate` flag that fixes a field (how a clash with an axis names it)
+_FLAGS = {
+    "width": "--size",
+    "height": "--size",
+    "aspect_ratio": "--aspect",
+    "safety_tolerance": "--safety",
+    "output_format": "--format",
+    "transparent_bg": "--transparent",
+    "prompt_upsampling": "--prompt-upsampling",
+    "image_prompt_strength": "--image-strength",
+    "seed": "--seed",
+    "steps": "--steps",
+    "guidance": "--guidance",
+}
 _FORMATS = ("png", "jpeg", "webp")
 _BOOLS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False}
 _BOOLS |= {"off": False, "0": False}
@@ -236,9 +250,9 @@ def check_axes(
         raise SweepError("vary model or target, not both (a target names its model)")
     for name in names:
         fixed = _REPLACES.get(name, (name,))
-        clash = [f for f in fixed if params.get(f) is not None]
+        clash = dict.fromkeys(_FLAGS.get(f, f) for f in fixed if params.get(f) is not None)
         if clash:
-            raise SweepError(f"{name} is an axis: drop the fixed {', '.join(clash)}")
+            raise SweepError(f"{name} is an axis: drop {' and '.join(clash)} (it fixes {name})")
     if "target" in names and (provider_given or model_given):
         raise SweepError("target is an axis: drop -p/-m (each target names both)")
     if "model" in names and model_given:
