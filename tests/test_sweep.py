@@ -23,7 +23,7 @@ def test_a_sweep_record_round_trips_and_an_old_record_loads_without_axes(store) 
     assert Comparison.from_dict(record.to_dict()) == record
     store.save_comparison(record)
     assert store.get_comparison("cmp-1") == record
-    assert record.grid_size == (2, 2) and record.cell_text(entries[1]) == "guidance 3.5, steps 10"
+    assert record.is_sweep and record.cell_text(entries[1]) == "guidance 3.5, steps 10"
     old = {
         "id": "cmp-2",
         "created_at": 2.0,

@@ -183,7 +183,7 @@ def _as_json(
             "json": str(written.json),
         },
         "sheet": str(sheet) if sheet else None,
-        **(_axes_json(comparison) if comparison.axes else {}),
+        **(_axes_json(comparison) if comparison.is_sweep else {}),
     }
 
 
@@ -204,7 +204,7 @@ def _print_table(
     written: exports.ComparisonExport,
     sheet: Path | None,
 ) -> None:
-    kind = "sweep" if comparison.axes else "comparison"
+    kind = "sweep" if comparison.is_sweep else "comparison"
     print(inert(f"{kind} {comparison.id}: {exports.sheet_title(comparison)}"))
     print(inert(compare_text.table_text(rows, state_width=STATE_WIDTH), multiline=True))
     for row in rows:

@@ -101,7 +101,7 @@ def _comparisons(store: Store, args: argparse.Namespace, since: float | None) ->
             continue
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(comparison.created_at))
         targets = f"{len(rows)} target" + ("" if len(rows) == 1 else "s")
-        if comparison.axes:  # a sweep: its axes, then a line per cell
+        if comparison.is_sweep:  # a sweep: its axes, then a line per cell
             targets = f"sweep of {' × '.join(a.name for a in comparison.axes)}, {len(rows)} cells"
         print(inert(f"{comparison.id}  {when}  {targets}  {cut(comparison.prompt, 80)}"))
         for row in rows:

@@ -124,13 +124,6 @@ class Comparison:
     def is_sweep(self) -> bool:
         return bool(self.axes)
 
-    @property
-    def grid_size(self) -> tuple[int, int]:
-        """A sweep's columns and rows (the X axis's values, the Y axis's or 1)."""
-        columns = len(self.axes[0].values) if self.axes else len(self.entries)
-        rows = len(self.axes[1].values) if len(self.axes) > 1 else 1
-        return columns, rows
-
     def cell_text(self, entry: ComparisonEntry, separator: str = ", ") -> str:
         """A sweep entry's coordinates: "guidance 3.5, steps 20"."""
         return separator.join(
