@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from fluxtui import __version__
 from fluxtui import cli_flags as flags
-from fluxtui.commands import batch_flags
+from fluxtui.commands import batch_flags, sweep_args
 from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
 
 
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     flags.add_json_demo(cmp)
 
     batch_flags.add_parser(commands)
+    sweep_args.add_parser(commands)
 
     resume = commands.add_parser("resume", help="carry on jobs left unfinished by a crash or quit")
     resume.add_argument(
@@ -296,6 +297,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fluxtui.commands.compare import run_compare
 
         return run_compare(args)
+    if args.command == "sweep":
+        from fluxtui.commands.sweep import run_sweep
+
+        return run_sweep(args)
     if args.command in ("history", "export"):
         from fluxtui.commands import library
 

@@ -21,6 +21,8 @@ from fluxtui.commands.input_flags import fitted, inputs_from_args
 from fluxtui.commands.progress import ProgressPrinter
 from fluxtui.commands.requests import BadFlags, missing_keys, params_extra, params_from_args
 from fluxtui.commands.running import open_controller
+from fluxtui.control.controller import Controller
+from fluxtui.control.outcomes import Started
 from fluxtui.core import compare, compare_table, compare_text, exit_codes, exports, paths
 from fluxtui.core import config as config_module
 from fluxtui.core.compare import TargetError, TargetPlan
@@ -45,18 +47,18 @@ def run_compare(args: argparse.Namespace) -> int:
             print(f"{name:<16} {' '.join(members)}")
         return exit_codes.EXIT_OK
     if not args.prompt or not args.prompt.strip():
-        return _bad_input("give a PROMPT to compare")
-    if args.sheet and (problem := _sheet_problem(Path(args.sheet))):
-        return _bad_input(f"--sheet {shown(args.sheet)} {problem}")
+        return bad_input("give a PROMPT to compare")
+    if args.sheet and (problem := sheet_problem(Path(args.sheet))):
+        return bad_input(f"--sheet {shown(args.sheet)} {problem}")
     try:
         targets = compare.resolve_targets(config, args.target or (), args.set or ())
         params = compare.shared_params(params_from_args(args))
         extra = params_extra(args.param)
         images = inputs_from_args(args)
     except (BadFlags, TargetError) as exc:
-        return _bad_input(str(exc))
+        return bad_input(str(exc))
     if not args.demo and (missing := missing_keys(config, sorted({t.provider for t in targets}))):
-        return _bad_input(*missing, "(or add --demo to compare on the built-in simulator)")
+        return bad_input(*missing, "(or add --demo to compare on the built-in simulator)")
 
     downscale = args.downscale_inputs or config.downscale_inputs
 
@@ -66,14 +68,14 @@ def run_compare(args: argparse.Namespace) -> int:
     try:
         plans = compare.plan(config, args.prompt, params, targets, extra, images, fit)
     except BadFlags as exc:
-        return _bad_input(str(exc))
+        return bad_input(str(exc))
     problems = compare.problems_of(plans)
     if problems:
-        return _bad_input(*problems)
+        return bad_input(*problems)
     return asyncio.run(_compare(config, plans, params, extra, args, (images, fit)))
 
 
-def _sheet_problem(sheet: Path) -> str | None:
+def sheet_problem(sheet: Path) -> str | None:
     """Why the contact sheet could not be written to `sheet` once the images are made, or None."""
     if sheet.is_dir():
         return "is a folder: give a file name such as fox.png"
@@ -92,6 +94,31 @@ async def _compare(
     inputs: tuple[tuple[InputImage, ...], Callable[[GenerationRequest], GenerationRequest]],
 ) -> int:
     images, fit = inputs
+
+    def start(controller: Controller) -> Started:
+        return controller.start_comparison(
+            args.prompt,
+            params,
+            [plan.target for plan in plans],
+            extra=extra,
+            set_name=", ".join(args.set) if args.set else None,
+            over_budget=True,  # the budget has spoken for the whole run, above
+            skip_invalid=False,
+            inputs=images,
+            fit=fit,
+        )
+
+    return await run_planned(config, plans, args, start)
+
+
+async def run_planned(
+    config: Config,
+    plans: list[TargetPlan],
+    args: argparse.Namespace,
+    start: Callable[[Controller], Started],
+) -> int:
+    """Check the budget for every plan, `start` them (a comparison or a sweep) with progress on
+    stderr, then write the exports and print the table (or JSON): `compare` and `sweep` alike."""
     async with open_controller(config, demo=args.demo) as (controller, runs):
         refused = check_budget(controller, [p.request for p in plans], over_budget=args.over_budget)
         if refused is not None:
@@ -99,24 +126,14 @@ async def _compare(
         printer = ProgressPrinter([], keep_finished=True)
         stop_listening = controller.add_listener(printer.on_event)
         try:
-            started = controller.start_comparison(
-                args.prompt,
-                params,
-                [plan.target for plan in plans],
-                extra=extra,
-                set_name=", ".join(args.set) if args.set else None,
-                over_budget=True,  # the budget has spoken for the whole run, above
-                skip_invalid=False,
-                inputs=images,
-                fit=fit,
-            )
+            started = start(controller)
             _say_dropped(plans)
             with printer:
                 for job in started.jobs:
                     printer.follow(job)
                 jobs = await runs.ended()
         except InvalidRequest as exc:
-            return _bad_input(*exc.problems)
+            return bad_input(*exc.problems)
         finally:
             stop_listening()
         assert started.comparison is not None
@@ -126,7 +143,7 @@ async def _compare(
         written = exports.export_comparison(comparison, rows, folder)
         sheet = None
         if args.sheet:
-            sheet = exports.write_sheet(rows, exports.sheet_title(comparison), Path(args.sheet))
+            sheet = exports.write_comparison_sheet(comparison, rows, Path(args.sheet))
         if args.json:
             print(json.dumps(_as_json(comparison, rows, written, sheet), ensure_ascii=False))
         else:
@@ -135,12 +152,12 @@ async def _compare(
 
 
 def _say_dropped(plans: list[TargetPlan]) -> None:
+    said = set()
     for plan in plans:
-        if plan.dropped:
-            print(
-                f"fluxtui: {plan.target} does not take {', '.join(plan.dropped)}: dropped for it",
-                file=sys.stderr,
-            )
+        line = f"fluxtui: {plan.target} does not take {', '.join(plan.dropped)}: dropped for it"
+        if plan.dropped and line not in said:  # a sweep's cells on one target: said once
+            said.add(line)
+            print(inert(line), file=sys.stderr)
 
 
 def _as_json(
@@ -166,6 +183,18 @@ def _as_json(
             "json": str(written.json),
         },
         "sheet": str(sheet) if sheet else None,
+        **(_axes_json(comparison) if comparison.is_sweep else {}),
+    }
+
+
+def _axes_json(comparison: Comparison) -> dict[str, Any]:
+    """A sweep's axes, and each row's cell: its value on each axis, in the rows' order."""
+    return {
+        "axes": [axis.to_dict() for axis in comparison.axes],
+        "cells": [
+            {axis.name: axis.values[i] for axis, i in zip(comparison.axes, entry.cell, strict=True)}
+            for entry in comparison.entries
+        ],
     }
 
 
@@ -175,7 +204,8 @@ def _print_table(
     written: exports.ComparisonExport,
     sheet: Path | None,
 ) -> None:
-    print(inert(f"comparison {comparison.id}: {exports.sheet_title(comparison)}"))
+    kind = "sweep" if comparison.is_sweep else "comparison"
+    print(inert(f"{kind} {comparison.id}: {exports.sheet_title(comparison)}"))
     print(inert(compare_text.table_text(rows, state_width=STATE_WIDTH), multiline=True))
     for row in rows:
         reason = compare_text.state_text(row)
@@ -185,8 +215,8 @@ def _print_table(
         ("fastest", [r for r in rows if r.fastest]),
         ("cheapest", [r for r in rows if r.cheapest]),
     ):
-        if marked:
-            print(f"{label}: {', '.join(str(r.target) for r in marked)}")
+        if marked:  # a sweep's cells by their values on the axes
+            print(inert(f"{label}: {'; '.join(r.cell or str(r.target) for r in marked)}"))
     if not any(r.cheapest for r in rows) and any(r.done for r in rows):
         print("cheapest: unknown (no price is known for the targets that finished)")
     print(f"sheet:  {sheet or written.sheet}")
@@ -194,7 +224,7 @@ def _print_table(
     sys.stdout.flush()
 
 
-def _bad_input(*problems: str) -> int:
+def bad_input(*problems: str) -> int:
     for problem in problems:
         print(f"fluxtui: {inert(problem)}", file=sys.stderr)
     return exit_codes.EXIT_BAD_INPUT

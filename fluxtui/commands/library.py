@@ -124,12 +124,14 @@ def _comparisons(store: Store, args: argparse.Namespace, since: float | None) ->
             continue
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(comparison.created_at))
         targets = f"{len(rows)} target" + ("" if len(rows) == 1 else "s")
-        print(f"{comparison.id}  {when}  {targets}  {inert(cut(comparison.prompt, 80))}")
+        if comparison.is_sweep:  # a sweep: its axes, then a line per cell
+            targets = f"sweep of {' × '.join(a.name for a in comparison.axes)}, {len(rows)} cells"
+        print(inert(f"{comparison.id}  {when}  {targets}  {cut(comparison.prompt, 80)}"))
         for row in rows:
             total = compare_text.seconds(row.total_s)
             marks = f"  ({', '.join(row.marks)})" if row.marks else ""
             state = cut(compare_text.state_text(row), 60)
-            line = f"    {row.target!s:<32} {state:<20} {total}{marks}"
+            line = f"    {row.cell or str(row.target):<32} {state:<20} {total}{marks}"
             print(inert(line))
     return exit_codes.EXIT_OK
 

@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from fluxtui.control.backend import Backend
+from fluxtui.control.comparisons import Comparisons
 from fluxtui.control.lineage_reads import LineageReads
 from fluxtui.control.outcomes import NotReady, OtherMode, OverBudget, Page, Started, StillRunning
 from fluxtui.control.spending import Spending
 from fluxtui.control.threaded_store import ThreadedStore
 from fluxtui.core import library, modes
 from fluxtui.core.budget import BudgetCheck
-from fluxtui.core.comparison import Comparison, Target
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest
-from fluxtui.core.input_images import InputImage
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import GenerationRequest, Job, JobEvent, JobSnapshot, JobState
 from fluxtui.core.pricing import Spend
@@ -34,7 +33,6 @@ from fluxtui.core.store import Store
 
 if TYPE_CHECKING:  # the engine (httpx, the providers) is imported once the app has painted
     from fluxtui.core.accounts import AccountStatus
-    from fluxtui.core.compare import TargetPlan
     from fluxtui.core.engine import Engine
 
 Listener = Callable[[JobEvent], None]
@@ -42,7 +40,7 @@ Listener = Callable[[JobEvent], None]
 Spawn = Callable[[str, Coroutine[Any, Any, JobSnapshot]], object]
 
 
-class Controller:
+class Controller(Comparisons):
     """The faces' one way to the engine and the store: it runs jobs (through `spawn`), relays
     the engine's events, and answers in snapshots. `demo`: on the simulator (nothing charged)."""
 
@@ -283,75 +281,6 @@ class Controller:
             for name in job.files:
                 Path(name).unlink(missing_ok=True)
         self.backend.open_store().delete(job.id)
-
-    # ---- comparisons ----------------------------------------------------------------------------
-    # (`core.compare` imports the engine, which the app imports only after its first paint)
-
-    def plan_comparison(
-        self, prompt: str, params: Mapping[str, Any], targets: list[Target]
-    ) -> list[TargetPlan]:
-        """What each target would be sent (its dropped params and problems); nothing is sent."""
-        from fluxtui.core import compare
-
-        return compare.plan(self.config, prompt, params, targets)
-
-    def start_comparison(
-        self,
-        prompt: str,
-        params: Mapping[str, Any],
-        targets: list[Target],
-        *,
-        extra: Mapping[str, Any] | None = None,
-        set_name: str | None = None,
-        over_budget: bool = False,
-        skip_invalid: bool = True,
-        inputs: tuple[InputImage, ...] = (),
-        fit: Callable[[GenerationRequest], GenerationRequest] | None = None,
-    ) -> Started:
-        """Store a comparison and run a job per target that can take the request (with
-        `skip_invalid` False, InvalidRequest and nothing sent when a target cannot); `inputs`
-        go to the targets that take them (`compare.plan`)."""
-        from fluxtui.core import compare
-
-        engine = self._engine()
-        plans = compare.plan(engine.config, prompt, params, targets, extra, inputs, fit)
-        note = self._cleared([p.request for p in plans if p.ok], over_budget)
-        comparison, jobs = compare.start(
-            engine, prompt, params, plans, extra=extra, set_name=set_name, skip_invalid=skip_invalid
-        )
-        for job in jobs:
-            self._run(job)
-        return Started(tuple(job.snapshot() for job in jobs), note, comparison)
-
-    def rerun_target(
-        self, comparison: Comparison, job: JobSnapshot, *, over_budget: bool = False
-    ) -> Started:
-        """Run a comparison's target again (same request); the stored comparison points at the
-        new job. compare.NotFound, InvalidRequest, OverBudget or NotReady otherwise."""
-        from fluxtui.core import compare
-
-        engine = self._engine()
-        if job.id in self._running:
-            raise StillRunning("it is still running")
-        note = self._cleared([job.request], over_budget)
-        stored = engine.store.get(job.id)
-        if stored is None:
-            raise compare.NotFound(f"job {job.id} is not in the store")
-        updated, new = compare.rerun_target(engine, comparison, stored)
-        self._run(new)
-        return Started((new.snapshot(),), note, updated)
-
-    def set_favourite(self, comparison: Comparison, job_id: str | None) -> Comparison:
-        from fluxtui.core import compare
-
-        return compare.set_favourite(self.backend.open_store(), comparison, job_id)
-
-    def load_comparison(self, comparison_id: str) -> tuple[Comparison, list[JobSnapshot]]:
-        """A stored comparison and its jobs; compare.NotFound if there is none. *Blocking.*"""
-        from fluxtui.core import compare
-
-        comparison, jobs = self._reads.run(lambda store: compare.load(store, comparison_id))
-        return comparison, [job.snapshot() for job in jobs]
 
     # ---- reads (blocking: call them from a thread) ----------------------------------------------
 

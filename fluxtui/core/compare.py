@@ -24,6 +24,7 @@ from typing import Any
 
 from fluxtui.core import catalog, providers
 from fluxtui.core.comparison import (
+    Axis,
     Comparison,
     ComparisonEntry,
     Target,
@@ -71,6 +72,8 @@ class TargetPlan:
     request: GenerationRequest
     dropped: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    cell: tuple[int, ...] = ()  # a sweep's cell (see `comparison.Axis`)
+    label: str = ""  # how problems name it (a sweep's cell); empty: by its target
 
     @property
     def ok(self) -> bool:
@@ -171,8 +174,9 @@ def plan(
 
 
 def problems_of(plans: Iterable[TargetPlan]) -> list[str]:
-    """Every problem, each prefixed with its target: "comet:flux-pro-1.1: width 2048 is ..."."""
-    return [f"{p.target}: {problem}" for p in plans for problem in p.problems]
+    """Every problem, each prefixed with its target (or a sweep's cell): "comet:flux-pro-1.1:
+    width 2048 is ..."."""
+    return [f"{p.label or p.target}: {problem}" for p in plans for problem in p.problems]
 
 
 # ---- running -------------------------------------------------------------------------------------
@@ -187,8 +191,10 @@ def start(
     extra: Mapping[str, Any] | None = None,
     set_name: str | None = None,
     skip_invalid: bool = False,
+    axes: tuple[Axis, ...] = (),
 ) -> tuple[Comparison, list[Job]]:
-    """Store a comparison and a pending job per target (nothing is sent yet).
+    """Store a comparison and a pending job per target (nothing is sent yet); with `axes`, a
+    sweep whose plans carry their cells.
 
     A target with problems makes the whole comparison fail with InvalidRequest (nothing stored),
     unless `skip_invalid`: then it is kept in the comparison as "not sent", with its problems.
@@ -196,7 +202,7 @@ def start(
     checked = []
     for p in plans:
         problems = tuple(engine.validate(p.request)) if p.ok else p.problems
-        checked.append(TargetPlan(p.target, p.request, p.dropped, problems))
+        checked.append(replace(p, problems=problems))
     if not skip_invalid and problems_of(checked):
         raise InvalidRequest(problems_of(checked))
     if not any(p.ok for p in checked):
@@ -207,7 +213,9 @@ def start(
         job = engine.create_job(p.request, group_id=comparison_id) if p.ok else None
         if job is not None:
             jobs.append(job)
-        entries.append(ComparisonEntry(p.target, job.id if job else None, p.dropped, p.problems))
+        entries.append(
+            ComparisonEntry(p.target, job.id if job else None, p.dropped, p.problems, p.cell)
+        )
     comparison = Comparison(
         id=comparison_id,
         created_at=time.time(),
@@ -216,6 +224,7 @@ def start(
         extra=dict(extra or {}),
         entries=tuple(entries),
         set_name=set_name,
+        axes=axes,
     )
     engine.store.save_comparison(comparison)
     return comparison, jobs

@@ -40,6 +40,7 @@ class CompareRow:
     fastest: bool = False
     cheapest: bool = False
     favourite: bool = False  # the image the user keeps as the best
+    cell: str = ""  # a sweep's: its values on the axes ("guidance 3.5, steps 20")
     marks: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -69,6 +70,7 @@ class CompareRow:
             "fastest": self.fastest,
             "cheapest": self.cheapest,
             "favourite": self.favourite,
+            "cell": self.cell or None,
         }
 
 
@@ -78,7 +80,10 @@ def rows(
     """The table of `comparison`, in its target order; `jobs` are its jobs (any order)."""
     by_id = {job.id: job for job in jobs}
     built = [
-        _row(entry, by_id.get(entry.job_id or ""), comparison, prices)
+        replace(
+            _row(entry, by_id.get(entry.job_id or ""), comparison, prices),
+            cell=comparison.cell_text(entry),
+        )
         for entry in comparison.entries
     ]
     return _mark(built, comparison.favourite)

@@ -56,7 +56,7 @@ def state_text(row: CompareRow) -> str:
 def cells(row: CompareRow) -> dict[str, str]:
     """The row as display strings, by COLUMNS."""
     return {
-        "target": str(row.target),
+        "target": f"{row.cell} · {row.target}" if row.cell else str(row.target),
         "state": state_text(row),
         "queued": seconds(row.queued_s),
         "running": seconds(row.running_s),
@@ -140,6 +140,7 @@ def table_csv(rows: Sequence[CompareRow]) -> str:
         "favourite",
         "dropped",
         "seed",
+        "cell",
     ]
     writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
     writer.writeheader()
@@ -176,6 +177,31 @@ def shared_text(params: Mapping[str, Any], separator: str = ", ") -> str:
     if params.get("seed") is not None:
         parts.append(f"seed {params['seed']}")
     return separator.join(parts)
+
+
+#: how the caption names the params it lists by name (the rest: "name value")
+_PARAM_WORDS = {"safety_tolerance": "safety", "output_format": "format", "aspect_ratio": "aspect"}
+
+
+def fixed_text(comparison: Comparison, separator: str = " · ") -> str:
+    """What every cell of a sweep shares: "fixed: bfl:flux-dev · size 1024×768 · seed 42 ·
+    steps 28 · params.acceleration high" (secrets redacted)."""
+    parts = []
+    targets = {entry.target for entry in comparison.entries}
+    if len(targets) == 1:
+        parts.append(str(next(iter(targets))))
+    if comparison.params.get("width") and comparison.params.get("height"):
+        parts.append(f"size {comparison.params['width']}×{comparison.params['height']}")
+    params = redact({k: v for k, v in comparison.params.items() if k not in ("width", "height")})
+    parts += [f"{_PARAM_WORDS.get(k, k)} {_value(v)}" for k, v in params.items()]
+    parts += [f"params.{k} {_value(v)}" for k, v in redact(comparison.extra).items()]
+    return "fixed: " + separator.join(parts) if parts else ""
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _md(text: str) -> str:

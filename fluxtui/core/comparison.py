@@ -1,7 +1,12 @@
 """A comparison as plain data: one prompt sent to several targets (provider + model) at once.
 
+A sweep is a comparison with axes: one or two `Axis` (X: the columns, Y: the rows), and each entry
+carries its cell, the index of its value on each axis (entries go row by row). A record without
+axes is a plain comparison (records stored before sweeps existed load as such).
+
 The store keeps a `Comparison` as one row; its jobs carry its id as their `group_id`. Logic (target
-parsing, planning, running) lives in `compare.py`; the table in `compare_table.py`.
+parsing, planning, running) lives in `compare.py` (sweeps: `sweep.py`); the table in
+`compare_table.py`.
 """
 
 from __future__ import annotations
@@ -39,6 +44,30 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Axis:
+    """One varied field of a sweep and its values, in order: "guidance" (2, 3.5, 5), "seed",
+    "model", "target" ("fal:fal-ai/flux/dev"), "size" ("1024x768"), or "params.NAME" (a provider
+    field verbatim)."""
+
+    name: str
+    values: tuple[Any, ...]
+
+    def label(self, index: int) -> str:
+        """How value `index` reads on the sheet and the screen: "3.5", "true", "fal:…"."""
+        value = self.values[index]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "values": list(self.values)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Axis:
+        return cls(str(data["name"]), tuple(data.get("values") or ()))
+
+
+@dataclass(frozen=True)
 class ComparisonEntry:
     """One target of a comparison: the job sent for it, or why none was sent."""
 
@@ -46,15 +75,19 @@ class ComparisonEntry:
     job_id: str | None  # None: not sent (see `problems`)
     dropped: tuple[str, ...] = ()  # canonical params this target's model does not take
     problems: tuple[str, ...] = ()  # why it was not sent (validation)
+    cell: tuple[int, ...] = ()  # a sweep's: the index of its value on each axis
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "provider": self.target.provider,
             "model": self.target.model,
             "job_id": self.job_id,
             "dropped": list(self.dropped),
             "problems": list(self.problems),
         }
+        if self.cell:
+            data["cell"] = list(self.cell)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ComparisonEntry:
@@ -63,6 +96,7 @@ class ComparisonEntry:
             job_id=data.get("job_id"),
             dropped=tuple(data.get("dropped") or ()),
             problems=tuple(data.get("problems") or ()),
+            cell=tuple(int(i) for i in data.get("cell") or ()),
         )
 
 
@@ -84,6 +118,17 @@ class Comparison:
     entries: tuple[ComparisonEntry, ...] = ()
     set_name: str | None = None  # the saved set it was made from, if any
     favourite: str | None = None  # the job id of the image the user keeps as the best
+    axes: tuple[Axis, ...] = ()  # a sweep's (X, then Y); none for a plain comparison
+
+    @property
+    def is_sweep(self) -> bool:
+        return bool(self.axes)
+
+    def cell_text(self, entry: ComparisonEntry, separator: str = ", ") -> str:
+        """A sweep entry's coordinates: "guidance 3.5, steps 20"."""
+        return separator.join(
+            f"{axis.name} {axis.label(i)}" for axis, i in zip(self.axes, entry.cell, strict=False)
+        )
 
     @property
     def targets(self) -> list[Target]:
@@ -106,6 +151,7 @@ class Comparison:
             "targets": [entry.to_dict() for entry in self.entries],
             "set_name": self.set_name,
             "favourite": self.favourite,
+            **({"axes": [axis.to_dict() for axis in self.axes]} if self.axes else {}),
         }
 
     @classmethod
@@ -119,4 +165,5 @@ class Comparison:
             entries=tuple(ComparisonEntry.from_dict(e) for e in data.get("targets") or ()),
             set_name=data.get("set_name"),
             favourite=data.get("favourite"),
+            axes=tuple(Axis.from_dict(a) for a in data.get("axes") or ()),
         )

@@ -5,6 +5,9 @@ footer, the palette and the help screen, and when it applies. `keymap` turns it 
 from __future__ import annotations
 
 from fluxtui.tui.key_action import KeyAction
+from fluxtui.tui.key_table_compare import COMPARE_KEYS, PICKER_KEYS, SWEEP_PICKER_KEYS
+
+__all__ = ["COMPARE_KEYS", "PICKER_KEYS", "SWEEP_PICKER_KEYS"]  # the comparison's, kept apart
 
 # Submit works from anywhere on the main screen (ctrl+j is what a terminal sends for ctrl+enter's
 # neighbour and works in tmux; alt+enter reaches apps only in terminals with the kitty keyboard
@@ -73,6 +76,15 @@ ANYWHERE_KEYS = (
         "Send the form's prompt, size and seed to several providers and models at once",
         command="Compare providers and models…",
         rank=1,
+    ),
+    KeyAction(
+        "sweep",
+        "ctrl+n",
+        "screen.sweep",
+        "Sweep",
+        "Send the form over a grid: one or two axes of seeds, guidance, steps, models…",
+        command="Sweep seeds, guidance, steps or models…",
+        show=False,  # the footer is full: the palette and the help screen list it
     ),
     KeyAction(
         "library",
@@ -228,74 +240,6 @@ JOB_KEYS = (
         "Previous image of a job that made several",
         show=False,
         when="several",
-    ),
-)
-#: the target picker that opens a comparison
-PICKER_KEYS = (
-    KeyAction(
-        "compare-start",
-        "ctrl+j",
-        "screen.start",
-        "Compare",
-        "In the target picker: send the prompt to every ticked target",
-    ),
-)
-COMPARE_KEYS = (
-    KeyAction(
-        "compare-enlarge",
-        "z,enter",
-        "screen.enlarge",
-        "Enlarge",
-        "Show the selected target's image on the whole screen",
-        rank=1,
-    ),
-    KeyAction(
-        "compare-rerun",
-        "r",
-        "screen.rerun",
-        "Re-run",
-        "Run the selected target again: same prompt, size and seed",
-        rank=2,
-    ),
-    KeyAction(
-        "compare-favourite",
-        "f",
-        "screen.favourite",
-        "Favourite",
-        "Keep the selected image as the comparison's favourite (again: unmark it)",
-        short="Fav",
-    ),
-    KeyAction(
-        "compare-export",
-        "x",
-        "screen.export",
-        "Export",
-        "Write the contact sheet and the table (Markdown, CSV, JSON) to the library folder",
-    ),
-    KeyAction(
-        "compare-open-file",
-        "o",
-        "screen.open_file",
-        "Open",
-        "Open the selected image in the system viewer",
-        rank=6,
-    ),
-    KeyAction(
-        "compare-copy-path",
-        "y",
-        "screen.copy_path",
-        "Copy path",
-        "Copy the selected image's path to the clipboard (OSC 52: works over SSH)",
-        rank=6,
-        short="Copy",
-    ),
-    KeyAction(
-        "compare-close",
-        "escape,q",
-        "screen.close",
-        "Back",
-        "Leave the comparison (its jobs keep running; reopen it from the library)",
-        rank=0,
     ),
 )
 #: on the library entry under the cursor (`when` "entries": while the list has some)

@@ -23,6 +23,7 @@ from fluxtui.tui.key_table import (
     LIBRARY_KEYS,
     LIBRARY_SCREEN_KEYS,
     PICKER_KEYS,
+    SWEEP_PICKER_KEYS,
 )
 from fluxtui.tui.lineage_keys import LINEAGE_KEYS
 
@@ -30,7 +31,7 @@ GROUPS = {
     "Anywhere": ANYWHERE_KEYS,
     "Form": FORM_KEYS,
     "Job queue and preview": JOB_KEYS,
-    "Comparison": (*PICKER_KEYS, *COMPARE_KEYS),
+    "Comparison and sweep": (*PICKER_KEYS, *SWEEP_PICKER_KEYS, *COMPARE_KEYS),
     "Library": (*LIBRARY_KEYS, *LINEAGE_KEYS, *LIBRARY_SCREEN_KEYS),
 }
 ALL_IDS = frozenset(action.id for group in GROUPS.values() for action in group)

@@ -1,31 +1,28 @@
-"""Comparisons: pick targets for the form's prompt, then watch them side by side.
-
-`open_picker` asks for the targets (checkboxes or a saved set) and starts the comparison through
-the controller, after the budget check; the app runs each job in its own worker. `CompareScreen`
-shows the targets as a grid of inline previews filling in from the app's job updates, with the
-core's table (`compare_table.rows`) under it; the app opens it on a stored one too.
+"""Comparisons and sweeps, side by side: `CompareScreen` shows the targets (a sweep: its cells, in
+its columns × rows under its axes' labels) as a grid of inline previews filling in from the app's
+job updates, with the core's table (`compare_table.rows`) under it; the app opens it on a stored
+one too. `compare_start` and `sweep_picker` start them.
 """
 
 from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from fluxtui.control.controller import Controller
 from fluxtui.control.outcomes import Started
-from fluxtui.core import compare, compare_table, compare_text, exports, paths
-from fluxtui.core.compare import TargetError
+from fluxtui.core import compare_table, compare_text, exports, paths
 from fluxtui.core.compare_table import CompareRow
-from fluxtui.core.comparison import Comparison, Target
-from fluxtui.core.models import GenerationRequest, JobSnapshot
+from fluxtui.core.comparison import Comparison
+from fluxtui.core.models import JobSnapshot
 from fluxtui.core.text import inert
 from fluxtui.tui import format as fmt
 from fluxtui.tui import system
@@ -33,13 +30,11 @@ from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.key_commands import Providers, key_commands
 from fluxtui.tui.key_table import COMPARE_KEYS
 from fluxtui.tui.keymap import bindings
-from fluxtui.tui.messages import CopyPath, JobsUpdated, Tick
+from fluxtui.tui.messages import CopyPath, JobsUpdated, LoadForm, Tick
 from fluxtui.tui.screens.image_view import ImageView
-from fluxtui.tui.screens.targets import TargetChoice, TargetPicker
-from fluxtui.tui.sending import attempt, missing_key, refused_without_key
+from fluxtui.tui.sending import attempt
 from fluxtui.tui.widgets.compare_grid import CompareCell, CompareGrid, cell_view
 from fluxtui.tui.widgets.key_footer import KeyFooter
-from fluxtui.tui.widgets.prompt_form import PromptForm, known_models
 
 #: the table's columns (the core's), what matters most first: a narrow terminal cuts the rest
 TABLE_COLUMNS = (
@@ -56,75 +51,6 @@ TABLE_COLUMNS = (
     "dropped",
 )
 RIGHT_ALIGNED = frozenset({"queued", "running", "download", "total", "file", "price/image"})
-
-
-# ---- starting one --------------------------------------------------------------------------------
-
-
-def open_picker(
-    app: App[Any], controller: Controller, form: PromptForm, images: ImageBackend
-) -> None:
-    """Ask which targets get the form's prompt, size and seed; then start the comparison."""
-    request, unparsed = form.read()
-    if not request.prompt:
-        app.notify("write a prompt first", title="Compare", severity="warning")
-        return
-    if unparsed:
-        app.notify("\n".join(unparsed.values()), title="Not sent", severity="error")
-        return
-    config = controller.config
-    params = compare.shared_params(request.params)
-    offered = [
-        Target(name, spec.id) for name in config.providers for spec in known_models(config, name)
-    ]
-    sets: dict[str, list[Target]] = {}
-    for name in compare.saved_sets(config):
-        try:
-            sets[name] = compare.resolve_targets(config, sets=[name])
-        except TargetError:
-            continue  # a set naming a provider this config lacks: not offered
-    shared = inert(compare_text.shared_text(params, " · "))
-    heading = f"“{fmt.one_line(request.prompt)[:80]}”  {shared}"
-
-    def plan(targets: list[Target]) -> list[compare.TargetPlan]:
-        plans = controller.plan_comparison(request.prompt, params, targets)
-        return [refused_without_key(controller, plan) for plan in plans]
-
-    picker = TargetPicker(heading, offered, sets, [Target(form.provider, form.model)], plan)
-
-    def chosen(choice: TargetChoice | None) -> None:
-        if choice is None:
-            return
-        keyed = tuple(t for t in choice.targets if not missing_key(controller, t.provider))
-        if keyed != choice.targets:  # those without a key are not sent (the picker said so)
-            choice = TargetChoice(keyed, None)
-        _start(app, controller, images, request, params, choice)
-
-    app.push_screen(picker, chosen)
-
-
-def _start(
-    app: App[Any],
-    controller: Controller,
-    images: ImageBackend,
-    request: GenerationRequest,
-    params: dict[str, Any],
-    choice: TargetChoice,
-) -> None:
-    def send(over_budget: bool) -> Started:
-        return controller.start_comparison(
-            request.prompt,
-            params,
-            list(choice.targets),
-            set_name=choice.set_name,
-            over_budget=over_budget,
-        )
-
-    def started(result: Started) -> None:
-        if result.comparison is not None:
-            app.push_screen(CompareScreen(controller, result.comparison, list(result.jobs), images))
-
-    attempt(app, send, started)
 
 
 # ---- the screen ----------------------------------------------------------------------------------
@@ -154,7 +80,9 @@ class CompareScreen(Screen[None]):
         self.comparison = comparison
         self.jobs = {job.id: job for job in jobs}
         self.images = images
-        self.grid = CompareGrid(len(comparison.entries), images, id="compare-grid")
+        self.grid = CompareGrid(
+            len(comparison.entries), images, id="compare-grid", axes=comparison.axes
+        )
         self.table: DataTable[Text] = DataTable(id="compare-table", cursor_type="row")
         self.table.can_focus = False  # the keys move between the cells; a click picks a row
         self.rows: list[CompareRow] = []
@@ -172,7 +100,12 @@ class CompareScreen(Screen[None]):
     def _heading(self) -> Text:
         comparison = self.comparison
         text = Text(f"“{fmt.one_line(comparison.prompt)}”", style="italic")
-        shared = inert(compare_text.shared_text(comparison.params, " · "))
+        if comparison.axes:
+            varied = " × ".join(axis.name for axis in comparison.axes)
+            text.append(f"  sweep of {inert(varied)}", style="bold")
+            shared = inert(compare_text.fixed_text(comparison))
+        else:
+            shared = inert(compare_text.shared_text(comparison.params, " · "))
         text.append(f"  {shared}" if shared else "", style="dim")
         name = comparison.set_name
         text.append(f"  · set {inert(name)}" if name else "", style="dim")
@@ -291,7 +224,8 @@ class CompareScreen(Screen[None]):
         row = self.rows[self.selected]
         if row.done and row.files:
             return Path(row.files[0])
-        self.notify(f"{row.target} has no image ({row.state})", severity="warning", timeout=3)
+        name = row.cell or str(row.target)
+        self.notify(f"{name} has no image ({row.state})", severity="warning", timeout=3)
         return None
 
     def action_enlarge(self) -> None:
@@ -309,6 +243,20 @@ class CompareScreen(Screen[None]):
             (fmt.one_line(self.comparison.prompt), "italic"),
         )
         self.app.push_screen(ImageView(self.images, view.image, view.title, details))
+
+    def action_to_form(self) -> None:
+        """The selected cell's request (its prompt, fixed settings and values on the axes) into
+        the main screen's form; back there."""
+        job = self.job_of(self.selected)
+        if job is None:
+            self.notify(
+                "this cell was not sent: " + (self.rows[self.selected].reason or ""),
+                severity="warning",
+            )
+            return
+        self.post_message(LoadForm(job.request))
+        for _ in range(len(self.app.screen_stack) - 1):  # down to the main screen
+            self.app.pop_screen()
 
     def action_rerun(self) -> None:
         job = self.job_of(self.selected)

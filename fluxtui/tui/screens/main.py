@@ -140,9 +140,14 @@ class MainScreen(Screen[None]):
     # ---- other screens --------------------------------------------------------------------------
 
     def action_compare(self) -> None:
-        from fluxtui.tui.screens.compare import open_picker  # with the engine: not needed to paint
+        from fluxtui.tui.screens.compare_start import open_picker  # with the engine: after paint
 
         open_picker(self.app, self.controller, self.form, self.images)
+
+    def action_sweep(self) -> None:
+        from fluxtui.tui.screens.sweep_picker import open_sweep  # with the engine: after paint
+
+        open_sweep(self.app, self.controller, self.form, self.images)
 
     def action_library(self) -> None:
         from fluxtui.tui.screens.library import LibraryScreen

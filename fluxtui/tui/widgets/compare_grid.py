@@ -1,5 +1,7 @@
 """The comparison's grid: one cell per target, its image once done, else its live state or why it
-failed; each labelled with provider, model, state and time to image.
+failed; each labelled with provider, model, state and time to image. A sweep's grid has its
+columns × rows, under a row of its X axis's values and beside a column of its Y axis's; each
+cell is labelled with its values on the axes.
 
 The cells only show what `cell_view` words from the core's table row (`compare_table.CompareRow`)
 and the job's snapshot; the screen decides when (as the app's job updates come in).
@@ -19,6 +21,7 @@ from textual.widgets import Static
 
 from fluxtui.core.compare_table import NOT_SENT, CompareRow
 from fluxtui.core.compare_text import file_size
+from fluxtui.core.comparison import Axis
 from fluxtui.core.models import JobSnapshot, JobState
 from fluxtui.core.pricing import usd
 from fluxtui.core.text import inert
@@ -45,7 +48,7 @@ def cell_view(
     row: CompareRow, job: JobSnapshot | None, *, live: bool, now: float, favourite: bool
 ) -> CellView:
     """How a target's cell reads, from its table row and (when it was sent) its job."""
-    title = f"{row.target.provider} · {fmt.short_model(row.target.model)}"
+    title = row.cell or f"{row.target.provider} · {fmt.short_model(row.target.model)}"
     title += f" {FAVOURITE}" if favourite else ""
     image = Path(row.files[0]) if row.done and row.files else None
     body = Text()
@@ -157,17 +160,50 @@ class CompareCell(Vertical, can_focus=True):
 
 
 class CompareGrid(Grid):
-    """The cells, in as many columns as fit (at least MIN_CELL_WIDTH each)."""
+    """The cells, in as many columns as fit (at least MIN_CELL_WIDTH each); a sweep's in its
+    columns × rows, with its axes' labels (`axes`: X, then Y if any)."""
 
-    def __init__(self, count: int, images: ImageBackend, *, id: str | None = None):
-        super().__init__(id=id)
+    def __init__(
+        self,
+        count: int,
+        images: ImageBackend,
+        *,
+        id: str | None = None,
+        axes: tuple[Axis, ...] = (),
+    ):
+        super().__init__(id=id, classes="-sweep" if axes else "")
         self.cells = [CompareCell(index, images) for index in range(count)]
-        self.columns = 1
+        self.axes = axes
+        self.columns = len(axes[0].values) if axes else 1
 
     def compose(self) -> ComposeResult:
-        yield from self.cells
+        if not self.axes:
+            yield from self.cells
+            return
+        x_axis, y_axis = self.axes[0], (self.axes[1] if len(self.axes) > 1 else None)
+        if y_axis is not None:
+            yield Static(Text(inert(f"{y_axis.name} ↓"), style="dim"), classes="axis-corner")
+        for index in range(len(x_axis.values)):
+            label = Text.assemble((inert(x_axis.name), "dim"), " ", inert(x_axis.label(index)))
+            yield Static(label, classes="axis-label axis-column")
+        for row in range(len(self.cells) // self.columns):
+            if y_axis is not None:
+                label = Text.assemble((inert(y_axis.name), "dim"), "\n", inert(y_axis.label(row)))
+                yield Static(label, classes="axis-label axis-row")
+            yield from self.cells[row * self.columns : (row + 1) * self.columns]
+
+    def on_mount(self) -> None:
+        if self.axes:  # a sweep's grid does not reflow: its columns are its X axis's values
+            rows = len(self.cells) // self.columns
+            labelled = len(self.axes) > 1
+            self.styles.grid_size_columns = self.columns + labelled
+            self.styles.grid_size_rows = rows + 1
+            self.styles.grid_rows = ["1", *["1fr"] * rows]
+            self.styles.grid_columns = [*(["14"] if labelled else []), *["1fr"] * self.columns]
 
     def on_resize(self) -> None:
+        if self.axes:
+            return
         count = len(self.cells)
         self.columns = max(1, min(count, self.size.width // MIN_CELL_WIDTH))
         self.styles.grid_size_columns = self.columns
