@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from fluxtui.core import job_rows, leases, lineage
+from fluxtui.core import job_rows, leases, lineage, prompt_index
 from fluxtui.core.models import JobState
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id          TEXT PRIMARY KEY,
@@ -57,6 +57,7 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
             db.execute(statement)
     if 0 < version < 5:
         lineage.backfill(db)
+    prompt_index.install(db)
 
 
 def migrate_1_to_2(db: sqlite3.Connection) -> None:
