@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from fluxtui.core import download, provenance
+from fluxtui.core import download, files, provenance
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import ErrorKind
 from tests.downloading import DAY, Downloads, files_under
@@ -60,3 +60,19 @@ async def test_the_size_cap_stops_a_download_mid_stream(
     error = await downloads.refusal(url, tmp_path / "lib")
     assert error.message == "refused: the image is larger than 1 MB"
     assert files_under(tmp_path) == [], "no spool file is left behind"
+
+
+def test_a_large_jpeg_is_verified_whole_and_a_cut_one_refused(tmp_path) -> None:
+    """The check decodes a JPEG at reduced size (little memory), yet reads all of it."""
+    picture = Image.effect_noise((1600, 1200), 64).convert("RGB")
+    whole = tmp_path / "whole.jpg"
+    picture.save(whole, quality=90)
+    assert files._check_image(whole) == ("jpeg", 1600, 1200)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 2 // 3])
+    with pytest.raises(ProviderError) as refused:
+        files._check_image(cut)
+    assert refused.value.kind is ErrorKind.BAD_RESPONSE
+    assert refused.value.message.startswith(
+        "the downloaded JPEG is damaged: image file is truncated"
+    )
