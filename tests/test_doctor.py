@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import termios
@@ -53,6 +54,7 @@ def test_without_a_terminal_it_says_so_and_prints_the_rest(tmp_path: Path) -> No
         assert f"\n{name}" in out
     assert "provider comet (CometAPI): key set (env COMETAPI_KEY)" in out
     assert "provider bfl (BFL): no key (set BFL_API_KEY or [providers.bfl] api_key)" in out
+    assert "\nprompt search: indexed (SQLite FTS5, trigram)\n" in out
     assert "Traceback" not in done.stderr
 
 
@@ -90,6 +92,11 @@ def test_json_has_the_report_the_choice_and_the_lines() -> None:
     assert found["choice"]["protocol"] == "halfcell" and found["choice"]["colors"] == "256"
     assert "probe: the terminal was not asked" in found["lines"]
     assert set(found["paths"]) == {"config", "store", "images", "cache"}
+    assert found["prompt_search"] == {
+        "indexed": True,
+        "sqlite": sqlite3.sqlite_version,
+        "reason": None,
+    }
     assert found["problems"] == []
 
 

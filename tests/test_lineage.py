@@ -120,7 +120,7 @@ def test_a_schema_4_store_is_migrated_and_keeps_its_jobs(tmp_path: Path) -> None
     db.close()
     store = Store(path)
     try:
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         [loaded] = store.jobs()
         assert (loaded.id, loaded.request.inputs, store.children(old.id)) == (old.id, (), [])
         child = Job.create(

@@ -189,7 +189,7 @@ def test_a_schema_3_store_opens_and_its_jobs_have_no_reported_cost(tmp_path: Pat
     db.close()
     store = Store(path)
     try:
-        assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         [loaded] = store.jobs()
         assert (loaded.id, loaded.state, loaded.cost) == (old.id, JobState.DONE, None)
         assert PriceTable.with_overrides().cost_of(loaded) == JobCost(0.04)  # estimated

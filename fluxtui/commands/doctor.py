@@ -2,9 +2,10 @@
 
 What the terminal said it is and draws (it is asked through /dev/tty, so this works with stdout
 piped; with no terminal at all it says so), the protocol and colour depth the app would choose and
-why, the config/data/cache paths, and each provider's key status: set or missing and where from,
-never the key. Exit code 2 when a setting (FLUXTUI_IMAGE_PROTOCOL, FLUXTUI_COLOR, the config
-file) is wrong, after printing everything else.
+why, the config/data/cache paths, whether this SQLite can index prompts for the library's search
+(FTS5 with the trigram tokenizer; else why not), and each provider's key status: set or missing
+and where from, never the key. Exit code 2 when a setting (FLUXTUI_IMAGE_PROTOCOL, FLUXTUI_COLOR,
+the config file) is wrong, after printing everything else.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import sqlite3
 from dataclasses import asdict
 from importlib import metadata
 from typing import Any
@@ -20,6 +22,7 @@ from typing import Any
 from fluxtui import __version__
 from fluxtui.commands.info import locations
 from fluxtui.core import config as config_module
+from fluxtui.core import prompt_index
 from fluxtui.core.errors import ConfigError
 from fluxtui.core.exit_codes import EXIT_BAD_INPUT
 from fluxtui.core.text import inert
@@ -60,6 +63,7 @@ def run_doctor(args: argparse.Namespace) -> int:
         "choice": asdict(choice),
         "lines": describe(report, choice),
         "paths": locations(),
+        "prompt_search": _prompt_search(),
         "providers": _providers(config),
         "warnings": list(config.warnings) if config is not None else [],
         "problems": [inert(problem) for problem in problems],
@@ -77,6 +81,8 @@ def _print(found: dict[str, Any]) -> None:
     lines = [f"fluxtui {found['fluxtui']} on Python {found['python']} ({packages})"]
     lines += found["lines"]
     lines += [f"{name + ':':<8} {path}" for name, path in found["paths"].items()]
+    search = found["prompt_search"]
+    lines.append(f"prompt search: {search['reason'] or 'indexed (SQLite FTS5, trigram)'}")
     lines += [
         f"provider {row['name']} ({row['label']}): {row['status']}" for row in found["providers"]
     ]
@@ -84,6 +90,12 @@ def _print(found: dict[str, Any]) -> None:
     lines += [f"problem: {problem}" for problem in found["problems"]]
     for line in lines:
         print(inert(line))
+
+
+def _prompt_search() -> dict[str, Any]:
+    """Whether the library's prompt search can use an index here, and if not, why."""
+    reason = prompt_index.unavailable()
+    return {"indexed": reason is None, "sqlite": sqlite3.sqlite_version, "reason": reason}
 
 
 def _versions() -> dict[str, str]:

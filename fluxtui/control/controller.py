@@ -290,9 +290,8 @@ class Controller(Comparisons):
 
         def query(store: Store) -> list[Job]:
             # Start after the oldest shown (jobs added meanwhile are newer: they shift nothing).
-            since = older_than.created_at if older_than else None
-            offset = store.count(JobQuery(since=since)) if since is not None else 0
-            return store.jobs(JobQuery(limit=limit, offset=offset))
+            after = (older_than.created_at, older_than.id) if older_than else None
+            return store.jobs(JobQuery(limit=limit, after=after))
 
         return [job.snapshot() for job in self._reads.run(query)]
 

@@ -203,10 +203,14 @@ def _check_image(path: Path) -> tuple[str, int, int]:
         # The format's own class reads the header only, without Pillow's pixel-limit check:
         # the limit is applied here, as a refusal rather than a DecompressionBombError.
         with _OPENERS[fmt](path) as img:
-            if img.width * img.height > MAX_PIXELS:
-                raise _TooManyPixels(fmt, img.width * img.height)
+            width, height = img.size
+            if width * height > MAX_PIXELS:
+                raise _TooManyPixels(fmt, width * height)
+            # A JPEG is decoded at an eighth of its size: every byte of it is still read and
+            # entropy-decoded (a truncated one raises), in 1/64 of the memory and less time.
+            img.draft("RGB", (width // 8, height // 8))
             img.load()  # decodes every byte: a truncated image raises here
-            return fmt, img.width, img.height
+            return fmt, width, height
     except _TooManyPixels:
         raise
     except Exception as exc:  # Pillow raises many kinds on broken input; each means "damaged"

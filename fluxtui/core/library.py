@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from fluxtui.core.errors import FluxtuiError
@@ -70,10 +70,34 @@ class LibraryPage:
 FIRST_PAGE = JobQuery(limit=100)
 
 
+#: sorts whose order read backwards is another sort's (both by created_at, then id)
+_REVERSED = {"newest": "oldest", "oldest": "newest"}
+
+
 def page(store: Store, query: JobQuery = FIRST_PAGE) -> LibraryPage:
     """The jobs `query` selects (its page) and the count of all it matches. Blocking (SQLite): a
     UI calls it from a thread (the store's connection may be shared across threads)."""
-    return LibraryPage(store.jobs(query), store.count(query), query.offset, query.limit)
+    total = store.count(query)
+    return LibraryPage(_jobs(store, query, total), total, query.offset, query.limit)
+
+
+def _jobs(store: Store, query: JobQuery, total: int) -> list[Job]:
+    """`store.jobs(query)`; a page by offset in the far half of `total` jobs (the end of the
+    library, say) is read from the other end, reversed: an offset walks every job it skips."""
+    if (
+        query.limit is None
+        or query.after is not None
+        or query.sort not in _REVERSED
+        or query.offset <= total // 2
+    ):
+        return store.jobs(query)
+    end = min(query.offset + query.limit, total)
+    if end <= query.offset:
+        return []
+    flipped = replace(
+        query, sort=_REVERSED[query.sort], offset=total - end, limit=end - query.offset
+    )
+    return store.jobs(flipped)[::-1]
 
 
 @dataclass(frozen=True)

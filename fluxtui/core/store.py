@@ -17,8 +17,9 @@ NULL when it said nothing, as every job of an older store).
 Schema 5 adds the `job_inputs` table: each job's input images and the jobs they came from
 (`fluxtui.core.lineage`).
 
-Schema 6 adds the `batches` and `batch_lines` tables (`fluxtui.core.batch_schema`). The schema and
-its migrations are in `store_schema`.
+Schema 6 adds the `batches` and `batch_lines` tables (`fluxtui.core.batch_schema`). Schema 7 adds
+the prompt search index (`fluxtui.core.prompt_index`: FTS5, kept by triggers) and the index of the
+library's keyset pages. The schema and its migrations are in `store_schema`.
 
 Any number of processes may open, migrate and write the same file at once: the busy timeout is
 set on connecting, the switch to WAL is retried while another process holds the new file, the
@@ -39,7 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from fluxtui.core import job_position, job_rows, leases, lineage, store_schema
+from fluxtui.core import job_position, job_rows, leases, lineage, prompt_index, store_schema
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.errors import StoreError
 from fluxtui.core.job_rows import SORTS, JobQuery
@@ -113,6 +114,8 @@ class Store:
             self._use_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
+            #: whether searches go through the prompt index (the file has it)
+            self.indexed = prompt_index.present(self._db)
         except BaseException:
             self._db.close()
             raise
@@ -242,8 +245,13 @@ class Store:
 
     @_readable_errors
     def jobs(self, query: JobQuery = JobQuery()) -> list[Job]:
-        """The jobs `query` selects, in its order (newest first by default), one page of them."""
-        where, args = job_rows.where(query)
+        """The jobs `query` selects, in its order (newest first by default), one page of them:
+        after the job `query.after` names if it does, then after `query.offset` more."""
+        where, args = job_rows.where(query, self.indexed, self._dense(query))
+        keyset, after = job_rows.keyset_clause(query)
+        if keyset:
+            where = f"{where} AND {keyset}" if where else f"WHERE {keyset}"
+            args += after
         sql = f"SELECT * FROM jobs {where} ORDER BY {SORTS[query.sort]}"
         if query.limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -254,9 +262,19 @@ class Store:
 
     @_readable_errors
     def count(self, query: JobQuery = JobQuery()) -> int:
-        where, args = job_rows.where(query)
+        """How many jobs `query`'s filters select (its page aside)."""
+        if self.indexed and job_rows.search_only(query):
+            return prompt_index.count(self._db, job_rows.search_words(query))
+        where, args = job_rows.where(query, self.indexed)
         (n,) = self._db.execute(f"SELECT COUNT(*) FROM jobs {where}", args).fetchone()
         return int(n)
+
+    def _dense(self, query: JobQuery) -> bool:
+        """Whether `query`'s search matches so many jobs that its page is quicker found walking
+        them in order (`prompt_index.match_clause`)."""
+        words = job_rows.search_words(query) if self.indexed and query.limit else []
+        limit = (query.limit or 0) + query.offset
+        return bool(words) and prompt_index.count(self._db, words) > prompt_index.DENSE * limit
 
     @_readable_errors
     def unfinished(self, free_for: str | None = None) -> list[Job]:

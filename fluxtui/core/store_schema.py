@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from fluxtui.core import batch_schema, job_rows, leases, lineage
+from fluxtui.core import batch_schema, job_rows, leases, lineage, prompt_index
 from fluxtui.core.models import JobState
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id          TEXT PRIMARY KEY,
@@ -58,6 +58,7 @@ def migrate(db: sqlite3.Connection, version: int) -> None:
     if 0 < version < 5:
         lineage.backfill(db)
     batch_schema.create(db)  # schema 6: the batch tables, on any file that lacks them
+    prompt_index.install(db)  # schema 7: the prompt search index and the keyset pages' index
 
 
 def migrate_1_to_2(db: sqlite3.Connection) -> None:

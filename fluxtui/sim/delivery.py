@@ -5,8 +5,8 @@ HMAC-SHA256 over ``path + "?exp=" + exp`` with a per-simulator secret (``signing
 Answers like a CDN's object storage, with XML bodies: bad or missing signature -> 403
 ``AuthenticationFailed``; expired -> 404 ``ResourceNotFound`` (as APIYI documents: an expired URL
 answers 404); unknown object -> 404 too. The job's download directives (``download=``,
-``redirect_loop``, ``gzip``, ``slow``, ``bomb``, ``truncate``, ``corrupt``, ``drop=download``)
-shape the answer.
+``redirect_loop``, ``gzip``, ``slow``, ``bomb``, ``pad``, ``truncate``, ``corrupt``,
+``drop=download``) shape the answer.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fluxtui.sim.bomb import bomb_png
-from fluxtui.sim.faults import DropConnection, Headers, SlowBody, TruncatedBody
+from fluxtui.sim.faults import DropConnection, Headers, PaddedBody, SlowBody, TruncatedBody
 
 if TYPE_CHECKING:
     from fluxtui.sim.context import Sim
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 _MEDIA_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 _ERROR_CODES = {429: "TooManyRequests", 500: "InternalError", 503: "ServerBusy"}
-Answer = Response | DropConnection | TruncatedBody | SlowBody
+Answer = Response | DropConnection | TruncatedBody | SlowBody | PaddedBody
 
 
 def image_url(sim: Sim, job: Job, index: int) -> str:
@@ -94,6 +94,8 @@ async def _deliver(sim: Sim, request: Request, job: Job, index: int) -> Answer:
         return TruncatedBody(body, headers)
     if d.slow is not None:
         return SlowBody(body, headers, d.slow)
+    if d.pad is not None:
+        return PaddedBody(body, headers, int(d.pad * 2**20))
     return Response(body, headers={k.decode(): v.decode() for k, v in headers})
 
 

@@ -48,6 +48,9 @@ Directive          Effect
                    read arrives well within a client's read timeout)
 ``bomb=1``         the download is a 20000x20000 PNG (400 MP, ~50 KB on the wire): a
                    decompression bomb
+``pad=MB``         the image is followed by MB megabytes (2**20 bytes, fractions allowed) of
+                   zero bytes after its end marker, which decoders ignore: a large download,
+                   streamed by the simulator without holding it (not with ``gzip=``)
 ``echo_key=1``     the job's failure text carries the API key its submit came with, as a careless
                    service might (BFL/Comet ``details``, fal ``error`` and result ``detail``,
                    OpenAI ``error.message``): with ``status=``, for testing that clients mask it
@@ -111,6 +114,7 @@ class Directives:
     gzip: str | None = None  # "good" or "bad"
     slow: float | None = None
     bomb: bool = False
+    pad: float | None = None
     echo_key: bool = False
     strict: bool = False
     foreign_poll: bool = False
@@ -202,6 +206,7 @@ _PARSERS = {
     "gzip": _gzip,
     "slow": _rate,
     "bomb": _flag,
+    "pad": _rate,
     "echo_key": _flag,
     "strict": _flag,
     "foreign_poll": _flag,

@@ -57,6 +57,35 @@ class TruncatedBody:
         await _close(scope, receive)
 
 
+class PaddedBody:
+    """Send the body, then ``pad`` zero bytes, announced in full, in pieces of ``PIECE`` bytes:
+    a download as large as one likes, never held in memory. Stops when the client goes away."""
+
+    PIECE = 64 * 1024
+
+    def __init__(self, body: bytes, headers: Headers, pad: int) -> None:
+        self.body = body
+        self.pad = pad
+        length = str(len(body) + pad).encode()
+        self.headers = [(k, length if k == b"content-length" else v) for k, v in headers]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
+        pour = asyncio.ensure_future(self._pour(send))
+        gone = asyncio.ensure_future(_disconnect(receive))
+        await asyncio.wait({pour, gone}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (pour, gone):
+            task.cancel()
+
+    async def _pour(self, send: Send) -> None:
+        await send({"type": "http.response.body", "body": self.body, "more_body": True})
+        zeros = bytes(self.PIECE)
+        for start in range(0, self.pad, self.PIECE):
+            piece = zeros[: min(self.PIECE, self.pad - start)]
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 class SlowBody:
     """Send the whole body, announced in full, at ``rate`` bytes per second.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fluxtui.control.outcomes import Page
-from fluxtui.core.job_rows import JobQuery
+from fluxtui.core.job_rows import KEYSET_SORTS, JobQuery
 from fluxtui.core.models import JobSnapshot
 
 PAGE_SIZE = 100
@@ -55,6 +55,12 @@ class LibraryPages:
         return numbers
 
     def query_for(self, number: int) -> JobQuery:
+        """Page `number`'s query: after the last job of the page before it, when that page is
+        loaded and the sort allows (a keyset page: as quick deep in the library as at its top,
+        and not shifted by jobs added meanwhile); else by offset."""
+        before = self._pages.get(number - 1)
+        if before and len(before) == PAGE_SIZE and self.query.sort in KEYSET_SORTS:
+            return replace(self.query, after=(before[-1].created_at, before[-1].id))
         return replace(self.query, offset=number * PAGE_SIZE)
 
     def loaded(self, number: int, page: Page) -> None:

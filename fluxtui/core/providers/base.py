@@ -257,10 +257,11 @@ class Provider(ABC):
         key; transport failures become ProviderError. A redirect is returned as it is, never
         followed with the key."""
         try:
-            auth = self.auth_for(url, what)  # raises before anything is sent
+            target = httpx.URL(url)  # parsed once, for the key's check and for the request
+            auth = self.auth_for(target, what)  # raises before anything is sent
             sent = {**self.headers(), **(headers or {})}
             return await self.client.request(
-                method, url, headers=sent, auth=auth, follow_redirects=False, **kwargs
+                method, target, headers=sent, auth=auth, follow_redirects=False, **kwargs
             )
         except httpx.TransportError as exc:
             raise transport_error(self.name, exc) from exc

@@ -9,6 +9,7 @@ second port). Never a downgrade from https to http.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 import httpx
@@ -19,14 +20,14 @@ _SECOND_LEVEL = frozenset({"ac", "co", "com", "edu", "gov", "net", "org"})
 
 def same_origin(url: str | httpx.URL, base: str | httpx.URL) -> bool:
     """`url` is on the base URL's scheme, host and port."""
-    target, home = httpx.URL(url), httpx.URL(base)
+    target, home = _url(url), _url(base)
     return (target.scheme, target.host, _port(target)) == (home.scheme, home.host, _port(home))
 
 
 def same_site(url: str | httpx.URL, base: str | httpx.URL) -> bool:
     """`url` is on the base URL's host or a sibling: the same registrable domain, or for an IP
     literal (or localhost) the same address on any port. Never https -> http."""
-    target, home = httpx.URL(url), httpx.URL(base)
+    target, home = _url(url), _url(base)
     if target.scheme not in ("http", "https") or (home.scheme, target.scheme) == ("https", "http"):
         return False
     if _is_address(home.host) or _is_address(target.host):
@@ -43,6 +44,18 @@ def registrable_domain(host: str) -> str:
     return ".".join(labels[-keep:])
 
 
+def _url(url: str | httpx.URL) -> httpx.URL:
+    """`url` parsed. Parsing costs httpx a good part of a millisecond, and every request's URL is
+    checked against the same base URL (the same URL often twice): the parses are remembered."""
+    return url if isinstance(url, httpx.URL) else _parsed(url)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(url: str) -> httpx.URL:
+    return httpx.URL(url)
+
+
+@functools.lru_cache(maxsize=256)
 def _is_address(host: str) -> bool:
     if host == "localhost":
         return True
