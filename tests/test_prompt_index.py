@@ -14,7 +14,15 @@ from subprocess import PIPE, Popen
 import pytest
 
 from fluxtui.control.outcomes import Page
-from fluxtui.core import job_rows, leases, library, lineage, prompt_index, store_schema
+from fluxtui.core import (
+    batch_schema,
+    job_rows,
+    leases,
+    library,
+    lineage,
+    prompt_index,
+    store_schema,
+)
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.models import GenerationRequest, Job
 from fluxtui.core.store import SCHEMA_VERSION, Store
@@ -210,14 +218,13 @@ def test_a_schema_5_store_gets_its_index_and_keeps_every_job(tmp_path: Path) -> 
     assert rows == len(indexed_ids(path, "fox")) == 4  # three of CORPUS, and the new one
 
 
-def test_a_store_with_another_schema_6_table_is_indexed_and_keeps_it(tmp_path: Path) -> None:
-    """The schema-6 tables of another branch may or may not be there: the migration needs none."""
+def test_a_schema_6_store_is_indexed_and_keeps_its_batches(tmp_path: Path) -> None:
+    """A file at schema 6 (the batch tables, no prompt index) gets the index; its batches stay."""
     path = tmp_path / "six.sqlite3"
     jobs = [Job.create(GenerationRequest("a fox", "fal", "fal-ai/flux/dev", {}))]
-    extra = "CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, note TEXT);"
-    schema_5_file(path, jobs, extra, version=6)
+    schema_5_file(path, jobs, batch_schema.SCHEMA, version=6)
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO batches VALUES ('b1', 'kept')")
+        db.execute("INSERT INTO batches VALUES ('bat-1', 1.0, 1.0, '-', 'ab12', '{}')")
     store = Store(path)
     try:
         assert store.indexed
@@ -225,7 +232,7 @@ def test_a_store_with_another_schema_6_table_is_indexed_and_keeps_it(tmp_path: P
     finally:
         store.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT note FROM batches").fetchall() == [("kept",)]
+        assert db.execute("SELECT id, sha256 FROM batches").fetchall() == [("bat-1", "ab12")]
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
 
 
