@@ -90,6 +90,12 @@ def no_inputs_message(spec: ModelSpec) -> str:
     return f"{inert(spec.id)} takes no input images: pick an edit model (ctrl+o)"
 
 
+def kept_message(spec: ModelSpec, count: int) -> str:
+    """Said when a model that takes no inputs is chosen while the field holds some."""
+    held = "the input image is" if count == 1 else f"the {count} input images are"
+    return f"{inert(spec.id)} takes no input images: {held} kept for an edit model, not sent"
+
+
 def full_message(spec: ModelSpec, cap: Capacity) -> str:
     many = "one input image" if cap.images == 1 else f"at most {cap.images} input images"
     return f"{inert(spec.id)} takes {many}: remove one (d) to add another"

@@ -165,9 +165,12 @@ class InputImagesField(Vertical):
         return tuple(self.shown) if self.capacity.takes_any else ()
 
     def set_model(self, spec: ModelSpec) -> None:
+        held = bool(self.inputs)
         self.spec, self.capacity = spec, input_form.capacity(spec)
         self.display = self.capacity.takes_any
         self._update()
+        if held and not self.capacity.takes_any:
+            self.app.notify(input_form.kept_message(spec, len(self.shown)), timeout=6)
 
     def set_inputs(self, inputs: tuple[InputImage, ...]) -> None:
         """Hold `inputs` (a job's, copied into the form)."""

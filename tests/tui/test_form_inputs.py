@@ -29,6 +29,10 @@ def field_error(app) -> str:
     return str(field(app).query_one("#inputs-error", Static).render())
 
 
+def said(app, words: str) -> bool:
+    return any(words in n.message for n in app._notifications)
+
+
 def sha(data: bytes) -> str:
     return f"sha256:{hashlib.sha256(data).hexdigest()}"
 
@@ -184,6 +188,8 @@ async def test_i_in_the_queue_and_the_preview_puts_the_shown_image_in_the_form(m
         assert len(job.files) == 2
 
         await use_in_queue(pilot, job)  # the model takes none: said, nothing added
+        no_inputs = "fal-ai/flux/dev takes no input images: pick an edit model (ctrl+o)"
+        await wait_for(pilot, lambda: said(app, no_inputs), "the refusal")
         assert not field(app).images
         form.set_provider("bfl", "flux-2-pro")
         await pilot.pause()
@@ -202,10 +208,18 @@ async def test_i_in_the_queue_and_the_preview_puts_the_shown_image_in_the_form(m
         await wait_for(pilot, lambda: app.main.preview.image_index == 1, "the flip")
         await pilot.press("i")
         await wait_for(pilot, lambda: len(field(app).images) == 2, "the second image")
+        await wait_for(
+            pilot, lambda: said(app, f"added {short_id(job.id)}:2 as input 2 of 8"), "the notice"
+        )
         second = field(app).images[1]
         assert (second.parent_job, second.parent_index) == (job.id, 2)
         assert second.path == str(Path(job.files[1]).resolve())
         assert f"job {short_id(job.id)}, image 2" in screen_text(app)
+
+        form.set_provider("fal", "fal-ai/flux/dev")  # kept, not sent, and said
+        kept = "the 2 input images are kept for an edit model, not sent"
+        await wait_for(pilot, lambda: said(app, kept), "the notice")
+        assert form.read()[0].inputs == () and len(field(app).images) == 2
 
 
 async def test_i_in_the_library_goes_back_to_the_form_with_the_entry(make_app):
