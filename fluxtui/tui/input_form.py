@@ -137,9 +137,11 @@ def row_lines(image: InputImage, position: int) -> tuple[str, str]:
 
 
 def size_text(size: int) -> str:
-    """ "812 B", "2.1 KB", "3.4 MB"."""
+    """ "812 B", "2.1 KB", "77 KB", "3.4 MB"."""
     if size < 1024:
         return f"{size} B"
-    if size < 1024 * 1024:
+    if size < 10 * 1024:
         return f"{size / 1024:.1f} KB"
+    if size < 1024 * 1024:
+        return f"{size // 1024} KB"
     return f"{size / (1024 * 1024):.1f} MB"

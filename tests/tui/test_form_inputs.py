@@ -5,14 +5,17 @@ and the edit of an edit of an edit, recorded in the store as a chain."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
 from textual.widgets import Input, Static, TextArea
 
 from fluxtui.core import library
+from fluxtui.core.model_inputs import BFL_MAX_INPUT_BYTES
 from fluxtui.core.models import JobSnapshot, JobState, short_id
 from fluxtui.core.store import Store
+from fluxtui.tui import input_form
 from fluxtui.tui.screens.library import LibraryScreen
 from fluxtui.tui.screens.path_prompt import PathPrompt
 from fluxtui.tui.widgets.input_images_field import InputImagesField
@@ -267,6 +270,17 @@ async def test_edit_then_edit_the_edit_records_the_chain(make_app, tmp_path: Pat
         [sent] = [j["received"] for j in sim_jobs(sim) if j.get("prompt") == "now at night 7e1"]
         assert sent["input_image"] == sha(Path(edit.files[0]).read_bytes())
 
+        app.main.queue.focus()  # e copies a job back into the form, its inputs too
+        await wait_for(pilot, lambda: app.main.selected_id == again.id, "the last job selected")
+        await pilot.press("down")
+        await wait_for(pilot, lambda: app.main.selected_id == edit.id, "the edit selected")
+        await pilot.press("e")
+        await wait_for(
+            pilot,
+            lambda: [i.parent_job for i in field(app).images] == [first.id],
+            "the edit's input back in the form",
+        )
+
     store = Store(tmp_path / "jobs.sqlite3")
     try:
         assert [j.id for j in library.chain(store, again.id)] == [first.id, edit.id, again.id]
@@ -275,3 +289,43 @@ async def test_edit_then_edit_the_edit_records_the_chain(make_app, tmp_path: Pat
         assert [j.id for j in store.children(first.id)] == [edit.id]
     finally:
         store.close()
+
+
+def test_the_form_words_the_input_rules_its_own_way() -> None:
+    over = (
+        "input big.png is 21 MB, over the 20 MB flux-2-pro takes (--downscale-inputs re-encodes "
+        "it to fit)"
+    )
+    assert input_form.is_inputs_problem(over)
+    assert input_form.for_form(over) == (
+        "input big.png is 21 MB, over the 20 MB flux-2-pro takes (downscale_inputs = true in the "
+        "config re-encodes it to fit)"
+    )
+    both = "give the input images with --image or as input_image, not both"
+    assert input_form.for_form(both) == (
+        "give the input images with the Inputs field or as input_image, not both"
+    )
+    assert not input_form.is_inputs_problem("image_prompt_strength is not a parameter of x")
+    assert not input_form.is_inputs_problem("steps 60 is out of range 1–50 for flux-dev")
+
+
+async def test_downscale_inputs_re_encodes_a_big_input_when_the_job_is_sent(
+    make_app, sim_config, tmp_path: Path, sim
+):
+    big = write_image(tmp_path / "big.png", (64, 64))
+    big.write_bytes(big.read_bytes() + b"\0" * (BFL_MAX_INPUT_BYTES + 1))  # valid PNG, huge file
+    original = big.read_bytes()
+    app = make_app(dataclasses.replace(sim_config, downscale_inputs=True))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        app.main.form.set_provider("bfl", "flux-2-pro")
+        await add_by_keys(pilot, str(big))
+        await wait_for(pilot, lambda: field(app).images, "the big input")
+        app.main.validate_form()
+        assert field_error(app) == ""  # it will be re-encoded: not a problem
+        job = await generate(pilot, "fit it 4d2")
+        [taken] = [j for j in sim_jobs(sim) if j.get("prompt") == "fit it 4d2"]
+        assert taken["inputs"][0]["bytes"] <= BFL_MAX_INPUT_BYTES
+        [sent] = job.request.inputs
+        assert sent.reencoded and sent.source == str(big)
+    assert big.read_bytes() == original
