@@ -223,6 +223,8 @@ async def test_i_in_the_queue_and_the_preview_puts_the_shown_image_in_the_form(m
         kept = "the 2 input images are kept for an edit model, not sent"
         await wait_for(pilot, lambda: said(app, kept), "the notice")
         assert form.read()[0].inputs == () and len(field(app).images) == 2
+        await wait_for(pilot, lambda: form.query("#field-acceleration"), "the model's fields")
+        await pilot.pause()
 
 
 async def test_i_in_the_library_goes_back_to_the_form_with_the_entry(make_app):

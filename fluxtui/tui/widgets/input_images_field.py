@@ -19,9 +19,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
 from textual.widgets import Label, Static
 
 from fluxtui.control.threaded_store import StoreClosed
@@ -45,7 +46,7 @@ PLACEHOLDER = "a file (→ completes), an http(s) URL, or a job id (1a2b3c4d, 1a
 HINT = "enter adds · esc cancels · → completes the file name"
 
 
-class InputList(Widget, can_focus=True):
+class InputList(ScrollView, can_focus=True):
     """The inputs, two lines each (thumbnail, then name and sizes over where it is from);
     one line saying how to add one while there are none."""
 
@@ -67,8 +68,10 @@ class InputList(Widget, can_focus=True):
 
     def update(self) -> None:
         self.cursor = max(0, min(self.cursor, len(self.field.shown) - 1))
-        self.styles.height = self.rows
+        self.styles.height = self.rows  # the style's max-height caps it: then it scrolls
+        self.virtual_size = Size(0, self.rows)
         self.refresh(layout=True)
+        self.call_after_refresh(self.show_cursor)
         for image in self.field.shown:
             if image.path is not None and image.path not in self.thumbs:
                 self.thumbs.put(image.path, None)  # asked once
@@ -93,6 +96,12 @@ class InputList(Widget, can_focus=True):
     def action_cursor(self, step: int) -> None:
         self.cursor = max(0, min(self.cursor + step, len(self.field.shown) - 1))
         self.refresh()
+        self.show_cursor()
+
+    def show_cursor(self) -> None:
+        """Scroll the field (it scrolls when it holds more than fit) to the selected input."""
+        row = Region(0, self.cursor * ROW_HEIGHT, self.size.width, ROW_HEIGHT)
+        self.scroll_to_region(row, animate=False, immediate=False)
 
     def render_line(self, y: int) -> Strip:
         width, style = self.size.width, self.rich_style
@@ -103,7 +112,7 @@ class InputList(Widget, can_focus=True):
             text = Text(f"none · a adds one ({most})")
             text.stylize(self.get_component_rich_style("input-list--dim"))
             return Strip(text.render(self.app.console)).crop_extend(0, width, style)
-        row, line = divmod(y, ROW_HEIGHT)
+        row, line = divmod(y + int(self.scroll_offset.y), ROW_HEIGHT)
         if row >= len(shown):
             return Strip.blank(width, style)
         image = shown[row]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -84,7 +84,7 @@ class FieldRow(Vertical):
             error.update(Text(inert(problem or "")))
 
 
-class ParamFields(VerticalScroll, can_focus=False):
+class ParamFields(Vertical):
     """The rows of the chosen model's parameters; rebuilt when the model's fields change."""
 
     fields: reactive[tuple[FieldSpec, ...]] = reactive((), recompose=True)

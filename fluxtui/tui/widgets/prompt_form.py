@@ -1,4 +1,5 @@
-"""The prompt form: the prompt, the provider and model, and the parameters of that model.
+"""The prompt form: the prompt, the provider and model, the parameters of that model and its input
+images (`InputImagesField`).
 
 The form only shows and reads values: which fields a model has comes from the catalog (through
 `form_model`), whether a value is allowed comes from the engine (the app validates on every
@@ -13,7 +14,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
@@ -102,8 +103,11 @@ class PromptForm(Vertical):
             )
         yield Static("", id="provider-error", classes="field-error")
         yield Static("", id="model-note")
-        yield self.inputs
-        yield ParamFields(id="params")
+        body = VerticalScroll(id="form-body")  # the params, then the inputs; scrolls if need be
+        body.can_focus = False
+        with body:
+            yield ParamFields(id="params")
+            yield self.inputs
         yield Static("", id="form-status")
 
     def on_mount(self) -> None:
