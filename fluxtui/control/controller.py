@@ -260,6 +260,10 @@ class Controller(Comparisons):
         """The stored jobs whose id starts with `prefix`."""
         return [job.snapshot() for job in self.backend.open_store().find(prefix)]
 
+    def lookup(self, prefix: str) -> list[JobSnapshot]:
+        """The stored jobs whose id starts with `prefix`. *Blocking*, from any thread."""
+        return [job.snapshot() for job in self._reads.run(lambda store: store.find(prefix))]
+
     def is_running(self, job_id: str) -> bool:
         """Whether this session follows the job now."""
         return job_id in self._running

@@ -3,11 +3,15 @@
 Each message names the model, the field or the file, and the rule: "flux-2-klein-4b takes at most
 4 input images; got 5", "flux-dev takes no input images". A verbatim input field (`--param
 input_image=…`) counts as an input given that way, and cannot be mixed with `--image`.
+
+Where a message says how to give an input, it says it in the CLI's words (`CLI`); another face
+puts its own in with `reworded` (the form: "add one in the Inputs field").
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import astuple, dataclass
 from typing import Any
 
 from fluxtui.core.input_images import InputImage, images, mask
@@ -15,6 +19,26 @@ from fluxtui.core.model_spec import MP, InputRule, ModelSpec, num
 
 #: canonical params an input image stands for: one of them given with inputs is given twice
 IMAGE_PARAMS = ("image_prompt",)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a face tells the user to give an input image, a mask, or to re-encode one."""
+
+    give_image: str = "give it with --image"
+    give_mask: str = "give it with --mask (white repaints)"
+    downscale: str = "--downscale-inputs re-encodes it to fit"
+    inputs: str = "--image"  # where input images are given, in "give … or as FIELD, not both"
+
+
+CLI = Wording()
+
+
+def reworded(problem: str, words: Wording) -> str:
+    """`problem` (in the CLI's words) with `words` in place of them."""
+    for cli, own in zip(astuple(CLI), astuple(words), strict=True):
+        problem = problem.replace(cli, own)
+    return problem
 
 
 def problems(
@@ -33,7 +57,7 @@ def problems(
         return found
     verbatim = [f for f in (*rule.wire_fields, *IMAGE_PARAMS) if given.get(f) is not None]
     if verbatim and inputs:
-        return [f"give the input images with --image or as {verbatim[0]}, not both"]
+        return [f"give the input images with {CLI.inputs} or as {verbatim[0]}, not both"]
     found = _count_problems(spec, rule, pictures, the_mask, bool(verbatim))
     for image in inputs:
         found.extend(limit_problems(spec, rule, image))
@@ -60,11 +84,11 @@ def _count_problems(
                 f"{spec.id} takes at most {rule.max_images} input images; got {len(pictures)}"
             )
     if rule.required and not pictures and not verbatim:
-        found.append(f"{spec.id} edits an image: give it with --image")
+        found.append(f"{spec.id} edits an image: {CLI.give_image}")
     if the_mask is not None and rule.mask_field is None:
         found.append(f"{spec.id} takes no mask")
     if rule.mask_field is not None and the_mask is None and pictures:
-        found.append(f"{spec.id} needs a mask with its image: give it with --mask (white repaints)")
+        found.append(f"{spec.id} needs a mask with its image: {CLI.give_mask}")
     return found
 
 
@@ -90,14 +114,13 @@ def limit_problems(spec: ModelSpec, rule: InputRule, image: InputImage) -> list[
     if rule.max_bytes is not None and image.size is not None and image.size > rule.max_bytes:
         found.append(
             f"input {image.name} is {_mb(image.size)}, over the {_mb(rule.max_bytes)} "
-            f"{spec.id} takes (--downscale-inputs re-encodes it to fit)"
+            f"{spec.id} takes ({CLI.downscale})"
         )
     pixels = (image.width or 0) * (image.height or 0)
     if rule.max_pixels is not None and pixels > rule.max_pixels:
         found.append(
             f"input {image.name} is {image.width}×{image.height}, over the "
-            f"{num(rule.max_pixels / MP)} MP {spec.id} takes "
-            "(--downscale-inputs re-encodes it to fit)"
+            f"{num(rule.max_pixels / MP)} MP {spec.id} takes ({CLI.downscale})"
         )
     return found
 

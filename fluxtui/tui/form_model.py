@@ -38,6 +38,8 @@ LABELS = {
 }
 #: params a terminal form does not offer (they still pass through from other requests)
 HIDDEN = frozenset({"webhook_url", "webhook_secret"})
+#: params the form's Inputs field gives instead (a file, a URL or a job, checked)
+IMAGE_FIELD = frozenset({"image_prompt"})
 KIND_ORDER = {"int": 0, "float": 0, "choice": 1, "text": 2, "bool": 3}
 SIZE_NAMES = frozenset({"width", "height", "width×height", "aspect_ratio", "size"})
 SEED_LIMIT = 2**31  # every service takes a non-negative int32
@@ -109,7 +111,8 @@ def fields_for(spec: ModelSpec) -> list[FieldSpec]:
                 help="how many images one request makes",
             )
         )
-    rules = [r for r in spec.params.values() if r.name not in HIDDEN and r.name != "seed"]
+    hidden = HIDDEN | (IMAGE_FIELD if spec.inputs is not None else frozenset())
+    rules = [r for r in spec.params.values() if r.name not in hidden and r.name != "seed"]
     if not spec.known:
         rules = [ParamRule("steps", "int"), ParamRule("guidance", "float")]
     rules.sort(key=lambda r: KIND_ORDER.get(_kind(r), 9))

@@ -1,5 +1,6 @@
 """The app's actions on the selected job (the queue's and the preview's keys, the zoomed preview's
-too): cancel, retry, re-run, copy into the form, open, copy the path, delete, zoom, flip; and
+too): cancel, retry, re-run, copy into the form, use as an input, open, copy the path, delete,
+zoom, flip; and
 sending through the budget check, which they share with the screens' requests.
 
 A base of `FluxApp`, kept apart from the wiring; the work itself is the controller's. When each
@@ -17,13 +18,13 @@ from textual.app import App
 from fluxtui.control.controller import Controller
 from fluxtui.control.outcomes import Started, StillRunning
 from fluxtui.core.models import JobSnapshot, JobState
-from fluxtui.tui import form_model, system
+from fluxtui.tui import form_model, input_form, system
 from fluxtui.tui import format as fmt
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.key_table import JOB_KEYS
 from fluxtui.tui.keymap import conditions
-from fluxtui.tui.messages import JobDeleted
+from fluxtui.tui.messages import JobDeleted, UseAsInput
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.screens.zoom import ZoomScreen
@@ -129,6 +130,28 @@ class JobActions(App[int]):
         if isinstance(self.screen, ZoomScreen):
             self.screen.dismiss()
         self.main.form.load(job.request)
+        self.main.focus_form()
+
+    def action_use_as_input(self) -> None:
+        """The selected job's image (the one the preview shows) into the form's inputs."""
+        job = self._selected()
+        if job is None or not job.files:
+            return
+        preview = self._previews()[0]
+        shown = preview.image_index if preview.job_id == job.id else 0
+        if isinstance(self.screen, ZoomScreen):
+            self.screen.dismiss()
+        self.use_as_input(job, min(shown, len(job.files) - 1) + 1)
+
+    def on_use_as_input(self, message: UseAsInput) -> None:
+        """A screen (the library) asks to use a job's image as an input."""
+        self.use_as_input(message.job, message.number)
+
+    def use_as_input(self, job: JobSnapshot, number: int) -> None:
+        """Add image `number` (1-based) of `job` to the form's inputs, as `--image ID:N` would,
+        and move to the form; the field says why not when the model takes no more."""
+        reference = input_form.job_reference(job.id, number, len(job.files))
+        self.main.form.inputs.add(reference, notify=True)
         self.main.focus_form()
 
     @work(group="open-file", exit_on_error=False)

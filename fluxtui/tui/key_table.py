@@ -4,6 +4,7 @@ footer, the palette and the help screen, and when it applies. `keymap` turns it 
 
 from __future__ import annotations
 
+from fluxtui.tui.input_keys import LIBRARY_USE_AS_INPUT, USE_AS_INPUT
 from fluxtui.tui.key_action import KeyAction
 from fluxtui.tui.key_table_compare import COMPARE_KEYS, PICKER_KEYS, SWEEP_PICKER_KEYS
 
@@ -184,6 +185,7 @@ JOB_KEYS = (
         command="Copy the selected job into the form",
         rank=6,
     ),
+    USE_AS_INPUT,
     KeyAction(
         "open-file",
         "o",
@@ -262,6 +264,7 @@ LIBRARY_KEYS = (
         when="entries",
         rank=4,
     ),
+    LIBRARY_USE_AS_INPUT,
     KeyAction(
         "library-rerun",
         "r",

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from textual.binding import BindingType
 
+from fluxtui.tui.input_keys import INPUT_KEYS
 from fluxtui.tui.key_action import KeyAction
 from fluxtui.tui.key_table import (
     ANYWHERE_KEYS,
@@ -30,6 +31,7 @@ from fluxtui.tui.lineage_keys import LINEAGE_KEYS
 GROUPS = {
     "Anywhere": ANYWHERE_KEYS,
     "Form": FORM_KEYS,
+    "Inputs field": INPUT_KEYS,
     "Job queue and preview": JOB_KEYS,
     "Comparison and sweep": (*PICKER_KEYS, *SWEEP_PICKER_KEYS, *COMPARE_KEYS),
     "Library": (*LIBRARY_KEYS, *LINEAGE_KEYS, *LIBRARY_SCREEN_KEYS),

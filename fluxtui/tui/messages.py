@@ -73,6 +73,15 @@ class LoadForm(Message):
         self.request = request
 
 
+class UseAsInput(Message):
+    """Add image `number` (1-based) of `job` to the main form's input images and move there."""
+
+    def __init__(self, job: JobSnapshot, number: int = 1) -> None:
+        super().__init__()
+        self.job = job
+        self.number = number
+
+
 class ShowComparison(Message):
     """Open the comparison screen on a stored comparison and its jobs."""
 

@@ -8,7 +8,8 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from fluxtui.core.config import Config
-from fluxtui.tui.widgets.prompt_form import FieldRow, PromptForm
+from fluxtui.tui.widgets.param_fields import FieldRow
+from fluxtui.tui.widgets.prompt_form import PromptForm
 from tests.helpers import sim_jobs
 from tests.tui.helpers import notified, ready, screen_text, type_text, until, wait_for
 

@@ -10,6 +10,7 @@ Regenerate with `pytest tests/tui/test_snapshots.py --snapshot-update` and look 
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -248,3 +249,25 @@ def test_image_view(snap_compare, snapshot_app, size):
         await _library_then(pilot, "enter", ImageView, images=1)
 
     assert snap_compare(snapshot_app, terminal_size=size, run_before=run_before)
+
+
+def test_form_with_two_input_images_160x48(snap_compare, snapshot_app):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await _settle(pilot)
+        home = Path(os.environ["HOME"])  # the test's
+        second = home / "photos" / "harbour.png"
+        _image(second)
+        app.main.form.set_provider("bfl", "flux-2-pro")
+        field = app.main.form.inputs
+        for count, path in enumerate((home / "images" / "2026-01-01" / "lighthouse.png", second)):
+            field.add(str(path))
+            await wait_for(pilot, lambda c=count: len(field.images) > c, "the input")
+        await wait_for(
+            pilot,
+            lambda: all(field.list.thumbs.get(i.path or "") for i in field.images),
+            "the thumbnails",
+        )
+        await _steady(pilot, images=1)
+
+    assert snap_compare(snapshot_app, terminal_size=(160, 48), run_before=run_before)

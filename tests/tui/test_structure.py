@@ -84,7 +84,10 @@ def test_one_key_table_names_each_binding_once():
     assert len(ids) == len(set(ids))
     for group in GROUPS.values():
         for action in group:
-            assert action.when in ("", "job", "live", "idle", "files", "several", "entries")
+            assert action.when in (
+                *("", "job", "live", "idle", "files", "several", "entries"),
+                *("mask", "inputs"),  # the Inputs field's
+            )
 
 
 async def test_a_double_click_on_a_job_zooms_it(make_app, tmp_path):

@@ -47,6 +47,7 @@ from fluxtui.tui.messages import (
     LoadForm,
     SendRequest,
     ShowComparison,
+    UseAsInput,
 )
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.image_view import ImageView
@@ -241,6 +242,12 @@ class LibraryScreen(LineageScreen):
             return
         self.post_message(LoadForm(job.request))
         self.dismiss()
+
+    def action_use_entry_as_input(self) -> None:
+        job = self._entry(image=True)
+        if job is not None:
+            self.post_message(UseAsInput(job))
+            self.dismiss()
 
     def action_rerun_entry(self) -> None:
         job = self._entry()

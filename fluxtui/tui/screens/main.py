@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
@@ -21,6 +21,10 @@ from textual.screen import Screen
 from textual.widgets import Header, TextArea
 
 from fluxtui.control.controller import Controller
+from fluxtui.core import input_resolve, paths
+from fluxtui.core.input_rules import over_limit
+from fluxtui.core.models import GenerationRequest
+from fluxtui.tui import input_form
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.format import seed_of
 from fluxtui.tui.image_support import ImageBackend
@@ -50,7 +54,8 @@ class MainScreen(Screen[None]):
         self.board = board
         self.images = images
         demo = controller.demo
-        self.form = PromptForm(controller.backend.base_config, demo=demo, id="form")
+        config = controller.backend.base_config
+        self.form = PromptForm(config, demo=demo, find=controller.lookup, id="form")
         self.queue = JobQueue(board, controller.clock, id="queue")
         self.preview = Preview(board, images, controller.clock, demo=demo, id="preview")
         self.selected_id: str | None = None
@@ -90,6 +95,8 @@ class MainScreen(Screen[None]):
         request, unparsed = self.form.read()
         no_key = missing_key(self.controller, request.provider)  # it would fail at once
         problems = [*([no_key] if no_key else []), *self.controller.validate(request)]
+        if self.controller.backend.base_config.downscale_inputs:  # re-encoded when sent
+            problems = input_form.without_fitted(self.form.spec, request.inputs, problems)
         self.form.show_problems(problems, submitting=submitting)
         return [*unparsed.values(), *problems]
 
@@ -99,7 +106,25 @@ class MainScreen(Screen[None]):
         if problems:
             self.notify("\n".join(problems), title="Not sent", severity="error", timeout=8)
             return
+        rule = self.form.spec.inputs
+        if self.controller.backend.base_config.downscale_inputs and any(
+            over_limit(rule, image) for image in request.inputs
+        ):
+            self._fit_and_send(request)
+            return
         self.post_message(SendRequest(request))
+
+    @work(thread=True, group="fit-inputs", exit_on_error=False)
+    def _fit_and_send(self, request: GenerationRequest) -> None:
+        """Send `request` with its inputs over the provider's limits re-encoded to fit
+        (`downscale_inputs`); blocking: a thread."""
+        rule = self.form.spec.inputs
+        try:
+            inputs = input_resolve.fit_all(request.inputs, rule, paths.cache_dir())
+        except input_resolve.BadInput as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Not sent", severity="error")
+            return
+        self.app.call_from_thread(self.post_message, SendRequest(request.replace(inputs=inputs)))
 
     def action_toggle_random_seed(self) -> None:
         self.form.set_random_seed(not self.form.random_seed)

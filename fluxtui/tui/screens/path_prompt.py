@@ -1,4 +1,5 @@
-"""Ask for a folder (where to export to); enter accepts, escape cancels."""
+"""Ask for a path (where to export to, an input image to add); enter accepts, escape cancels,
+→ completes the file or folder name typed (`PathSuggester`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from fluxtui.tui.path_suggester import PathSuggester
 from fluxtui.tui.widgets.key_footer import KeyFooter
+
+EXPORT_HINT = "enter exports · esc cancels · → completes · the folder is made if needed"
 
 
 class PathPrompt(ModalScreen[str | None]):
@@ -20,18 +24,26 @@ class PathPrompt(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, question: str, default: str):
+    def __init__(
+        self, question: str, default: str, *, hint: str = EXPORT_HINT, placeholder: str = ""
+    ):
         super().__init__()
         self.question = question
         self.default = default
+        self.hint = hint
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(id="path-dialog"):
             yield Static(Text(self.question))
-            yield Input(self.default, id="path-input", select_on_focus=False)
-            yield Static(
-                Text("enter exports · esc cancels · the folder is made if needed", style="dim")
+            yield Input(
+                self.default,
+                id="path-input",
+                select_on_focus=False,
+                placeholder=self.placeholder,
+                suggester=PathSuggester(),
             )
+            yield Static(Text(self.hint, style="dim"))
         yield KeyFooter()
 
     @on(Input.Submitted)

@@ -1,4 +1,5 @@
-"""The prompt form: the prompt, the provider and model, and the parameters of that model.
+"""The prompt form: the prompt, the provider and model, the parameters of that model and its input
+images (`InputImagesField`).
 
 The form only shows and reads values: which fields a model has comes from the catalog (through
 `form_model`), whether a value is allowed comes from the engine (the app validates on every
@@ -8,32 +9,27 @@ The form only shows and reads values: which fields a model has comes from the ca
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.reactive import reactive
 from textual.suggester import SuggestFromList
-from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from fluxtui.core import catalog
 from fluxtui.core.config import Config
+from fluxtui.core.input_resolve import Finder
 from fluxtui.core.model_spec import ModelSpec
 from fluxtui.core.models import GenerationRequest
 from fluxtui.core.text import inert
-from fluxtui.tui import form_model
+from fluxtui.tui import form_model, input_form
 from fluxtui.tui.form_model import FieldSpec
+from fluxtui.tui.widgets.input_images_field import InputImagesField
+from fluxtui.tui.widgets.param_fields import ParamFields
 from fluxtui.tui.widgets.prompt_area import PromptArea, PromptLength
-
-INPUT_TYPES: dict[str, Literal["integer", "number", "text"]] = {
-    "int": "integer",
-    "seed": "integer",
-    "float": "number",
-}
 
 
 def default_model(config: Config, provider: str) -> str:
@@ -50,144 +46,28 @@ def known_models(config: Config, provider: str) -> list[ModelSpec]:
     return catalog.models_for(entry.model_table, entry.models)
 
 
-class FieldRow(Vertical):
-    """One parameter: its label, its control, its rule, and the problem with its value."""
-
-    def __init__(self, field: FieldSpec, value: Any, random_seed: bool):
-        super().__init__(classes="field-row", id=f"row-{field.name}")
-        self.field = field
-        self.value = value
-        self.random_seed = random_seed
-
-    def compose(self) -> ComposeResult:
-        field = self.field
-        with Horizontal(classes="field-line"):
-            yield Label("" if field.kind == "bool" else field.label, classes="field-label")
-            yield self._control()
-            if field.kind == "seed":
-                yield Checkbox(
-                    "random",
-                    self.random_seed,
-                    id="seed-random",
-                    compact=True,
-                    tooltip="pick a new random seed for every job (ctrl+r)",
-                )
-            yield Static(field.hint, classes="field-hint")
-        yield Static("", classes="field-error")
-
-    def _control(self) -> Widget:
-        field, value = self.field, self.value
-        control_id = f"field-{field.name}"
-        if field.kind == "bool":
-            checked = field.default if value is None else value
-            return Checkbox(
-                field.label, bool(checked), id=control_id, compact=True, tooltip=field.help
-            )
-        if field.kind == "choice":
-            return Select(
-                [(f"{c} (default)" if c == field.default else c, c) for c in field.choices],
-                value=field.default if value is None else value,
-                allow_blank=field.default is None,
-                id=control_id,
-                compact=True,
-                tooltip=field.help,
-            )
-        return Input(
-            "" if value is None else str(value),
-            placeholder=field.placeholder,
-            type=INPUT_TYPES.get(field.kind, "text"),
-            id=control_id,
-            compact=True,
-            disabled=field.kind == "seed" and self.random_seed,
-            tooltip=field.help,
-            select_on_focus=False,
-        )
-
-    def set_problem(self, problem: str | None) -> None:
-        self.set_class(problem is not None, "-invalid")
-        for error in self.query(".field-error").results(Static):
-            error.update(Text(inert(problem or "")))
-
-
-class ParamFields(VerticalScroll, can_focus=False):
-    """The rows of the chosen model's parameters; rebuilt when the model's fields change."""
-
-    fields: reactive[tuple[FieldSpec, ...]] = reactive((), recompose=True)
-
-    class Rebuilt(Message):
-        """The rows were rebuilt for other fields."""
-
-    def __init__(self, *, id: str | None = None):
-        super().__init__(id=id)
-        self.initial: dict[str, Any] = {}
-        self.random_seed = True
-
-    async def recompose(self) -> None:
-        await super().recompose()
-        self.post_message(self.Rebuilt())
-
-    def compose(self) -> ComposeResult:
-        for field in self.fields:
-            yield FieldRow(field, self.initial.get(field.name), self.random_seed)
-
-    def show(self, fields: list[FieldSpec], values: Mapping[str, Any]) -> None:
-        """Show `fields`, filled with `values` (by field name)."""
-        self.initial = dict(values)
-        if tuple(fields) == self.fields:
-            self._fill(values)
-        else:
-            self.fields = tuple(fields)
-
-    def _fill(self, values: Mapping[str, Any]) -> None:
-        for row in self.query(FieldRow):
-            value = values.get(row.field.name)
-            for control in row.query(f"#field-{row.field.name}"):
-                if isinstance(control, Input):
-                    control.value = "" if value is None else str(value)
-                elif isinstance(control, Checkbox):
-                    control.value = bool(row.field.default if value is None else value)
-                elif isinstance(control, Select):
-                    control.value = row.field.default if value is None else value
-
-    def values(self) -> dict[str, Any]:
-        """The raw value of every field: text of inputs, state of switches, choice of selects.
-
-        Rows still being built report the values they are being built with.
-        """
-        raw = dict(self.initial)
-        for row in self.query(FieldRow):
-            for control in row.query(f"#field-{row.field.name}"):
-                if isinstance(control, Input | Checkbox):
-                    raw[row.field.name] = control.value
-                elif isinstance(control, Select):
-                    raw[row.field.name] = None if control.is_blank() else control.value
-        return raw
-
-    def set_random_seed(self, on: bool) -> None:
-        self.random_seed = on
-        for checkbox in self.query("#seed-random").results(Checkbox):
-            checkbox.value = on
-        for seed in self.query("#field-seed").results(Input):
-            seed.disabled = on
-
-    def set_problems(self, problems: Mapping[str, str]) -> None:
-        for row in self.query(FieldRow):
-            row.set_problem(problems.get(row.field.name))
-
-
 class PromptForm(Vertical):
     """Write a prompt, pick provider and model, set parameters; the app submits it."""
 
     class Changed(Message):
         """Something in the form changed: the app validates it again."""
 
-    def __init__(self, config: Config, *, demo: bool = False, id: str | None = None):
-        """`demo`: every provider is played by the simulator (none lacks a key)."""
+    def __init__(
+        self,
+        config: Config,
+        *,
+        demo: bool = False,
+        find: Finder | None = None,
+        id: str | None = None,
+    ):
+        """`demo`: every provider is played by the simulator (none lacks a key); `find`: the
+        stored jobs by id prefix, for an input image given as a job id (blocking)."""
         super().__init__(id=id)
         self.config = config
         self.demo = demo
         self.provider = config.preferred_provider()
         self.model = default_model(config, self.provider)
+        self.inputs = InputImagesField(find, id="inputs")
         self._field_specs: list[FieldSpec] = []
         self._parse_problems: dict[str, str] = {}
 
@@ -223,7 +103,11 @@ class PromptForm(Vertical):
             )
         yield Static("", id="provider-error", classes="field-error")
         yield Static("", id="model-note")
-        yield ParamFields(id="params")
+        body = VerticalScroll(id="form-body")  # the params, then the inputs; scrolls if need be
+        body.can_focus = False
+        with body:
+            yield ParamFields(id="params")
+            yield self.inputs
         yield Static("", id="form-status")
 
     def on_mount(self) -> None:
@@ -260,6 +144,7 @@ class PromptForm(Vertical):
         values = form_model.carried(old, self._field_specs, values)  # defaults are the model's
         note = spec.label if spec.known else "not in the catalog: sent as typed, types checked only"
         self.query_one("#model-note", Static).update(Text(note))
+        self.inputs.set_model(spec)
         self.query_one(ParamFields).show(self._field_specs, values)
 
     # ---- reading ----------------------------------------------------------------------------
@@ -286,7 +171,8 @@ class PromptForm(Vertical):
         if fill_seed and self.random_seed and has_seed:
             params["seed"] = form_model.new_seed()
         self._parse_problems = problems
-        return GenerationRequest(self.prompt, self.provider, self.model, params), problems
+        request = GenerationRequest(self.prompt, self.provider, self.model, params)
+        return request.replace(inputs=self.inputs.inputs), problems
 
     # ---- showing problems -------------------------------------------------------------------
 
@@ -299,11 +185,14 @@ class PromptForm(Vertical):
             field = form_model.problem_field(problem, names)
             if field == "prompt" and not submitting:
                 continue
-            if field is None:
+            if input_form.is_inputs_problem(problem):
+                by_field.setdefault("inputs", input_form.for_form(problem))
+            elif field is None:
                 general.append(problem)
             else:
                 by_field.setdefault(field, problem)
         self.query_one(ParamFields).set_problems(by_field)
+        self.inputs.set_problem(by_field.get("inputs"))
         self.query_one("#prompt-error", Static).update(Text(inert(by_field.get("prompt", ""))))
         self.set_class("prompt" in by_field, "-prompt-invalid")
         provider_problem = by_field.get("provider", "")
@@ -348,6 +237,7 @@ class PromptForm(Vertical):
         self.query_one("#prompt", TextArea).text = inert(request.prompt, multiline=True)
         params = form_model.raw_values(self._field_specs, request.params)
         self.set_random_seed(params.get("seed") is None)
+        self.inputs.set_inputs(request.inputs)
         self.query_one(ParamFields).show(self._field_specs, params)
         self.post_message(self.Changed())
 
@@ -360,8 +250,9 @@ class PromptForm(Vertical):
         self.query_one(ParamFields).set_random_seed(on)
         self.post_message(self.Changed())
 
+    @on(InputImagesField.Changed)
     @on(ParamFields.Rebuilt)
-    def _rebuilt(self, event: ParamFields.Rebuilt) -> None:
+    def _rebuilt(self, event: ParamFields.Rebuilt | InputImagesField.Changed) -> None:
         event.stop()
         self.post_message(self.Changed())
 
