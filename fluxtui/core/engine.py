@@ -63,6 +63,9 @@ log = logging.getLogger("fluxtui.engine")
 
 #: how often a running engine renews the leases of its jobs (well inside the store's lease TTL)
 LEASE_RENEW_S = 5.0
+#: the most connections of a polled provider (BFL, Comet): its polls are short and go out at most
+#: `max_requests_per_second`, and httpcore scans every connection and waiting request per request
+POLLED_POOL = 16
 
 Listener = Callable[[JobEvent], None]
 
@@ -152,9 +155,12 @@ class Engine:
     def provider(self, name: str) -> Provider:
         if name not in self._providers:
             settings = self.config.settings(name)
+            connections = settings.concurrency * 2 + 4
+            if settings.protocol in ("bfl", "comet"):  # fal streams, OpenAI answers slowly
+                connections = min(connections, POLLED_POOL)
             client = httpx.AsyncClient(
                 timeout=httpx.Timeout(30.0, connect=10.0),
-                limits=httpx.Limits(max_connections=settings.concurrency * 2 + 4),
+                limits=httpx.Limits(max_connections=connections),
                 headers=_user_agent(),
                 http2=settings.transport.uses_http2(settings.base_url),
             )

@@ -4,8 +4,10 @@ A job that wants to poll in `delay` seconds (`wait`) puts a future on the provid
 polls. One timer (no task, no sleeping coroutine per job) fires at the earliest due poll and
 releases every poll that is due then, in one go, as far as the provider's request budget allows:
 a token bucket of `rate` requests per second, holding at most `burst` (one second's worth), so
-that over any stretch of T seconds at most `burst + rate * T` polls go out. Polls that the budget
-holds back go out in the order they fell due, as tokens come.
+that over any stretch of T seconds at most `burst + rate * T` polls go out; and at most
+`most_at_once` released polls unanswered at a time (`done` says one was answered), so that a slow
+provider gets a queue here, in order, not hundreds of requests piled up in the HTTP client (whose
+pool scans them all on each request). Polls held back go out in the order they fell due.
 
 A job cancelled while it waits leaves its future behind, cancelled: the timer skips it.
 """
@@ -16,12 +18,17 @@ import asyncio
 import heapq
 import itertools
 
+#: released polls that may be unanswered at once
+MOST_AT_ONCE = 16
+
 
 class Poller:
     """The shared timer of one provider's polls, under a budget (`rate` None: no budget)."""
 
-    def __init__(self, rate: float | None = None):
+    def __init__(self, rate: float | None = None, most_at_once: int = MOST_AT_ONCE):
         self.rate = rate
+        self.most_at_once = most_at_once
+        self.unanswered = 0
         self.burst = max(1.0, rate) if rate else 0.0
         self._tokens = self.burst
         self._filled_at: float | None = None
@@ -40,7 +47,19 @@ class Poller:
         heapq.heappush(self._due, (due, next(self._order), future))
         if self._timer is None or due < self._timer_at:
             self._arm(loop, due)
-        await future
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.done()  # released, but its job was cancelled before it could ask
+            raise
+
+    def done(self) -> None:
+        """A released poll was answered (or failed): room for the next."""
+        self.unanswered -= 1
+        if self._due and self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._arm(loop, loop.time())
 
     def close(self) -> None:
         """Stop the timer; jobs still waiting are cancelled."""
@@ -70,6 +89,8 @@ class Poller:
             if at > now:
                 self._arm(loop, at)
                 return
+            if self.unanswered >= self.most_at_once:
+                return  # `done` fires again
             if self.rate is not None:
                 if self._tokens < 1.0:
                     self._arm(loop, now + (1.0 - self._tokens) / self.rate)
@@ -77,6 +98,7 @@ class Poller:
                 self._tokens -= 1.0
             heapq.heappop(due)
             self.released += 1
+            self.unanswered += 1
             future.set_result(None)
 
     def _refill(self, now: float) -> None:

@@ -35,6 +35,19 @@ class RunPace:
         self.started = time.monotonic()
         self.failures = 0
         self.poller = run.ctx.poller(run.job.request.provider)
+        self.asking = False  # a request the poller let go is unanswered
+
+    async def turn(self, delay: float) -> None:
+        """Wait `delay` seconds and the poller's leave to send the next request."""
+        self.answered()
+        await self.poller.wait(delay)
+        self.asking = True
+
+    def answered(self) -> None:
+        """The request the poller let go has its answer (or failed, or is not needed)."""
+        if self.asking:
+            self.asking = False
+            self.poller.done()
 
     def _schedule(self) -> Schedule:
         """The learnt schedule for jobs like this one, when the store knows enough; else the
@@ -50,7 +63,7 @@ class RunPace:
     async def start(self) -> None:
         # a learnt schedule knows the job will not be ready for a while: no poll at once
         first = self.schedule.next_delay(0.0) if isinstance(self.schedule, LearnedSchedule) else 0
-        await self.poller.wait(first)
+        await self.turn(first)
 
     async def tick(self, update: StatusUpdate) -> None:
         self.failures = 0
@@ -58,9 +71,10 @@ class RunPace:
         running_since = job.last_time(JobState.RUNNING)
         running_for = time.time() - running_since if running_since else None
         eta = eta_from_progress(job.progress, running_for)
-        await self.poller.wait(self.schedule.next_delay(time.monotonic() - self.started, eta=eta))
+        await self.turn(self.schedule.next_delay(time.monotonic() - self.started, eta=eta))
 
     async def trouble(self, error: ProviderError) -> None:
+        self.answered()
         if error.ends_job:
             raise error
         self.failures += 1
@@ -75,4 +89,4 @@ class RunPace:
         self.run.ctx.emit(
             self.run.job, f"{error.message}; trying again in {human(delay)} (failing since {since})"
         )
-        await self.poller.wait(delay)
+        await self.turn(delay)
