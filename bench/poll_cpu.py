@@ -21,8 +21,6 @@ import argparse
 import asyncio
 import cProfile
 import pstats
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,43 +28,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
+from sim_process import free_port, start_simulator, urls
 
 from fluxtui.core import config as config_module
 from fluxtui.core.engine import Engine
 from fluxtui.core.models import GenerationRequest, JobEvent, JobState
 from fluxtui.core.store import Store
-from fluxtui.sim.config import PublicUrls
 
-SERVICES = ("comet", "bfl", "apiyi", "openai", "fal")
 FOLLOWED = {JobState.SUBMITTED, JobState.QUEUED, JobState.RUNNING}
-
-
-def free_port() -> int:
-    """A port whose next one is free too (the simulator's cluster port)."""
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        with socket.socket() as other:
-            try:
-                other.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-
-
-def start_simulator(port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "fluxtui", "sim", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/_sim/jobs", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the simulator did not start")
 
 
 async def bare_loop(jobs: int, window: float) -> float:
@@ -86,9 +55,8 @@ async def waiting_cpu(
     port: int, provider: str, model: str, jobs: int, window: float, workdir: Path, profile: bool
 ) -> tuple[float, float]:
     """(CPU share while `jobs` jobs wait, status requests per second meanwhile)."""
-    urls = PublicUrls(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}")
     config = config_module.load(workdir / "no-config.toml", env={})
-    config = config_module.demo_config(config, {s: urls.base_url(s) for s in SERVICES})
+    config = config_module.demo_config(config, urls(port))
     entry = replace(config.providers[provider], concurrency=jobs, model_concurrency={model: jobs})
     config = replace(config, providers={**config.providers, provider: entry})
     store = Store(workdir / f"{provider}-{time.monotonic_ns()}.sqlite3")
@@ -150,7 +118,7 @@ async def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the window (stderr)")
     args = parser.parse_args()
     port = free_port()
-    simulator = start_simulator(port)
+    simulator = start_simulator(port)  # in a process of its own: its CPU is not counted
     rows = []
     try:
         baseline = await bare_loop(args.jobs, args.window)

@@ -19,12 +19,13 @@ from tests.helpers import sim_jobs
 
 
 async def test_polls_due_together_are_released_together() -> None:
-    poller = Poller()
+    poller = Poller(most_at_once=100)
     seen: list[int] = []  # how many polls were released when each waiter woke
 
     async def one(delay: float) -> None:
         await poller.wait(delay)
         seen.append(poller.released)
+        poller.done()  # answered
 
     await asyncio.gather(*(one(0.05) for _ in range(30)), one(0.5))
     assert poller.released == 31
@@ -33,13 +34,14 @@ async def test_polls_due_together_are_released_together() -> None:
 
 async def test_the_budget_spaces_polls_and_a_cancelled_wait_costs_nothing() -> None:
     rate = 40.0
-    poller = Poller(rate)
+    poller = Poller(rate, most_at_once=100)
     loop = asyncio.get_running_loop()
     released: list[float] = []
 
     async def one() -> None:
         await poller.wait(0)
         released.append(loop.time())
+        poller.done()
 
     gone = asyncio.ensure_future(poller.wait(0.01))
     gone.cancel()
@@ -50,6 +52,16 @@ async def test_the_budget_spaces_polls_and_a_cancelled_wait_costs_nothing() -> N
     # burst + rate * t polls within t seconds of the start
     for count, at in enumerate(sorted(released), start=1):
         assert count <= poller.burst + rate * (at - start) + 1e-6
+
+
+async def test_at_most_so_many_polls_await_an_answer() -> None:
+    poller = Poller(most_at_once=2)
+    waits = [asyncio.ensure_future(poller.wait(0)) for _ in range(3)]
+    await asyncio.sleep(0.05)
+    assert [w.done() for w in waits] == [True, True, False]
+    poller.done()  # the first was answered
+    await asyncio.wait_for(waits[2], timeout=10)  # a bound, not a pause
+    assert poller.unanswered == 2
 
 
 async def test_closing_the_poller_cancels_waits() -> None:
