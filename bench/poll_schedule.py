@@ -1,14 +1,14 @@
 """How fast each poll schedule notices a finished job, and what it costs in requests.
 
-Runs simulated jobs of known length through the real engine over real HTTP against the simulator
-(in a process of its own; BFL's protocol: submit + poll, with the provider's `progress` stripped from every answer, as
-BFL does not promise it), once per schedule: the fixed 0.1 s / 0.5 s / 1.0 s loops of the
-official clients, today's `PollSchedule`, and the learnt schedule after the store has seen
-`--history` jobs of each size; then fal's status stream (SSE) for comparison. Jobs come in two
-sizes, each with a length of its own (1.8 s and 3.6 s) within ±10%, as real FLUX jobs of one
-model and size are. For each schedule it prints the median and p95 delay between "ready on the
-server" and "noticed by the client", the HTTP requests per job (submit + status; downloads
-excluded), and the ratio to the 0.1 s loop's requests.
+Runs simulated jobs of known length through the real engine over real HTTP against the
+simulator in a process of its own (BFL's protocol: submit + poll, with the provider's `progress`
+stripped from every answer, as BFL does not promise it), once per schedule: the fixed 0.1 s /
+0.5 s / 1.0 s loops of the official clients, today's `PollSchedule`, and the learnt schedule
+after the store has seen `--history` jobs of each size; then fal's status stream (SSE) for
+comparison. Jobs come in two sizes, each with a length of its own (1.8 s and 3.6 s) within
+±10%, as real FLUX jobs of one model and size are. For each schedule it prints the median and
+p95 delay between "ready on the server" and "noticed by the client", the HTTP requests per job
+(submit + status; downloads excluded), and the ratio to the 0.1 s loop's requests.
 
     python bench/poll_schedule.py [--jobs 10] [--history 20] [--seed 1]
 
