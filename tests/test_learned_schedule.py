@@ -29,17 +29,27 @@ def polls_until(schedule: LearnedSchedule, ready: float) -> list[float]:
 
 
 def test_sparse_before_the_window_dense_in_it_todays_after() -> None:
-    durations = Durations.of([10.0 + i * 0.05 for i in range(40)])  # 10 s to 12 s
+    durations = Durations.of([7.0 + i * 0.005 for i in range(40)])  # 7.0 s to 7.2 s
     schedule = LearnedSchedule(durations, jitter=0, rng=random.Random(1))
     low, high = schedule.window()
-    assert 9.0 < low < 10.0 and 12.0 < high < 12.6
+    assert 6.7 < low < 7.0 and 7.2 < high < 7.6
+    assert schedule.step() == schedule.dense
     assert schedule.next_delay(0.0) == schedule.sparse  # 5 s, not a poll at once
     assert schedule.next_delay(6.0) == low - 6.0  # straight to the window
-    assert schedule.next_delay(11.0) == schedule.dense
-    assert schedule.after.steady >= schedule.next_delay(13.0) > 0  # today's, beyond it
-    times = polls_until(schedule, 11.0)
-    assert len(times) <= 3 + (11.0 - low) / schedule.dense
-    assert times[-1] - 11.0 <= schedule.dense  # noticed within one dense interval
+    assert schedule.next_delay(7.1) == schedule.dense
+    assert schedule.after.steady >= schedule.next_delay(8.0) > 0  # today's, beyond it
+    times = polls_until(schedule, 7.1)
+    assert len(times) <= 3 + (7.1 - low) / schedule.dense
+    assert times[-1] - 7.1 <= schedule.dense  # noticed within one dense interval
+
+
+def test_a_wide_window_costs_at_most_so_many_polls() -> None:
+    durations = Durations.of([10.0 + i * 0.1 for i in range(40)])  # 10 s to 13.9 s
+    schedule = LearnedSchedule(durations, jitter=0)
+    low, high = schedule.window()
+    assert schedule.step() == (high - low) / schedule.most_dense > schedule.dense
+    times = polls_until(schedule, high - 0.01)
+    assert len(times) <= 3 + schedule.most_dense
 
 
 def test_a_resumed_job_is_placed_by_its_age_and_retry_after_is_a_floor() -> None:
@@ -47,7 +57,8 @@ def test_a_resumed_job_is_placed_by_its_age_and_retry_after_is_a_floor() -> None
     schedule = LearnedSchedule(durations, offset=3.95, jitter=0)
     assert schedule.next_delay(0.0) == schedule.dense  # already in its window
     assert schedule.next_delay(0.0, retry_after=2.0) == 2.0
-    assert schedule.next_delay(0.0, eta=0.01) == 0.05
+    assert schedule.next_delay(0.0, eta=0.01) == schedule.dense  # not under the interval
+    assert LearnedSchedule(durations, jitter=0).next_delay(0.0, eta=2.0) == 2.02
 
 
 def finished(request: GenerationRequest, ready: float, at: float = 1000.0) -> Job:
@@ -101,7 +112,7 @@ def polls_of(sim: SimServer, jobs: list[Job]) -> float:
 async def test_requests_per_job_fall_as_the_store_learns(
     sim: SimServer, sim_config: Config, store: Store, tmp_path: Path
 ) -> None:
-    run = "[[sim: queue=0, run=2]]"  # as real jobs of one model and size: the same length
+    run = "[[sim: queue=0, run=6]]"  # as real jobs of one model and size: the same length
     async with Engine(sim_config, store, library=tmp_path / "lib") as engine:
         assert engine.history is not None
         fresh = await run_batch(engine, [f"fresh {i} {run}" for i in range(4)])

@@ -35,8 +35,8 @@ def run_stats(as_json: bool) -> int:
             )
         )
     print(
-        "\nSeconds from submit to ready, over the newest "
-        f"{learned.STATS_SAMPLE} finished jobs; the poll schedule learns a model's size once "
-        f"it has seen {learned.MIN_JOBS} of its jobs."
+        f"\nSeconds from submit to ready, over the newest {learned.STATS_SAMPLE} finished jobs.\n"
+        f"The poll schedule learns a model's size and steps once it has seen {learned.MIN_JOBS} "
+        "such jobs."
     )
     return 0

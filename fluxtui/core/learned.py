@@ -12,7 +12,6 @@ newest `SAMPLE` finished jobs), keeps the figures, and adds each job that finish
 
 from __future__ import annotations
 
-import bisect
 import math
 import statistics
 from collections.abc import Iterable
@@ -77,10 +76,6 @@ class Durations:
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
-
-    def share_within(self, seconds: float) -> float:
-        """The share of jobs that were ready within `seconds`."""
-        return bisect.bisect_right(self.seconds, seconds) / len(self.seconds)
 
 
 class History:

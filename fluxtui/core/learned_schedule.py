@@ -7,7 +7,8 @@ window the job is asked at most every `sparse` seconds (so a long job still show
 its progress); inside it, every `dense` seconds (the end is noticed ~dense/2 late); past it, the
 job is slower than its kind and today's schedule takes over. Real FLUX jobs of one model and size
 vary by about ±10%, so the window is short and most of a job's requests fall where they count.
-Progress that predicts the end, and `Retry-After`, are obeyed as in `PollSchedule`.
+Progress that predicts the end pulls a poll in (never under the window's interval), and
+`Retry-After` is a floor, as in `PollSchedule`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class LearnedSchedule:
     #: seconds since the job's submit when this schedule started (a resumed job is older)
     offset: float = 0.0
     dense: float = 0.12
+    most_dense: int = 8
     sparse: float = 5.0
     #: the window's edges: these quantiles of the ready times, widened by `margin` of them
     low_q: float = 0.02
@@ -40,6 +42,11 @@ class LearnedSchedule:
         high = self.durations.quantile(self.high_q) * (1 + self.margin) + self.dense
         return low, high
 
+    def step(self) -> float:
+        """The interval inside the window."""
+        low, high = self.window()
+        return max(self.dense, (high - low) / self.most_dense)
+
     def next_delay(
         self,
         elapsed: float,
@@ -51,12 +58,15 @@ class LearnedSchedule:
         low, high = self.window()
         if age > high:
             return self.after.next_delay(age, eta=eta, retry_after=retry_after)
-        if age < low - self.dense:
+        step = self.step()
+        if age < low - step:
             delay = min(low - age, self.sparse)
         else:
-            delay = self.dense * (1 + self.rng.uniform(-self.jitter, self.jitter))
+            delay = step * (1 + self.rng.uniform(-self.jitter, self.jitter))
         if eta is not None and 0 <= eta < delay:
-            delay = max(eta + 0.02, 0.05)
+            # progress pulls the poll in, never under the window's interval: the job was first
+            # seen running late (the schedule was sparse), so its progress rate is a guess
+            delay = max(eta + 0.02, min(delay, step))
         if retry_after is not None:
             delay = max(delay, retry_after)
         return delay
