@@ -29,18 +29,18 @@ def polls_until(schedule: LearnedSchedule, ready: float) -> list[float]:
 
 
 def test_sparse_before_the_window_dense_in_it_todays_after() -> None:
-    durations = Durations.of([7.0 + i * 0.005 for i in range(40)])  # 7.0 s to 7.2 s
-    schedule = LearnedSchedule(durations, jitter=0, rng=random.Random(1))
+    durations = Durations.of([10.0 + i * 0.005 for i in range(40)])  # 10.0 s to 10.2 s
+    schedule = LearnedSchedule(durations, margin=0.01, jitter=0, rng=random.Random(1))
     low, high = schedule.window()
-    assert 6.7 < low < 7.0 and 7.2 < high < 7.6
+    assert 9.8 < low < 10.0 and 10.2 < high < 10.5
     assert schedule.step() == schedule.dense
     assert schedule.next_delay(0.0) == schedule.sparse  # 5 s, not a poll at once
     assert schedule.next_delay(6.0) == low - 6.0  # straight to the window
-    assert schedule.next_delay(7.1) == schedule.dense
-    assert schedule.after.steady >= schedule.next_delay(8.0) > 0  # today's, beyond it
-    times = polls_until(schedule, 7.1)
-    assert len(times) <= 3 + (7.1 - low) / schedule.dense
-    assert times[-1] - 7.1 <= schedule.dense  # noticed within one dense interval
+    assert schedule.next_delay(10.1) == schedule.dense
+    assert schedule.after.steady >= schedule.next_delay(11.0) > 0  # today's, beyond it
+    times = polls_until(schedule, 10.1)
+    assert len(times) <= 3 + (10.1 - low) / schedule.dense
+    assert times[-1] - 10.1 <= schedule.dense  # noticed within one dense interval
 
 
 def test_a_wide_window_costs_at_most_so_many_polls() -> None:

@@ -25,7 +25,7 @@ class LearnedSchedule:
     durations: Durations
     #: seconds since the job's submit when this schedule started (a resumed job is older)
     offset: float = 0.0
-    dense: float = 0.12
+    dense: float = 0.08
     most_dense: int = 8
     sparse: float = 5.0
     #: the window's edges: these quantiles of the ready times, widened by `margin` of them
