@@ -8,7 +8,7 @@ baseline, measured in the same run, is a bare asyncio loop with N tasks asleep f
 window. BFL's own service caps a key at 24 jobs, so the BFL-protocol jobs go to the simulated
 CometAPI (the same protocol and polling, no cap).
 
-    python bench/poll_cpu.py [--jobs 500] [--window 10] [--profile]
+    python bench/poll_cpu.py [--jobs 500] [--window 10] [--only bfl|fal] [--budget R] [--profile]
 
 Run it with `PYTHONPATH` on another checkout (e.g. the commit before the shared poller) to
 measure that code with the same script: it uses only the engine's public API.
@@ -52,12 +52,23 @@ async def bare_loop(jobs: int, window: float) -> float:
 
 
 async def waiting_cpu(
-    port: int, provider: str, model: str, jobs: int, window: float, workdir: Path, profile: bool
+    port: int,
+    provider: str,
+    model: str,
+    jobs: int,
+    window: float,
+    workdir: Path,
+    profile: bool,
+    budget: float | None = None,
 ) -> tuple[float, float]:
     """(CPU share while `jobs` jobs wait, status requests per second meanwhile)."""
     config = config_module.load(workdir / "no-config.toml", env={})
     config = config_module.demo_config(config, urls(port))
     entry = replace(config.providers[provider], concurrency=jobs, model_concurrency={model: jobs})
+    if budget is not None:  # `max_requests_per_second` (not in code before the shared poller)
+        from fluxtui.core.settings import Transport
+
+        entry = replace(entry, transport=Transport(max_requests_per_second=budget))
     config = replace(config, providers={**config.providers, provider: entry})
     store = Store(workdir / f"{provider}-{time.monotonic_ns()}.sqlite3")
     followed: set[str] = set()
@@ -116,6 +127,7 @@ async def main() -> None:
     parser.add_argument("--window", type=float, default=10.0, help="seconds measured")
     parser.add_argument("--only", choices=("bfl", "fal"), help="one of the two rows")
     parser.add_argument("--profile", action="store_true", help="cProfile the window (stderr)")
+    parser.add_argument("--budget", type=float, help="max_requests_per_second (default: 50)")
     args = parser.parse_args()
     port = free_port()
     simulator = start_simulator(port)  # in a process of its own: its CPU is not counted
@@ -131,7 +143,14 @@ async def main() -> None:
                 if args.only and key != args.only:
                     continue
                 share, rate = await waiting_cpu(
-                    port, provider, model, args.jobs, args.window, Path(tmp), args.profile
+                    port,
+                    provider,
+                    model,
+                    args.jobs,
+                    args.window,
+                    Path(tmp),
+                    args.profile,
+                    args.budget,
                 )
                 rows.append((f"{args.jobs} jobs, {name}", share, rate))
                 print(f"  ran {name}", file=sys.stderr)
