@@ -1,116 +1,151 @@
 """How fast each poll schedule notices a finished job, and what it costs in requests.
 
-Runs N simulated jobs of known duration through the real engine over real HTTP against the
-simulator (BFL protocol: submit + poll), once per schedule: ours, and the fixed 0.1 s / 0.5 s /
-1.0 s loops of the official clients; then fal's status stream (SSE) for comparison. For each it
-prints the median and p95 delay between "ready on the server" and "noticed by the client", and the
-HTTP requests per job (submit + status; downloads excluded).
+Runs simulated jobs of known length through the real engine over real HTTP against the
+simulator in a process of its own (BFL's protocol: submit + poll, with the provider's `progress`
+stripped from every answer, as BFL does not promise it), once per schedule: the fixed 0.1 s /
+0.5 s / 1.0 s loops of the official clients, today's `PollSchedule`, and the learnt schedule
+after the store has seen `--history` jobs of each size; then fal's status stream (SSE) for
+comparison. Jobs come in two sizes, each with a length of its own (1.8 s and 3.6 s) within
+±10%, as real FLUX jobs of one model and size are. For each schedule it prints the median and
+p95 delay between "ready on the server" and "noticed by the client", the HTTP requests per job
+(submit + status; downloads excluded), and the ratio to the 0.1 s loop's requests.
 
-    python bench/poll_schedule.py [--jobs 30] [--seed 1]
+    python bench/poll_schedule.py [--jobs 10] [--history 20] [--seed 1]
 
-Target (issue 2): median delay ≤ 250 ms with at most a third of the requests of the 0.1 s loop.
+Targets (issue 14): learnt, ≤ 100 ms median, p95 ≤ 300 ms, at ≤ 30% of the 0.1 s loop's
+requests; today's schedule no worse than before.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
+from sim_process import free_port, start_simulator, urls
 
 from fluxtui.core import config as config_module
 from fluxtui.core.engine import Engine
 from fluxtui.core.models import GenerationRequest, JobEvent, JobState
 from fluxtui.core.run_parts import Schedule
 from fluxtui.core.schedule import FixedSchedule, PollSchedule
+from fluxtui.core.settings import Transport
 from fluxtui.core.store import Store
-from fluxtui.session import demo
-from fluxtui.sim import SimConfig, SimServer
+
+#: (width and height, seconds a job of that size takes)
+SIZES = ((256, 1.8), (512, 3.6))
 
 
-def durations(n: int, seed: int) -> list[float]:
-    """Job lengths like FLUX services': log-normal around 6 s, between 1.5 s and 25 s."""
+@dataclass(frozen=True)
+class Round:
+    name: str
+    provider: str
+    model: str
+    schedule: Callable[[], Schedule]
+    stream: bool = False
+    learn: bool = False
+
+
+class WithoutProgress(httpx.AsyncBaseTransport):
+    """The client's transport, with `progress` taken out of every JSON answer."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport):
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if "json" not in response.headers.get("content-type", ""):
+            return response
+        body: Any = json.loads(await response.aread())
+        if isinstance(body, dict):
+            body.pop("progress", None)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return httpx.Response(response.status_code, headers=headers, json=body)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def lengths(n: int, seed: int) -> list[tuple[int, float]]:
+    """`n` jobs of each size: (side, seconds), each within ±10% of its size's length."""
     rng = random.Random(seed)
-    return [round(min(25.0, max(1.5, rng.lognormvariate(1.8, 0.6))), 2) for _ in range(n)]
+    jobs = [
+        (side, round(base * rng.uniform(0.9, 1.1), 2)) for side, base in SIZES for _ in range(n)
+    ]
+    rng.shuffle(jobs)
+    return jobs
+
+
+def request(provider: str, model: str, side: int, seconds: float, tag: str) -> GenerationRequest:
+    prompt = f"bench {tag} [[sim: queue=0, run={seconds}]]"
+    return GenerationRequest(prompt, provider, model, {"width": side, "height": side})
 
 
 async def run_round(
-    sim: SimServer,
-    provider: str,
-    model: str,
-    lengths: list[float],
-    schedule: Callable[[], Schedule],
-    *,
-    stream: bool,
-    workdir: Path,
+    port: int, spec: Round, measured: list[tuple[int, float]], history: int, workdir: Path
 ) -> tuple[list[float], float]:
     """(delays in seconds, requests per job) for one schedule."""
-    config = demo(config_module.load(workdir / "no-config.toml", env={}), sim)
-    entry = replace(config.providers[provider], concurrency=len(lengths))
-    config = replace(config, providers={**config.providers, provider: entry})
+    config = config_module.load(workdir / "no-config.toml", env={})
+    config = config_module.demo_config(config, urls(port))
+    # no budget in the way: the schedules themselves are measured
+    fast = Transport(max_requests_per_second=1000)
+    entry = replace(config.providers[spec.provider], concurrency=64, transport=fast)
+    config = replace(config, providers={**config.providers, spec.provider: entry})
     store = Store(workdir / f"{time.monotonic_ns()}.sqlite3")
     requests = 0
 
-    async def count(request: httpx.Request) -> None:
+    async def count(_: httpx.Request) -> None:
         nonlocal requests
         requests += 1
 
     noticed: dict[str, float] = {}
-    submitted: dict[str, float] = {}
 
     def on_event(event: JobEvent) -> None:
-        if event.state is JobState.SUBMITTED and event.job_id not in submitted:
-            submitted[event.job_id] = event.at
         if event.state is JobState.DOWNLOADING and event.job_id not in noticed:
             noticed[event.job_id] = time.time()
 
-    async with Engine(
-        config, store, library=workdir / "lib", schedule=schedule, stream_status=stream
-    ) as engine:
-        engine.provider(provider).client.event_hooks["request"].append(count)
+    options: dict[str, Any] = {"schedule": spec.schedule, "stream_status": spec.stream}
+    if not spec.learn:
+        options["learn"] = False
+    async with Engine(config, store, library=workdir / "lib", **options) as engine:
+        client = engine.provider(spec.provider).client
+        client._transport = WithoutProgress(client._transport)  # a bench's wiring
+        client.event_hooks["request"].append(count)
         engine.add_listener(on_event)
+        if spec.learn:  # teach the store: `history` finished jobs of each size
+            teach = [
+                request(spec.provider, spec.model, side, seconds, f"teach {i}")
+                for i, (side, seconds) in enumerate(lengths(history, 99)[: history * len(SIZES)])
+            ]
+            await asyncio.gather(*(engine.generate(r) for r in teach))
+            requests = 0
         jobs = [
-            engine.create_job(
-                GenerationRequest(
-                    f"bench job {i} [[sim: queue=0, run={length}]]",
-                    provider,
-                    model,
-                    # small images: time goes to polling, not drawing
-                    {"width": 256, "height": 256},
-                )
-            )
-            for i, length in enumerate(lengths)
+            engine.create_job(request(spec.provider, spec.model, side, seconds, str(i)))
+            for i, (side, seconds) in enumerate(measured)
         ]
         await asyncio.gather(*(engine.run(job) for job in jobs))
     store.close()
     failed = [j for j in jobs if j.state is not JobState.DONE]
     if failed:
         raise SystemExit(f"{len(failed)} bench jobs failed: {failed[0].error}")
-    ready = server_ready_times(sim)
-    delays = [noticed[j.id] - ready[j.handle.request_id] for j in jobs]
+    ready = server_ready_times(port)
+    delays = [noticed[j.id] - ready[j.handle.request_id] for j in jobs if j.handle]
     return delays, requests / len(jobs)
 
 
-class WithoutProgressHints(PollSchedule):
-    """Our schedule when the provider reports no progress (BFL does not promise `progress`)."""
-
-    def next_delay(
-        self, elapsed: float, *, eta: float | None = None, retry_after: float | None = None
-    ) -> float:
-        return super().next_delay(elapsed, retry_after=retry_after)
-
-
-def server_ready_times(sim: SimServer) -> dict[str, float]:
+def server_ready_times(port: int) -> dict[str, float]:
     """When the simulator made each job ready (its own clock, the same machine's)."""
-    jobs = httpx.get(f"{sim.api_url}/_sim/jobs").json()["jobs"]
+    jobs = httpx.get(f"http://127.0.0.1:{port}/_sim/jobs").json()["jobs"]
     return {job["id"]: job["ready_at"] for job in jobs}
 
 
@@ -120,41 +155,43 @@ def p95(values: list[float]) -> float:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=30)
+    parser.add_argument("--jobs", type=int, default=10, help="measured jobs of each size")
+    parser.add_argument("--history", type=int, default=20, help="jobs of each size learnt first")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    lengths = durations(args.jobs, args.seed)
+    measured = lengths(args.jobs, args.seed)
+    seconds = [s for _, s in measured]
     print(
-        f"{args.jobs} jobs, lengths median {statistics.median(lengths):.1f} s "
-        f"(min {min(lengths):.1f}, max {max(lengths):.1f})\n"
+        f"{len(measured)} jobs in {len(SIZES)} sizes, {min(seconds):.1f}–{max(seconds):.1f} s; "
+        f"learnt from {args.history} jobs of each size; no progress in BFL's answers\n"
     )
-    rounds: list[tuple[str, str, str, Callable[[], Schedule], bool]] = [
-        ("fixed 0.1 s (fal-client)", "bfl", "flux-dev", lambda: FixedSchedule(0.1), False),
-        ("fixed 0.5 s (BFL SDK)", "bfl", "flux-dev", lambda: FixedSchedule(0.5), False),
-        ("fixed 1.0 s", "bfl", "flux-dev", lambda: FixedSchedule(1.0), False),
-        ("fluxtui, no progress hints", "bfl", "flux-dev", WithoutProgressHints, False),
-        ("fluxtui PollSchedule", "bfl", "flux-dev", PollSchedule, False),
-        ("fluxtui fal SSE stream", "fal", "fal-ai/flux/dev", PollSchedule, True),
+    bfl = ("bfl", "flux-dev")
+    rounds = [
+        Round("fixed 0.1 s (fal-client)", *bfl, lambda: FixedSchedule(0.1)),
+        Round("fixed 0.5 s (BFL SDK)", *bfl, lambda: FixedSchedule(0.5)),
+        Round("fixed 1.0 s", *bfl, lambda: FixedSchedule(1.0)),
+        Round("fluxtui, no history", *bfl, PollSchedule),
+        Round(f"fluxtui, learnt ({args.history}/size)", *bfl, PollSchedule, learn=True),
+        Round("fluxtui fal SSE stream", "fal", "fal-ai/flux/dev", PollSchedule, stream=True),
     ]
-    server = SimServer(SimConfig(queue_s=0.0))
-    server.start()
+    port = free_port()
+    simulator = start_simulator(port, "--queue", "0")
     results = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for name, provider, model, schedule, stream in rounds:
-                delays, per_job = await run_round(
-                    server, provider, model, lengths, schedule, stream=stream, workdir=Path(tmp)
-                )
-                results.append((name, statistics.median(delays), p95(delays), per_job))
-                print(f"  ran {name}", file=sys.stderr)
+            for spec in rounds:
+                delays, per_job = await run_round(port, spec, measured, args.history, Path(tmp))
+                results.append((spec.name, statistics.median(delays), p95(delays), per_job))
+                print(f"  ran {spec.name}", file=sys.stderr)
     finally:
-        server.stop()
+        simulator.terminate()
+        simulator.wait(10)
     baseline = results[0][3]
-    print(f"{'schedule':<27} {'median':>8} {'p95':>8} {'req/job':>8} {'vs 0.1 s':>9}")
+    print(f"{'schedule':<28} {'median':>8} {'p95':>8} {'req/job':>8} {'vs 0.1 s':>9}")
     for name, median, high, per_job in results:
         print(
-            f"{name:<27} {median * 1000:>6.0f}ms {high * 1000:>6.0f}ms {per_job:>8.1f} "
-            f"{per_job / baseline:>8.2f}×"
+            f"{name:<28} {median * 1000:>6.0f}ms {high * 1000:>6.0f}ms {per_job:>8.1f} "
+            f"{per_job / baseline:>8.0%}"
         )
 
 

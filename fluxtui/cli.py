@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask each provider whether its key works, where that is free (BFL: the balance)",
     )
+    providers.add_argument(
+        "--stats", action="store_true", help="median and p90 time to ready per provider and model"
+    )
 
     history = commands.add_parser("history", help="list past jobs, newest first")
     history.add_argument("--limit", type=flags.POSITIVE, default=20, metavar="N")

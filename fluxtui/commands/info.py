@@ -14,6 +14,10 @@ from fluxtui.core.text import inert
 
 
 def run_providers(args: argparse.Namespace) -> int:
+    if args.stats:
+        from fluxtui.commands.provider_stats import run_stats
+
+        return run_stats(args.json)
     config = config_module.load()
     if args.check:
         return _check(config, args.json)

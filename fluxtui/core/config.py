@@ -26,7 +26,8 @@ letters, digits, `_`, `.` and `-`; `base_url` is an http(s) URL with a host; `co
 `MAX_CONCURRENCY`; `model_concurrency` a table of model id = 1 to `MAX_CONCURRENCY` (it overrides
 the catalog's cap for that model, such as BFL's 6 for flux-kontext-max, while `concurrency` bounds
 the provider as a whole); `timeout` a positive number of seconds (fal is also told to drop a job
-that could not start within it); `queue_priority` is `normal` or `low`, on a fal provider only.
+that could not start within it); `queue_priority` is `normal` or `low`, on a fal provider only;
+`max_requests_per_second` (status polls) a number above 0 up to 1000; `http2` true or false.
 """
 
 from __future__ import annotations
@@ -43,15 +44,17 @@ from fluxtui.core.api_keys import BAD_KEY, KEY_PATTERN, run_key_command
 from fluxtui.core.budget import Budget
 from fluxtui.core.config_checks import TomlChecker, check_queue_priority, permission_warnings
 from fluxtui.core.config_sections import (
+    TRANSPORT_KEYS,
     budget_section,
     model_concurrency_table,
     prices_section,
     sets_section,
+    transport_table,
 )
 from fluxtui.core.errors import ConfigError
 from fluxtui.core.inputs import base_url_problem, clip, seconds_problem, shown
 from fluxtui.core.pricing import Price
-from fluxtui.core.settings import ProviderSettings, Secret, key_hint, missing_key_message
+from fluxtui.core.settings import ProviderSettings, Secret, Transport, key_hint, missing_key_message
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,6 @@ DEMO_KEY = "demo-key"
 #: more requests in flight than any provider allows one key
 MAX_CONCURRENCY = 256
 _PROVIDER_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-#: settings whose values are never echoed in a message
-#: how a message names a Python type the TOML file wrote
 
 _PROVIDER_KEYS = {
     "protocol": str,
@@ -93,6 +94,7 @@ _PROVIDER_KEYS = {
     "models": list,
     "label": str,
     "queue_priority": str,
+    **TRANSPORT_KEYS,
 }
 _TOP_KEYS = {
     "default_provider": str,
@@ -124,6 +126,7 @@ class ProviderEntry:
     #: model id -> the most of its jobs in flight (over the catalog's cap)
     model_concurrency: dict[str, int] = field(default_factory=dict)
     queue_priority: str | None = None  # fal's X-Fal-Queue-Priority
+    transport: Transport = field(default_factory=Transport)  # poll budget, HTTP/2
 
     def __post_init__(self) -> None:
         # A key is held as a Secret, whoever builds the entry: `replace(entry, key="...")` too.
@@ -210,6 +213,7 @@ class Config:
             key_env=entry.key_env,
             timeout_s=self.timeout_s,
             queue_priority=entry.queue_priority,
+            transport=entry.transport,
         )
 
 
@@ -372,6 +376,7 @@ def _merge_entry(
         models=tuple(models),
         key_env=base.key_env if base else None,
         queue_priority=table.get("queue_priority", base.queue_priority if base else None),
+        transport=transport_table(section, table, base.transport if base else None, problems),
     )
 
 

@@ -1,5 +1,5 @@
 """The config file's sections beside the providers' plain keys: `[prices]`, `[budget]`, `[sets]`,
-and a provider's `model_concurrency` table."""
+a provider's `model_concurrency` table and its transport keys."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from fluxtui.core.comparison import split_target
 from fluxtui.core.config_checks import TomlChecker
 from fluxtui.core.inputs import shown
 from fluxtui.core.pricing import Price, parse_price
+from fluxtui.core.settings import Transport
+
+#: a provider's keys for how fluxtui talks to it (`settings.Transport`), and their types
+TRANSPORT_KEYS = {"max_requests_per_second": (int, float), "http2": bool}
+#: the highest `max_requests_per_second` taken
+MAX_REQUESTS_PER_SECOND = 1000
 
 _BUDGET_KEYS = {"daily": (int, float), "session": (int, float)}
 
@@ -78,3 +84,20 @@ def model_concurrency_table(
             )
         limits[model] = value
     return limits
+
+
+def transport_table(
+    section: str, table: dict[str, Any], base: Transport | None, problems: TomlChecker
+) -> Transport:
+    """[providers.NAME] max_requests_per_second (status polls per second, above 0 up to
+    `MAX_REQUESTS_PER_SECOND`) and http2 (true/false), over `base` (already type-checked)."""
+    base = base or Transport()
+    rate = table.get("max_requests_per_second", base.max_requests_per_second)
+    if not 0 < rate <= MAX_REQUESTS_PER_SECOND:
+        problems.fail(
+            section,
+            "max_requests_per_second",
+            f"must be above 0 and at most {MAX_REQUESTS_PER_SECOND} (status requests per second), "
+            f"got {shown(rate)}",
+        )
+    return Transport(max_requests_per_second=float(rate), http2=table.get("http2", base.http2))

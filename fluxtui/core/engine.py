@@ -29,7 +29,8 @@ from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest, ProviderError
 from fluxtui.core.in_flight import InFlight
 from fluxtui.core.job_rows import JobQuery
-from fluxtui.core.job_run import RESENT, SENDING, JobRun
+from fluxtui.core.job_run import RESENT, JobRun
+from fluxtui.core.learned import History
 from fluxtui.core.leases import new_owner_id
 from fluxtui.core.models import (
     ErrorKind,
@@ -41,9 +42,11 @@ from fluxtui.core.models import (
     StateChange,
     short_id,
 )
+from fluxtui.core.poller import Poller
 from fluxtui.core.providers import create_provider
 from fluxtui.core.providers.base import Provider
 from fluxtui.core.retry import Backoff
+from fluxtui.core.run_ends import STATE_FOR_ERROR, uncertain_error, unreachable_error, was_sending
 from fluxtui.core.run_parts import (
     Cancelled,
     Control,
@@ -60,13 +63,9 @@ log = logging.getLogger("fluxtui.engine")
 
 #: how often a running engine renews the leases of its jobs (well inside the store's lease TTL)
 LEASE_RENEW_S = 5.0
-
-STATE_FOR_ERROR = {
-    ErrorKind.MODERATED: JobState.MODERATED,
-    ErrorKind.NOT_FOUND: JobState.EXPIRED,
-    ErrorKind.TIMEOUT: JobState.TIMED_OUT,
-    ErrorKind.CANCELLED: JobState.CANCELLED,
-}
+#: the most connections of a polled provider (BFL, Comet): its polls are short and go out at most
+#: `max_requests_per_second`, and httpcore scans every connection and waiting request per request
+POLLED_POOL = 16
 
 Listener = Callable[[JobEvent], None]
 
@@ -85,6 +84,7 @@ class Engine:
         stream_status: bool = True,
         backoff_s: float = 0.5,
         simulator: Collection[str] = (),
+        learn: bool = True,
     ):
         self.config = config
         #: the origins of the simulator a demo config points at, when this process runs it: a
@@ -94,6 +94,9 @@ class Engine:
         self.library = library or paths.library_dir()
         self.owner = new_owner_id()
         self._providers: dict[str, Provider] = {}
+        self._pollers: dict[str, Poller] = {}
+        #: ready times learnt from the store (`learn=False`: `schedule` for every job)
+        self.history = History(store, demo=config.demo) if learn else None
         self._in_flight = InFlight()
         self._controls: dict[str, Control] = {}
         self._listeners: list[Listener] = []
@@ -111,6 +114,8 @@ class Engine:
             stream=stream_status,
             timeout_s=config.timeout_s,
             emit=self._emit,
+            poller=self.poller,
+            history=self.history,
         )
 
     async def __aenter__(self) -> Engine:
@@ -124,6 +129,8 @@ class Engine:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
+        for poller in self._pollers.values():
+            poller.close()
         for provider in self._providers.values():
             await provider.client.aclose()
         await self._context.downloads.aclose()
@@ -148,13 +155,24 @@ class Engine:
     def provider(self, name: str) -> Provider:
         if name not in self._providers:
             settings = self.config.settings(name)
+            connections = settings.concurrency * 2 + 4
+            if settings.protocol in ("bfl", "comet"):  # fal streams, OpenAI answers slowly
+                connections = min(connections, POLLED_POOL)
             client = httpx.AsyncClient(
                 timeout=httpx.Timeout(30.0, connect=10.0),
-                limits=httpx.Limits(max_connections=settings.concurrency * 2 + 4),
+                limits=httpx.Limits(max_connections=connections),
                 headers=_user_agent(),
+                http2=settings.transport.uses_http2(settings.base_url),
             )
             self._providers[name] = create_provider(settings, client)
         return self._providers[name]
+
+    def poller(self, name: str) -> Poller:
+        """The named provider's one poller: its jobs' status requests, under its budget."""
+        if name not in self._pollers:
+            budget = self.provider(name).settings.transport.max_requests_per_second
+            self._pollers[name] = Poller(budget)
+        return self._pollers[name]
 
     def validate(self, request: GenerationRequest) -> list[str]:
         """Every problem with `request`, in words naming the field, value and rule."""
@@ -197,15 +215,17 @@ class Engine:
         try:
             slot = self._in_flight.slot(provider.settings, job.request.model)
             await JobRun(self._context, job, provider, slot, control).run()
+            if self.history is not None and job.state is JobState.DONE:
+                self.history.learn(job)
         except LeaseLost:
             self._emit(job, "another fluxtui process took this job over")
         except Cancelled as cancelled:
             self._finish(job, JobError(ErrorKind.CANCELLED, str(cancelled) or "cancelled"))
         except Uncertain as uncertain:
-            error = _uncertain_error(uncertain.error, provider.label, job.id)
+            error = uncertain_error(uncertain.error, provider.label, job.id)
             self._finish(job, error, JobState.UNCERTAIN)
         except Unreachable as unreachable:
-            self._finish(job, _unreachable_error(unreachable), JobState.UNREACHABLE)
+            self._finish(job, unreachable_error(unreachable), JobState.UNREACHABLE)
         except ProviderError as exc:
             self._finish(job, exc.to_job_error())
         finally:
@@ -245,7 +265,7 @@ class Engine:
         if not (self.config.demo and job.demo and self.simulator) or job.state is JobState.CACHED:
             return False
         if job.handle is None:
-            return _was_sending(job)
+            return was_sending(job)
         return modes.elsewhere(job.handle, self.simulator)
 
     async def resume(self, job: Job) -> Job:
@@ -264,7 +284,7 @@ class Engine:
         if self.resends_demo(job):
             self._restart_demo(job)
             return await self.run(job)
-        if _was_sending(job):
+        if was_sending(job):
             error = JobError(
                 ErrorKind.INTERRUPTED,
                 "fluxtui stopped while sending this job; the provider may have taken it (and "
@@ -363,29 +383,6 @@ class Engine:
         job.history.append(StateChange(state, time.time(), error.message))
         self.store.save(job)
         self._emit(job, error.message)
-
-
-def _uncertain_error(error: ProviderError, label: str, job_id: str) -> JobError:
-    message = (
-        f"{error.message}. The submit may have reached {label} and been charged, so it is not "
-        f"sent again by itself: r or `fluxtui resume --resend {short_id(job_id)}` sends it again"
-    )
-    return JobError(error.kind, message, error.status_code, error.request_id, error.raw_status)
-
-
-def _was_sending(job: Job) -> bool:
-    """fluxtui stopped while the job's submit was going out: no handle, a submit begun."""
-    return job.handle is None and any(c.detail == SENDING for c in job.history)
-
-
-def _unreachable_error(unreachable: Unreachable) -> JobError:
-    error = unreachable.error
-    since = time.strftime("%H:%M", time.localtime(unreachable.since))
-    message = (
-        f"{error.message}; failing since {since}. The provider may still hold the result: "
-        "`fluxtui resume` or r tries again while its URLs live"
-    )
-    return JobError(error.kind, message, error.status_code, error.request_id, error.raw_status)
 
 
 def _user_agent() -> dict[str, str]:

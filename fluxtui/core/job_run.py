@@ -163,17 +163,21 @@ class JobRun:
     async def follow(self) -> ProviderResult:
         assert self.job.handle is not None
         pace = RunPace(self)
-        while True:
-            async for update in self.provider.wait(self.job.handle, pace, stream=self.ctx.stream):
-                self.recovered()
-                if self.observe(update):
-                    return await self.fetch(update, pace)
-            await pace.trouble(
-                ProviderError(
-                    ErrorKind.BAD_RESPONSE,
-                    f"{self.provider.label}'s status ended before the result was ready",
+        try:
+            while True:
+                updates = self.provider.wait(self.job.handle, pace, stream=self.ctx.stream)
+                async for update in updates:
+                    self.recovered()
+                    if self.observe(update):
+                        return await self.fetch(update, pace)
+                await pace.trouble(
+                    ProviderError(
+                        ErrorKind.BAD_RESPONSE,
+                        f"{self.provider.label}'s status ended before the result was ready",
+                    )
                 )
-            )
+        finally:
+            pace.answered()
 
     async def fetch(self, update: StatusUpdate, pace: RunPace) -> ProviderResult:
         assert self.job.handle is not None

@@ -12,7 +12,9 @@ from typing import Protocol
 import httpx
 
 from fluxtui.core.errors import ProviderError
+from fluxtui.core.learned import History
 from fluxtui.core.models import Job
+from fluxtui.core.poller import Poller
 from fluxtui.core.retry import Backoff
 from fluxtui.core.store import Store
 
@@ -69,3 +71,5 @@ class RunContext:
     stream: bool
     timeout_s: float
     emit: Callable[[Job, str | None], None]
+    poller: Callable[[str], Poller]  # the named provider's shared poller
+    history: History | None  # ready times learnt from the store; None: `schedule` always

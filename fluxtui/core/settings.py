@@ -32,6 +32,24 @@ class Secret:
         return bool(self._value)
 
 
+#: the default `max_requests_per_second` of a provider's status polls
+DEFAULT_REQUESTS_PER_SECOND = 50.0
+
+
+@dataclass(frozen=True)
+class Transport:
+    """How fluxtui talks to a provider: the budget of its status polls (the config's
+    `max_requests_per_second`), and HTTP/2 (`http2`; None: for an https:// base URL)."""
+
+    max_requests_per_second: float = DEFAULT_REQUESTS_PER_SECOND
+    http2: bool | None = None
+
+    def uses_http2(self, base_url: str) -> bool:
+        """HTTP/2 is negotiated over TLS only: a plain http:// server (the simulator) gets
+        HTTP/1.1 whatever this says."""
+        return self.http2 if self.http2 is not None else base_url.startswith("https://")
+
+
 @dataclass(frozen=True)
 class ProviderSettings:
     """How to reach one service. `protocol` picks its wire dialect: comet, bfl, openai or fal."""
@@ -55,6 +73,7 @@ class ProviderSettings:
     timeout_s: float | None = None
     #: fal's `X-Fal-Queue-Priority` ("normal" or "low"); None sends none (fal's own default)
     queue_priority: str | None = None
+    transport: Transport = field(default_factory=Transport)
 
     @property
     def key_hint(self) -> str:

@@ -39,8 +39,11 @@ from fluxtui.core.settings import ProviderSettings, missing_key_message
 class Pace(Protocol):
     """How the engine paces a provider's `wait()`: the poll schedule and what a failed poll costs.
 
-    Both calls sleep as long as the engine decides; `trouble` re-raises an error that ends the job.
+    Each call sleeps as long as the engine decides; `trouble` re-raises an error that ends the job.
     """
+
+    async def start(self) -> None:
+        """Polling begins: wait until the first poll is due."""
 
     async def tick(self, update: StatusUpdate) -> None:
         """A poll answered `update` and the job goes on: wait until the next poll is due."""
@@ -181,6 +184,7 @@ class Provider(ABC):
     async def poll_until_done(self, handle: Handle, pace: Pace) -> AsyncIterator[StatusUpdate]:
         """Poll, yielding every answer, until one says ready or ended; a failed poll is
         `pace.trouble` (which waits, or raises when the job cannot go on), never the end."""
+        await pace.start()
         while True:
             try:
                 update = await self.poll(handle)

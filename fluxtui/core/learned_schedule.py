@@ -1,0 +1,72 @@
+"""The poll schedule for a job whose kind the store has seen often: sparse before it is likely to
+end, dense while it is likely to end, today's schedule (`PollSchedule`) after.
+
+With the ready times of ≥ 20 jobs like it (`learned.History`), the window where this job is likely
+to end runs from a little before the fastest 2% to a little after the slowest 2%. Before the
+window the job is asked at most every `sparse` seconds (so a long job still shows its queue and
+its progress); inside it, every `dense` seconds (the end is noticed ~dense/2 late); past it, the
+job is slower than its kind and today's schedule takes over. Real FLUX jobs of one model and size
+vary by about ±10%, so the window is short and most of a job's requests fall where they count.
+Progress that predicts the end pulls a poll in (never under the window's interval), and
+`Retry-After` is a floor, as in `PollSchedule`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from fluxtui.core.learned import Durations
+from fluxtui.core.schedule import PollSchedule
+
+
+@dataclass
+class LearnedSchedule:
+    durations: Durations
+    #: seconds since the job's submit when this schedule started (a resumed job is older)
+    offset: float = 0.0
+    dense: float = 0.08
+    most_dense: int = 8
+    sparse: float = 5.0
+    #: the window's edges: these quantiles of the ready times, widened by `margin` of them
+    low_q: float = 0.02
+    high_q: float = 0.98
+    margin: float = 0.03
+    jitter: float = 0.1
+    rng: random.Random = field(default_factory=random.Random)
+    after: PollSchedule = field(default_factory=PollSchedule)
+
+    def window(self) -> tuple[float, float]:
+        """Seconds after the submit between which the job is polled densely."""
+        low = self.durations.quantile(self.low_q) * (1 - self.margin)
+        high = self.durations.quantile(self.high_q) * (1 + self.margin) + self.dense
+        return low, high
+
+    def step(self) -> float:
+        """The interval inside the window."""
+        low, high = self.window()
+        return max(self.dense, (high - low) / self.most_dense)
+
+    def next_delay(
+        self,
+        elapsed: float,
+        *,
+        eta: float | None = None,
+        retry_after: float | None = None,
+    ) -> float:
+        age = elapsed + self.offset
+        low, high = self.window()
+        if age > high:
+            return self.after.next_delay(age, eta=eta, retry_after=retry_after)
+        step = self.step()
+        if age < low - step:
+            delay = min(low - age, self.sparse)
+        else:
+            delay = step * (1 + self.rng.uniform(-self.jitter, self.jitter))
+        if eta is not None and 0 <= eta < delay:
+            # progress pulls the poll in, never under the window's interval: the job was first
+            # seen running late (the schedule was sparse), so its progress rate is a guess
+            delay = max(eta + 0.02, min(delay, step))
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return delay
