@@ -3,7 +3,7 @@
 The terminal is asked what it draws before Textual is imported (`fluxtui.term.probe`); the image
 protocol and the colour depth are chosen from its answers (`fluxtui.term.choice`), and Textual
 starts with TEXTUAL_COLOR_SYSTEM set to that depth. With no API key configured (or with `--demo`)
-the app opens on the built-in simulator, which starts in a background thread once it has painted.
+the app opens on the built-in simulator, which starts in a child process once it has painted.
 """
 
 from __future__ import annotations
