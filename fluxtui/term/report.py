@@ -43,7 +43,7 @@ class TerminalReport:
     kitty_graphics: bool = False  # answered the Kitty graphics query with OK
     answered: bool = False  # anything came back at all
     asked: bool = False  # the probe ran (False: no terminal to ask, or asking was skipped)
-    elapsed_ms: float = 0.0  # how long the probe took
+    elapsed_ms: float = 0.0  # from asking to reading the answers (the app imports meanwhile)
     notes: tuple[str, ...] = ()  # what went wrong while asking, in words
 
 
