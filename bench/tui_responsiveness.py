@@ -1,14 +1,18 @@
-"""First paint and key-to-screen latency of the app with an empty store, 1,000 stored jobs, and
-50 jobs running against the simulator.
+"""First paint and key-to-screen latency of the app with an empty store (the baseline), 1,000
+stored jobs, 500 jobs running against a simulator in its own process, and in demo mode (the app
+starts its own simulator) with 120 jobs running.
 
 The app runs headless (Textual's test driver) at 120×40 with half-cell images. "First paint" is
 from creating the app to its first rendered frame; "history shown" until the stored jobs are in
 the queue (the newest 200; older ones page in as the cursor nears them). "Key to screen" is from
 pressing a key (pilot.press) to the first frame rendered after it: typing a letter into the
-prompt, and moving the queue's cursor (which also changes the preview). Medians and 95th
-percentiles over many presses.
+prompt, and moving the queue's cursor (which also changes the preview). "ctrl+j to queue" is from
+pressing ctrl+j to the job in the queue, for the first and the last 10 jobs started. Medians and
+95th percentiles over many presses, and each figure's ratio to the empty store's.
 
-    python bench/tui_responsiveness.py [--presses 60]
+    python bench/tui_responsiveness.py [--presses 60] [--running 500] [--demo-running 120]
+
+It runs on any checkout (PYTHONPATH=/work/main: the baseline of a branch, in the same run).
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HOME = tempfile.mkdtemp(prefix="fluxtui-bench-")
@@ -33,11 +40,44 @@ from fluxtui.core import config as config_module  # noqa: E402
 from fluxtui.core.models import GenerationRequest, Job, JobState, StateChange  # noqa: E402
 from fluxtui.core.store import Store  # noqa: E402
 from fluxtui.session import demo  # noqa: E402
-from fluxtui.sim import SimConfig, SimServer  # noqa: E402
+from fluxtui.sim.config import PublicUrls  # noqa: E402
 from fluxtui.tui.factory import create_app  # noqa: E402
 
 SIZE = (120, 40)
 PROVIDERS = ("fal", "bfl", "comet")
+BANNER = re.compile(r"on (http://[0-9.:]+) \(cluster and delivery: (http://[0-9.:]+)\)")
+
+
+class SimProcess:
+    """`fluxtui sim` in a process of its own, on free ports (stopped by its pid)."""
+
+    def __init__(self) -> None:
+        argv = [sys.executable, "-m", "fluxtui", "sim", "--port", "0"]
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=HOME)
+        assert self.process.stdout is not None
+        found = BANNER.search(self.process.stdout.readline())
+        if found is None:
+            self.stop()
+            raise RuntimeError("the simulator did not say where it listens")
+        self.urls = PublicUrls(api=found[1], cluster=found[2])
+        self.api_url, self.cluster_url = self.urls.api, self.urls.cluster
+
+    def base_url(self, service: str) -> str:
+        return self.urls.base_url(service)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@dataclass
+class Figures:
+    first_paint: float
+    typing: list[float]
+    moving: list[float]
+    submits: list[float] = field(default_factory=list)
 
 
 class Frames:
@@ -96,13 +136,20 @@ def fill_store(path: Path, count: int) -> None:
 
 
 async def scenario(
-    name: str, config, store_path: Path, presses: int, running: int = 0, stored: int = 0
-) -> None:
+    name: str,
+    config,
+    store_path: Path,
+    presses: int,
+    running: int = 0,
+    stored: int = 0,
+    demo_mode: bool = False,
+) -> Figures:
     if stored:
         fill_store(store_path, stored)
     created = time.perf_counter()
-    app = create_app(config, store_path, "halfcell", library=Path(HOME) / "library")
+    app = create_app(config, store_path, "halfcell", library=Path(HOME) / "library", demo=demo_mode)
     frames = Frames(app)
+    submits: list[float] = []
     async with app.run_test(size=SIZE) as pilot:
         first_paint = frames.times[0] - created if frames.times else float("nan")
         while not app.controller.ready or len(app.board) < min(stored, app.history_page):
@@ -111,9 +158,14 @@ async def scenario(
         for index in range(running):
             provider = PROVIDERS[index % 3]
             app.main.form.set_provider(provider)
-            prompt = f"running job {index} [[sim: queue=0.5, run=60]]"
+            prompt = f"running job {index} [[sim: queue=0.5, run=600]]"
             app.main.form.query_one("#prompt", TextArea).text = prompt
+            shown = len(app.board)
+            start = time.perf_counter()
             await pilot.press("ctrl+j")
+            while len(app.board) == shown:
+                await asyncio.sleep(0.001)
+            submits.append((time.perf_counter() - start) * 1000)
         while app.board.live_count() < running:
             await asyncio.sleep(0.01)
         await pilot.pause(0.5)
@@ -124,16 +176,41 @@ async def scenario(
         typing = await latencies(pilot, frames, ["a"] * presses)
         app.main.queue.focus()
         moving = await latencies(pilot, frames, ["down", "up"] * (presses // 2))
+        rss = _rss_mb()
         app.cancel_all()
     print(
-        f"{name:<26} first paint {first_paint * 1000:6.0f} ms   "
-        f"history shown {history * 1000:6.0f} ms"
+        f"{name:<30} first paint {first_paint * 1000:6.0f} ms   "
+        f"history shown {history * 1000:6.0f} ms   RSS {rss:5.0f} MB",
+        flush=True,
     )
-    for label, values in (("type a letter", typing), ("move queue cursor", moving)):
+    figures = Figures(first_paint * 1000, typing, moving, submits)
+    return figures
+
+
+def report(name: str, figures: Figures, baseline: Figures | None) -> None:
+    rows = [("type a letter", figures.typing, baseline and baseline.typing)]
+    rows.append(("move queue cursor", figures.moving, baseline and baseline.moving))
+    for label, values, base in rows:
+        ratio = f"   ×{percentile(values, 95) / percentile(base, 95):4.2f} p95" if base else ""
         print(
-            f"{'':<26} {label:<18} median {statistics.median(values):6.1f} ms   "
-            f"p95 {percentile(values, 95):6.1f} ms"
+            f"{'':<30} {label:<18} median {statistics.median(values):6.1f} ms   "
+            f"p95 {percentile(values, 95):6.1f} ms{ratio}"
         )
+    if baseline is not None:
+        print(f"{'':<30} first paint ×{figures.first_paint / baseline.first_paint:4.2f}")
+    if len(figures.submits) >= 20:
+        first, last = figures.submits[:10], figures.submits[-10:]
+        print(
+            f"{'':<30} ctrl+j to queue    first 10 median {statistics.median(first):6.1f} ms   "
+            f"last 10 {statistics.median(last):6.1f} ms   growth "
+            f"{statistics.median(last) - statistics.median(first):+6.1f} ms"
+        )
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
 
 
 async def latencies(pilot, frames: Frames, keys: list[str]) -> list[float]:
@@ -153,19 +230,38 @@ def percentile(values: list[float], pct: int) -> float:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=60)
-    presses = parser.parse_args().presses
-    sim = SimServer(SimConfig(queue_s=0.5, run_s=1.0))
-    sim.start()
+    parser.add_argument("--running", type=int, default=500)
+    parser.add_argument("--demo-running", type=int, default=120)
+    args = parser.parse_args()
+    presses = args.presses
+    sim = SimProcess()
     try:
         config = demo(config_module.load(), sim)
         python = sys.version.split()[0]
         print(f"{SIZE[0]}×{SIZE[1]} headless, {os.cpu_count()} CPUs, Python {python}")
         data = Path(HOME)
-        await scenario("empty store", config, data / "empty.sqlite3", presses)
-        await scenario("1,000 stored jobs", config, data / "stored.sqlite3", presses, stored=1000)
-        await scenario("50 jobs running", config, data / "running.sqlite3", presses, running=50)
+        base = await scenario("empty store (baseline)", config, data / "empty.sqlite3", presses)
+        report("empty store (baseline)", base, None)
+        name = "1,000 stored jobs"
+        stored = await scenario(name, config, data / "stored.sqlite3", presses, stored=1000)
+        report(name, stored, base)
+        name = f"{args.running} jobs running (sim apart)"
+        running = await scenario(
+            name, config, data / "running.sqlite3", presses, running=args.running
+        )
+        report(name, running, base)
     finally:
         sim.stop()
+    name = f"demo mode, {args.demo_running} running"
+    demo_figures = await scenario(
+        name,
+        config_module.load(),
+        data / "demo.sqlite3",
+        presses,
+        running=args.demo_running,
+        demo_mode=True,
+    )
+    report(name, demo_figures, base)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """How long `fluxtui` takes from process start to its first paint, in demo mode, in a real pty.
 
 The app runs in a pseudo-terminal as a user's shell would start it; the clock stops when the
-first frame (which carries the header "demo — simulator, no keys") reaches the terminal. Nobody
-answers the terminal's graphics queries here, so `--image-protocol auto` shows the worst case
-(every textual-image probe waits for its timeout); `halfcell` skips the probes.
+first frame (which carries the header "demo — simulator, no keys") reaches the terminal. The pty
+either never answers the probe's questions (a terminal that answers nothing: the probe's
+deadline is the worst case) or answers them at once as kitty 0.35 does (the baseline: the ratio
+is the silent terminal's first paint over it). Also the app's CPU time at its first paint (what
+a loaded machine inflates least).
 
 Baselines in the same run: `python -c pass` and `python -c "import textual.app"` (start to exit).
 
@@ -27,6 +29,11 @@ import time
 
 MARKER = b"simulator, no keys"
 TIMEOUT_S = 30.0
+DA1 = b"\x1b[c"  # the probe's last question (fluxtui.term.queries.DA1)
+KITTY = (
+    b"\x1bP>|kitty(0.35.2)\x1b\\\x1b[>1;4000;35c\x1b_Gi=31;OK\x1b\\\x1b[6;20;10t"
+    b"\x1bP1$r0;38:2:1:2:3m\x1b\\\x1b[?62;c"
+)
 
 
 def _environment(home: str) -> dict[str, str]:
@@ -47,8 +54,12 @@ def time_to_exit(argv: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def time_to_first_paint(argv: list[str], env: dict[str, str]) -> float:
-    """Seconds from spawning `argv` in a 40×120 pty until MARKER is on the terminal."""
+def time_to_first_paint(
+    argv: list[str], env: dict[str, str], answer: bytes = b"", cpu: list[float] | None = None
+) -> float:
+    """Seconds from spawning `argv` in a 40×120 pty until MARKER is on the terminal; the pty
+    answers the probe's questions with `answer` (b"": never); the app's CPU seconds then go in
+    `cpu`."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
 
@@ -57,8 +68,14 @@ def time_to_first_paint(argv: list[str], env: dict[str, str]) -> float:
         fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
 
     start = time.perf_counter()
-    child = subprocess.Popen(
-        argv, stdin=slave, stdout=slave, stderr=slave, env=env, preexec_fn=controlling_terminal
+    child = subprocess.Popen(  # cwd: the checkout on PYTHONPATH is the one measured
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        preexec_fn=controlling_terminal,
+        cwd=tempfile.gettempdir(),
     )
     os.close(slave)
     seen = b""
@@ -67,9 +84,14 @@ def time_to_first_paint(argv: list[str], env: dict[str, str]) -> float:
         while painted is None and time.perf_counter() - start < TIMEOUT_S:
             ready, _, _ = select.select([master], [], [], 0.05)
             if ready:
-                seen += os.read(master, 1 << 16)
+                chunk = os.read(master, 1 << 16)
+                if answer and DA1 in chunk and DA1 not in seen:
+                    os.write(master, answer)
+                seen += chunk
                 if MARKER in seen:
                     painted = time.perf_counter() - start
+                    if cpu is not None:
+                        cpu.append(_cpu_s(child.pid))
         os.write(master, b"\x11")  # ctrl+q
         _drain_until_exit(master, child)
     finally:
@@ -78,6 +100,12 @@ def time_to_first_paint(argv: list[str], env: dict[str, str]) -> float:
     if painted is None:
         raise RuntimeError(f"no first paint within {TIMEOUT_S:g}s: {argv}")
     return painted
+
+
+def _cpu_s(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _drain_until_exit(master: int, child: subprocess.Popen[bytes]) -> None:
@@ -93,12 +121,15 @@ def _drain_until_exit(master: int, child: subprocess.Popen[bytes]) -> None:
     child.wait(timeout=1)
 
 
-def summary(name: str, times: list[float]) -> str:
+def summary(name: str, times: list[float], cpu: list[float] | None = None) -> str:
     ms = sorted(t * 1000 for t in times)
-    return (
-        f"{name:<44} median {statistics.median(ms):7.0f} ms   "
+    line = (
+        f"{name:<46} median {statistics.median(ms):7.0f} ms   "
         f"min {ms[0]:6.0f} ms   max {ms[-1]:6.0f} ms"
     )
+    if cpu:
+        line += f"   CPU {statistics.median(cpu) * 1000:5.0f} ms"
+    return line
 
 
 def main() -> None:
@@ -106,29 +137,35 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     runs = parser.parse_args().runs
     python = sys.executable
+    app = [python, "-m", "fluxtui", "--demo", "--image-protocol", "halfcell"]
     with tempfile.TemporaryDirectory() as home:
         env = _environment(home)
-        rows = [
-            ("python -c pass (to exit)", lambda: time_to_exit([python, "-c", "pass"])),
-            (
-                "python -c 'import textual.app' (to exit)",
-                lambda: time_to_exit([python, "-c", "import textual.app"]),
-            ),
-            (
-                "fluxtui --demo, halfcell (to first paint)",
-                lambda: time_to_first_paint(
-                    [python, "-m", "fluxtui", "--demo", "--image-protocol", "halfcell"], env
-                ),
-            ),
-            (
-                "fluxtui --demo, auto, unanswered probes",
-                lambda: time_to_first_paint([python, "-m", "fluxtui", "--demo"], env),
-            ),
-        ]
         print(f"{runs} runs each, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-        for name, measure in rows:
-            measure()  # warm the file cache and the bytecode
-            print(summary(name, [measure() for _ in range(runs)]), flush=True)
+        for name, argv in (
+            ("python -c pass (to exit)", [python, "-c", "pass"]),
+            ("python -c 'import textual.app' (to exit)", [python, "-c", "import textual.app"]),
+        ):
+            time_to_exit(argv)  # warm the file cache and the bytecode
+            print(summary(name, [time_to_exit(argv) for _ in range(runs)]), flush=True)
+        rows = [
+            ("answers at once (kitty), halfcell (baseline)", app, KITTY),
+            ("never answers, halfcell", app, b""),
+            ("never answers, auto", [python, "-m", "fluxtui", "--demo"], b""),
+        ]
+        medians: dict[str, float] = {}
+        time_to_first_paint(app, env)  # warm up
+        results: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n, _, _ in rows}
+        for _ in range(runs):  # interleaved: a busy moment hits every row alike
+            for name, argv, answer in rows:
+                times, cpu = results[name]
+                times.append(time_to_first_paint(argv, env, answer, cpu))
+        for name, (times, cpu) in results.items():
+            medians[name] = statistics.median(times)
+            print(summary(name + " (to first paint)", times, cpu), flush=True)
+        base = medians[rows[0][0]]
+        for name in (rows[1][0], rows[2][0]):
+            added = (medians[name] - base) * 1000
+            print(f"{name}: ×{medians[name] / base:4.2f} the baseline ({added:+.0f} ms)")
 
 
 if __name__ == "__main__":

@@ -1,34 +1,35 @@
-"""The simulator in demo mode: starting it and pointing a config at it."""
+"""The simulator in demo mode: pointing a config at it (it runs in a child process of the app,
+`fluxtui.control.demo`; the tests run one in their own process)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from fluxtui.core import config as config_module
 from fluxtui.core.config import Config
 
-if TYPE_CHECKING:
-    from fluxtui.sim import SimServer
-
 SIM_SERVICES = ("comet", "bfl", "apiyi", "openai", "fal")
 
 
-def start_simulator() -> SimServer:
-    """The built-in provider simulator on loopback, in a background thread."""
-    from fluxtui.sim import SimServer
+class Simulator(Protocol):
+    """Where a simulator answers: one in this process (`SimServer`) or a child process's."""
 
-    server = SimServer()
-    server.start()
-    return server
+    @property
+    def api_url(self) -> str: ...
+
+    @property
+    def cluster_url(self) -> str: ...
+
+    def base_url(self, service: str) -> str: ...
 
 
-def demo(config: Config, server: SimServer) -> Config:
+def demo(config: Config, server: Simulator) -> Config:
     """`config` with every provider pointed at the simulator `server`."""
     return config_module.demo_config(config, {name: server.base_url(name) for name in SIM_SERVICES})
 
 
-def origins(server: SimServer) -> tuple[str, str]:
+def origins(server: Simulator) -> tuple[str, str]:
     """Where the simulator `server` answers (its api and cluster ports): an engine on it tells
     its own demo jobs from those of a simulator that has stopped."""
     return (server.api_url, server.cluster_url)

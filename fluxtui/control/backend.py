@@ -1,7 +1,7 @@
 """What the app runs on: the config, the job store, the demo simulator and the engine.
 
 The engine (and with it httpx and the providers) is imported and opened after the first paint;
-in demo mode it opens once the simulator, started in a thread, answers.
+in demo mode it opens once the simulator, started in a child process, answers.
 """
 
 from __future__ import annotations

@@ -28,27 +28,20 @@ import termios
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from fluxtui.core.text import inert
 from fluxtui.term import identify
 from fluxtui.term.queries import Answers, parse, questions
 from fluxtui.term.report import TerminalReport, Tmux
 
+if TYPE_CHECKING:
+    from fluxtui.term.tmux_ask import TmuxFacts, TmuxQuestion
+
 #: how long a terminal that answers nothing holds up the start
 TIMEOUT_S = 0.09
 #: the same over SSH, where every answer crosses the network first
 REMOTE_TIMEOUT_S = 0.2
-#: how long `tmux display-message` may take
-TMUX_COMMAND_S = 0.2
-_TMUX_FORMAT = "#{version}|#{allow-passthrough}|#{client_termfeatures}"
-
-
-@dataclass(frozen=True)
-class _TmuxFacts:
-    version: str | None
-    passthrough: bool | None
-    rgb: bool
-    sixel: bool  # its client (the terminal outside) has the sixel feature
 
 
 @dataclass(frozen=True)
@@ -69,6 +62,77 @@ def probe_terminal(
     `timeout_s` None: 90 ms, 200 ms over SSH. `tty_path` asks that terminal instead of /dev/tty
     (the tests' scripted pty); `env` stands for os.environ.
     """
+    return ask_terminal(timeout_s=timeout_s, tty_path=tty_path, env=env).answers()
+
+
+class Asking:
+    """The questions are out (the terminal in raw mode), the answers not read yet: what the
+    start-up does meanwhile (importing Textual) hides the wait for them. Call `answers()` once,
+    whatever happens in between: it reads them and puts the terminal's mode back."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        timeout_s: float,
+        started: float,
+        terminal: _Terminal | None = None,
+        tmux: TmuxQuestion | None = None,
+        sent: tuple[list[Any] | None, bytes, list[str]] = (None, b"", []),
+    ) -> None:
+        self._env, self._timeout_s, self._started = env, timeout_s, started
+        self._terminal, self._tmux = terminal, tmux
+        self._saved, self._stale, self._notes = sent
+        self._report: TerminalReport | None = None
+
+    def answers(self) -> TerminalReport:
+        """The report: answers read until the deadline (counted from when they were asked)."""
+        if self._report is not None:
+            return self._report
+        terminal, env, notes = self._terminal, self._env, list(self._notes)
+        if terminal is None:
+            self._report = unasked(env, notes[0] if notes else "")
+            return self._report
+        try:
+            facts = self._tmux.facts() if self._tmux is not None else None
+            # under tmux, tmux answers DA1 first and the terminal outside after it (if passthrough)
+            in_tmux = bool(env.get("TMUX"))
+            wanted = 2 if in_tmux and (facts is None or facts.passthrough is not False) else 1
+            data, read_notes = _collect(
+                terminal, self._saved, self._stale, self._started + self._timeout_s, wanted
+            )
+            notes += read_notes
+            winsize = _winsize(terminal.write_fd)
+        finally:
+            if terminal.owned:
+                os.close(terminal.read_fd)
+        elapsed_ms = (time.perf_counter() - self._started) * 1000  # asked → read
+        answers = parse(data)
+        owed = max(0, wanted - len(answers.da1))
+        if not answers.da1:
+            notes.append(f"the terminal did not answer DA1 within {self._timeout_s * 1000:.0f} ms")
+        if owed and self._stale:  # the same terminal's answers to the same questions, come late
+            # (under tmux: the outer terminal's, after tmux's own DA1 this probe did get)
+            earlier = parse(data + self._stale)
+            if len(earlier.da1) >= wanted:
+                answers = earlier
+                notes.append(
+                    "answers to an earlier probe, which came after that one's deadline, stand in"
+                )
+        if answers.unknown:
+            notes.append(f"{answers.unknown} answer(s) could not be read")
+        report = _report(env, answers, facts, winsize, elapsed_ms, notes)
+        self._report = replace(report, owed=owed)
+        return self._report
+
+
+def ask_terminal(
+    *,
+    timeout_s: float | None = None,
+    tty_path: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Asking:
+    """Send every question now (and ask tmux, under tmux); `answers()` reads what came back.
+    The arguments are `probe_terminal`'s."""
     env = os.environ if env is None else env
     started = time.perf_counter()
     if timeout_s is None:
@@ -76,35 +140,21 @@ def probe_terminal(
         timeout_s = REMOTE_TIMEOUT_S if remote else TIMEOUT_S
     terminal = _open(tty_path)
     if terminal is None:
-        return unasked(env, "no terminal to ask (no /dev/tty; stdin and stdout are not both one)")
+        note = "no terminal to ask (no /dev/tty; stdin and stdout are not both one)"
+        return Asking(env, timeout_s, started, sent=(None, b"", [note]))
     in_tmux = bool(env.get("TMUX"))
     try:
-        facts = _ask_tmux(env) if in_tmux else None
-        # under tmux, tmux answers DA1 first and the terminal outside after it (if passthrough)
-        wanted = 2 if in_tmux and (facts is None or facts.passthrough is not False) else 1
-        deadline = started + timeout_s
-        data, stale, notes = _ask(terminal, questions(tmux=in_tmux), deadline, wanted)
-        winsize = _winsize(terminal.write_fd)
-    finally:
+        tmux = None
+        if in_tmux:
+            from fluxtui.term.tmux_ask import TmuxQuestion  # only under tmux
+
+            tmux = TmuxQuestion(env)
+        sent = _send(terminal, questions(tmux=in_tmux))
+    except BaseException:
         if terminal.owned:
             os.close(terminal.read_fd)
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    answers = parse(data)
-    owed = max(0, wanted - len(answers.da1))
-    if not answers.da1:
-        notes.append(f"the terminal did not answer DA1 within {timeout_s * 1000:.0f} ms")
-    if owed and stale:  # the same terminal's answers to the same questions, come late (under
-        # tmux: the outer terminal's, after tmux's own DA1 this probe did get)
-        earlier = parse(data + stale)
-        if len(earlier.da1) >= wanted:
-            answers = earlier
-            notes.append(
-                "answers to an earlier probe, which came after that one's deadline, stand in"
-            )
-    if answers.unknown:
-        notes.append(f"{answers.unknown} answer(s) could not be read")
-    report = _report(env, answers, facts, winsize, elapsed_ms, notes)
-    return replace(report, owed=owed)
+        raise
+    return Asking(env, timeout_s, started, terminal, tmux, sent)
 
 
 def _open(tty_path: str | None) -> _Terminal | None:
@@ -123,17 +173,14 @@ def _open(tty_path: str | None) -> _Terminal | None:
     return _Terminal(fd, fd, owned=True)
 
 
-def _ask(
-    terminal: _Terminal, payload: bytes, deadline: float, wanted: int
-) -> tuple[bytes, bytes, list[str]]:
-    """Write `payload`, read until `wanted` DA1 answers are in or the deadline passes; the
-    terminal's mode is put back however this ends (KeyboardInterrupt too)."""
+def _send(terminal: _Terminal, payload: bytes) -> tuple[list[Any] | None, bytes, list[str]]:
+    """Put the terminal in raw mode and write `payload`: the mode to put back (None: the
+    terminal was left as it was, and the note says why), and what was in its input before."""
     fd = terminal.read_fd
     try:
         saved = termios.tcgetattr(fd)
     except termios.error as exc:
-        return b"", b"", [f"the terminal could not be put in raw mode ({exc.args[-1]})"]
-    data = stale = b""
+        return None, b"", [f"the terminal could not be put in raw mode ({exc.args[-1]})"]
     try:
         raw = termios.tcgetattr(fd)
         raw[0] &= ~(termios.ICRNL | termios.IXON)
@@ -142,7 +189,28 @@ def _ask(
         termios.tcsetattr(fd, termios.TCSANOW, raw)
         stale = _pending(fd)  # keys typed ahead, and late answers to an earlier probe
         _write_all(terminal.write_fd, payload)
-        while (left := deadline - time.perf_counter()) > 0:
+    except OSError as exc:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+        return None, b"", [f"asking the terminal failed: {inert(exc.strerror or str(exc))}"]
+    except BaseException:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+        raise
+    return saved, stale, []
+
+
+def _collect(
+    terminal: _Terminal, saved: list[Any] | None, stale: bytes, deadline: float, wanted: int
+) -> tuple[bytes, list[str]]:
+    """Read until `wanted` DA1 answers are in or the deadline passes (what arrived meanwhile
+    is read at once); the terminal's mode is put back however this ends (KeyboardInterrupt
+    too). The keys typed ahead (in `stale`) or meanwhile are given back."""
+    if saved is None:
+        return b"", []
+    fd = terminal.read_fd
+    data = b""
+    try:
+        while True:
+            left = max(0.0, deadline - time.perf_counter())
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 break
@@ -153,10 +221,10 @@ def _ask(
             if len(parse(data).da1) >= wanted:
                 break
     except OSError as exc:
-        return data, stale, [f"asking the terminal failed: {inert(exc.strerror or str(exc))}"]
+        return data, [f"asking the terminal failed: {inert(exc.strerror or str(exc))}"]
     finally:
         termios.tcsetattr(fd, termios.TCSANOW, saved)
-    return data, stale, _give_back(fd, parse(stale).keys + parse(data).keys)
+    return data, _give_back(fd, parse(stale).keys + parse(data).keys)
 
 
 def _pending(fd: int) -> bytes:
@@ -196,36 +264,6 @@ def _winsize(fd: int) -> tuple[int, int, int, int]:
     return rows, columns, width, height
 
 
-def _ask_tmux(env: Mapping[str, str]) -> _TmuxFacts | None:
-    """tmux's version, its pane's allow-passthrough and whether it passes 24-bit colour on."""
-    import subprocess  # only under tmux
-
-    command = ["tmux", "display-message", "-p"]
-    if env.get("TMUX_PANE"):
-        command += ["-t", env["TMUX_PANE"]]
-    try:
-        done = subprocess.run(
-            [*command, _TMUX_FORMAT],
-            capture_output=True,
-            text=True,
-            timeout=TMUX_COMMAND_S,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    parts = done.stdout.strip().split("|")
-    if done.returncode != 0 or len(parts) != 3:
-        return None
-    version, passthrough, features = parts
-    return _TmuxFacts(
-        version=inert(version) or None,
-        passthrough={"1": True, "on": True, "all": True, "0": False, "off": False}.get(passthrough),
-        rgb="RGB" in features.split(","),
-        sixel="sixel" in features.split(","),
-    )
-
-
 def unasked(env: Mapping[str, str] | None = None, note: str = "") -> TerminalReport:
     """A report from the environment alone: the terminal was not asked (`note` says why)."""
     env = os.environ if env is None else env
@@ -252,7 +290,7 @@ def _env_fields(env: Mapping[str, str]) -> tuple[str, str, str]:
     return inert(env.get("TERM", "")), term_program, inert(env.get("COLORTERM", ""))
 
 
-def _tmux_version(env: Mapping[str, str], facts: _TmuxFacts | None) -> str | None:
+def _tmux_version(env: Mapping[str, str], facts: TmuxFacts | None) -> str | None:
     if facts is not None and facts.version:
         return facts.version
     if env.get("TERM_PROGRAM") == "tmux":
@@ -263,7 +301,7 @@ def _tmux_version(env: Mapping[str, str], facts: _TmuxFacts | None) -> str | Non
 def _report(
     env: Mapping[str, str],
     answers: Answers,
-    facts: _TmuxFacts | None,
+    facts: TmuxFacts | None,
     winsize: tuple[int, int, int, int],
     elapsed_ms: float,
     notes: list[str],
@@ -315,7 +353,7 @@ def _report(
 def _tmux(
     env: Mapping[str, str],
     answers: Answers,
-    facts: _TmuxFacts | None,
+    facts: TmuxFacts | None,
     own: list[str],
     *,
     answered_outside: bool,
@@ -335,8 +373,8 @@ def _tmux(
         passthrough=passthrough,
         sixel=4 in own_da1 and identify.version_tuple(version) >= (3, 4),
         outer_da1=outer_da1,
-        rgb=facts.rgb if facts is not None else False,
         outer_sixel=outer_sixel,
+        rgb=facts.rgb if facts is not None else False,
     )
 
 

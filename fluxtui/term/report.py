@@ -47,7 +47,7 @@ class TerminalReport:
     kitty_graphics: bool = False  # answered the Kitty graphics query with OK
     answered: bool = False  # anything came back at all
     asked: bool = False  # the probe ran (False: no terminal to ask, or asking was skipped)
-    elapsed_ms: float = 0.0  # how long the probe took
+    elapsed_ms: float = 0.0  # from asking to reading the answers (the app imports meanwhile)
     #: batches of answers (each ends with DA1) not in by the deadline: what comes of them later
     #: is taken out of the app's input (`fluxtui.term.late_answers`), never typed into it
     owed: int = 0

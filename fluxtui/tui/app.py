@@ -3,9 +3,10 @@
 Rules kept here: the engine is opened (by the controller) after the first paint and closed on
 unmount; every job runs in its own worker owned by the app (`exit_on_error=False`, never
 exclusive); worker failures have one handler; engine events are the only news of a job, and they
-are coalesced (the queue, the preview and the other screens repaint at most ~10 times a second,
-elapsed times tick once a second, jobs ending together are announced together); the store is read
-in thread workers, never on this loop.
+are coalesced (the events the engine sends together make one message; the queue, the preview and
+the other screens repaint at most ~10 times a second, the queue only the lines of jobs that changed;
+one clock ticks the elapsed times once a second; jobs ending together are announced together); the
+store is read in thread workers, never on this loop.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from fluxtui.tui.key_table import APP_KEYS
 from fluxtui.tui.keymap import bindings, user_keymap
 from fluxtui.tui.mode_actions import ModeActions
 from fluxtui.tui.notices import EndedNews, Notice
+from fluxtui.tui.repainting import Repainting
 from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.help import HelpScreen
 from fluxtui.tui.screens.main import MainScreen
@@ -70,7 +72,7 @@ CSS_FILES = (
 )
 
 
-class FluxApp(JobActions, ModeActions, App[int]):
+class FluxApp(Repainting, JobActions, ModeActions, App[int]):
     """fluxtui's terminal app. Build it with `fluxtui.tui.factory.create_app`."""
 
     TITLE = "fluxtui"
@@ -111,6 +113,7 @@ class FluxApp(JobActions, ModeActions, App[int]):
         self._history_done = False
         self._history_loading = False
         self._dirty: dict[str, JobSnapshot] = {}
+        self._news: msg.JobChanged | None = None  # engine events not read yet
         self._quitting = False
         self._opening = True  # until the engine first opens (or fails to)
         self._held: list[Callable[[], None]] = []  # sends pressed before then
@@ -258,20 +261,28 @@ class FluxApp(JobActions, ModeActions, App[int]):
     # ---- jobs -----------------------------------------------------------------------------------
 
     def _on_engine_event(self, event: JobEvent) -> None:
-        """Called by the engine, synchronously, in this loop: hand the event on as a message."""
-        self.post_message(msg.JobChanged(event))
+        """Called by the engine, synchronously, in this loop: the events until the app reads
+        them go in one message (hundreds of jobs polled together make one, not hundreds)."""
+        if self._news is None:
+            self._news = msg.JobChanged()
+            self.post_message(self._news)
+        self._news.events.append(event)
 
     def on_job_changed(self, message: msg.JobChanged) -> None:
-        event = message.event
-        job = event.job
+        if message is self._news:
+            self._news = None  # later events go in the next message
         if not self._showing:
             return
-        if self.board.add(job):
+        added = False
+        for event in message.events:
+            job = event.job
+            added = self.board.add(job) or added
+            self.board.details[job.id] = event.detail or ""
+            self._dirty[job.id] = self.board.jobs[job.id]
+            if job.state.is_terminal:
+                self._job_ended(job)
+        if added:
             self.main.queue.jobs_changed()
-        self.board.details[job.id] = event.detail or ""
-        self._dirty[job.id] = self.board.jobs[job.id]
-        if job.state.is_terminal:
-            self._job_ended(job)
 
     @on(msg.SendRequest)
     def _send_request(self, message: msg.SendRequest) -> None:
@@ -309,34 +320,6 @@ class FluxApp(JobActions, ModeActions, App[int]):
     def _deleted(self, message: msg.JobDeleted) -> None:
         self.board.remove(message.job_id)
         self.main.queue.jobs_changed()
-
-    # ---- refreshing -----------------------------------------------------------------------------
-
-    def _repaint(self) -> None:
-        """Repaint what changed since the last repaint (at most ~10 times a second)."""
-        if not self._dirty or not self._showing:
-            return
-        dirty, self._dirty = self._dirty, {}
-        self.main.queue.update_title()
-        self.main.queue.refresh()
-        for preview in self._previews():
-            if preview.job_id in dirty:
-                preview.refresh_job()
-        for screen in self.screen_stack:
-            screen.post_message(msg.JobsUpdated(dirty))
-        self.refresh_bindings()
-
-    def _tick(self) -> None:
-        """Once a second: the elapsed times of live jobs."""
-        if not self.board.live_count() or not self._showing:
-            return
-        self.main.queue.refresh()
-        for preview in self._previews():
-            job = preview.job
-            if job is not None and self.board.is_live(job):
-                preview.refresh_job()
-        for screen in self.screen_stack:
-            screen.post_message(msg.Tick())
 
     # ---- what screens ask for -------------------------------------------------------------------
 
@@ -390,8 +373,3 @@ class FluxApp(JobActions, ModeActions, App[int]):
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self._quitting = True  # timers and late engine events must not touch the screens now
         super().exit(*args, **kwargs)
-
-    @property
-    def _showing(self) -> bool:
-        """False once the app is closing."""
-        return not self._quitting and self.main.is_attached

@@ -1,16 +1,18 @@
 """`fluxtui` with no command: read the config, ask the terminal, choose, start the app.
 
-The terminal is asked what it draws before Textual is imported (`fluxtui.term.probe`); the image
-protocol and the colour depth are chosen from its answers (`fluxtui.term.choice`), and Textual
-starts with TEXTUAL_COLOR_SYSTEM set to that depth. With no API key configured (or with `--demo`)
-the app opens on the built-in simulator, which starts in a background thread once it has painted.
+The terminal is asked what it draws before Textual is imported (`fluxtui.term.probe`), and its
+answers are read after: the import hides the wait for them (a terminal that never answers costs
+nothing more). The image protocol and the colour depth are chosen from the answers
+(`fluxtui.term.choice`), and the app starts with Textual's colour system set to that depth. With
+no API key configured (or with `--demo`) the app opens on the built-in simulator, which starts
+in a child process once it has painted.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from fluxtui.core.exit_codes import EXIT_BAD_INPUT, EXIT_OTHER
 from fluxtui.term.report import Choice, TerminalReport
@@ -48,11 +50,16 @@ def launch(image_protocol: str | None, demo: bool) -> int:
         print(f"fluxtui: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    report, choice = find_out(requested, color)
-    os.environ["TEXTUAL_COLOR_SYSTEM"] = COLOR_SYSTEMS[choice.colors]  # read when Textual loads
+    answers = ask(requested, color)
+    try:  # Textual is imported while the terminal answers: a silent one costs no extra time
+        from textual import constants
 
-    from fluxtui.tui import image_support
-    from fluxtui.tui.factory import create_app
+        from fluxtui.tui import image_support
+        from fluxtui.tui.factory import create_app
+    finally:
+        report, choice = answers()  # the terminal's mode is put back whatever happened
+    os.environ["TEXTUAL_COLOR_SYSTEM"] = COLOR_SYSTEMS[choice.colors]  # for what the app starts
+    setattr(constants, "COLOR_SYSTEM", COLOR_SYSTEMS[choice.colors])  # noqa: B010 (read by App())
 
     images = image_support.backend_for(choice, report)
     app = create_app(
@@ -81,16 +88,35 @@ def find_out(
 ) -> tuple[TerminalReport, Choice]:
     """Ask the terminal (unless images are off and the colour depth is forced: then nothing needs
     asking, not even the cell size), and choose. `color`: the forced depth and who forced it."""
-    from fluxtui.term.choice import choose
-    from fluxtui.term.probe import probe_terminal, unasked
+    return ask(requested, color, tty_path=tty_path, env=env)()
 
-    if requested == "none" and color is not None:
-        report = unasked(env, "not asked: images are off and the colour depth is set")
-    else:
-        report = probe_terminal(tty_path=tty_path, env=env)
-    if color is None:
-        return report, choose(report, requested)
-    return report, choose(report, requested, color[0], color_from=color[1])
+
+def ask(
+    requested: str,
+    color: tuple[str, str] | None,
+    *,
+    tty_path: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Callable[[], tuple[TerminalReport, Choice]]:
+    """`find_out` in two steps: the questions go out now; the function returned reads the
+    answers (waiting out what is left of the deadline) and chooses. Call it, whatever happens."""
+    from fluxtui.term.choice import choose
+    from fluxtui.term.probe import ask_terminal, unasked
+
+    asking = None
+    if requested != "none" or color is None:
+        asking = ask_terminal(tty_path=tty_path, env=env)
+
+    def answers() -> tuple[TerminalReport, Choice]:
+        if asking is None:
+            report = unasked(env, "not asked: images are off and the colour depth is set")
+        else:
+            report = asking.answers()
+        if color is None:
+            return report, choose(report, requested)
+        return report, choose(report, requested, color[0], color_from=color[1])
+
+    return answers
 
 
 def _attach_terminal() -> str | None:

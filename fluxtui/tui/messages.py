@@ -1,9 +1,9 @@
 """Messages about jobs, and the requests screens send the app (widgets' own are nested in them).
 
-The app turns each engine event into a `JobChanged`; screens that show jobs get `JobsUpdated`
-(coalesced, at most ~10 a second), `JobEnded` and, once a second while jobs run, `Tick`. A screen
-that wants something only the app does (the clipboard, the main form, another screen) posts one
-of the requests below; they bubble up to the app.
+The app turns the engine's events into `JobChanged`s (a burst of them into one); screens that
+show jobs get `JobsUpdated` (coalesced, at most ~10 a second), `JobEnded` and, once a second while
+jobs run, `Tick`. A screen that wants something only the app does (the clipboard, the main form,
+another screen) posts one of the requests below; they bubble up to the app.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from fluxtui.core.models import GenerationRequest, JobEvent, JobSnapshot
 
 
 class JobChanged(Message):
-    """The engine reported a change to a job (one message per `JobEvent`)."""
+    """The engine reported changes to jobs: the `JobEvent`s it sent since the app last read them,
+    in order (one message for a burst of events, however many jobs they are about)."""
 
-    def __init__(self, event: JobEvent) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.event = event
+        self.events: list[JobEvent] = []
 
 
 class JobsUpdated(Message, bubble=False):

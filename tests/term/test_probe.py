@@ -9,13 +9,14 @@ import signal
 import subprocess
 import termios
 import threading
+import time
 import tty
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from fluxtui.term.probe import probe_terminal
+from fluxtui.term.probe import ask_terminal, probe_terminal
 from fluxtui.term.report import TerminalReport
 from tests.system_tools import require
 from tests.term import scripted
@@ -290,3 +291,23 @@ def test_the_mode_is_put_back_when_ctrl_c_stops_the_probe() -> None:
                 os.close(fd)
     finally:
         signal.signal(signal.SIGINT, handler)
+
+
+def test_answers_that_came_while_the_app_imported_are_read_afterwards() -> None:
+    """`ask_terminal` sends the questions; the start-up imports Textual (here: sleeps past the
+    deadline); `answers()` then reads what the terminal said meanwhile and puts the mode back."""
+    terminal = ScriptedTerminal(scripted.KITTY_035)
+    with scripted.scripted(terminal) as path:
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            before = termios.tcgetattr(fd)
+            asking = ask_terminal(tty_path=path, env=ENV, timeout_s=0.05)
+            asked = termios.tcgetattr(fd)
+            time.sleep(0.3)  # the import of Textual
+            report = asking.answers()
+            assert termios.tcgetattr(fd) == before
+        finally:
+            os.close(fd)
+    assert not asked[3] & termios.ECHO  # raw while the answers come: they are not echoed
+    assert (report.name, report.version) == ("kitty", "0.35.2") and report.da1 == (62,)
+    assert asking.answers() is report  # read once

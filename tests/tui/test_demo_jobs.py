@@ -12,6 +12,7 @@ from fluxtui.core import modes
 from fluxtui.core.models import JobState
 from fluxtui.core.store import Store
 from tests.helpers import stored_demo_job
+from tests.test_demo_simulator import gone, refused, wait_gone
 from tests.tui.helpers import notified, ready, until, wait_for, with_key
 
 
@@ -67,3 +68,16 @@ async def test_outside_demo_mode_r_says_where_a_demo_job_resumes(make_app, tmp_p
         )
         assert not app.controller.is_running(job.id)
         assert app.board.get(job.id) == stored
+
+
+async def test_the_app_in_demo_mode_stops_its_simulator_when_it_quits(make_app) -> None:
+    app = make_app(config_module.load(), demo=True)  # no keys: the app starts its own simulator
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        simulator = await wait_for(pilot, lambda: app.controller.backend.simulator, "the simulator")
+        child = simulator.server()
+        assert app.controller.ready and not gone(child.pid)
+        assert app.controller.config.providers["bfl"].base_url.startswith(child.api_url)
+        await pilot.press("ctrl+q")
+    assert wait_gone(child.pid)
+    assert refused(child.api_url)

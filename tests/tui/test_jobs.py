@@ -64,7 +64,7 @@ async def test_typed_prompt_goes_through_the_queue_into_the_preview(make_app):
         # the queue's row for every change the app was told of, in order (a press can take
         # longer than the job's second in the queue on a busy machine: sampling the live row
         # after it could miss the queued state)
-        changes = [m.event.job for m in recorder.of(JobChanged) if m.event.job_id == job.id]
+        changes = [e.job for m in recorder.of(JobChanged) for e in m.events if e.job_id == job.id]
         shown: list[str] = []
         for change in changes:
             state = app.main.queue.row(change, 100).plain.split()[1]

@@ -3,11 +3,16 @@
 Each line: state (the engine's words) and its live detail (queue position, progress, log, or the
 reason it ended), provider, model, prompt, elapsed time. The keys act on the job under the cursor;
 the actions themselves belong to the app.
+
+Only the lines in view are drawn, and a line is drawn again only when what it shows changed (its
+job's snapshot, detail, elapsed time, the width, the cursor): the app says which jobs changed
+(`show_changes`) and the queue repaints the lines in view that show them, so news of jobs out of
+view costs nothing, however many jobs there are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -90,6 +95,9 @@ class JobQueue(RowList):
         self.board = board
         self.clock = clock
         self._highlighted: str | None = None
+        self._titles: tuple[str, str] = ("", "")
+        self._lines: dict[str, tuple[tuple[object, ...], Strip]] = {}  # job id -> (what, line)
+        self.rows_drawn = 0  # rows drawn since the start (the tests count them)
 
     # ---- the app tells the queue what changed ---------------------------------------------------
 
@@ -115,8 +123,26 @@ class JobQueue(RowList):
     def update_title(self) -> None:
         live = self.board.live_count()
         total = len(self.board)
-        self.border_title = f"Jobs · {live} running" if live else "Jobs"
-        self.border_subtitle = f"{total} job{'s' if total != 1 else ''}" if total else ""
+        title = f"Jobs · {live} running" if live else "Jobs"
+        subtitle = f"{total} job{'s' if total != 1 else ''}" if total else ""
+        if (title, subtitle) != self._titles:  # setting one repaints the whole queue
+            self._titles = (title, subtitle)
+            self.border_title, self.border_subtitle = title, subtitle
+
+    def show_changes(self, job_ids: Container[str] | None = None) -> None:
+        """Repaint the lines in view that show `job_ids` (None: the live jobs, whose elapsed
+        times move on). Jobs out of view cost nothing."""
+        top = int(self.scroll_offset.y)
+        for index in range(top, min(top + self.size.height, len(self.board))):
+            job_id = self.board.id_at(index)
+            if job_id is not None and (
+                job_id in job_ids if job_ids is not None else job_id in self.board.session
+            ):
+                self.refresh_line(index)
+
+    def notify_style_update(self) -> None:
+        self._lines.clear()  # another theme: every line is drawn anew
+        super().notify_style_update()
 
     # ---- cursor ---------------------------------------------------------------------------------
 
@@ -150,11 +176,34 @@ class JobQueue(RowList):
         job = self.board.at(index)
         if job is None:
             text = self._empty_line(y) if not len(self.board) else Text()
-        else:
-            text = self.row(job, self.size.width)
-            if index == self.cursor:
-                text.stylize(self.get_component_rich_style("job-queue--cursor"))
-        return self.strip(text)
+            return self.strip(text)
+        live = self.board.is_live(job)
+        elapsed = self._elapsed(job, live)
+        width = self.size.width
+        cursor = index == self.cursor
+        what = (job, self.board.details.get(job.id), elapsed, width, cursor, self.has_focus, live)
+        held = self._lines.get(job.id)
+        if held is not None and held[0] == what:
+            return held[1]
+        text = self.row(job, width, elapsed)
+        if cursor:
+            text.stylize(self.get_component_rich_style("job-queue--cursor"))
+        line = self.strip(text)
+        if len(self._lines) > 4 * max(self.size.height, 10):
+            self._keep_lines_in_view()
+        self._lines[job.id] = (what, line)
+        self.rows_drawn += 1
+        return line
+
+    def _keep_lines_in_view(self) -> None:
+        top = int(self.scroll_offset.y)
+        in_view = {self.board.id_at(index) for index in range(top, top + self.size.height)}
+        self._lines = {job_id: held for job_id, held in self._lines.items() if job_id in in_view}
+
+    def _elapsed(self, job: JobSnapshot, live: bool) -> str:
+        if live or job.state.is_terminal:
+            return fmt.duration(fmt.elapsed(job, self.clock()))
+        return ""
 
     def _empty_line(self, y: int) -> Text:
         lines = ("No jobs yet.", "Write a prompt and press ctrl+j to generate.")
@@ -162,17 +211,15 @@ class JobQueue(RowList):
             return Text()
         return Text(" " + lines[y], self.get_component_rich_style("job-queue--dim"))
 
-    def row(self, job: JobSnapshot, width: int) -> Text:
-        """One job as a line `width` cells wide."""
+    def row(self, job: JobSnapshot, width: int, elapsed: str | None = None) -> Text:
+        """One job as a line `width` cells wide (`elapsed`: its time, as the clock says now)."""
         state_style = self.get_component_rich_style(f"job-queue--{fmt.STATE_CLASSES[job.state]}")
         dim = self.get_component_rich_style("job-queue--dim")
         live = self.board.is_live(job)
         here = self.board.of_this_mode(job)
         detail = fmt.one_line(fmt.live_detail(job, self.board.details.get(job.id), live, here))
         request = job.request
-        elapsed = (
-            fmt.duration(fmt.elapsed(job, self.clock())) if live or job.state.is_terminal else ""
-        )
+        elapsed = self._elapsed(job, live) if elapsed is None else elapsed
 
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(_cell(f"{fmt.GLYPHS[job.state]} {job.state.label}", STATE_WIDTH), state_style)
