@@ -34,12 +34,14 @@ def test_sparse_before_the_window_dense_in_it_todays_after() -> None:
     low, high = schedule.window()
     assert 9.8 < low < 10.0 and 10.2 < high < 10.5
     assert schedule.step() == schedule.dense
-    assert schedule.next_delay(0.0) == schedule.sparse  # 5 s, not a poll at once
+    # one early look (the job is there, or was refused at once), then sparse until the window
+    assert schedule.next_delay(0.0) == schedule.first == 1.0
+    assert schedule.next_delay(1.0) == schedule.sparse
     assert schedule.next_delay(6.0) == low - 6.0  # straight to the window
     assert schedule.next_delay(10.1) == schedule.dense
     assert schedule.after.steady >= schedule.next_delay(11.0) > 0  # today's, beyond it
     times = polls_until(schedule, 10.1)
-    assert len(times) <= 3 + (10.1 - low) / schedule.dense
+    assert len(times) <= 4 + (10.1 - low) / schedule.dense  # the first look, a sparse one, …
     assert times[-1] - 10.1 <= schedule.dense  # noticed within one dense interval
 
 
@@ -58,7 +60,7 @@ def test_a_resumed_job_is_placed_by_its_age_and_retry_after_is_a_floor() -> None
     assert schedule.next_delay(0.0) == schedule.dense  # already in its window
     assert schedule.next_delay(0.0, retry_after=2.0) == 2.0
     assert schedule.next_delay(0.0, eta=0.01) == schedule.dense  # not under the interval
-    assert LearnedSchedule(durations, jitter=0).next_delay(0.0, eta=2.0) == 2.02
+    assert LearnedSchedule(durations, jitter=0).next_delay(1.0, eta=2.0) == 2.02
 
 
 def finished(request: GenerationRequest, ready: float, at: float = 1000.0) -> Job:

@@ -2,8 +2,10 @@
 end, dense while it is likely to end, today's schedule (`PollSchedule`) after.
 
 With the ready times of ≥ 20 jobs like it (`learned.History`), the window where this job is likely
-to end runs from a little before the fastest 2% to a little after the slowest 2%. Before the
-window the job is asked at most every `sparse` seconds (so a long job still shows its queue and
+to end runs from a little before the fastest 2% to a little after the slowest 2%. The first poll
+comes `first` seconds after the submit whatever the history, so that the job is seen in its queue
+and a refusal that comes at once (BFL's "Request Moderated", "Task not found") is said at once.
+Then, before the window, the job is asked at most every `sparse` seconds (so a long job still shows its queue and
 its progress); inside it, every `dense` seconds (the end is noticed ~dense/2 late); past it, the
 job is slower than its kind and today's schedule takes over. Real FLUX jobs of one model and size
 vary by about ±10%, so the window is short and most of a job's requests fall where they count.
@@ -25,6 +27,7 @@ class LearnedSchedule:
     durations: Durations
     #: seconds since the job's submit when this schedule started (a resumed job is older)
     offset: float = 0.0
+    first: float = 1.0
     dense: float = 0.08
     most_dense: int = 8
     sparse: float = 5.0
@@ -59,7 +62,9 @@ class LearnedSchedule:
         if age > high:
             return self.after.next_delay(age, eta=eta, retry_after=retry_after)
         step = self.step()
-        if age < low - step:
+        if age < min(self.first, low - step):
+            delay = self.first - age  # the first look: the job exists, or was refused at once
+        elif age < low - step:
             delay = min(low - age, self.sparse)
         else:
             delay = step * (1 + self.rng.uniform(-self.jitter, self.jitter))
