@@ -55,6 +55,26 @@ async def test_fields_follow_the_model(make_app):
         assert "guidance" not in field_names(form) and "num_images" in field_names(form)
 
 
+async def test_a_long_rule_beside_a_field_is_cut_short_not_its_value(make_app):
+    """fal's Kontext takes nine aspect ratios: their list is cut off, the value keeps its room."""
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        form = app.main.form
+        await set_model(pilot, form, "fal", "fal-ai/flux-pro/kontext/max")
+        aspect = await wait_for(
+            pilot,
+            lambda: form.query("#field-aspect_ratio") and form.query_one("#row-aspect_ratio"),
+            "the aspect field",
+        )
+        await pilot.pause()
+        value = aspect.query_one(Input)
+        hint = aspect.query_one(".field-hint")
+        assert value.size.width >= 10 and "21:9" in screen_text(app)
+        assert hint.region.right <= form.region.right  # within the form
+        assert "…" in "".join(s.text for s in hint.render_line(0))
+
+
 async def test_typed_model_id_is_accepted(make_app):
     app = make_app()
     async with app.run_test(size=(140, 44)) as pilot:
