@@ -45,7 +45,8 @@ def test_a_batch_stopped_mid_way_and_run_again_sends_each_line_once(
 ) -> None:
     write_config(sim)
     marker = f"batch stopped {how.name} 3e9b"
-    slow = "[[sim: run=5]]"  # lines 3 and 4 are still running when the process is killed
+    # lines 3 and 4 are still running when the process is stopped, however slowly the store is read
+    slow = "[[sim: run=15]]"
     prompts = [f"{marker} {n}" + (f" {slow}" if n in (3, 4) else "") for n in range(1, 7)]
     source = tmp_path / "six.jsonl"
     source.write_text("\n".join(json.dumps({"prompt": p}) for p in prompts))

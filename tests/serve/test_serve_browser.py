@@ -99,6 +99,19 @@ def screenshot(page: Page, path: Path) -> Image.Image:
     return Image.open(path).convert("RGB")
 
 
+def settled_screenshot(page: Page, path: Path) -> Image.Image:
+    """The page once two screenshots in a row are the same (a loaded machine draws the first
+    screen slowly: a picture of it half drawn would count the rest as the preview)."""
+    shot = screenshot(page, path)
+    for _ in range(MAX_STEPS):
+        page.wait_for_timeout(STEP_MS)
+        again = screenshot(page, path)
+        if ImageChops.difference(shot, again).getbbox() is None:
+            return again
+        shot = again
+    raise AssertionError("the page never stopped changing")
+
+
 def test_a_prompt_submitted_in_chromium_is_done_with_its_preview_on_the_page(
     served: Served, tmp_path: Path
 ) -> None:
@@ -128,7 +141,7 @@ def test_a_prompt_submitted_in_chromium_is_done_with_its_preview_on_the_page(
             page.goto(served.url)
             assert page.title() == "fluxtui"
             wait(page, lambda: "Describe the image" in frames.text, "the form")
-            before = screenshot(page, tmp_path / "before.png")
+            before = settled_screenshot(page, tmp_path / "before.png")
 
             page.locator("textarea.xterm-helper-textarea").focus()  # the terminal, as a click
             page.keyboard.type(PROMPT)
