@@ -12,7 +12,8 @@ pressing ctrl+j to the job in the queue, for the first and the last 10 jobs star
 
     python bench/tui_responsiveness.py [--presses 60] [--running 500] [--demo-running 120]
 
-It runs on any checkout (PYTHONPATH=/work/main: the baseline of a branch, in the same run).
+It runs on any checkout: `PYTHONPATH=OTHER_CHECKOUT` measures another one (e.g. the baseline
+of a branch).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ jobs in the simulator's queue, so every job started stays live.
 
     python bench/tui_tmux_submits.py [--presses 200] [--rss-at 200,500] [--demo]
 
-It runs on any checkout (PYTHONPATH=/work/main: the baseline of a branch).
+It runs on any checkout: `PYTHONPATH=OTHER_CHECKOUT` measures another one (e.g. the baseline
+of a branch).
 """
 
 from __future__ import annotations
