@@ -39,14 +39,20 @@ def wait_for(check, what: str, child: subprocess.Popen[str]) -> None:
         time.sleep(0.05)
 
 
+def ctrl_c_as_at_a_terminal() -> None:
+    """In the child before it runs: SIGINT back to its default, so Ctrl-C interrupts it as at a
+    terminal even when the tests themselves run with SIGINT ignored (under nohup, or as a
+    background job of a script), which a child would otherwise inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "ctrl+c"])
 def test_a_batch_stopped_mid_way_and_run_again_sends_each_line_once(
     how: signal.Signals, sim, capsys, tmp_path
 ) -> None:
     write_config(sim)
     marker = f"batch stopped {how.name} 3e9b"
-    # lines 3 and 4 are still running when the process is stopped, however slowly the store is read
-    slow = "[[sim: run=15]]"
+    slow = "[[sim: run=5]]"  # lines 3 and 4 are still running when the process is stopped
     prompts = [f"{marker} {n}" + (f" {slow}" if n in (3, 4) else "") for n in range(1, 7)]
     source = tmp_path / "six.jsonl"
     source.write_text("\n".join(json.dumps({"prompt": p}) for p in prompts))
@@ -57,6 +63,7 @@ def test_a_batch_stopped_mid_way_and_run_again_sends_each_line_once(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     try:
 
