@@ -60,7 +60,8 @@ def test_a_resumed_job_is_placed_by_its_age_and_retry_after_is_a_floor() -> None
     assert schedule.next_delay(0.0) == schedule.dense  # already in its window
     assert schedule.next_delay(0.0, retry_after=2.0) == 2.0
     assert schedule.next_delay(0.0, eta=0.01) == schedule.dense  # not under the interval
-    assert LearnedSchedule(durations, jitter=0).next_delay(1.0, eta=2.0) == 2.02
+    fresh = LearnedSchedule(durations, jitter=0)
+    assert fresh.next_delay(1.0, eta=2.0) == 2.02
 
 
 def finished(request: GenerationRequest, ready: float, at: float = 1000.0) -> Job:
@@ -81,12 +82,14 @@ def test_history_reads_the_store_once_and_learns_by_size(store: Store) -> None:
     for i in range(MIN_JOBS - 1):
         store.save(finished(small, 3.0 + i * 0.01, at=1000.0 + i))
     history = History(store, demo=False)
-    assert history.durations(small) is None  # one job short: today's schedule
+    too_few = history.durations(small)
+    assert too_few is None  # one job short: today's schedule
     history.learn(finished(small, 3.3, at=2000.0))
     learnt = history.durations(small)
     assert learnt is not None and len(learnt.seconds) == MIN_JOBS
     assert abs(learnt.median - 3.09) < 0.02
-    assert history.durations(large) is None  # another size is another kind of job
+    other_size = history.durations(large)
+    assert other_size is None  # another size is another kind of job
     for _ in range(50):
         history.durations(small)
     assert history.queries == 1  # one query per provider+model, never one per poll
