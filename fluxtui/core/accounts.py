@@ -20,6 +20,7 @@ import httpx
 from fluxtui.core import exit_codes
 from fluxtui.core.config import Config
 from fluxtui.core.errors import ProviderError
+from fluxtui.core.http_clients import new_client
 from fluxtui.core.models import ErrorKind
 from fluxtui.core.pricing import usd
 from fluxtui.core.providers.base import Provider
@@ -97,7 +98,7 @@ async def check_config(config: Config) -> list[AccountStatus]:
     """`check_all` over adapters of its own (for a command: no engine needed)."""
     from fluxtui.core.providers import create_provider
 
-    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0)) as client:
+    async with new_client(timeout=httpx.Timeout(30.0, connect=10.0)) as client:
         return await check_all(config, lambda name: create_provider(config.settings(name), client))
 
 

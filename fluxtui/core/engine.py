@@ -1,6 +1,6 @@
 """The job runner: validate → submit → follow → download → store, emitting events.
 
-One `httpx.AsyncClient` per provider, and concurrency limits per provider and per model
+One HTTP client per provider (`http_clients`), and concurrency limits per provider and per model
 (`in_flight`). Each job is run by `JobRun` (`job_run.py` holds the rules for money and images).
 Every state change is written to the store before listeners hear of it, so a crash at any point
 leaves a resumable row, and listeners get a `JobEvent` with an immutable snapshot of the job: the
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from fluxtui import __version__
 from fluxtui.core import modes, paths
 from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest, ProviderError
+from fluxtui.core.http_clients import new_client
 from fluxtui.core.in_flight import InFlight
 from fluxtui.core.job_rows import JobQuery
 from fluxtui.core.job_run import RESENT, JobRun
@@ -101,9 +101,7 @@ class Engine:
         self._controls: dict[str, Control] = {}
         self._listeners: list[Listener] = []
         self._heartbeat: asyncio.Task[None] | None = None
-        downloads = httpx.AsyncClient(
-            timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True, headers=_user_agent()
-        )
+        downloads = new_client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
         self._context = RunContext(
             store=store,
             library=self.library,
@@ -158,10 +156,9 @@ class Engine:
             connections = settings.concurrency * 2 + 4
             if settings.protocol in ("bfl", "comet"):  # fal streams, OpenAI answers slowly
                 connections = min(connections, POLLED_POOL)
-            client = httpx.AsyncClient(
+            client = new_client(
                 timeout=httpx.Timeout(30.0, connect=10.0),
-                limits=httpx.Limits(max_connections=connections),
-                headers=_user_agent(),
+                max_connections=connections,
                 http2=settings.transport.uses_http2(settings.base_url),
             )
             self._providers[name] = create_provider(settings, client)
@@ -383,7 +380,3 @@ class Engine:
         job.history.append(StateChange(state, time.time(), error.message))
         self.store.save(job)
         self._emit(job, error.message)
-
-
-def _user_agent() -> dict[str, str]:
-    return {"user-agent": f"fluxtui/{__version__}"}

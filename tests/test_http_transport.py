@@ -1,0 +1,245 @@
+"""The HTTP/1.1 transport under httpx (aiohttp's pool) over real loopback sockets: each way a
+request can fail ends as the httpx exception of its *phase*, because the engine reads "may a
+paid submit have reached the provider" from the class (`answers.transport_error`). Servers here
+are raw asyncio sockets, so each misbehaves exactly as the test says."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+
+from fluxtui.core.http_clients import new_client
+from fluxtui.core.http_transport import AiohttpTransport
+from fluxtui.core.providers.answers import transport_error
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+class RawServer:
+    """A loopback TCP server running `handler` for each connection; it counts connections and
+    the requests whose head it read whole."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.open: set[asyncio.StreamWriter] = set()
+        self.connections = 0
+        self.requests = 0
+        self.url = ""
+
+    async def read_request(self, reader: asyncio.StreamReader) -> bytes:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        body = await reader.readexactly(length) if length else b""
+        self.requests += 1
+        return head + body
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self.open.add(writer)
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            await self.handler(reader, writer)
+        self.close(writer)
+
+    def close(self, writer: asyncio.StreamWriter) -> None:
+        self.open.discard(writer)
+        writer.close()
+
+
+@contextlib.asynccontextmanager
+async def serving(handler: Callable[[RawServer], Handler]) -> AsyncIterator[RawServer]:
+    raw = RawServer(lambda r, w: asyncio.sleep(0))
+    raw.handler = handler(raw)
+    server = await asyncio.start_server(raw._serve, "127.0.0.1", 0)
+    raw.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server:
+        try:
+            yield raw
+        finally:
+            for writer in list(raw.open):  # the connections a handler still holds
+                raw.close(writer)
+            await asyncio.sleep(0)
+
+
+def answers(body: bytes = b'{"ok": true}', *, status: bytes = b"200 OK") -> bytes:
+    return (
+        b"HTTP/1.1 " + status + b"\r\ncontent-type: application/json\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+
+
+def client(**limits: float) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(limits.pop("read", 5.0), connect=limits.pop("connect", 5.0))
+    if "pool" in limits:
+        timeout = httpx.Timeout(5.0, connect=5.0, pool=limits.pop("pool"))
+    return new_client(timeout=timeout, max_connections=int(limits.pop("connections", 10)))
+
+
+async def test_new_clients_send_http1_through_aiohttp_and_http2_through_httpx() -> None:
+    async with new_client(timeout=httpx.Timeout(5.0)) as plain:
+        assert isinstance(plain._transport, AiohttpTransport)
+    async with new_client(timeout=httpx.Timeout(5.0), http2=True) as multiplexed:
+        assert not isinstance(multiplexed._transport, AiohttpTransport)
+
+
+async def test_an_answer_arrives_whole_and_the_connection_is_kept_for_the_next() -> None:
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                request = await raw.read_request(reader)
+                body = b'{"echo": "' + request.split(b"\r\n\r\n", 1)[1] + b'"}'
+                writer.write(answers(body))
+                await writer.drain()
+
+        return serve
+
+    async with serving(handler) as server, client() as http:
+        first = await http.post(f"{server.url}/v1/flux-dev", content=b"one")
+        second = await http.post(f"{server.url}/v1/flux-dev", content=b"two")
+    assert (first.status_code, first.json(), second.json()) == (
+        200,
+        {"echo": "one"},
+        {"echo": "two"},
+    )
+    assert first.http_version == "HTTP/1.1"
+    assert (server.connections, server.requests) == (1, 2)
+
+
+async def test_the_request_carries_httpx_headers_and_no_others_from_aiohttp() -> None:
+    seen: list[bytes] = []
+
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            seen.append(await raw.read_request(reader))
+            writer.write(answers())
+            await writer.drain()
+
+        return serve
+
+    async with serving(handler) as server, client() as http:
+        await http.post(f"{server.url}/v1/x?a=%2F", json={"p": 1}, headers={"x-key": "k"})
+    head = seen[0].split(b"\r\n\r\n", 1)[0].decode().lower().split("\r\n")
+    assert head[0] == "post /v1/x?a=%2f http/1.1"  # the query reaches the server as written
+    names = [line.split(":", 1)[0] for line in head[1:]]
+    assert "x-key: k" in head and "content-type: application/json" in head
+    assert any(line.startswith("user-agent: fluxtui/") for line in head)
+    assert len(names) == len(set(names))  # nothing sent twice (aiohttp adds none of its own)
+
+
+async def test_a_refused_connection_was_not_sent() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with client() as http:
+        with pytest.raises(httpx.ConnectError) as raised:
+            await http.post(f"http://127.0.0.1:{port}/v1/flux-dev", content=b"{}")
+    assert not transport_error("bfl", raised.value).request_sent
+    assert raised.value.request.url.port == port
+
+
+async def test_a_connection_closed_after_the_request_may_have_been_sent() -> None:
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await raw.read_request(reader)  # the submit arrived: then nothing comes back
+
+        return serve
+
+    async with serving(handler) as server, client() as http:
+        with pytest.raises(httpx.RemoteProtocolError) as raised:
+            await http.post(f"{server.url}/v1/flux-dev", content=b"{}")
+    assert server.requests == 1
+    error = transport_error("bfl", raised.value)
+    assert error.request_sent
+    assert error.message.startswith("bfl: the connection was dropped (127.0.0.1:")
+
+
+async def test_no_answer_in_time_is_a_read_timeout_that_may_have_been_sent() -> None:
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await raw.read_request(reader)
+            await reader.read()  # no answer: until the client gives up and hangs up
+
+        return serve
+
+    async with serving(handler) as server, client(read=0.3) as http:
+        with pytest.raises(httpx.ReadTimeout) as raised:
+            await http.post(f"{server.url}/v1/flux-dev", content=b"{}")
+    assert server.requests == 1 and transport_error("bfl", raised.value).request_sent
+
+
+async def test_a_body_cut_short_is_a_protocol_error() -> None:
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await raw.read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n" + b"x" * 10)
+            await writer.drain()
+
+        return serve
+
+    async with serving(handler) as server, client() as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get(f"{server.url}/image.png")
+
+
+async def test_an_answer_that_is_not_http_is_a_protocol_error() -> None:
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await raw.read_request(reader)
+            writer.write(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+            await writer.drain()
+
+        return serve
+
+    async with serving(handler) as server, client() as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get(f"{server.url}/v1/get_result")
+
+
+async def test_waiting_too_long_for_a_free_connection_was_not_sent() -> None:
+    release = asyncio.Event()
+
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await raw.read_request(reader)
+            await release.wait()  # holds the only connection
+            writer.write(answers())
+            await writer.drain()
+
+        return serve
+
+    async with serving(handler) as server, client(connections=1, pool=0.3) as http:
+        held = asyncio.ensure_future(http.get(f"{server.url}/slow"))
+        while server.requests == 0:
+            await asyncio.sleep(0.01)
+        with pytest.raises(httpx.ConnectTimeout) as raised:
+            await http.post(f"{server.url}/v1/flux-dev", content=b"{}")
+        release.set()
+        assert (await held).status_code == 200
+    assert server.requests == 1  # the second request never went out
+    assert not transport_error("bfl", raised.value).request_sent
+
+
+async def test_a_large_upload_goes_out_whole() -> None:
+    received: list[int] = []
+
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            request = await raw.read_request(reader)
+            received.append(len(request.split(b"\r\n\r\n", 1)[1]))
+            writer.write(answers())
+            await writer.drain()
+
+        return serve
+
+    payload = bytes(range(256)) * (3 * 4096 + 7)  # 3 MiB and a bit: over `LARGE_BODY`
+    async with serving(handler) as server, client() as http:
+        answer = await http.put(f"{server.url}/upload", content=payload)
+    assert answer.status_code == 200 and received == [len(payload)]
