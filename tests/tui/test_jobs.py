@@ -166,10 +166,13 @@ async def test_an_uncertain_submit_is_sent_again_only_when_the_user_says_so(make
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
         assert "may be paid twice" in str(app.screen.query_one("#question", Static).render())
         await pilot.press("escape")  # no: nothing is sent
+        # the next key goes to the queue only once the question is gone (on a busy machine the
+        # dismissal can take longer than a keypress)
+        await wait_for(pilot, lambda: app.screen is app.main, "the question to close")
         await pilot.pause(0.2)
         assert app.board.jobs[job.id].state is JobState.UNCERTAIN
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question again")
         await pilot.press("y")
         done = await until(pilot, job, lambda j: j.state is JobState.DONE, "the resend")
         assert done.id == job.id and len(app.board.jobs) == 1
