@@ -45,6 +45,16 @@ def test_sparse_before_the_window_dense_in_it_todays_after() -> None:
     assert times[-1] - 10.1 <= schedule.dense  # noticed within one dense interval
 
 
+def test_a_window_that_opens_before_the_first_look_is_not_missed() -> None:
+    durations = Durations.of([0.8 + i * 0.005 for i in range(40)])  # 0.8 s to 1.0 s (schnell)
+    schedule = LearnedSchedule(durations, jitter=0)
+    low, _ = schedule.window()
+    assert low < schedule.first
+    assert schedule.next_delay(0.0) == low  # straight to the window, not to the first look
+    times = polls_until(schedule, 0.9)
+    assert times[-1] - 0.9 <= schedule.step()
+
+
 def test_a_wide_window_costs_at_most_so_many_polls() -> None:
     durations = Durations.of([10.0 + i * 0.1 for i in range(40)])  # 10 s to 13.9 s
     schedule = LearnedSchedule(durations, jitter=0)

@@ -12,6 +12,10 @@ of one model and size vary by about ±10%, so the window is short and most of a 
 fall where they count.
 Progress that predicts the end pulls a poll in (never under the window's interval), and
 `Retry-After` is a floor, as in `PollSchedule`.
+
+A job that waits in a queue (fal's `queue_position`) whose places are known to take so long each
+(`learned.History.position_seconds`) is asked once a place (`queued_delay`), whatever schedule
+it follows: each move is still seen, and a deep queue is not asked every 0.45 s.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from dataclasses import dataclass, field
 from fluxtui.core.learned import Durations
 from fluxtui.core.schedule import PollSchedule
 
+#: the longest wait before the job's window (seconds): a long job still shows its queue and progress
+SPARSE = 5.0
+
 
 @dataclass
 class LearnedSchedule:
@@ -31,7 +38,7 @@ class LearnedSchedule:
     first: float = 1.0
     dense: float = 0.08
     most_dense: int = 8
-    sparse: float = 5.0
+    sparse: float = SPARSE
     #: the window's edges: these quantiles of the ready times, widened by `margin` of them
     low_q: float = 0.02
     high_q: float = 0.98
@@ -63,10 +70,10 @@ class LearnedSchedule:
         if age > high:
             return self.after.next_delay(age, eta=eta, retry_after=retry_after)
         step = self.step()
-        if age < min(self.first, low - step):
-            delay = self.first - age  # the first look: the job exists, or was refused at once
-        elif age < low - step:
+        if age < low - step:
             delay = min(low - age, self.sparse)
+            if age < self.first:  # the first look (the job exists, or was refused at once),
+                delay = min(delay, self.first - age)  # unless the window opens before it
         else:
             delay = step * (1 + self.rng.uniform(-self.jitter, self.jitter))
         if eta is not None and 0 <= eta < delay:
@@ -76,3 +83,13 @@ class LearnedSchedule:
         if retry_after is not None:
             delay = max(delay, retry_after)
         return delay
+
+
+def queued_delay(delay: float, position: int | None, per_position: float | None) -> float:
+    """The wait before asking again about a job `position` places behind the front of a queue
+    whose places take `per_position` seconds each: one place's time (at most `SPARSE`), never
+    less than the schedule's `delay`; `delay` itself at the front (position 0: the job starts
+    any moment) or with no position time learnt."""
+    if not position or position < 0 or per_position is None:
+        return delay
+    return max(delay, min(per_position, SPARSE))
