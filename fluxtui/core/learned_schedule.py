@@ -44,8 +44,15 @@ class LearnedSchedule:
     high_q: float = 0.98
     margin: float = 0.03
     jitter: float = 0.1
+    #: how far (in steps, 0..1) before the window this job's dense polls start; None: at random,
+    #: so that jobs of one kind sent together do not all ask at the same instant
+    phase: float | None = None
     rng: random.Random = field(default_factory=random.Random)
     after: PollSchedule = field(default_factory=PollSchedule)
+
+    def __post_init__(self) -> None:
+        if self.phase is None:
+            self.phase = self.rng.random()
 
     def window(self) -> tuple[float, float]:
         """Seconds after the submit between which the job is polled densely."""
@@ -58,6 +65,11 @@ class LearnedSchedule:
         low, high = self.window()
         return max(self.dense, (high - low) / self.most_dense)
 
+    def start(self) -> float:
+        """Seconds after the submit of this job's first dense poll: `phase` of a step before the
+        window."""
+        return self.window()[0] - (self.phase or 0.0) * self.step()
+
     def next_delay(
         self,
         elapsed: float,
@@ -66,12 +78,12 @@ class LearnedSchedule:
         retry_after: float | None = None,
     ) -> float:
         age = elapsed + self.offset
-        low, high = self.window()
+        high = self.window()[1]
         if age > high:
             return self.after.next_delay(age, eta=eta, retry_after=retry_after)
-        step = self.step()
-        if age < low - step:
-            delay = min(low - age, self.sparse)
+        step, start = self.step(), self.start()
+        if age < start - step:
+            delay = min(start - age, self.sparse)
             if age < self.first:  # the first look (the job exists, or was refused at once),
                 delay = min(delay, self.first - age)  # unless the window opens before it
         else:
