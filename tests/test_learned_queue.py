@@ -5,13 +5,22 @@ and how long one place in fal's queue takes, which paces the polls of a job wait
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
+from fluxtui.commands.progress import detail
 from fluxtui.core.config import Config
 from fluxtui.core.engine import Engine
 from fluxtui.core.learned import MIN_QUEUED, History, position_seconds, ready_seconds, stats
 from fluxtui.core.learned_schedule import SPARSE, queued_delay
-from fluxtui.core.models import GenerationRequest, Job, JobState, StateChange
+from fluxtui.core.models import (
+    GenerationRequest,
+    Job,
+    JobEvent,
+    JobSnapshot,
+    JobState,
+    StateChange,
+)
 from fluxtui.core.store import Store
 from fluxtui.sim import SimServer
 from tests.helpers import sim_jobs
@@ -83,6 +92,15 @@ def test_history_and_stats_learn_the_queue_from_the_store(store: Store) -> None:
     assert row.to_dict()["position_s"] == 1.15
 
 
+def test_the_expected_start_of_a_queued_job() -> None:
+    request = GenerationRequest("a fox", *FAL)
+    queued = JobSnapshot("j1", request, JobState.QUEUED, 1.0, queue_position=2)
+    assert detail(queued) == "2 ahead in queue"  # nothing learnt
+    assert detail(replace(queued, place_s=1.5)) == "2 ahead in queue, starts in ~4.5 s"
+    front = replace(queued, queue_position=0, place_s=1.5)
+    assert detail(front) == "next in queue, starts in ~1.5 s"
+
+
 def test_a_queued_job_is_asked_once_a_place() -> None:
     assert queued_delay(0.3, 4, 1.5) == 1.5  # each move is still seen
     assert queued_delay(0.3, 0, 1.5) == 0.3  # at the front it starts any moment
@@ -110,14 +128,19 @@ def polls_of(sim: SimServer, jobs: list[Job]) -> float:
 async def test_polled_fal_jobs_learn_the_queue_and_are_asked_less_while_they_wait(
     sim: SimServer, sim_config: Config, store: Store, tmp_path: Path
 ) -> None:
+    events: list[JobEvent] = []
     async with Engine(sim_config, store, library=tmp_path / "lib", stream_status=False) as engine:
         fresh = await run_queued(engine, "fresh", MIN_QUEUED)
         before = polls_of(sim, fresh)
+        engine.add_listener(events.append)
         learnt = await run_queued(engine, "learnt", 3)
         after = polls_of(sim, learnt)
+    queued = [e.job for e in events if e.state is JobState.QUEUED]
+    assert queued and all(job.place_s is not None for job in queued)
+    assert "ahead in queue, starts in ~" in detail(queued[0])  # what `generate` shows
     job = fresh[0]
-    queued = [c for c in job.history if c.state is JobState.QUEUED]
-    assert queued and queued[0].position is not None  # what the first status said
+    entered = [c for c in job.history if c.state is JobState.QUEUED]
+    assert entered and entered[0].position is not None  # what the first status said
     (ready,) = [c for c in job.history if c.state is JobState.DOWNLOADING]
     assert ready.since is not None and ready.since < ready.at  # polled: the poll before
     assert after < before
@@ -129,6 +152,7 @@ async def test_a_streamed_job_records_its_place_and_no_poll_before_ready(
     engine: Engine,
 ) -> None:
     (job,) = await run_queued(engine, "streamed", 1)
+    assert job.place_s is None  # nothing learnt yet: no expected start
     queued = [c for c in job.history if c.state is JobState.QUEUED]
     assert queued and queued[0].position is not None
     (ready,) = [c for c in job.history if c.state is JobState.DOWNLOADING]

@@ -265,6 +265,8 @@ class Job(Timeline):
     height: int | None = None
     error: JobError | None = None
     queue_position: int | None = None
+    #: seconds one place in its provider's queue takes, learnt from the store (None: unknown)
+    place_s: float | None = None
     progress: float | None = None
     log: str | None = None
     group_id: str | None = None  # a comparison this job belongs to
@@ -294,6 +296,7 @@ class Job(Timeline):
             height=self.height,
             error=self.error,
             queue_position=self.queue_position,
+            place_s=self.place_s,
             progress=self.progress,
             log=self.log,
             group_id=self.group_id,
@@ -318,6 +321,7 @@ class JobSnapshot(Timeline):
     height: int | None = None
     error: JobError | None = None
     queue_position: int | None = None
+    place_s: float | None = None  # see `Job.place_s`
     progress: float | None = None
     log: str | None = None
     group_id: str | None = None

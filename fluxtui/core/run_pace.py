@@ -36,6 +36,7 @@ class RunPace:
         history, request = run.ctx.history, run.job.request
         #: seconds a place in this provider+model's queue takes, when the store knows
         self.per_position = history.position_seconds(request) if history else None
+        run.job.place_s = self.per_position  # the faces show when a queued job should start
         self.started = time.monotonic()
         self.failures = 0
         self.poller = run.ctx.poller(run.job.request.provider)
