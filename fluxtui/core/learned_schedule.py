@@ -3,13 +3,15 @@ end, dense while it is likely to end, today's schedule (`PollSchedule`) after.
 
 With the ready times of ≥ 20 jobs like it (`learned.History`), the window where this job is likely
 to end runs from a little before the fastest 2% to a little after the slowest 2%. The first poll
-comes `first` seconds after the submit whatever the history, so that the job is seen in its queue
-and a refusal that comes at once (BFL's "Request Moderated", "Task not found") is said at once.
-Then, before the window, the job is asked at most every `sparse` seconds (so a long job still
-shows its queue and its progress); inside it, every `dense` seconds (the end is noticed ~dense/2
-late); past it, the job is slower than its kind and today's schedule takes over. Real FLUX jobs
-of one model and size vary by about ±10%, so the window is short and most of a job's requests
-fall where they count.
+comes `first` seconds after the submit (or at the window, if it opens sooner), so that the job is
+seen in its queue and a refusal that comes at once (BFL's "Request Moderated", "Task not found")
+is said at once. Then, before the window, the job is asked at most every `sparse` seconds (so a
+long job still shows its queue and its progress); inside it, every `dense` seconds (the end is
+noticed ~dense/2 late), starting at this job's own `phase` of a step before the window (jobs of
+one kind sent together do not ask at the same instant, and wait on each other's answers); past
+it, the job is slower than its kind and today's schedule takes over. Real FLUX jobs of one model
+and size vary by about ±10%, so the window is short and most of a job's requests fall where
+they count.
 Progress that predicts the end pulls a poll in (never under the window's interval), and
 `Retry-After` is a floor, as in `PollSchedule`.
 
