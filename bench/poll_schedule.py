@@ -76,6 +76,10 @@ class WithoutProgress(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class RoundFailed(Exception):
+    """A job of the round did not finish (on a loaded machine a submit's connection may drop)."""
+
+
 def lengths(n: int, seed: int) -> list[tuple[int, float]]:
     """`n` jobs of each size: (side, seconds), each within ±10% of its size's length."""
     rng = random.Random(seed)
@@ -137,10 +141,25 @@ async def run_round(
     store.close()
     failed = [j for j in jobs if j.state is not JobState.DONE]
     if failed:
-        raise SystemExit(f"{len(failed)} bench jobs failed: {failed[0].error}")
+        raise RoundFailed(f"{len(failed)} bench jobs failed: {failed[0].error}")
     ready = server_ready_times(port)
     delays = [noticed[j.id] - ready[j.handle.request_id] for j in jobs if j.handle]
     return delays, requests / len(jobs)
+
+
+async def run_again(
+    port: int, spec: Round, measured: list[tuple[int, float]], history: int, workdir: Path
+) -> tuple[list[float], float]:
+    """`run_round`, run again (at most twice more) when a job failed; the failure is printed."""
+    for _ in range(2):
+        try:
+            return await run_round(port, spec, measured, history, workdir)
+        except RoundFailed as exc:
+            print(f"  {spec.name}: {exc}; running the round again", file=sys.stderr)
+    try:
+        return await run_round(port, spec, measured, history, workdir)
+    except RoundFailed as exc:
+        raise SystemExit(f"{spec.name}: {exc}") from None
 
 
 def server_ready_times(port: int) -> dict[str, float]:
@@ -180,7 +199,7 @@ async def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for spec in rounds:
-                delays, per_job = await run_round(port, spec, measured, args.history, Path(tmp))
+                delays, per_job = await run_again(port, spec, measured, args.history, Path(tmp))
                 results.append((spec.name, statistics.median(delays), p95(delays), per_job))
                 print(f"  ran {spec.name}", file=sys.stderr)
     finally:

@@ -30,7 +30,7 @@ def polls_until(schedule: LearnedSchedule, ready: float) -> list[float]:
 
 def test_sparse_before_the_window_dense_in_it_todays_after() -> None:
     durations = Durations.of([10.0 + i * 0.005 for i in range(40)])  # 10.0 s to 10.2 s
-    schedule = LearnedSchedule(durations, margin=0.01, jitter=0, rng=random.Random(1))
+    schedule = LearnedSchedule(durations, margin=0.01, jitter=0, phase=0, rng=random.Random(1))
     low, high = schedule.window()
     assert 9.8 < low < 10.0 and 10.2 < high < 10.5
     assert schedule.step() == schedule.dense
@@ -45,9 +45,33 @@ def test_sparse_before_the_window_dense_in_it_todays_after() -> None:
     assert times[-1] - 10.1 <= schedule.dense  # noticed within one dense interval
 
 
+def test_a_window_that_opens_before_the_first_look_is_not_missed() -> None:
+    durations = Durations.of([0.8 + i * 0.005 for i in range(40)])  # 0.8 s to 1.0 s (schnell)
+    schedule = LearnedSchedule(durations, jitter=0, phase=0)
+    low, _ = schedule.window()
+    assert low < schedule.first
+    assert schedule.next_delay(0.0) == low  # straight to the window, not to the first look
+    times = polls_until(schedule, 0.9)
+    assert times[-1] - 0.9 <= schedule.step()
+
+
+def test_jobs_of_a_kind_sent_together_start_their_dense_polls_apart() -> None:
+    durations = Durations.of([10.0 + i * 0.005 for i in range(40)])
+    starts = []
+    for seed in range(8):
+        schedule = LearnedSchedule(durations, rng=random.Random(seed))
+        low, _ = schedule.window()
+        first_dense = 1.0 + schedule.next_delay(1.0)
+        first_dense += schedule.next_delay(first_dense)  # sparse, then to the job's start
+        assert low - schedule.step() <= first_dense <= low  # never after the window opens
+        starts.append(first_dense)
+    spread = max(starts) - min(starts)
+    assert spread > schedule.step() / 2  # spread over a step, not all at the same instant
+
+
 def test_a_wide_window_costs_at_most_so_many_polls() -> None:
     durations = Durations.of([10.0 + i * 0.1 for i in range(40)])  # 10 s to 13.9 s
-    schedule = LearnedSchedule(durations, jitter=0)
+    schedule = LearnedSchedule(durations, jitter=0, phase=0)
     low, high = schedule.window()
     assert schedule.step() == (high - low) / schedule.most_dense > schedule.dense
     times = polls_until(schedule, high - 0.01)
@@ -56,11 +80,11 @@ def test_a_wide_window_costs_at_most_so_many_polls() -> None:
 
 def test_a_resumed_job_is_placed_by_its_age_and_retry_after_is_a_floor() -> None:
     durations = Durations.of([4.0] * 30)
-    schedule = LearnedSchedule(durations, offset=3.95, jitter=0)
+    schedule = LearnedSchedule(durations, offset=3.95, jitter=0, phase=0)
     assert schedule.next_delay(0.0) == schedule.dense  # already in its window
     assert schedule.next_delay(0.0, retry_after=2.0) == 2.0
     assert schedule.next_delay(0.0, eta=0.01) == schedule.dense  # not under the interval
-    fresh = LearnedSchedule(durations, jitter=0)
+    fresh = LearnedSchedule(durations, jitter=0, phase=0)
     assert fresh.next_delay(1.0, eta=2.0) == 2.02
 
 

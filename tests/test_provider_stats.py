@@ -47,6 +47,8 @@ def test_stats_as_json(capsys: pytest.CaptureFixture[str]) -> None:
         "jobs": 10,
         "median_s": 6.5,
         "p90_s": 10.1,
+        "queued": 0,
+        "position_s": None,
     }
     assert rows[1]["demo"] is True and rows[1]["jobs"] == 10 and rows[1]["median_s"] == 30.0
 
@@ -57,7 +59,7 @@ def test_stats_as_text_are_inert(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     lines = out.splitlines()
-    assert lines[1].split() == ["bfl", "flux-dev", "10", "6.5", "s", "10", "s"]
+    assert lines[1].split() == ["bfl", "flux-dev", "10", "6.5", "s", "10", "s", "–"]
     assert "fal (demo)" in lines[2] and "fal-ai/␛]2;pwned␇" in lines[2]
 
 

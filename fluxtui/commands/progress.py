@@ -29,7 +29,10 @@ def detail(job: JobSnapshot) -> str:
     ended (inert)."""
     if job.state is JobState.QUEUED and job.queue_position is not None:
         ahead = job.queue_position
-        return "next in queue" if ahead == 0 else f"{ahead} ahead in queue"
+        where = "next in queue" if ahead == 0 else f"{ahead} ahead in queue"
+        if job.place_s is not None:  # the places ahead, and its own
+            where += f", starts in ~{human((ahead + 1) * job.place_s)}"
+        return where
     if job.state is JobState.RUNNING:
         parts = [f"{job.progress:.0%}"] if job.progress is not None else []
         if job.log:

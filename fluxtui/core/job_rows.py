@@ -17,14 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fluxtui.core import prompt_index
-from fluxtui.core.models import (
-    TIME_DIGITS,
-    GenerationRequest,
-    Job,
-    JobError,
-    JobState,
-    StateChange,
-)
+from fluxtui.core.job_ids import TIME_DIGITS
+from fluxtui.core.models import GenerationRequest, Job, JobError, JobState, StateChange
 from fluxtui.core.results import Handle, ReportedCost
 
 #: JobQuery.sort -> ORDER BY; "fastest"/"slowest" is time to image, jobs without one last

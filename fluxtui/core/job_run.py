@@ -80,6 +80,9 @@ class JobRun:
         self.control = control
         self.trouble_since: float | None = None  # wall time of the first failure in a row
         self.trouble: ProviderError | None = None  # the latest of them
+        #: wall time of the latest poll answer that said "not ready yet" (`RunPace` sets it; a
+        #: stream's answers come as they happen and leave it None)
+        self.not_ready_at: float | None = None
 
     def seconds_left(self) -> float:
         """Seconds before the job's deadline, counted from its (latest) submit; a job resumed
@@ -215,7 +218,7 @@ class JobRun:
         # BFL's answers lack progress at times: a job never moves back from RUNNING to QUEUED
         backwards = job.state is JobState.RUNNING and update.state is JobState.QUEUED
         if update.state is not job.state and not backwards:
-            self.set_state(update.state)
+            self.set_state(update.state, position=update.queue_position)
         elif changed:
             self.ctx.emit(job, None)
         return False
@@ -287,7 +290,7 @@ class JobRun:
             raise ProviderError(ErrorKind.MODERATED, message, ends_job=True)
         job.seed = result.seed if result.seed is not None else job.request.param("seed")
         job.queue_position = None
-        self.set_state(JobState.DOWNLOADING)
+        self.set_state(JobState.DOWNLOADING, since=self.not_ready_at)
         deadline = time.monotonic() + self.seconds_left()
         for index, image in enumerate(images):
             if index < len(job.files):
@@ -365,12 +368,26 @@ class JobRun:
 
     # ---- state ----------------------------------------------------------------------------------
 
-    def record(self, state: JobState, detail: str | None = None) -> None:
+    def record(
+        self,
+        state: JobState,
+        detail: str | None = None,
+        *,
+        position: int | None = None,
+        since: float | None = None,
+    ) -> None:
         """A history entry, stored; listeners are not told (see `set_state`)."""
         self.job.state = state
-        self.job.history.append(StateChange(state, time.time(), detail))
+        self.job.history.append(StateChange(state, time.time(), detail, position, since))
         self.ctx.store.save(self.job)
 
-    def set_state(self, state: JobState, detail: str | None = None) -> None:
-        self.record(state, detail)
+    def set_state(
+        self,
+        state: JobState,
+        detail: str | None = None,
+        *,
+        position: int | None = None,
+        since: float | None = None,
+    ) -> None:
+        self.record(state, detail, position=position, since=since)
         self.ctx.emit(self.job, detail)

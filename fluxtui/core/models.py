@@ -16,8 +16,6 @@ to edit, references, a Fill mask), resolved and checked before the request is ma
 
 from __future__ import annotations
 
-import secrets
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,6 +23,9 @@ from enum import StrEnum
 from typing import Any
 
 from fluxtui.core.input_images import InputImage
+from fluxtui.core.job_ids import id_matches as id_matches
+from fluxtui.core.job_ids import new_job_id
+from fluxtui.core.job_ids import short_id as short_id
 from fluxtui.core.results import Handle, ProviderResult, ReportedCost
 
 
@@ -188,56 +189,21 @@ class StateChange:
     state: JobState
     at: float
     detail: str | None = None
+    #: QUEUED: the queue position the provider gave then (0: next)
+    position: int | None = None
+    #: DOWNLOADING, found by polling: when the poll before (not ready yet) was answered; the
+    #: result became ready between the two
+    since: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"state": str(self.state), "at": self.at, "detail": self.detail}
+        extra = {k: v for k in ("position", "since") if (v := getattr(self, k)) is not None}
+        return {"state": str(self.state), "at": self.at, "detail": self.detail, **extra}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StateChange:
-        return cls(JobState(data["state"]), data["at"], data.get("detail"))
-
-
-#: hex digits of milliseconds that start every job id (so that ids sort by creation time)
-TIME_DIGITS = 11
-#: random hex digits after them: the job's short id, which users see and type
-SHORT_DIGITS = 8
-_HEX = frozenset("0123456789abcdef")
-_lock = threading.Lock()
-_given: tuple[int, set[str]] = (-1, set())  # the millisecond of the last id, its short ids
-
-
-def new_job_id(now: float | None = None) -> str:
-    """An id that sorts by creation time: 11 hex digits of milliseconds, then 8 random ones,
-    the short id (`short_id`). Ids this process makes in one millisecond never share it."""
-    global _given
-    millis = int((time.time() if now is None else now) * 1000)
-    with _lock:
-        if _given[0] != millis:
-            _given = (millis, set())
-        taken = _given[1]
-        tail = secrets.token_hex(SHORT_DIGITS // 2)
-        while tail in taken:
-            tail = secrets.token_hex(SHORT_DIGITS // 2)
-        taken.add(tail)
-    return f"{millis:0{TIME_DIGITS}x}{tail}"
-
-
-def _timed(job_id: str) -> bool:
-    """Whether `job_id` is time + random hex (ids made before short ids had 6 random digits)."""
-    return len(job_id) >= TIME_DIGITS + 6 and set(job_id) <= _HEX
-
-
-def short_id(job_id: str) -> str:
-    """The part of a job id that tells it apart: its random digits (the time before them is
-    shared by the jobs of one comparison). Ids of another shape: their first 8 characters."""
-    return job_id[TIME_DIGITS : TIME_DIGITS + SHORT_DIGITS] if _timed(job_id) else job_id[:8]
-
-
-def id_matches(job_id: str, typed: str) -> bool:
-    """Whether a user's `typed` id names `job_id`: a prefix of the id or of its short id (in
-    any case, as the store's lookup)."""
-    typed = typed.lower()
-    return job_id.startswith(typed) or (_timed(job_id) and job_id[TIME_DIGITS:].startswith(typed))
+        """One entry as stored (older files lack `position` and `since`)."""
+        state, detail = JobState(data["state"]), data.get("detail")
+        return cls(state, data["at"], detail, data.get("position"), data.get("since"))
 
 
 class Timeline:
@@ -299,6 +265,8 @@ class Job(Timeline):
     height: int | None = None
     error: JobError | None = None
     queue_position: int | None = None
+    #: seconds one place in its provider's queue takes, learnt from the store (None: unknown)
+    place_s: float | None = None
     progress: float | None = None
     log: str | None = None
     group_id: str | None = None  # a comparison this job belongs to
@@ -328,6 +296,7 @@ class Job(Timeline):
             height=self.height,
             error=self.error,
             queue_position=self.queue_position,
+            place_s=self.place_s,
             progress=self.progress,
             log=self.log,
             group_id=self.group_id,
@@ -352,6 +321,7 @@ class JobSnapshot(Timeline):
     height: int | None = None
     error: JobError | None = None
     queue_position: int | None = None
+    place_s: float | None = None  # see `Job.place_s`
     progress: float | None = None
     log: str | None = None
     group_id: str | None = None

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from fluxtui.core.durations import human
 from fluxtui.core.errors import ProviderError
-from fluxtui.core.learned_schedule import LearnedSchedule
+from fluxtui.core.learned_schedule import LearnedSchedule, queued_delay
 from fluxtui.core.models import ErrorKind, Job, JobState, StatusUpdate
 from fluxtui.core.run_parts import RunContext, Schedule, Unreachable
 from fluxtui.core.schedule import eta_from_progress
@@ -22,6 +22,7 @@ class Follower(Protocol):
     job: Job
     ctx: RunContext
     trouble_since: float | None
+    not_ready_at: float | None
 
     def note_trouble(self, error: ProviderError) -> None: ...
 
@@ -32,6 +33,10 @@ class RunPace:
     def __init__(self, run: Follower):
         self.run = run
         self.schedule = self._schedule()
+        history, request = run.ctx.history, run.job.request
+        #: seconds a place in this provider+model's queue takes, when the store knows
+        self.per_position = history.position_seconds(request) if history else None
+        run.job.place_s = self.per_position  # the faces show when a queued job should start
         self.started = time.monotonic()
         self.failures = 0
         self.poller = run.ctx.poller(run.job.request.provider)
@@ -67,11 +72,15 @@ class RunPace:
 
     async def tick(self, update: StatusUpdate) -> None:
         self.failures = 0
+        self.run.not_ready_at = time.time()
         job = self.run.job
         running_since = job.last_time(JobState.RUNNING)
         running_for = time.time() - running_since if running_since else None
         eta = eta_from_progress(job.progress, running_for)
-        await self.turn(self.schedule.next_delay(time.monotonic() - self.started, eta=eta))
+        delay = self.schedule.next_delay(time.monotonic() - self.started, eta=eta)
+        if job.state is JobState.QUEUED:
+            delay = queued_delay(delay, job.queue_position, self.per_position)
+        await self.turn(delay)
 
     async def trouble(self, error: ProviderError) -> None:
         self.answered()
