@@ -56,7 +56,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             keepalive_timeout=self._limits.keepalive_expiry or 0,
             ssl=_tls_context(*trusted),
         )
-        return aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),  # httpx keeps the cookies
             timeout=aiohttp.ClientTimeout(total=None),
@@ -64,6 +64,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             trust_env=False,  # httpx routes proxied URLs to transports of its own
             read_bufsize=READ_BUFFER,
         )
+        # one httpx request is one request on the wire: the engine retries what failed, with its
+        # own backoff and counts (a fault's `drop_times`, the requests a bench counts), so
+        # aiohttp's silent second try of an idempotent request is off, as in aiohttp's own
+        # test client
+        session._retry_connection = False
+        return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         import aiohttp
