@@ -98,7 +98,7 @@ def start_server(folder: Path, max_requests: int = 0) -> tuple[subprocess.Popen[
     plain, tls = free_port(), free_port()
     command = [sys.executable, __file__, "--serve", str(plain), str(tls), str(cert), str(key)]
     command.append(str(max_requests))
-    server = subprocess.Popen(command)
+    server = subprocess.Popen(command, stderr=subprocess.DEVNULL)  # Hypercorn's own noise
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", tls), timeout=1).close()
