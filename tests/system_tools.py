@@ -19,6 +19,7 @@ PACKAGES = {
     "img2sixel": "libsixel-bin",
     "tmux": "tmux",
     "chromium": "chromium",
+    "openssl": "openssl",
 }
 ALL = "apt-get install -y " + " ".join(sorted(set(PACKAGES.values())))
 

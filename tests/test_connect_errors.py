@@ -1,17 +1,25 @@
 """A connection that fails says which host, why and what to check, over real sockets: a refused
 port on 127.0.0.1, a name that cannot resolve (`.invalid` never does, and asks only the local
-resolver), and TLS spoken to a plain-HTTP server (the simulator); through both of the clients'
-transports (aiohttp's HTTP/1.1 pool, and httpx's own for HTTP/2)."""
+resolver), TLS spoken to a plain-HTTP server (the simulator), a TLS server whose certificate is
+not trusted (self-signed, made by the `openssl` CLI), a listener that never accepts; through both
+of the clients' transports (aiohttp's HTTP/1.1 pool, and httpx's own for HTTP/2)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
+import ssl
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from fluxtui.core.http_clients import new_client
 from fluxtui.core.providers.answers import transport_error
+from tests.system_tools import require
 from tests.test_cli import run_cli
 
 
@@ -27,11 +35,54 @@ def http2(request: pytest.FixtureRequest) -> bool:
     return bool(request.param)
 
 
-async def failure(url: str, http2: bool) -> httpx.TransportError:
-    async with new_client(timeout=httpx.Timeout(10.0), http2=http2) as client:
+async def failure(url: str, http2: bool, connect: float = 10.0) -> httpx.TransportError:
+    async with new_client(timeout=httpx.Timeout(10.0, connect=connect), http2=http2) as client:
         with pytest.raises(httpx.TransportError) as raised:
-            await client.get(url)
+            await client.post(url, content=b"{}")
     return raised.value
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that signs itself (no CA anyone trusts), and its key."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    command = [require("openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt"]
+    command += ["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+    command += ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(command, check=True, capture_output=True)
+    return cert, key
+
+
+@contextlib.asynccontextmanager
+async def tls_server(cert: Path, key: Path) -> AsyncIterator[int]:
+    """A TLS listener on 127.0.0.1 with that certificate (it answers nothing): its port."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0, ssl=context)
+    async with server:
+        yield int(server.sockets[0].getsockname()[1])
+
+
+@contextlib.contextmanager
+def never_accepting() -> Iterator[int]:
+    """A listener whose accept queue is full: the kernel drops each new connection's SYN, so a
+    connect waits until its timeout. Its port."""
+    with contextlib.ExitStack() as stack:
+        listener = stack.enter_context(socket.socket())
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = int(listener.getsockname()[1])
+        for _ in range(3):  # fill the queue (a backlog of 0 holds one) and the SYN queue's slot
+            filler = stack.enter_context(socket.socket())
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", port))
+        yield port
 
 
 async def test_a_refused_port_is_named_with_what_to_check(http2: bool) -> None:
@@ -61,6 +112,45 @@ async def test_tls_to_a_plain_http_server_is_a_tls_failure(sim, http2: bool) -> 
     error = transport_error("bfl", await failure(plain.replace("http://", "https://", 1), http2))
     assert error.message.startswith(f"bfl: could not connect: TLS failure with {host_port} (")
     assert "a plain-HTTP server takes http://" in error.message
+
+
+async def test_an_untrusted_certificate_is_named_and_nothing_was_sent(
+    self_signed: tuple[Path, Path], http2: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):  # only the default CAs are trusted
+        monkeypatch.delenv(variable, raising=False)
+    async with tls_server(*self_signed) as port:
+        raised = await failure(f"https://127.0.0.1:{port}/v1/flux-pro-1.1", http2)
+    assert isinstance(raised, httpx.ConnectError)
+    error = transport_error("bfl", raised)
+    assert error.message.startswith(
+        f"bfl: could not connect: TLS failure with 127.0.0.1:{port}: its certificate is not "
+        "trusted (self-signed certificate): check the system clock, a proxy that intercepts "
+        "TLS, or SSL_CERT_FILE"
+    )
+    assert not error.request_sent
+
+
+async def test_a_certificate_trusted_through_ssl_cert_file_connects(
+    self_signed: tuple[Path, Path], http2: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(self_signed[0]))  # as a company's own CA is
+    async with tls_server(*self_signed) as port:
+        raised = await failure(f"https://127.0.0.1:{port}/v1/flux-pro-1.1", http2)
+    # past the handshake: the server hangs up on the request, which may have reached it
+    assert transport_error("bfl", raised).request_sent
+
+
+async def test_a_listener_that_never_accepts_is_a_connect_timeout(http2: bool) -> None:
+    with never_accepting() as port:
+        raised = await failure(f"http://127.0.0.1:{port}/v1/flux-pro-1.1", http2, connect=0.5)
+    assert isinstance(raised, httpx.ConnectTimeout)
+    error = transport_error("bfl", raised)
+    assert error.message == (
+        f"bfl: timed out connecting: 127.0.0.1:{port} did not answer in time: check that this "
+        "machine is online, and a firewall or proxy on the way"
+    )
+    assert not error.request_sent
 
 
 def test_generate_offline_says_which_host_and_why(monkeypatch, capsys) -> None:

@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+import uvicorn
 
-from fluxtui.core.http_clients import new_client
+from fluxtui.core.http_clients import KEEPALIVE_EXPIRY, new_client
 from fluxtui.core.http_transport import AiohttpTransport
 from fluxtui.core.providers.answers import transport_error
 
@@ -243,3 +244,89 @@ async def test_a_large_upload_goes_out_whole() -> None:
     async with serving(handler) as server, client() as http:
         answer = await http.put(f"{server.url}/upload", content=payload)
     assert answer.status_code == 200 and received == [len(payload)]
+
+
+@pytest.mark.parametrize("http2", [False, True], ids=["http1-aiohttp", "http2-httpx"])
+async def test_an_idle_connection_is_dropped_before_a_server_closes_it(http2: bool) -> None:
+    """A server that closes idle connections (uvicorn and Node after 5 s): its FIN may cross a
+    request the client writes on the connection just then, and a submit lost that way may have
+    been sent. This server stands for that race at its tightest: it drops, unanswered, a request
+    on a connection idle a little longer than the client keeps one."""
+    uvicorn_idle = uvicorn.Config(app="x:y").timeout_keep_alive  # the simulator's server
+    assert uvicorn_idle > KEEPALIVE_EXPIRY  # the pool lets go first
+    idle_limit = KEEPALIVE_EXPIRY + 0.2
+
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            loop = asyncio.get_running_loop()
+            answered = loop.time()
+            while True:
+                await raw.read_request(reader)
+                if loop.time() - answered > idle_limit:
+                    return  # closed: the request crossed the server's FIN
+                writer.write(answers())
+                await writer.drain()
+                answered = loop.time()
+
+        return serve
+
+    timeout = httpx.Timeout(5.0)
+    async with serving(handler) as server, new_client(timeout=timeout, http2=http2) as http:
+        first = await http.post(f"{server.url}/v1/flux-dev", content=b"{}")
+        await asyncio.sleep(idle_limit + 0.1)
+        second = await http.post(f"{server.url}/v1/flux-dev", content=b"{}")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert (server.connections, server.requests) == (2, 2)  # the second on a new connection
+
+
+class ForwardProxy:
+    """An HTTP proxy that answers itself: it records each request line (absolute-form, as a
+    client sends to a proxy) and says which it was."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def handler(self, raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                request = await raw.read_request(reader)
+                self.lines.append(request.split(b"\r\n", 1)[0].decode())
+                writer.write(answers(b'{"via": "proxy"}'))
+                await writer.drain()
+
+        return serve
+
+
+async def test_a_proxy_from_the_environment_carries_the_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    proxy = ForwardProxy()
+    for variable in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(variable, raising=False)
+    async with serving(proxy.handler) as server:
+        monkeypatch.setenv("HTTP_PROXY", server.url)
+        async with client() as http:
+            # a host that resolves nowhere: only the proxy can have answered
+            answer = await http.post("http://provider.invalid/v1/flux-dev", content=b"{}")
+    assert answer.json() == {"via": "proxy"}
+    assert proxy.lines == ["POST http://provider.invalid/v1/flux-dev HTTP/1.1"]
+
+
+async def test_hosts_in_no_proxy_are_reached_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy = ForwardProxy()
+
+    def direct(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await raw.read_request(reader)
+            writer.write(answers(b'{"via": "direct"}'))
+            await writer.drain()
+
+        return serve
+
+    async with serving(proxy.handler) as relay, serving(direct) as server:
+        monkeypatch.setenv("HTTP_PROXY", relay.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with client() as http:
+            answer = await http.get(f"{server.url}/v1/get_result")
+            assert isinstance(http._transport_for_url(answer.request.url), AiohttpTransport)
+    assert answer.json() == {"via": "direct"} and proxy.lines == []

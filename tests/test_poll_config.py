@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from fluxtui.core import config as config_module
+from fluxtui.core.engine import Engine
 from fluxtui.core.errors import ConfigError
+from fluxtui.core.http_transport import AiohttpTransport
 from fluxtui.core.settings import DEFAULT_REQUESTS_PER_SECOND, Transport
+from fluxtui.core.store import Store
 
 
 def load(tmp_path: Path, text: str) -> config_module.Config:
@@ -29,10 +32,23 @@ def test_budget_and_http2_are_read_per_provider(tmp_path: Path) -> None:
     assert comet.max_requests_per_second == DEFAULT_REQUESTS_PER_SECOND
 
 
-def test_http2_by_default_for_https_only() -> None:
-    assert Transport().uses_http2("https://api.bfl.ai")
-    assert not Transport().uses_http2("http://127.0.0.1:8787/bfl")
+def test_http2_only_when_asked_for_and_over_tls() -> None:
+    assert not Transport().uses_http2("https://api.bfl.ai")  # HTTP/1.1 unless the config asks
     assert not Transport(http2=False).uses_http2("https://api.bfl.ai")
+    assert Transport(http2=True).uses_http2("https://api.bfl.ai")
+    assert not Transport(http2=True).uses_http2("http://127.0.0.1:8787/bfl")  # no TLS: 1.1
+
+
+async def test_http2_asked_for_in_the_config_reaches_the_providers_client(tmp_path: Path) -> None:
+    config = load(tmp_path, "[providers.fal]\nhttp2 = true\n[providers.bfl]\nhttp2 = false\n")
+    store = Store(tmp_path / "jobs.sqlite3")
+    async with Engine(config, store, library=tmp_path / "library") as engine:
+        clients = {name: engine.provider(name).client for name in ("fal", "bfl", "comet")}
+        # fal's https:// base URL over httpx's own pool (h2); the others over aiohttp's
+        assert not isinstance(clients["fal"]._transport, AiohttpTransport)
+        assert isinstance(clients["bfl"]._transport, AiohttpTransport)
+        assert isinstance(clients["comet"]._transport, AiohttpTransport)
+    store.close()
 
 
 @pytest.mark.parametrize(

@@ -39,15 +39,18 @@ DEFAULT_REQUESTS_PER_SECOND = 50.0
 @dataclass(frozen=True)
 class Transport:
     """How fluxtui talks to a provider: the budget of its status polls (the config's
-    `max_requests_per_second`), and HTTP/2 (`http2`; None: for an https:// base URL)."""
+    `max_requests_per_second`), and HTTP/2 (`http2`; None: not set, which is off)."""
 
     max_requests_per_second: float = DEFAULT_REQUESTS_PER_SECOND
     http2: bool | None = None
 
     def uses_http2(self, base_url: str) -> bool:
-        """HTTP/2 is negotiated over TLS only: a plain http:// server (the simulator) gets
+        """HTTP/2 only where the config asks for it, and only over TLS (where it is negotiated):
+        HTTP/1.1 through aiohttp's pool costs under half of httpx's HTTP/2 in client CPU per
+        request, TLS included (`bench/http_cost.py`), and the poller's cap on unanswered polls
+        keeps a provider's connections few. A plain http:// server (the simulator) gets
         HTTP/1.1 whatever this says."""
-        return self.http2 if self.http2 is not None else base_url.startswith("https://")
+        return bool(self.http2) and base_url.startswith("https://")
 
 
 @dataclass(frozen=True)
