@@ -6,11 +6,17 @@ The app runs headless (Textual's test driver) at 120×40 with half-cell images. 
 from creating the app to its first rendered frame; "history shown" until the stored jobs are in
 the queue (the newest 200; older ones page in as the cursor nears them). "Key to screen" is from
 pressing a key (pilot.press) to the first frame rendered after it: typing a letter into the
-prompt, and moving the queue's cursor (which also changes the preview). "ctrl+j to queue" is from
-pressing ctrl+j to the job in the queue, for the first and the last 10 jobs started. Medians and
+prompt, and moving the queue's cursor (which also changes the preview). Every provider's cap on
+jobs in flight is raised to the most allowed (256), so that the jobs running are all in flight at
+the simulator: the first half on fal (status streams), the second half on Comet (polled); each
+runs for an hour. "ctrl+j to queue" is from
+pressing ctrl+j (posted to the app as a terminal's driver posts it: Pilot would wait for the
+app to be idle after each key, seconds a job with hundreds running on a busy machine) to the job
+in the queue, for the first and the last 10 jobs started. Medians and
 95th percentiles over many presses, and each figure's ratio to the empty store's.
 
     python bench/tui_responsiveness.py [--presses 60] [--running 500] [--demo-running 120]
+        [--stored 1000] [--profile]
 
 It runs on any checkout: `PYTHONPATH=OTHER_CHECKOUT` measures another one (e.g. the baseline
 of a branch).
@@ -20,14 +26,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
+import pstats
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 HOME = tempfile.mkdtemp(prefix="fluxtui-bench-")
@@ -35,17 +43,24 @@ for _name in ("CONFIG", "DATA", "CACHE", "STATE"):
     os.environ[f"XDG_{_name}_HOME"] = os.path.join(HOME, _name.lower())
 
 from PIL import Image  # noqa: E402
+from textual import events  # noqa: E402
 from textual.widgets import TextArea  # noqa: E402
 
 from fluxtui.core import config as config_module  # noqa: E402
+from fluxtui.core.config import MAX_CONCURRENCY, Config  # noqa: E402
 from fluxtui.core.models import GenerationRequest, Job, JobState, StateChange  # noqa: E402
 from fluxtui.core.store import Store  # noqa: E402
 from fluxtui.session import demo  # noqa: E402
 from fluxtui.sim.config import PublicUrls  # noqa: E402
 from fluxtui.tui.factory import create_app  # noqa: E402
+from fluxtui.tui.widgets.prompt_form import default_model  # noqa: E402
 
 SIZE = (120, 40)
 PROVIDERS = ("fal", "bfl", "comet")
+# The running jobs: the first half on fal (status streams), the second on Comet (polled). Not on
+# BFL, which (like the simulator) runs at most 24 tasks of a key at once and answers 429 beyond.
+RUNNING_ON = ("fal", "comet")
+RUN_S = 3600.0  # how long each running job runs (and the client's timeout)
 BANNER = re.compile(r"on (http://[0-9.:]+) \(cluster and delivery: (http://[0-9.:]+)\)")
 
 
@@ -71,6 +86,21 @@ class SimProcess:
         self.process.wait(timeout=10)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def uncapped(config: Config) -> Config:
+    """`config` with each provider's cap on jobs in flight (and its default model's, which the
+    catalog caps at 24 on BFL) raised to the most allowed: the jobs started are all in flight,
+    polled or streamed, rather than waiting in the app for a slot; and none times out."""
+    providers = {
+        name: replace(
+            entry,
+            concurrency=MAX_CONCURRENCY,
+            model_concurrency={default_model(config, name): MAX_CONCURRENCY},
+        )
+        for name, entry in config.providers.items()
+    }
+    return replace(config, providers=providers, timeout_s=RUN_S)
 
 
 @dataclass
@@ -144,6 +174,7 @@ async def scenario(
     running: int = 0,
     stored: int = 0,
     demo_mode: bool = False,
+    profile: bool = False,
 ) -> Figures:
     if stored:
         fill_store(store_path, stored)
@@ -157,13 +188,14 @@ async def scenario(
             await asyncio.sleep(0.005)
         history = time.perf_counter() - created
         for index in range(running):
-            provider = PROVIDERS[index % 3]
-            app.main.form.set_provider(provider)
-            prompt = f"running job {index} [[sim: queue=0.5, run=600]]"
+            provider = RUNNING_ON[index * len(RUNNING_ON) // running]
+            if provider != app.main.form.provider:  # a new provider rebuilds the form's fields
+                app.main.form.set_provider(provider)
+            prompt = f"running job {index} [[sim: queue=0.5, run={RUN_S:g}]]"
             app.main.form.query_one("#prompt", TextArea).text = prompt
             shown = len(app.board)
             start = time.perf_counter()
-            await pilot.press("ctrl+j")
+            app.post_message(events.Key("ctrl+j", None))  # as a terminal's driver sends it
             while len(app.board) == shown:
                 await asyncio.sleep(0.001)
             submits.append((time.perf_counter() - start) * 1000)
@@ -174,9 +206,19 @@ async def scenario(
         prompt = app.main.form.query_one("#prompt", TextArea)
         prompt.text = ""
         prompt.focus()
+        profiler = cProfile.Profile() if profile and running else None
+        if profiler is not None:
+            profiler.enable()
         typing = await latencies(pilot, frames, ["a"] * presses)
         app.main.queue.focus()
         moving = await latencies(pilot, frames, ["down", "up"] * (presses // 2))
+        if profiler is not None:
+            profiler.disable()
+            stats = pstats.Stats(profiler, stream=sys.stderr)
+            print(f"--- {name}: the key presses, by own time ---", file=sys.stderr)
+            stats.sort_stats("tottime").print_stats(25)
+            print(f"--- {name}: by cumulative time ---", file=sys.stderr)
+            stats.sort_stats("cumulative").print_stats(40)
         rss = _rss_mb()
         app.cancel_all()
     print(
@@ -232,31 +274,45 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=60)
     parser.add_argument("--running", type=int, default=500)
-    parser.add_argument("--demo-running", type=int, default=120)
+    parser.add_argument("--demo-running", type=int, default=120, help="0: no demo mode run")
+    parser.add_argument("--stored", type=int, default=1000, help="0: no stored-jobs run")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the key presses with jobs running (stderr)"
+    )
     args = parser.parse_args()
     presses = args.presses
     sim = SimProcess()
     try:
-        config = demo(config_module.load(), sim)
+        config = uncapped(demo(config_module.load(), sim))
         python = sys.version.split()[0]
         print(f"{SIZE[0]}×{SIZE[1]} headless, {os.cpu_count()} CPUs, Python {python}")
         data = Path(HOME)
         base = await scenario("empty store (baseline)", config, data / "empty.sqlite3", presses)
         report("empty store (baseline)", base, None)
-        name = "1,000 stored jobs"
-        stored = await scenario(name, config, data / "stored.sqlite3", presses, stored=1000)
-        report(name, stored, base)
+        if args.stored:
+            name = f"{args.stored:,} stored jobs"
+            stored = await scenario(
+                name, config, data / "stored.sqlite3", presses, stored=args.stored
+            )
+            report(name, stored, base)
         name = f"{args.running} jobs running (sim apart)"
         running = await scenario(
-            name, config, data / "running.sqlite3", presses, running=args.running
+            name,
+            config,
+            data / "running.sqlite3",
+            presses,
+            running=args.running,
+            profile=args.profile,
         )
         report(name, running, base)
     finally:
         sim.stop()
+    if not args.demo_running:
+        return
     name = f"demo mode, {args.demo_running} running"
     demo_figures = await scenario(
         name,
-        config_module.load(),
+        uncapped(config_module.load()),
         data / "demo.sqlite3",
         presses,
         running=args.demo_running,

@@ -7,7 +7,13 @@ deadline is the worst case) or answers them at once as kitty 0.35 does (the base
 is the silent terminal's first paint over it). Also the app's CPU time at its first paint (what
 a loaded machine inflates least).
 
-Baselines in the same run: `python -c pass` and `python -c "import textual.app"` (start to exit).
+Baselines in the same run: `python -c pass` and `python -c "import textual.app"` (start to exit),
+and a bare Textual app (a Header and one line of text) to its first paint in the same pty: the
+ratio of each row to it is what fluxtui adds to Textual's own start.
+
+The package measured is compiled to bytecode first, as pip does when it installs it: with
+PYTHONDONTWRITEBYTECODE set, a checkout's bytecode is never written and every start would compile
+each module again (about 1.7 s of CPU on the 2-core machine of bench/README.md).
 
     python bench/tui_startup.py [--runs 10]
 """
@@ -30,6 +36,19 @@ import time
 MARKER = b"simulator, no keys"
 TIMEOUT_S = 30.0
 DA1 = b"\x1b[c"  # the probe's last question (fluxtui.term.queries.DA1)
+BARE_APP = """
+from textual.app import App
+from textual.widgets import Header, Static
+
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield Static("demo - simulator, no keys")
+
+
+Bare().run()
+"""
 KITTY = (
     b"\x1bP>|kitty(0.35.2)\x1b\\\x1b[>1;4000;35c\x1b_Gi=31;OK\x1b\\\x1b[6;20;10t"
     b"\x1bP1$r0;38:2:1:2:3m\x1b\\\x1b[?62;c"
@@ -46,6 +65,19 @@ def _environment(home: str) -> dict[str, str]:
     )
     env["TERM"] = "xterm-256color"
     return env
+
+
+def compile_package(python: str, env: dict[str, str]) -> None:
+    """Write the bytecode of the fluxtui that `python` imports (with `env`), as pip would."""
+    where = subprocess.run(
+        [python, "-c", "import fluxtui, os; print(os.path.dirname(fluxtui.__file__))"],
+        env=env,
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    subprocess.run([python, "-m", "compileall", "-q", where], check=True, stdout=subprocess.DEVNULL)
 
 
 def time_to_exit(argv: list[str]) -> float:
@@ -140,6 +172,10 @@ def main() -> None:
     app = [python, "-m", "fluxtui", "--demo", "--image-protocol", "halfcell"]
     with tempfile.TemporaryDirectory() as home:
         env = _environment(home)
+        compile_package(python, env)
+        bare = os.path.join(home, "bare_app.py")
+        with open(bare, "w") as script:
+            script.write(BARE_APP)
         print(f"{runs} runs each, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
         for name, argv in (
             ("python -c pass (to exit)", [python, "-c", "pass"]),
@@ -148,7 +184,8 @@ def main() -> None:
             time_to_exit(argv)  # warm the file cache and the bytecode
             print(summary(name, [time_to_exit(argv) for _ in range(runs)]), flush=True)
         rows = [
-            ("answers at once (kitty), halfcell (baseline)", app, KITTY),
+            ("a bare Textual app (baseline)", [python, bare], b""),
+            ("answers at once (kitty), halfcell", app, KITTY),
             ("never answers, halfcell", app, b""),
             ("never answers, auto", [python, "-m", "fluxtui", "--demo"], b""),
         ]
@@ -162,10 +199,14 @@ def main() -> None:
         for name, (times, cpu) in results.items():
             medians[name] = statistics.median(times)
             print(summary(name + " (to first paint)", times, cpu), flush=True)
-        base = medians[rows[0][0]]
-        for name in (rows[1][0], rows[2][0]):
+        base, base_cpu = medians[rows[0][0]], statistics.median(results[rows[0][0]][1])
+        for name, _, _ in rows[1:]:
             added = (medians[name] - base) * 1000
-            print(f"{name}: ×{medians[name] / base:4.2f} the baseline ({added:+.0f} ms)")
+            cpu = statistics.median(results[name][1])
+            print(
+                f"{name}: ×{medians[name] / base:4.2f} the bare app ({added:+.0f} ms), "
+                f"CPU ×{cpu / base_cpu:4.2f} ({(cpu - base_cpu) * 1000:+.0f} ms)"
+            )
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
 """ctrl+j pressed N times in the app, in tmux, against a simulator in another process (or in demo
 mode, on the app's own simulator): the time from each press to the job in the store, the first 10
-against the last 10 (the baseline is the first 10 of the same run), and the app's RSS.
+against the last 10 (the baseline is the first 10 of the same run), and the app's RSS and the
+growth over the 10 presses up to each count asked for (`--rss-at`).
 
 The app runs in a detached tmux server of its own (its socket named here, killed at the end) at
 120×40, with keys for every provider pointed at `fluxtui sim` on free ports; the prompt holds its
-jobs in the simulator's queue, so every job started stays live.
+jobs in the simulator's queue, so every job started stays live. The jobs go to the form's
+provider (fal), whose caps on jobs in flight (the provider's, and the catalog's 24 for its
+default model) are raised to the most allowed (256): beyond that many they wait in the app for a
+slot. In demo mode the cap stays fal's default (16).
 
-    python bench/tui_tmux_submits.py [--presses 200] [--rss-at 200,500] [--demo]
+    python bench/tui_tmux_submits.py [--presses 500] [--rss-at 100,300,500] [--demo]
 
 It runs on any checkout: `PYTHONPATH=OTHER_CHECKOUT` measures another one (e.g. the baseline
 of a branch).
@@ -30,7 +34,9 @@ PROMPT = "a slow fox in the snow [[sim: queue=3600]]"
 BANNER = re.compile(r"on (http://[0-9.:]+) \(cluster and delivery: (http://[0-9.:]+)\)")
 KEYS = {"comet": "COMETAPI_KEY", "bfl": "BFL_API_KEY", "fal": "FAL_KEY"}
 PREFIXES = {"comet": "/comet", "bfl": "/bfl", "fal": "/fal"}
+MODELS = {"comet": "flux-pro-1.1", "bfl": "flux-pro-1.1", "fal": "fal-ai/flux/dev"}  # the forms'
 LIMIT_S = 60.0
+CAP = 256  # jobs in flight per provider: the most the config allows (fal's default is 16)
 
 
 def tmux(socket: str, *args: str) -> str:
@@ -66,8 +72,8 @@ def rss_mb(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presses", type=int, default=200)
-    parser.add_argument("--rss-at", default="200,500", help="press counts to read the RSS at")
+    parser.add_argument("--presses", type=int, default=500)
+    parser.add_argument("--rss-at", default="100,300,500", help="press counts to read the RSS at")
     parser.add_argument("--demo", action="store_true", help="demo mode: the app's own simulator")
     args = parser.parse_args()
     rss_at = {int(n) for n in args.rss_at.split(",") if n}
@@ -92,7 +98,11 @@ def main() -> None:
         assert found, "the simulator did not say where it listens"
         config = home / "config" / "fluxtui" / "config.toml"
         config.parent.mkdir(parents=True)
-        lines = [f'[providers.{p}]\nbase_url = "{found[1]}{PREFIXES[p]}"\n' for p in KEYS]
+        lines = [
+            f'[providers.{p}]\nbase_url = "{found[1]}{PREFIXES[p]}"\nconcurrency = {CAP}\n'
+            f'model_concurrency = {{ "{MODELS[p]}" = {CAP} }}\n'
+            for p in KEYS
+        ]
         config.write_text("\n".join(lines))
         env.update({variable: "sim-key" for variable in KEYS.values()})
     socket = f"fluxtui-bench-{os.getpid()}"
@@ -134,7 +144,11 @@ def main() -> None:
         print(f"                           last 10 median  {last:6.1f} ms")
         print(f"growth {last - first:+6.1f} ms   ratio ×{last / first:4.2f}")
         for press, value in sorted(rss.items()):
-            print(f"RSS at {press} jobs: {value:5.0f} MB")
+            near = statistics.median(times[max(0, press - 10) : press])
+            print(
+                f"at {press} jobs: RSS {value:5.0f} MB   the 10 presses up to it: median "
+                f"{near:6.1f} ms, growth {near - first:+6.1f} ms"
+            )
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
         if sim is not None:

@@ -202,7 +202,10 @@ class FluxApp(Repainting, JobActions, ModeActions, App[int]):
         return self._opening
 
     def on_engine_ready(self, _: msg.EngineReady) -> None:
-        self.main.validate_form()
+        """Check the form again now that the engine is open. An engine that opened before the
+        form finished mounting (on a busy machine) is seen by the form's own first check."""
+        if self.main.form.is_mounted:
+            self.main.validate_form()
 
     def _spawn(self, name: str, job: Coroutine[Any, Any, JobSnapshot]) -> None:
         """Where the controller runs a job: a worker of the app's own."""

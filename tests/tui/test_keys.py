@@ -3,6 +3,9 @@ screen's keys work from every pane of it."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 from textual.widgets import Button, Input, TextArea
 from textual.widgets._footer import FooterKey
 
@@ -124,3 +127,21 @@ async def test_ctrl_a_selects_the_whole_prompt(make_app):
         model.focus()
         await pilot.press("ctrl+a")  # in a one-line field it keeps its meaning: start of line
         assert model.cursor_position == 0
+
+
+async def test_the_footer_lets_go_of_the_keys_it_shows_no_more(make_app):
+    # It is composed again at each change of the keys shown (a move of the queue's cursor, a
+    # job's new state): the keys it drew before must go, not pile up behind it.
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        bar = app.main.query_one(KeyFooter)
+        before = [weakref.ref(key) for key in bar.query(FooterKey)]
+        assert before
+        for _ in range(3):
+            await bar.recompose()
+        await pilot.pause()
+        gc.collect()
+        assert [ref for ref in before if ref() is not None] == []
+        shown = footer(app)
+        assert any("Generate" in key or "ctrl+j" in key for key in shown), shown

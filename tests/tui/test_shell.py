@@ -10,6 +10,7 @@ from textual.widgets import TextArea
 
 from fluxtui.core.models import GenerationRequest, Job, JobState, StateChange
 from fluxtui.core.store import Store
+from fluxtui.tui import messages as msg
 from fluxtui.tui.mode_actions import DEMO_SUBTITLE
 from fluxtui.tui.screens.help import HelpScreen
 from fluxtui.tui.screens.main import MainScreen
@@ -308,3 +309,15 @@ def test_styles_are_found(tmp_path: Path):
     from fluxtui.tui.app import CSS_FILES, styles_dir
 
     assert all((styles_dir() / name).is_file() for name in CSS_FILES)
+
+
+async def test_an_engine_open_before_the_form_has_mounted_is_no_crash(make_app):
+    app = make_app()
+    # On a busy machine the engine can open before the form's fields have mounted: the form's
+    # own first check comes after, so there is nothing to check yet (it used to raise NoMatches).
+    app.on_engine_ready(msg.EngineReady())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await type_text(pilot, "a fox at dawn")
+        assert app.main.form.prompt == "a fox at dawn"
+        assert app.main.validate_form() == []

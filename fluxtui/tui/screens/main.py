@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
@@ -42,6 +42,13 @@ from fluxtui.tui.widgets.prompt_form import PromptForm, known_models
 NARROW, WIDE = 100, 160
 
 
+def width_classes(breakpoints: list[tuple[int, str]], width: int) -> dict[str, bool]:
+    """The breakpoint classes for `width` as Textual sets them: the widest that fits is on."""
+    fitting = [(at, name) for at, name in breakpoints if width >= at]
+    on = max(fitting)[1] if fitting else None
+    return {name: name == on for _, name in breakpoints}
+
+
 class MainScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-medium"), (WIDE, "-wide")]  # noqa: RUF012
     AUTO_FOCUS = "#prompt"
@@ -59,8 +66,14 @@ class MainScreen(Screen[None]):
         self.queue = JobQueue(board, controller.clock, id="queue")
         self.preview = Preview(board, images, controller.clock, demo=demo, id="preview")
         self.selected_id: str | None = None
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
+        # The width's class before the panes mount: on the first resize Textual's own finds it
+        # set and restyles nothing (else every widget is styled a second time before the first
+        # paint). Nothing is mounted yet, so only the screen is restyled here.
+        width = self.app.size.width
+        self.update_classes(width_classes(self.HORIZONTAL_BREAKPOINTS, width), animate=False)
         yield Header(icon="◆")
         with Container(id="panes"):
             with Container(id="left"):
@@ -69,8 +82,11 @@ class MainScreen(Screen[None]):
             yield self.preview
         yield KeyFooter()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         """Back from a modal (the zoomed preview, say): show what changed meanwhile."""
+        if not self._resumed:  # shown the first time: each widget was styled as it mounted
+            self._resumed = True
+            event.refresh_styles = False  # read by Screen's own handler, which runs after this
         self.preview.refresh_job()
         self.queue.refresh()
 

@@ -96,7 +96,12 @@ class KeyFooter(Footer):
             tooltip=shown.tooltip or shown.binding.description,
             classes=classes,
         )
-        return key.data_bind(compact=Footer.compact)
+        # Set, not bound: a `data_bind` would add a watcher to this footer that outlives the key
+        # (Textual keeps it until `compact` changes, which it never does after compose), so
+        # every recompose (each change of the keys shown) kept its keys alive and made the next
+        # one slower. The footer is composed again whenever `compact` would change.
+        key.compact = self.compact
+        return key
 
     def on_resize(self) -> None:
         """What fits changes with the width (and below NARROW, the labels)."""

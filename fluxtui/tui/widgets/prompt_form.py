@@ -46,6 +46,9 @@ def known_models(config: Config, provider: str) -> list[ModelSpec]:
     return catalog.models_for(entry.model_table, entry.models)
 
 
+FOCUSED = "-focus-within"  # the form's class while the focus is in one of its fields
+
+
 class PromptForm(Vertical):
     """Write a prompt, pick provider and model, set parameters; the app submits it."""
 
@@ -113,6 +116,22 @@ class PromptForm(Vertical):
     def on_mount(self) -> None:
         self.border_title = "New image"
         self._show_fields({})
+
+    def on_descendant_focus(self) -> None:
+        self._show_focus()
+
+    def on_descendant_blur(self) -> None:
+        self._show_focus()
+
+    def _show_focus(self) -> None:
+        """Mark the form (its border) while the focus is in it: a class of its own, restyling
+        only the form itself. (Textual's `:focus-within` restyles the form and every field in it
+        at each move of the focus into, out of, or inside the form.)"""
+        focused = self.screen.focused
+        inside = focused is not None and self in focused.ancestors
+        if inside != self.has_class(FOCUSED):
+            self.set_class(inside, FOCUSED, update=False)
+            self.app.stylesheet.apply(self)
 
     def _provider_options(self) -> list[tuple[Text, str]]:
         options = []
