@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, suppress
+from contextlib import AbstractAsyncContextManager, aclosing, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,6 +30,8 @@ from fluxtui.core.providers.base import CancelOutcome, Provider
 from fluxtui.core.results import ImageRef, ProviderResult, settle
 from fluxtui.core.run_pace import RunPace
 from fluxtui.core.run_parts import (
+    FINAL_DOWNLOAD_KINDS,
+    REFUSALS,
     Cancelled,
     Control,
     LeaseLost,
@@ -45,20 +47,6 @@ RESENT = "sent again at the user's word"
 SUBMIT_ATTEMPTS = 5
 #: a job resumed after its deadline still gets this long (or the whole timeout, if shorter)
 MIN_FOLLOW_S = 60.0
-#: failures of a submit that say the provider refused it: nothing was taken, nothing charged
-REFUSALS = frozenset(
-    {
-        ErrorKind.AUTH,
-        ErrorKind.CREDITS,
-        ErrorKind.VALIDATION,
-        ErrorKind.MODERATED,
-        ErrorKind.INVALID,
-        ErrorKind.FAILED,
-        ErrorKind.NOT_FOUND,
-    }
-)
-#: download failures that end the job: the URL expired or was revoked (no retry brings it back)
-FINAL_DOWNLOAD_KINDS = frozenset({ErrorKind.NOT_FOUND, ErrorKind.MODERATED})
 
 
 class JobRun:
@@ -164,15 +152,12 @@ class JobRun:
             ) from None
 
     async def follow(self) -> ProviderResult:
-        assert self.job.handle is not None
         pace = RunPace(self)
         try:
             while True:
-                updates = self.provider.wait(self.job.handle, pace, stream=self.ctx.stream)
-                async for update in updates:
-                    self.recovered()
-                    if self.observe(update):
-                        return await self.fetch(update, pace)
+                ready = await self.until_ready(pace)
+                if ready is not None:
+                    return await self.fetch(ready, pace)
                 await pace.trouble(
                     ProviderError(
                         ErrorKind.BAD_RESPONSE,
@@ -181,6 +166,19 @@ class JobRun:
                 )
         finally:
             pace.answered()
+
+    async def until_ready(self, pace: RunPace) -> StatusUpdate | None:
+        """Follow the job's status until it says ready (that update) or stops early (None); a job
+        that ended raises. The updates are closed before this returns or raises: a status
+        stream left open would hold its connection, and be closed by the loop's shutdown."""
+        assert self.job.handle is not None
+        updates = self.provider.wait(self.job.handle, pace, stream=self.ctx.stream)
+        async with aclosing(updates):
+            async for update in updates:
+                self.recovered()
+                if self.observe(update):
+                    return update
+        return None
 
     async def fetch(self, update: StatusUpdate, pace: RunPace) -> ProviderResult:
         assert self.job.handle is not None

@@ -13,10 +13,25 @@ import httpx
 
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.learned import History
-from fluxtui.core.models import Job
+from fluxtui.core.models import ErrorKind, Job
 from fluxtui.core.poller import Poller
 from fluxtui.core.retry import Backoff
 from fluxtui.core.store import Store
+
+#: failures of a submit that say the provider refused it: nothing was taken, nothing charged
+REFUSALS = frozenset(
+    {
+        ErrorKind.AUTH,
+        ErrorKind.CREDITS,
+        ErrorKind.VALIDATION,
+        ErrorKind.MODERATED,
+        ErrorKind.INVALID,
+        ErrorKind.FAILED,
+        ErrorKind.NOT_FOUND,
+    }
+)
+#: download failures that end the job: the URL expired or was revoked (no retry brings it back)
+FINAL_DOWNLOAD_KINDS = frozenset({ErrorKind.NOT_FOUND, ErrorKind.MODERATED})
 
 
 class Schedule(Protocol):

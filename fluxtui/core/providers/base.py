@@ -17,7 +17,7 @@ Secrets, in one place each:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -174,14 +174,16 @@ class Provider(ABC):
 
     async def wait(
         self, handle: Handle, pace: Pace, *, stream: bool = True
-    ) -> AsyncIterator[StatusUpdate]:
+    ) -> AsyncGenerator[StatusUpdate, None]:
         """Status updates until the result is ready (a DOWNLOADING update) or the job ended (a
         terminal one). This one polls, as `pace` says; adapters that stream, or that answer the
         submit with the result, override it. `stream=False` asks for plain polling."""
         async for update in self.poll_until_done(handle, pace):
             yield update
 
-    async def poll_until_done(self, handle: Handle, pace: Pace) -> AsyncIterator[StatusUpdate]:
+    async def poll_until_done(
+        self, handle: Handle, pace: Pace
+    ) -> AsyncGenerator[StatusUpdate, None]:
         """Poll, yielding every answer, until one says ready or ended; a failed poll is
         `pace.trouble` (which waits, or raises when the job cannot go on), never the end."""
         await pace.start()

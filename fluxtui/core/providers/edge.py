@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 from contextlib import aclosing
 from typing import Any, Protocol, TypeVar
 
@@ -52,7 +52,7 @@ def at_the_edge(method: Callable[..., Any]) -> Callable[..., Any]:
         return call
 
     @functools.wraps(method)
-    def iterate(self: Provider, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+    def iterate(self: Provider, *args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
         return _scrubbed_updates(self, method(self, *args, **kwargs))
 
     return iterate
@@ -60,7 +60,7 @@ def at_the_edge(method: Callable[..., Any]) -> Callable[..., Any]:
 
 async def _scrubbed_updates(
     provider: Provider, updates: AsyncGenerator[Any, None]
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """The updates of a stream, scrubbed; closing this closes the stream."""
     try:
         async with aclosing(updates):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -125,7 +125,7 @@ class FalProvider(Provider):
 
     async def wait(
         self, handle: Handle, pace: Pace, *, stream: bool = True
-    ) -> AsyncIterator[StatusUpdate]:
+    ) -> AsyncGenerator[StatusUpdate, None]:
         """Follow the status stream, and poll once it fails or closes early: a stream is an
         optimisation (proxies and gateways often do not pass SSE), so its failure, whatever it
         answered, never decides the job's fate."""
@@ -140,7 +140,7 @@ class FalProvider(Provider):
         async for update in self.poll_until_done(handle, pace):
             yield update
 
-    async def stream(self, handle: Handle) -> AsyncIterator[StatusUpdate]:
+    async def stream(self, handle: Handle) -> AsyncGenerator[StatusUpdate, None]:
         """`GET {status_url}/stream` (Server-Sent Events), until COMPLETED. Ends quietly if the
         stream closes before that."""
         status_url = httpx.URL(self._url(handle, "status_url"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any, ClassVar
 
 import httpx
@@ -138,7 +138,7 @@ class OpenAIImagesProvider(Provider):
 
     async def wait(
         self, handle: Handle, pace: Pace, *, stream: bool = True
-    ) -> AsyncIterator[StatusUpdate]:
+    ) -> AsyncGenerator[StatusUpdate, None]:
         """Nothing to follow: the submit's answer carried the images."""
         yield StatusUpdate(JobState.DOWNLOADING, "inline", result=handle.result)
 
