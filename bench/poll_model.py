@@ -22,22 +22,12 @@ import random
 import statistics
 from collections.abc import Callable
 
+from poll_schedule import lengths  # the same jobs as the engine's runs
+
 from fluxtui.core.learned import Durations
 from fluxtui.core.learned_schedule import LearnedSchedule
 from fluxtui.core.run_parts import Schedule
 from fluxtui.core.schedule import FixedSchedule, PollSchedule
-
-#: (size, seconds a job of that size takes): as in poll_schedule.py
-SIZES = ((256, 1.8), (512, 3.6))
-
-
-def lengths(n: int, seed: int) -> list[tuple[int, float]]:
-    rng = random.Random(seed)
-    jobs = [
-        (side, round(base * rng.uniform(0.9, 1.1), 2)) for side, base in SIZES for _ in range(n)
-    ]
-    rng.shuffle(jobs)
-    return jobs
 
 
 def follow(
