@@ -53,7 +53,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         connector = aiohttp.TCPConnector(
             limit=self._limits.max_connections or 0,
             limit_per_host=0,
-            keepalive_timeout=self._limits.keepalive_expiry or 0,
+            keepalive_timeout=self._limits.keepalive_expiry,  # None: no expiry, as in httpx
             ssl=_tls_context(*trusted),
         )
         session = aiohttp.ClientSession(
