@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from fluxtui.core.durations import human
+from fluxtui.core.durations import human, queue_wait
 from fluxtui.core.models import JobEvent, JobSnapshot, JobState
 from fluxtui.core.text import inert
 
@@ -30,8 +30,8 @@ def detail(job: JobSnapshot) -> str:
     if job.state is JobState.QUEUED and job.queue_position is not None:
         ahead = job.queue_position
         where = "next in queue" if ahead == 0 else f"{ahead} ahead in queue"
-        if job.place_s is not None:  # the places ahead, and its own
-            where += f", starts in ~{human((ahead + 1) * job.place_s)}"
+        if wait := queue_wait(ahead, job.place_s):
+            where += f", starts in {wait}"
         return where
     if job.state is JobState.RUNNING:
         parts = [f"{job.progress:.0%}"] if job.progress is not None else []

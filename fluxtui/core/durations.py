@@ -22,3 +22,11 @@ def human(seconds: float) -> str:
         return f"{minutes} min {secs} s" if secs else f"{minutes} min"
     hours, rest = divmod(round(seconds / 60), 60)
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def queue_wait(ahead: int, place_s: float | None) -> str:
+    """When a job `ahead` places from the front of a queue should start, at `place_s` seconds a
+    place (the store's learnt figure): "~4.5 s" for its places ahead and its own ("" unknown)."""
+    if place_s is None:
+        return ""
+    return f"~{human((ahead + 1) * place_s)}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from fluxtui.core.durations import queue_wait
 from fluxtui.core.models import ErrorKind, JobSnapshot, JobState
 from fluxtui.core.text import inert
 
@@ -110,7 +111,7 @@ def live_detail(job: JobSnapshot, detail: str | None, live: bool, here: bool = T
         return "interrupted · demo job" if job.demo else "interrupted · needs keys"
     parts: list[str] = []
     if state is JobState.QUEUED and job.queue_position is not None:
-        parts.append(f"#{job.queue_position + 1} in queue")
+        parts.append(queue_place(job.queue_position, job.place_s))
     if state is JobState.RUNNING and job.progress is not None:
         parts.append(f"{job.progress:.0%}")
     if detail:
@@ -118,6 +119,13 @@ def live_detail(job: JobSnapshot, detail: str | None, live: bool, here: bool = T
     elif job.log:
         parts.append(inert(job.log))
     return " · ".join(parts)
+
+
+def queue_place(position: int, place_s: float | None) -> str:
+    """A queued job's place, "#3 in queue", with when it should start if the store has learnt
+    how long a place in this queue takes: "#3 in queue, starts in ~4.5 s"."""
+    wait = queue_wait(position, place_s)
+    return f"#{position + 1} in queue, starts in {wait}" if wait else f"#{position + 1} in queue"
 
 
 def short_reason(message: str) -> str:

@@ -165,7 +165,7 @@ class Preview(Vertical, can_focus=True):
         if job.state is JobState.RUNNING and job.progress is not None:
             text.append(f"  {job.progress:.0%}")
         if job.state is JobState.QUEUED and job.queue_position is not None:
-            text.append(f"  #{job.queue_position + 1} in queue")
+            text.append(f"  {fmt.queue_place(job.queue_position, job.place_s)}")
         if len(job.files) > 1:
             text.append(f"  image {self.image_index + 1}/{len(job.files)}  [ ] flip", style="dim")
         return text
