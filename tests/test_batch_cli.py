@@ -286,12 +286,12 @@ def test_a_line_s_images_are_read_from_the_batch_file_s_folder(sim, capsys, tmp_
 
 
 def test_on_a_terminal_a_bar_counts_the_lines_over_the_running_jobs(sim, tmp_path) -> None:
-    from tests.test_cli_first_use import _on_a_terminal
+    from tests.test_cli_first_use import on_a_terminal
 
     write_config(sim)
     source = tmp_path / "three.txt"
     source.write_text("batch tty 7e3a one\nbatch tty 7e3a two\nbatch tty 7e3a three\n")
-    code, out, err = _on_a_terminal("batch", str(source), "-p", "fal", "--concurrency", "2")
+    code, out, err = on_a_terminal("batch", str(source), "-p", "fal", "--concurrency", "2")
     assert code == 0 and "3 of 3 lines made their image" in out
     frames = err.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line) for line in frames]  # no escapes

@@ -106,7 +106,7 @@ def test_a_config_path_that_is_a_folder_is_said(capsys) -> None:
     assert code == 0 and str(path) in out and "is a folder" in err
 
 
-def _on_a_terminal(*argv: str, columns: int = 80) -> tuple[int, str, str]:
+def on_a_terminal(*argv: str, columns: int = 80) -> tuple[int, str, str]:
     """Run `fluxtui ARGV` with stderr a terminal `columns` wide; exit code, stdout, stderr."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
@@ -143,7 +143,7 @@ def _on_a_terminal(*argv: str, columns: int = 80) -> tuple[int, str, str]:
 
 def test_the_live_display_fits_the_terminal_and_says_a_failure_once(configured) -> None:
     status = "[bold]Exploded[/bold] " + "and a long tale of why " * 4  # shown, never applied
-    code, _, err = _on_a_terminal("generate", f"a fox [[sim: status={status}]]", "-p", "fal")
+    code, _, err = on_a_terminal("generate", f"a fox [[sim: status={status}]]", "-p", "fal")
     assert code == 1
     # the job's status stream was closed when the job ended, not at the event loop's shutdown
     # (which printed "an error occurred during closing of asynchronous generator" and a traceback)

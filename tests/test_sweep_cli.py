@@ -11,6 +11,7 @@ from fluxtui.core import compare, paths
 from fluxtui.core.store import Store
 from tests.helpers import sim_jobs
 from tests.test_cli import run_cli, write_config
+from tests.test_cli_first_use import on_a_terminal
 
 QUICK = "[[sim: queue=0.05, run=0.05]]"
 BAD_FAL = '[providers.badfal]\nkind = "fal"\nbase_url = "{url}"\napi_key = "sim-invalid-key"\n'
@@ -78,6 +79,12 @@ def test_two_axes_guidance_by_steps_send_one_job_per_cell_row_by_row(sim, capsys
         (j["received"]["guidance_scale"], j["received"]["num_inference_steps"]) for j in jobs
     )
     assert received == sorted((g, s) for s in (10, 30) for g in (2, 3.5, 5))
+    # a line per change on stderr (not a terminal), each job named by its cell: they share
+    # provider and model
+    lines = err.splitlines()
+    for cell in ("guidance 2, steps 10", "guidance 3.5, steps 30", "guidance 5, steps 30"):
+        assert any(line.startswith(cell) and " done " in line for line in lines), (cell, err)
+    assert not any(line.startswith("fal ") for line in lines)
     folder = Path(result["exports"]["folder"])
     assert folder == paths.library_dir() / "comparisons" / result["id"]
     assert (folder / "sheet.png").is_file()
@@ -224,3 +231,16 @@ def test_the_budget_is_checked_for_the_whole_grid(sim, capsys) -> None:
     assert code == 0, err  # four cells, $0.100: within it
     assert [r["seed"] for r in result["rows"]] == [1, 2, 3, 4]
     assert len(sent(sim, marker)) == 4
+
+
+def test_the_live_display_names_each_cell() -> None:
+    code, out, err = on_a_terminal(
+        "sweep", f"a wren {QUICK}", "-p", "fal", "--vary", "steps=12,34", "--demo"
+    )
+    assert code == 0, err
+    assert "Traceback" not in err
+    frames = err.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    live = [line.replace("\x1b[2K", "") for line in frames]
+    assert any(line.startswith("steps 12 ") for line in live), live
+    assert any(line.startswith("steps 34 ") for line in live), live
+    assert "steps 12" in out and "steps 34" in out  # the table, after

@@ -31,7 +31,7 @@ from fluxtui.core.config import Config
 from fluxtui.core.errors import InvalidRequest
 from fluxtui.core.input_images import InputImage
 from fluxtui.core.inputs import shown
-from fluxtui.core.models import GenerationRequest
+from fluxtui.core.models import GenerationRequest, JobSnapshot
 from fluxtui.core.pricing import PriceTable
 from fluxtui.core.text import inert
 from fluxtui.session import with_timeout
@@ -128,6 +128,8 @@ async def run_planned(
         try:
             started = start(controller)
             _say_dropped(plans)
+            if started.comparison is not None and started.comparison.is_sweep:
+                printer.label = _cell_of(started.comparison)
             with printer:
                 for job in started.jobs:
                     printer.follow(job)
@@ -149,6 +151,16 @@ async def run_planned(
         else:
             _print_table(comparison, rows, written, sheet)
     return exit_codes.first_failure([exit_codes.for_outcome(j.state, j.error) for j in jobs])
+
+
+def _cell_of(sweep: Comparison) -> Callable[[JobSnapshot], str | None]:
+    """A sweep's job named by its cell ("seed 7, steps 20"): its cells share provider and model."""
+
+    def cell(job: JobSnapshot) -> str | None:
+        entry = sweep.entry_for(job.id)
+        return sweep.cell_text(entry) if entry is not None else None
+
+    return cell
 
 
 def _say_dropped(plans: list[TargetPlan]) -> None:

@@ -51,12 +51,11 @@ def elapsed(job: JobSnapshot, now: float | None = None) -> str:
     return human(end - job.created_at)
 
 
-def describe(job: JobSnapshot, now: float | None = None) -> str:
-    """One line: provider, model, state, elapsed time, detail (a log line, a history entry)."""
-    return inert(
-        f"{job.request.provider:<7} {job.request.model:<22} {job.state.label:<11} "
-        f"{elapsed(job, now):>9}  {detail(job)}"
-    ).rstrip()
+def describe(job: JobSnapshot, now: float | None = None, label: str | None = None) -> str:
+    """One line: provider and model (or `label`, what tells the job from its siblings: a
+    sweep's cell), state, elapsed time, detail (a log line, a history entry)."""
+    who = f"{label:<30}" if label else f"{job.request.provider:<7} {job.request.model:<22}"
+    return inert(f"{who} {job.state.label:<11} {elapsed(job, now):>9}  {detail(job)}").rstrip()
 
 
 class ProgressPrinter:
@@ -67,7 +66,8 @@ class ProgressPrinter:
     and `finished` prints its result above the others, once; with True (a comparison, whose
     table follows) every row stays to the end. The display goes when the printer closes.
     Elsewhere (a log file, a pipe) a line is printed whenever a job's state or queue position
-    changes, finished jobs included.
+    changes, finished jobs included. `label`, when it names a job, shows in place of its
+    provider and model (a sweep's cells share both).
     """
 
     def __init__(
@@ -76,8 +76,10 @@ class ProgressPrinter:
         stream: TextIO | None = None,
         *,
         keep_finished: bool = False,
+        label: Callable[[JobSnapshot], str | None] | None = None,
     ):
         self.jobs = {job.id: job for job in jobs}
+        self.label = label
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty()
         self.keep_finished = keep_finished
@@ -118,7 +120,7 @@ class ProgressPrinter:
         key = (event.state, event.queue_position)  # not every log line: this goes to log files
         if self._last.get(job.id) != key:
             self._last[job.id] = key
-            print(describe(job), file=self.stream, flush=True)
+            print(describe(job, label=self._label(job)), file=self.stream, flush=True)
 
     def follow(self, job: JobSnapshot) -> None:
         """Show `job` too (one just started)."""
@@ -145,23 +147,33 @@ class ProgressPrinter:
         finally:
             display.start(refresh=True)
 
+    def _label(self, job: JobSnapshot) -> str | None:
+        return self.label(job) if self.label else None
+
     def _render(self) -> RenderableType:
         from rich.table import Table
         from rich.text import Text
 
         now = time.time()
         # the detail takes what the terminal's width leaves, and is cut there; a model id is
-        # cut at 24 columns: the other columns keep their width
+        # cut at 24 columns, a label at 40: the other columns keep their width
+        jobs = list(self.jobs.values())
+        labels = [self._label(job) for job in jobs]
+        labelled = any(labels)
         table = Table.grid(padding=(0, 1), expand=True)
-        table.add_column(no_wrap=True)  # provider
-        table.add_column(no_wrap=True, overflow="ellipsis", max_width=24)  # model
+        if labelled:
+            table.add_column(no_wrap=True, overflow="ellipsis", max_width=40)  # label
+        else:
+            table.add_column(no_wrap=True)  # provider
+            table.add_column(no_wrap=True, overflow="ellipsis", max_width=24)  # model
         table.add_column(no_wrap=True)  # state
         table.add_column(no_wrap=True, justify="right", min_width=9)  # elapsed
         table.add_column(no_wrap=True, overflow="ellipsis", ratio=1)  # detail
-        for job in list(self.jobs.values()):
+        for job, label in zip(jobs, labels, strict=True):
+            request = job.request
+            who = [label or request.model] if labelled else [request.provider, request.model]
             table.add_row(
-                Text(inert(job.request.provider)),
-                Text(inert(job.request.model)),
+                *(Text(inert(text)) for text in who),
                 Text(job.state.label),
                 Text(elapsed(job, now)),
                 Text(detail(job)),
