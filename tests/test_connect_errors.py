@@ -12,13 +12,18 @@ import socket
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
+from fluxtui.core.config import Config
+from fluxtui.core.engine import Engine
 from fluxtui.core.http_clients import new_client
+from fluxtui.core.models import GenerationRequest, JobState
 from fluxtui.core.providers.answers import transport_error
+from fluxtui.core.store import Store
 from tests.system_tools import require
 from tests.test_cli import run_cli
 
@@ -94,6 +99,7 @@ async def test_a_refused_port_is_named_with_what_to_check(http2: bool) -> None:
         "running"
     )
     assert not error.request_sent  # nothing reached a server: a submit may be sent again
+    assert not error.lasting
 
 
 async def test_a_name_that_does_not_resolve_is_a_dns_failure(http2: bool) -> None:
@@ -112,6 +118,7 @@ async def test_tls_to_a_plain_http_server_is_a_tls_failure(sim, http2: bool) -> 
     error = transport_error("bfl", await failure(plain.replace("http://", "https://", 1), http2))
     assert error.message.startswith(f"bfl: could not connect: TLS failure with {host_port} (")
     assert "a plain-HTTP server takes http://" in error.message
+    assert error.lasting  # a setting to fix: a submit is not sent again
 
 
 async def test_an_untrusted_certificate_is_named_and_nothing_was_sent(
@@ -128,7 +135,7 @@ async def test_an_untrusted_certificate_is_named_and_nothing_was_sent(
         "trusted (self-signed certificate): check the system clock, a proxy that intercepts "
         "TLS, or SSL_CERT_FILE"
     )
-    assert not error.request_sent
+    assert not error.request_sent and error.lasting
 
 
 async def test_a_certificate_trusted_through_ssl_cert_file_connects(
@@ -162,3 +169,37 @@ def test_generate_offline_says_which_host_and_why(monkeypatch, capsys) -> None:
     assert code == 1 and out == ""
     assert f"bfl: could not connect: 127.0.0.1:{port} refused the connection" in err
     assert "bfl-looks-real" not in err
+
+
+async def test_an_untrusted_certificate_fails_a_submit_at_once(
+    self_signed: tuple[Path, Path],
+    sim_config: Config,
+    store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sending again cannot mend a certificate nobody trusts: the job fails on the first try,
+    saying why (a refused port, which a restart mends, is tried again)."""
+    for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    async with tls_server(*self_signed) as port:
+        entry = replace(sim_config.providers["bfl"], base_url=f"https://127.0.0.1:{port}")
+        config = replace(sim_config, providers={**sim_config.providers, "bfl": entry})
+        async with Engine(config, store, library=tmp_path / "lib", backoff_s=0.01) as engine:
+            job = engine.create_job(GenerationRequest("a fox", "bfl", "flux-pro-1.1"))
+            ended = await engine.run(job)
+    assert ended.state is JobState.FAILED and ended.error is not None
+    assert "its certificate is not trusted" in ended.error.message
+    assert not any("sending again" in (change.detail or "") for change in ended.history)
+
+
+async def test_a_refused_submit_is_sent_again(
+    sim_config: Config, store: Store, tmp_path: Path
+) -> None:
+    entry = replace(sim_config.providers["bfl"], base_url=f"http://127.0.0.1:{free_port()}")
+    config = replace(sim_config, providers={**sim_config.providers, "bfl": entry})
+    async with Engine(config, store, library=tmp_path / "lib", backoff_s=0.01) as engine:
+        ended = await engine.run(engine.create_job(GenerationRequest("a fox", "bfl", "flux-dev")))
+    assert ended.state is JobState.FAILED and ended.error is not None
+    assert "refused the connection" in ended.error.message
+    assert any("sending again" in (change.detail or "") for change in ended.history)

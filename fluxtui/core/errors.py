@@ -71,6 +71,8 @@ class ProviderError(FluxtuiError):
     refused, connect timeout): the one case where re-sending a paid submit is safe.
     `ends_job` is set by an adapter when the answer really means the end of a submitted job (an
     error result, a moderation): any other failure while following a paid job is worth another try.
+    `lasting` marks a failure that another try soon cannot mend (an untrusted certificate): a
+    submit that surely was not sent is then not sent again.
     """
 
     def __init__(
@@ -84,6 +86,7 @@ class ProviderError(FluxtuiError):
         retry_after: float | None = None,
         request_sent: bool = True,
         ends_job: bool = False,
+        lasting: bool = False,
     ):
         super().__init__(message)
         self.kind = kind
@@ -94,6 +97,7 @@ class ProviderError(FluxtuiError):
         self.retry_after = retry_after
         self.request_sent = request_sent
         self.ends_job = ends_job
+        self.lasting = lasting
 
     @property
     def transient(self) -> bool:

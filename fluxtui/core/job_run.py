@@ -113,7 +113,7 @@ class JobRun:
                     if exc.request_sent and exc.kind not in REFUSALS:
                         raise Uncertain(exc) from None
                     raise
-                if attempt == SUBMIT_ATTEMPTS:
+                if attempt == SUBMIT_ATTEMPTS or exc.lasting:
                     raise
                 delay = self.ctx.backoff.delay(attempt, exc.retry_after)
                 self.set_state(JobState.PENDING, f"{exc.message}; sending again in {human(delay)}")

@@ -15,7 +15,7 @@ import httpx
 
 from fluxtui.core.errors import ProviderError
 from fluxtui.core.models import ErrorKind
-from fluxtui.core.providers.transport import connect_problem, where
+from fluxtui.core.providers.transport import connect_problem, lasting, where
 
 STATUS_KINDS: dict[int, ErrorKind] = {
     400: ErrorKind.VALIDATION,
@@ -67,7 +67,12 @@ def transport_error(provider: str, exc: httpx.TransportError) -> ProviderError:
     }.get(type(exc), "network error")
     problem = connect_problem(exc) if not_sent else None
     message = f"{what}: {problem}" if problem else f"{what} ({where(exc)}, {type(exc).__name__})"
-    return ProviderError(ErrorKind.TRANSPORT, f"{provider}: {message}", request_sent=not not_sent)
+    return ProviderError(
+        ErrorKind.TRANSPORT,
+        f"{provider}: {message}",
+        request_sent=not not_sent,
+        lasting=not_sent and lasting(exc),
+    )
 
 
 def excerpt(text: str, limit: int = 200) -> str:

@@ -40,6 +40,18 @@ def where(exc: httpx.TransportError) -> str:
     return f"{host}:{url.port}" if url.port else host
 
 
+def lasting(exc: httpx.TransportError) -> bool:
+    """Whether connecting failed in a way that trying again soon cannot mend: the server's
+    certificate is not trusted, or its port does not speak TLS (a setting to fix, not an outage;
+    a handshake cut short, or any other TLS error, may pass)."""
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        if isinstance(cause, ssl.SSLError) and cause.reason == "WRONG_VERSION_NUMBER":
+            return True
+    return False
+
+
 def connect_problem(exc: httpx.TransportError) -> str | None:
     """Why connecting failed and what to check ("… does not resolve (DNS failure): check …"),
     or None when the chain names no cause this knows."""
