@@ -330,3 +330,33 @@ async def test_hosts_in_no_proxy_are_reached_directly(monkeypatch: pytest.Monkey
             answer = await http.get(f"{server.url}/v1/get_result")
             assert isinstance(http._transport_for_url(answer.request.url), AiohttpTransport)
     assert answer.json() == {"via": "direct"} and proxy.lines == []
+
+
+@pytest.mark.parametrize("keeps", [False, True])
+async def test_a_providers_client_keeps_no_cookie_and_the_downloads_client_does(
+    keeps: bool,
+) -> None:
+    """No provider API uses cookies: a cookie an answer sets is not sent back by a provider's
+    client (nor kept); the downloads' client (`cookies=True`) sends it, as httpx does."""
+    heads: list[bytes] = []
+
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                heads.append((await raw.read_request(reader)).split(b"\r\n\r\n")[0].lower())
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nset-cookie: lb=node-7; Path=/\r\n"
+                    b"content-length: 2\r\n\r\n{}"
+                )
+                await writer.drain()
+
+        return serve
+
+    timeout = httpx.Timeout(5.0)
+    async with serving(handler) as server, new_client(timeout=timeout, cookies=keeps) as http:
+        await http.get(f"{server.url}/v1/get_result?id=1")
+        await http.get(f"{server.url}/v1/get_result?id=1")
+        kept = dict(http.cookies)
+    assert b"cookie:" not in heads[0]
+    assert (b"cookie: lb=node-7" in heads[1]) is keeps
+    assert kept == ({"lb": "node-7"} if keeps else {})

@@ -72,7 +72,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        import aiohttp
         import yarl
 
         if self._session is None:
@@ -88,11 +87,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=io.BytesIO(body) if len(body) > LARGE_BODY else (body or None),
                 skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
                 allow_redirects=False,  # httpx follows them (or not), as the client says
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeouts.get("pool"),  # waiting for a connection, opening one too
-                    sock_connect=timeouts.get("connect"),  # opening one
-                    sock_read=timeouts.get("read"),
+                timeout=_timeout(
+                    timeouts.get("pool"), timeouts.get("connect"), timeouts.get("read")
                 ),
             )
         version = response.version
@@ -129,6 +125,21 @@ class _Body(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         self._response.release()
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for httpx's, made once for each (a client's are the same every time)."""
+    import aiohttp
+
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=pool,  # waiting for a connection, opening one too
+        sock_connect=connect,  # opening one
+        sock_read=read,
+    )
 
 
 @functools.cache
