@@ -96,13 +96,18 @@ def request(provider: str, model: str, side: int, seconds: float, tag: str) -> G
 
 
 async def run_round(
-    port: int, spec: Round, measured: list[tuple[int, float]], history: int, workdir: Path
+    port: int,
+    spec: Round,
+    measured: list[tuple[int, float]],
+    history: int,
+    workdir: Path,
+    budget: float = 1000,
 ) -> tuple[list[float], float]:
-    """(delays in seconds, requests per job) for one schedule."""
+    """(delays in seconds, requests per job) for one schedule; by default with no request
+    budget in the way (the schedules themselves are measured), or under `budget`."""
     config = config_module.load(workdir / "no-config.toml", env={})
     config = config_module.demo_config(config, urls(port))
-    # no budget in the way: the schedules themselves are measured
-    fast = Transport(max_requests_per_second=1000)
+    fast = Transport(max_requests_per_second=budget)
     entry = replace(config.providers[spec.provider], concurrency=64, transport=fast)
     config = replace(config, providers={**config.providers, spec.provider: entry})
     store = Store(workdir / f"{time.monotonic_ns()}.sqlite3")
@@ -148,16 +153,21 @@ async def run_round(
 
 
 async def run_again(
-    port: int, spec: Round, measured: list[tuple[int, float]], history: int, workdir: Path
+    port: int,
+    spec: Round,
+    measured: list[tuple[int, float]],
+    history: int,
+    workdir: Path,
+    budget: float = 1000,
 ) -> tuple[list[float], float]:
     """`run_round`, run again (at most twice more) when a job failed; the failure is printed."""
     for _ in range(2):
         try:
-            return await run_round(port, spec, measured, history, workdir)
+            return await run_round(port, spec, measured, history, workdir, budget)
         except RoundFailed as exc:
             print(f"  {spec.name}: {exc}; running the round again", file=sys.stderr)
     try:
-        return await run_round(port, spec, measured, history, workdir)
+        return await run_round(port, spec, measured, history, workdir, budget)
     except RoundFailed as exc:
         raise SystemExit(f"{spec.name}: {exc}") from None
 

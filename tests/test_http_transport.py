@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -15,7 +16,7 @@ import pytest
 import uvicorn
 
 from fluxtui.core.http_clients import KEEPALIVE_EXPIRY, new_client
-from fluxtui.core.http_transport import AiohttpTransport
+from fluxtui.core.http_transport import SMALL_BODY, AiohttpTransport
 from fluxtui.core.providers.answers import transport_error
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -330,3 +331,62 @@ async def test_hosts_in_no_proxy_are_reached_directly(monkeypatch: pytest.Monkey
             answer = await http.get(f"{server.url}/v1/get_result")
             assert isinstance(http._transport_for_url(answer.request.url), AiohttpTransport)
     assert answer.json() == {"via": "direct"} and proxy.lines == []
+
+
+@pytest.mark.parametrize("keeps", [False, True])
+async def test_a_providers_client_keeps_no_cookie_and_the_downloads_client_does(
+    keeps: bool,
+) -> None:
+    """No provider API uses cookies: a cookie an answer sets is not sent back by a provider's
+    client (nor kept); the downloads' client (`cookies=True`) sends it, as httpx does."""
+    heads: list[bytes] = []
+
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                heads.append((await raw.read_request(reader)).split(b"\r\n\r\n")[0].lower())
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nset-cookie: lb=node-7; Path=/\r\n"
+                    b"content-length: 2\r\n\r\n{}"
+                )
+                await writer.drain()
+
+        return serve
+
+    timeout = httpx.Timeout(5.0)
+    async with serving(handler) as server, new_client(timeout=timeout, cookies=keeps) as http:
+        await http.get(f"{server.url}/v1/get_result?id=1")
+        await http.get(f"{server.url}/v1/get_result?id=1")
+        kept = dict(http.cookies)
+    assert b"cookie:" not in heads[0]
+    assert (b"cookie: lb=node-7" in heads[1]) is keeps
+    assert kept == ({"lb": "node-7"} if keeps else {})
+
+
+async def test_a_small_answer_read_whole_keeps_httpx_view_of_its_body() -> None:
+    """An answer of known small length is read before httpx sees it (`SMALL_BODY`): httpx still
+    decodes it, counts its bytes on the wire, and streams it to a caller that streams."""
+    original = b'{"status": "Pending"}' * 20
+    compressed = gzip.compress(original)
+
+    def handler(raw: RawServer) -> Handler:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while True:
+                await raw.read_request(reader)
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\n"
+                    b"content-length: " + str(len(compressed)).encode() + b"\r\n\r\n" + compressed
+                )
+                await writer.drain()
+
+        return serve
+
+    async with serving(handler) as server, client() as http:
+        read = await http.get(f"{server.url}/v1/get_result?id=1")
+        async with http.stream("GET", f"{server.url}/v1/get_result?id=1") as streamed:
+            chunks = [chunk async for chunk in streamed.aiter_bytes()]
+    assert len(compressed) <= SMALL_BODY
+    assert read.content == original and b"".join(chunks) == original
+    assert read.num_bytes_downloaded == streamed.num_bytes_downloaded == len(compressed)
+    assert read.is_closed and read.elapsed.total_seconds() >= 0
+    assert server.connections == 1  # the connection went back to the pool after each

@@ -101,7 +101,9 @@ class Engine:
         self._controls: dict[str, Control] = {}
         self._listeners: list[Listener] = []
         self._heartbeat: asyncio.Task[None] | None = None
-        downloads = new_client(timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True)
+        downloads = new_client(
+            timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True, cookies=True
+        )
         self._context = RunContext(
             store=store,
             library=self.library,

@@ -12,6 +12,10 @@ connection) becomes `ConnectError` / `ConnectTimeout`; anything later becomes an
 means "it may have been sent". aiohttp itself retries a request on a reused keep-alive
 connection only for idempotent methods, never a POST.
 
+A response body of known, small length (a poll's or a submit's answer) is read whole before
+httpx sees the response, and handed to httpx as its content; longer ones, and those of unknown
+length (a status stream), stream as they arrive.
+
 aiohttp is imported when the first request goes out, so the commands that send nothing never
 pay for importing it.
 """
@@ -19,10 +23,12 @@ pay for importing it.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import io
 import os
 import ssl
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
@@ -33,6 +39,10 @@ if TYPE_CHECKING:
 
 #: the most bytes aiohttp buffers per read of a response body
 READ_BUFFER = 64 * 1024
+#: a response body of at most this many bytes (by its Content-Length) is read whole as it comes
+#: in, before httpx sees the answer: a poll's answer costs one read instead of httpx's and
+#: aiohttp's chains of async iterators; a longer one, or one of unknown length, streams
+SMALL_BODY = READ_BUFFER
 #: a request body larger than this is written from a file-like object, in chunks, so that the
 #: event loop is not held while one large buffer goes out
 LARGE_BODY = 1024 * 1024
@@ -72,9 +82,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        import aiohttp
         import yarl
 
+        started = time.perf_counter()
         if self._session is None:
             self._session = self._open()
         timeouts = request.extensions.get("timeout", {})
@@ -88,25 +98,37 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=io.BytesIO(body) if len(body) > LARGE_BODY else (body or None),
                 skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
                 allow_redirects=False,  # httpx follows them (or not), as the client says
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeouts.get("pool"),  # waiting for a connection, opening one too
-                    sock_connect=timeouts.get("connect"),  # opening one
-                    sock_read=timeouts.get("read"),
+                timeout=_timeout(
+                    timeouts.get("pool"), timeouts.get("connect"), timeouts.get("read")
                 ),
             )
         version = response.version
         http_version = f"HTTP/{version.major}.{version.minor}" if version else "HTTP/1.1"
-        return httpx.Response(
+        extensions = {
+            "http_version": http_version.encode("ascii"),
+            "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
+        }
+        length = response.content_length
+        if length is None or length > SMALL_BODY:
+            return httpx.Response(
+                status_code=response.status,
+                headers=list(response.raw_headers),
+                stream=_Body(response, request),
+                request=request,
+                extensions=extensions,
+            )
+        with _as_httpx_errors(request):
+            content = await response.read()  # gives the connection back
+        answer = httpx.Response(
             status_code=response.status,
             headers=list(response.raw_headers),
-            stream=_Body(response, request),
+            stream=httpx.ByteStream(content),
             request=request,
-            extensions={
-                "http_version": http_version.encode("ascii"),
-                "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
-            },
+            extensions=extensions,
         )
+        answer.read()  # decoded (and the bytes on the wire counted) here, then closed
+        answer.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
+        return answer
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -129,6 +151,21 @@ class _Body(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         self._response.release()
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(
+    pool: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for httpx's, made once for each (a client's are the same every time)."""
+    import aiohttp
+
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=pool,  # waiting for a connection, opening one too
+        sock_connect=connect,  # opening one
+        sock_read=read,
+    )
 
 
 @functools.cache

@@ -21,6 +21,10 @@ from dataclasses import dataclass
 
 #: seconds without a heartbeat after which a lease may be taken over; owners renew well within it
 LEASE_TTL_S = 20.0
+#: seconds after a process wrote a lease during which its owner surely still holds it: no other
+#: process takes a lease of a live owner before `LEASE_TTL_S` without a heartbeat, so the same
+#: owner's claim in that time needs no statement (`Written`)
+FRESH_S = LEASE_TTL_S / 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS leases (
@@ -77,6 +81,33 @@ class Lease:
         return True
 
 
+class Written:
+    """The leases one store wrote (job id -> owner and heartbeat), so that a claim of a lease
+    the same owner took moments ago (a new job's, at `create`, then `claim` as it starts)
+    costs no statement. Wall time, as the heartbeats: a clock stepped either way makes every
+    lease not fresh."""
+
+    #: entries beyond which the stale ones are dropped
+    PRUNE_AT = 1024
+
+    def __init__(self) -> None:
+        self._at: dict[str, tuple[str, float]] = {}
+
+    def wrote(self, job_id: str, owner: str) -> None:
+        now = time.time()
+        if len(self._at) >= self.PRUNE_AT:
+            self._at = {j: e for j, e in self._at.items() if 0 <= now - e[1] < FRESH_S}
+        self._at[job_id] = (owner, now)
+
+    def fresh(self, job_id: str, owner: str) -> bool:
+        """Whether `owner`'s lease on `job_id` was written here less than `FRESH_S` ago."""
+        entry = self._at.get(job_id)
+        return entry is not None and entry[0] == owner and 0 <= time.time() - entry[1] < FRESH_S
+
+    def forget(self, job_id: str) -> None:
+        self._at.pop(job_id, None)
+
+
 def read(db: sqlite3.Connection, job_id: str) -> Lease | None:
     row = db.execute(
         "SELECT owner, host, pid, heartbeat_at FROM leases WHERE job_id = ?", (job_id,)
@@ -99,6 +130,17 @@ def write(db: sqlite3.Connection, job_id: str, owner: str) -> None:
         "pid=excluded.pid, heartbeat_at=excluded.heartbeat_at",
         (job_id, lease.owner, lease.host, lease.pid, lease.heartbeat_at),
     )
+
+
+def take(db: sqlite3.Connection, job_id: str, owner: str) -> bool:
+    """Give the lease of `job_id` to `owner` if it is free, ours already, or stale (inside the
+    caller's transaction); False when another live owner holds it, or there is no such job."""
+    if db.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is None:
+        return False
+    if not may_take(read(db, job_id), owner):
+        return False
+    write(db, job_id, owner)
+    return True
 
 
 def may_take(lease: Lease | None, owner: str) -> bool:

@@ -1,6 +1,7 @@
 """The job store: every job with its request, provider handle, history, files and error, in SQLite.
 
-WAL mode, one row per job rewritten on each change, so a crash loses at most the change being
+WAL mode, one row per job written on each change (whole, or the columns that changed:
+`row_writes`), each change committed as it is written, so a crash loses at most the change being
 written and an unfinished job can be resumed from its handle. No API key is ever written here:
 requests and handles hold none (keys live in `ProviderSettings` only).
 
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import sqlite3
 import time
@@ -40,7 +40,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from fluxtui.core import job_position, job_rows, leases, lineage, prompt_index, store_schema
+from fluxtui.core import (
+    comparison_rows,
+    job_position,
+    job_rows,
+    leases,
+    lineage,
+    prompt_index,
+    store_schema,
+)
 from fluxtui.core.comparison import Comparison
 from fluxtui.core.errors import StoreError
 from fluxtui.core.job_rows import SORTS, JobQuery
@@ -50,6 +58,7 @@ from fluxtui.core.models import (
     TERMINAL_STATES,
     Job,
 )
+from fluxtui.core.row_writes import RowWrites
 from fluxtui.core.store_schema import SCHEMA, SCHEMA_VERSION
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "Store"]
@@ -116,6 +125,8 @@ class Store:
             self._migrate()
             #: whether searches go through the prompt index (the file has it)
             self.indexed = prompt_index.present(self._db)
+            self._writes = RowWrites(self._db)
+            self._written = leases.Written()
         except BaseException:
             self._db.close()
             raise
@@ -174,11 +185,9 @@ class Store:
 
     @_readable_errors
     def save(self, job: Job) -> None:
-        """Write `job`'s row, inserting it or rewriting it whole."""
-        row = job_rows.to_row(job)
-        updates = ", ".join(f"{c}=excluded.{c}" for c in row if c != "id")
-        self._db.execute(f"{job_rows.insert_sql(row)} ON CONFLICT(id) DO UPDATE SET {updates}", row)
-        lineage.record(self._db, job)
+        """Write `job`'s row, inserting it or rewriting it: while its lease is held through this
+        store, only the columns that changed since this store wrote it (`row_writes`)."""
+        self._writes.save(job)
 
     # ---- ownership: one process follows a job at a time (see fluxtui.core.leases) -------------
 
@@ -192,37 +201,54 @@ class Store:
 
         `sqlite3.IntegrityError` if a job with its id is stored already.
         """
-        row = job_rows.to_row(job)
         with self._transaction():
-            self._db.execute(job_rows.insert_sql(row), row)
+            row = self._writes.insert(job)
             leases.write(self._db, job.id, owner)
-            lineage.record(self._db, job)
             if also is not None:
                 also(self._db)
+        self._writes.hold(job.id, row)
+        self._written.wrote(job.id, owner)
 
     @_readable_errors
     def claim(self, job_id: str, owner: str) -> bool:
         """Take the lease of `job_id` for `owner` if it is free, ours already, or stale; False
-        when another live owner holds it (or there is no such job)."""
-        with self._transaction():
-            if self._db.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is None:
-                return False
-            if not leases.may_take(leases.read(self._db, job_id), owner):
-                return False
-            leases.write(self._db, job_id, owner)
+        when another live owner holds it (or there is no such job). A lease `owner` took
+        through this store moments ago is still its own: that claim sends no statement."""
+        if self._written.fresh(job_id, owner):
             return True
+        with self._transaction():
+            taken = leases.take(self._db, job_id, owner)
+        if taken:
+            self._writes.hold(job_id)
+            self._written.wrote(job_id, owner)
+        else:
+            self._forget(job_id)
+        return taken
 
     @_readable_errors
     def renew(self, owner: str, job_ids: Iterable[str]) -> set[str]:
         """Heartbeat `owner`'s leases on `job_ids`; the ids it still holds (not those another
         process took over, nor those of deleted jobs)."""
+        asked = list(job_ids)
         with self._transaction():
-            return leases.renew(self._db, owner, job_ids)
+            held = leases.renew(self._db, owner, asked)
+        for job_id in asked:
+            if job_id in held:
+                self._written.wrote(job_id, owner)
+            else:
+                self._forget(job_id)
+        return held
 
     @_readable_errors
     def release(self, job_id: str, owner: str) -> None:
         """Give up `owner`'s lease on `job_id`; nothing happens if `owner` does not hold it."""
         leases.release(self._db, job_id, owner)
+        self._forget(job_id)
+
+    def _forget(self, job_id: str) -> None:
+        """What this store knew of `job_id`'s lease and row: no longer so."""
+        self._writes.drop(job_id)
+        self._written.forget(job_id)
 
     @_readable_errors
     def lease(self, job_id: str) -> Lease | None:
@@ -297,6 +323,7 @@ class Store:
     @_readable_errors
     def delete(self, job_id: str) -> bool:
         """Forget the job and its lease; False if there was no such job."""
+        self._forget(job_id)
         with self._transaction():
             leases.forget(self._db, job_id)
             lineage.forget(self._db, job_id)
@@ -336,39 +363,20 @@ class Store:
             for column in ("provider", "model", "state")
         }
 
-    # ---- comparisons ----------------------------------------------------------------------------
+    # ---- comparisons (`comparison_rows`) -------------------------------------------------------
 
     @_readable_errors
     def save_comparison(self, comparison: Comparison) -> None:
-        self._db.execute(
-            "INSERT INTO comparisons (id, created_at, prompt, record, set_name) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET record=excluded.record, "
-            "prompt=excluded.prompt, set_name=excluded.set_name",
-            (
-                comparison.id,
-                comparison.created_at,
-                comparison.prompt,
-                json.dumps(comparison.to_dict()),
-                comparison.set_name,
-            ),
-        )
+        comparison_rows.save(self._db, comparison)
 
     @_readable_errors
     def get_comparison(self, comparison_id: str) -> Comparison | None:
-        row = self._db.execute(
-            "SELECT record FROM comparisons WHERE id = ?", (comparison_id,)
-        ).fetchone()
-        return Comparison.from_dict(json.loads(row[0])) if row else None
+        return comparison_rows.get(self._db, comparison_id)
 
     @_readable_errors
     def find_comparisons(self, prefix: str) -> list[Comparison]:
         """Comparisons whose id starts with `prefix`, newest first (at most 10)."""
-        cursor = self._db.execute(
-            "SELECT record FROM comparisons WHERE id LIKE ? ESCAPE '\\' "
-            "ORDER BY created_at DESC LIMIT 10",
-            (job_rows.like_escape(prefix) + "%",),
-        )
-        return [Comparison.from_dict(json.loads(r)) for (r,) in cursor]
+        return comparison_rows.find(self._db, prefix)
 
     @_readable_errors
     def comparisons(
@@ -381,12 +389,9 @@ class Store:
     ) -> list[Comparison]:
         """Comparisons newest first; only those whose prompt holds every word of `search` and
         made at or after `since`, when given."""
-        where, args = job_rows.search_clause(search, since)
-        sql = f"SELECT record FROM comparisons {where} ORDER BY created_at DESC"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            args += [limit, offset]
-        return [Comparison.from_dict(json.loads(r)) for (r,) in self._db.execute(sql, args)]
+        return comparison_rows.page(
+            self._db, search=search, since=since, limit=limit, offset=offset
+        )
 
     def _columns(self, cursor: sqlite3.Cursor | None = None) -> list[str]:
         cursor = cursor or self._db.execute("SELECT * FROM jobs LIMIT 0")

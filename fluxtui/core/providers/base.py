@@ -16,6 +16,7 @@ Secrets, in one place each:
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Callable, Mapping
 from enum import StrEnum
@@ -34,6 +35,13 @@ from fluxtui.core.providers.edge import KeyAuth, at_the_edge
 from fluxtui.core.redaction import scrub, scrub_text
 from fluxtui.core.results import Balance, Handle, ProviderResult
 from fluxtui.core.settings import ProviderSettings, missing_key_message
+
+
+@functools.lru_cache(maxsize=4096)
+def parsed_url(url: str) -> httpx.URL:
+    """`url` parsed, once for each of the last few thousand: a job's polls ask the same URL,
+    and parsing one costs httpx more than the rest of building its request."""
+    return httpx.URL(url)
 
 
 class Pace(Protocol):
@@ -233,6 +241,11 @@ class Provider(ABC):
         """The headers of every request, except the key (which `auth_for` adds)."""
         return {**self.settings.extra_headers, "Accept": "application/json"}
 
+    @functools.cached_property
+    def _headers(self) -> httpx.Headers:
+        """`headers()` as httpx's, made once: httpx copies them into each request as they are."""
+        return httpx.Headers(self.headers())
+
     def auth_for(self, url: str | httpx.URL, what: str = "a URL") -> httpx.Auth:
         """What adds the key to a request to `url` (`what` the provider returned, for the
         message). Raises, before anything is sent, when there is no key (AUTH) or when `url` is
@@ -263,9 +276,9 @@ class Provider(ABC):
         key; transport failures become ProviderError. A redirect is returned as it is, never
         followed with the key."""
         try:
-            target = httpx.URL(url)  # parsed once, for the key's check and for the request
+            target = url if isinstance(url, httpx.URL) else parsed_url(url)
             auth = self.auth_for(target, what)  # raises before anything is sent
-            sent = {**self.headers(), **(headers or {})}
+            sent = {**self.headers(), **headers} if headers else self._headers
             return await self.client.request(
                 method, target, headers=sent, auth=auth, follow_redirects=False, **kwargs
             )

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -150,9 +150,10 @@ class BflProvider(Provider):
         if polling_url:
             response = await self.send("GET", polling_url, what="a polling URL")
         else:
-            response = await self.send(
-                "GET", f"{self.api_root}/get_result", params={"id": handle.request_id}
-            )
+            # the query written as httpx writes `params=` (the same bytes), so that the URL
+            # string, the same at each poll of the job, is parsed once (`parsed_url`)
+            query = urlencode({"id": handle.request_id})
+            response = await self.send("GET", f"{self.api_root}/get_result?{query}")
         if response.status_code == 404:
             return job_not_found(self.label, "HTTP 404")
         if not response.is_success:
