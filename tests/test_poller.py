@@ -11,7 +11,7 @@ from pathlib import Path
 from fluxtui.core.config import Config
 from fluxtui.core.engine import Engine
 from fluxtui.core.models import GenerationRequest, JobState
-from fluxtui.core.poller import Poller
+from fluxtui.core.poller import SLACK_S, Poller
 from fluxtui.core.settings import Transport
 from fluxtui.core.store import Store
 from fluxtui.sim import SimServer
@@ -30,6 +30,19 @@ async def test_polls_due_together_are_released_together() -> None:
     await asyncio.gather(*(one(0.05) for _ in range(30)), one(0.5))
     assert poller.released == 31
     assert seen == [30] * 30 + [31]  # one timer call released all thirty before any ran
+
+
+async def test_polls_due_within_the_slack_go_with_the_first() -> None:
+    poller = Poller(most_at_once=100)
+    seen: dict[float, int] = {}  # delay -> polls released when it woke
+
+    async def one(delay: float) -> None:
+        await poller.wait(delay)
+        seen[delay] = poller.released
+        poller.done()
+
+    await asyncio.gather(one(0.05), one(0.05 + SLACK_S / 2), one(0.05 + SLACK_S * 5))
+    assert seen == {0.05: 2, 0.05 + SLACK_S / 2: 2, 0.05 + SLACK_S * 5: 3}
 
 
 async def test_the_budget_spaces_polls_and_a_cancelled_wait_costs_nothing() -> None:

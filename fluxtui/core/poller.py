@@ -2,12 +2,13 @@
 
 A job that wants to poll in `delay` seconds (`wait`) puts a future on the provider's heap of due
 polls. One timer (no task, no sleeping coroutine per job) fires at the earliest due poll and
-releases every poll that is due then, in one go, as far as the provider's request budget allows:
-a token bucket of `rate` requests per second, holding at most `burst` (one second's worth), so
-that over any stretch of T seconds at most `burst + rate * T` polls go out; and at most
-`most_at_once` released polls unanswered at a time (`done` says one was answered), so that a slow
-provider gets a queue here, in order, not hundreds of requests piled up in the HTTP client (whose
-pool scans them all on each request). Polls held back go out in the order they fell due.
+releases every poll that is due then (or within `SLACK_S`), in one go, as far as the provider's
+request budget allows: a token bucket of `rate` requests per second, holding at most `burst` (one
+second's worth), so that over any stretch of T seconds at most `burst + rate * T` polls go out;
+and at most `most_at_once` released polls unanswered at a time (`done` says one was answered), so
+that a slow provider gets a queue here, in order, not hundreds of requests piled up in the HTTP
+client (whose pool scans them all on each request). Polls held back go out in the order they
+fell due.
 
 A job cancelled while it waits leaves its future behind, cancelled: the timer skips it.
 """
@@ -20,6 +21,10 @@ import itertools
 
 #: released polls that may be unanswered at once
 MOST_AT_ONCE = 16
+#: polls due this soon after the timer fires go with it: polls meant to go together (a burst of
+#: jobs started in one go) stay together though each asked a few microseconds (or, on a busy
+#: machine, milliseconds) after the one before; a poll goes out at most this much early
+SLACK_S = 0.01
 
 
 class Poller:
@@ -86,7 +91,7 @@ class Poller:
             if future.done():  # its job was cancelled meanwhile
                 heapq.heappop(due)
                 continue
-            if at > now:
+            if at > now + SLACK_S:
                 self._arm(loop, at)
                 return
             if self.unanswered >= self.most_at_once:
