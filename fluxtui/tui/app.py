@@ -43,8 +43,6 @@ from fluxtui.tui.keymap import bindings, user_keymap
 from fluxtui.tui.mode_actions import ModeActions
 from fluxtui.tui.notices import EndedNews, Notice
 from fluxtui.tui.repainting import Repainting
-from fluxtui.tui.screens.confirm import ConfirmScreen
-from fluxtui.tui.screens.help import HelpScreen
 from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.widgets.job_queue import JobQueue
 
@@ -345,6 +343,8 @@ class FluxApp(Repainting, JobActions, ModeActions, App[int]):
     # ---- anywhere -------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from fluxtui.tui.screens.help import HelpScreen  # not in the first frame: when asked
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
@@ -360,6 +360,8 @@ class FluxApp(Repainting, JobActions, ModeActions, App[int]):
         if not live:
             self.exit(0)
             return
+        from fluxtui.tui.screens.confirm import ConfirmScreen  # not in the first frame
+
         question = (
             f"{live} job(s) still running. They go on at the provider; open fluxtui "
             "again (or run `fluxtui resume`) to collect their images. Quit now?"

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,10 +13,22 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from fluxtui.core.text import inert
 from fluxtui.tui.form_model import FieldSpec
+
+Compactable = TypeVar("Compactable", Input, Select[Any], Checkbox, TextArea)
+
+
+def compact(widget: Compactable) -> Compactable:
+    """`widget` made compact as `compact=True` makes it, but without styling it then: Textual
+    restyles a widget at each change of the class `compact` toggles, even before it is mounted
+    (twice, at that: the class is put off, then on), and styles it again as it mounts."""
+    widget.set_reactive(type(widget).compact, True)
+    widget.add_class("-textual-compact", update=False)
+    return widget
+
 
 INPUT_TYPES: dict[str, Literal["integer", "number", "text"]] = {
     "int": "integer",
@@ -40,12 +52,13 @@ class FieldRow(Vertical):
             yield Label("" if field.kind == "bool" else field.label, classes="field-label")
             yield self._control()
             if field.kind == "seed":
-                yield Checkbox(
-                    "random",
-                    self.random_seed,
-                    id="seed-random",
-                    compact=True,
-                    tooltip="pick a new random seed for every job (ctrl+r)",
+                yield compact(
+                    Checkbox(
+                        "random",
+                        self.random_seed,
+                        id="seed-random",
+                        tooltip="pick a new random seed for every job (ctrl+r)",
+                    )
                 )
             yield Static(field.hint, classes="field-hint")
         yield Static("", classes="field-error")
@@ -55,27 +68,27 @@ class FieldRow(Vertical):
         control_id = f"field-{field.name}"
         if field.kind == "bool":
             checked = field.default if value is None else value
-            return Checkbox(
-                field.label, bool(checked), id=control_id, compact=True, tooltip=field.help
-            )
+            return compact(Checkbox(field.label, bool(checked), id=control_id, tooltip=field.help))
         if field.kind == "choice":
-            return Select(
-                [(f"{c} (default)" if c == field.default else c, c) for c in field.choices],
-                value=field.default if value is None else value,
-                allow_blank=field.default is None,
-                id=control_id,
-                compact=True,
-                tooltip=field.help,
+            return compact(
+                Select(
+                    [(f"{c} (default)" if c == field.default else c, c) for c in field.choices],
+                    value=field.default if value is None else value,
+                    allow_blank=field.default is None,
+                    id=control_id,
+                    tooltip=field.help,
+                )
             )
-        return Input(
-            "" if value is None else str(value),
-            placeholder=field.placeholder,
-            type=INPUT_TYPES.get(field.kind, "text"),
-            id=control_id,
-            compact=True,
-            disabled=field.kind == "seed" and self.random_seed,
-            tooltip=field.help,
-            select_on_focus=False,
+        return compact(
+            Input(
+                "" if value is None else str(value),
+                placeholder=field.placeholder,
+                type=INPUT_TYPES.get(field.kind, "text"),
+                id=control_id,
+                disabled=field.kind == "seed" and self.random_seed,
+                tooltip=field.help,
+                select_on_focus=False,
+            )
         )
 
     def set_problem(self, problem: str | None) -> None:

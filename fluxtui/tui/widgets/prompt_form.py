@@ -28,7 +28,7 @@ from fluxtui.core.text import inert
 from fluxtui.tui import form_model, input_form
 from fluxtui.tui.form_model import FieldSpec
 from fluxtui.tui.widgets.input_images_field import InputImagesField
-from fluxtui.tui.widgets.param_fields import ParamFields
+from fluxtui.tui.widgets.param_fields import ParamFields, compact
 from fluxtui.tui.widgets.prompt_area import PromptArea, PromptLength
 
 
@@ -77,32 +77,32 @@ class PromptForm(Vertical):
     # ---- building ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield PromptArea(
-            id="prompt",
-            soft_wrap=True,
-            compact=True,
-            highlight_cursor_line=False,
-            placeholder="Describe the image…  (ctrl+j generates)",
+        yield compact(
+            PromptArea(
+                id="prompt",
+                soft_wrap=True,
+                highlight_cursor_line=False,
+                placeholder="Describe the image…  (ctrl+j generates)",
+            )
         )
         yield Static("", id="prompt-error", classes="field-error")
         yield PromptLength(id="prompt-length")
         with Horizontal(id="where"):
             yield Label("Provider", classes="field-label")
-            yield Select(
-                self._provider_options(),
-                value=self.provider,
-                allow_blank=False,
-                id="provider",
-                compact=True,
+            yield compact(
+                Select(
+                    self._provider_options(), value=self.provider, allow_blank=False, id="provider"
+                )
             )
             yield Label("Model", classes="field-label", id="model-caption")
-            yield Input(
-                self.model,
-                id="model",
-                compact=True,
-                select_on_focus=False,
-                placeholder="model id",
-                suggester=self._suggester(),
+            yield compact(
+                Input(
+                    self.model,
+                    id="model",
+                    select_on_focus=False,
+                    placeholder="model id",
+                    suggester=self._suggester(),
+                )
             )
         yield Static("", id="provider-error", classes="field-error")
         yield Static("", id="model-note")
