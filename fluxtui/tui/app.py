@@ -59,22 +59,18 @@ def styles_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "styles"
 
 
-CSS_FILES = (
-    "app.tcss",
-    "form.tcss",
-    "queue.tcss",
-    "preview.tcss",
-    "dialogs.tcss",
-    "compare.tcss",
-    "library.tcss",
-)
+FIRST_FRAME_CSS = ("app.tcss", "form.tcss", "queue.tcss", "preview.tcss")
+#: the other screens' styles (their rules match nothing on the main screen), read after its first
+#: frame: each file parsed before it delays it, and each rule is looked at for every widget styled
+LATER_CSS = ("dialogs.tcss", "compare.tcss", "library.tcss")
+CSS_FILES = (*FIRST_FRAME_CSS, *LATER_CSS)
 
 
 class FluxApp(Repainting, JobActions, ModeActions, App[int]):
     """fluxtui's terminal app. Build it with `fluxtui.tui.factory.create_app`."""
 
     TITLE = "fluxtui"
-    CSS_PATH = [styles_dir() / name for name in CSS_FILES]  # noqa: RUF012
+    CSS_PATH = [styles_dir() / name for name in FIRST_FRAME_CSS]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         *bindings(APP_KEYS),
         Binding("ctrl+c", "help_quit", show=False, system=True),
@@ -136,7 +132,18 @@ class FluxApp(Repainting, JobActions, ModeActions, App[int]):
         self.write_terminal(system.PUSH_TITLE)
         self.set_interval(self.repaint_s, self._repaint)
         self.set_interval(self.tick_s, self._tick)
+        self.call_after_refresh(self._read_later_css)
         self.call_after_refresh(self._after_first_paint)
+
+    def _read_later_css(self) -> None:
+        """The other screens' styles, after the first frame (see LATER_CSS); a screen pushed
+        before (a key pressed while the app started) is styled again with them."""
+        for name in LATER_CSS:
+            self.stylesheet.read(styles_dir() / name)
+        self.stylesheet.parse()
+        for screen in self.screen_stack:
+            if screen is not self.main:
+                self.stylesheet.update(screen)
 
     def get_default_screen(self) -> MainScreen:
         return self.main

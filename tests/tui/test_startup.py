@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import Checkbox, Input, Static
 from textual.widgets._select import SelectCurrent
 
+from fluxtui.tui.app import CSS_FILES, FIRST_FRAME_CSS, LATER_CSS, FluxApp, styles_dir
+from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.widgets.controls import FormSelect
 from fluxtui.tui.widgets.param_fields import FieldRow
 from tests.tui.helpers import ready, screen_text, type_text, wait_for
@@ -189,3 +193,48 @@ async def test_a_select_built_with_its_value_picks_another_by_its_keys(make_app)
         target = options[(options.index(form.provider) + 1) % len(options)]
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: form.provider == target, "the next provider, in the form")
+
+
+def css_files(app: FluxApp) -> set[str]:
+    return {Path(path).name for path, _ in app.stylesheet.source if path.endswith(".tcss")}
+
+
+async def test_the_other_screens_styles_are_read_after_the_first_frame(make_app):
+    """Read after it, they change no style on the main screen (their rules match nothing
+    there); a screen pushed before they are read (a key pressed at start) is styled again."""
+    app = make_app()
+    at_first_frame: set[str] = set()
+    display = app._display
+
+    def first_frame(screen: Any, renderable: Any) -> None:
+        if renderable is not None and not at_first_frame:
+            at_first_frame.update(css_files(app))
+        display(screen, renderable)
+
+    read_later = app._read_later_css
+
+    def pushed_first() -> None:
+        app.push_screen(ConfirmScreen("Quit now?", [("y", "Quit", "quit")]))
+        read_later()
+
+    app._display = first_frame  # type: ignore[method-assign]
+    app._read_later_css = pushed_first  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert at_first_frame == set(FIRST_FRAME_CSS)
+        assert css_files(app) == set(CSS_FILES)
+        confirm = await wait_for(
+            pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen, "the question"
+        )
+        assert confirm.styles.align_horizontal == "center"  # dialogs.tcss, read after it
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is app.main, "the main screen again")
+
+        nodes = list(app.main.walk_children(with_self=True))
+        first_frame_only = app.stylesheet.copy()
+        for later in LATER_CSS:
+            del first_frame_only.source[(str(styles_dir() / later), "")]
+        first_frame_only.update(app.main)
+        styled = [node.styles.base.css_lines for node in nodes]
+        app.stylesheet.update(app.main)  # with every file read
+        assert [node.styles.base.css_lines for node in nodes] == styled

@@ -63,7 +63,8 @@ class FieldRow(Vertical):
                     id="seed-random",
                     tooltip="pick a new random seed for every job (ctrl+r)",
                 )
-            yield Static(field.hint, classes="field-hint")
+            if field.hint:  # an empty one shows nothing: not built (each widget delays the frame)
+                yield Static(field.hint, classes="field-hint")
         if self.problem is not None:  # set before the row was built; later ones: `set_problem`
             yield Static(Text(inert(self.problem)), classes="field-error")
 
