@@ -15,7 +15,12 @@ The package measured is compiled to bytecode first, as pip does when it installs
 PYTHONDONTWRITEBYTECODE set, a checkout's bytecode is never written and every start would compile
 each module again (about 1.7 s of CPU on the 2-core machine of bench/README.md).
 
-    python bench/tui_startup.py [--runs 10]
+The CPU time read when the frame reaches the terminal also holds what the app did after painting
+it until this process read it (on a loaded machine, some of the engine's start). `--phases` runs
+the silent row once more under a hook that reads the app's own CPU time at the frame itself
+(`App._display`), and when it starts importing Textual and calls `App.run`: where the time goes.
+
+    python bench/tui_startup.py [--runs 10] [--phases]
 """
 
 from __future__ import annotations
@@ -49,6 +54,58 @@ class Bare(App):
 
 Bare().run()
 """
+PHASES = """
+import os, runpy, sys, time
+
+marks = {}
+
+
+def patch(app_module):
+    run, display = app_module.App.run, app_module.App._display
+
+    def timed_run(self, *args, **kwargs):
+        marks.setdefault("App.run", time.process_time())
+        return run(self, *args, **kwargs)
+
+    def first_frame(self, screen, renderable):
+        display(self, screen, renderable)
+        if renderable is not None and "frame" not in marks:
+            marks["frame"] = time.process_time()
+            with open(os.environ["PHASES_OUT"], "w") as out:
+                out.write(" ".join(str(marks[k]) for k in ("textual", "App.run", "frame")))
+
+    app_module.App.run, app_module.App._display = timed_run, first_frame
+
+
+class Watch:
+    def find_spec(self, name, path, target=None):
+        if name == "textual":
+            marks.setdefault("textual", time.process_time())
+        if name == "textual.app":
+            sys.meta_path.remove(self)
+            import importlib.util
+
+            spec = importlib.util.find_spec(name)
+            load = spec.loader.exec_module
+
+            def exec_module(module):
+                load(module)
+                patch(module)
+
+            spec.loader.exec_module = exec_module
+            return spec
+        return None
+
+
+sys.meta_path.insert(0, Watch())
+if sys.argv[1] == "-m":
+    sys.argv = sys.argv[2:]
+    runpy.run_module(sys.argv[0], run_name="__main__")
+else:
+    sys.argv = sys.argv[1:]
+    runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+PHASE_NAMES = ("before Textual", "Textual and the app imported, app built", "App.run to the frame")
 KITTY = (
     b"\x1bP>|kitty(0.35.2)\x1b\\\x1b[>1;4000;35c\x1b_Gi=31;OK\x1b\\\x1b[6;20;10t"
     b"\x1bP1$r0;38:2:1:2:3m\x1b\\\x1b[?62;c"
@@ -167,7 +224,9 @@ def summary(name: str, times: list[float], cpu: list[float] | None = None) -> st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    runs = parser.parse_args().runs
+    parser.add_argument("--phases", action="store_true", help="also the app's CPU by phase")
+    options = parser.parse_args()
+    runs = options.runs
     python = sys.executable
     app = [python, "-m", "fluxtui", "--demo", "--image-protocol", "halfcell"]
     with tempfile.TemporaryDirectory() as home:
@@ -207,6 +266,43 @@ def main() -> None:
                 f"{name}: ×{medians[name] / base:4.2f} the bare app ({added:+.0f} ms), "
                 f"CPU ×{cpu / base_cpu:4.2f} ({(cpu - base_cpu) * 1000:+.0f} ms)"
             )
+        if options.phases:
+            print_phases(python, env, home, bare, app[1:], runs)
+
+
+def print_phases(
+    python: str, env: dict[str, str], home: str, bare: str, app: list[str], runs: int
+) -> None:
+    """The app's own CPU time at the first frame, by phase, against the bare app's (medians)."""
+    hook = os.path.join(home, "phases.py")
+    with open(hook, "w") as script:
+        script.write(PHASES)
+    out = os.path.join(home, "phases.txt")
+    rows = {
+        "a bare Textual app": [python, hook, bare],
+        "never answers, halfcell": [python, hook, *app],
+    }
+    marks: dict[str, list[list[float]]] = {name: [] for name in rows}
+    for _ in range(runs):
+        for name, argv in rows.items():
+            time_to_first_paint(argv, {**env, "PHASES_OUT": out})
+            with open(out) as got:
+                marks[name].append([float(mark) for mark in got.read().split()])
+    medians = {
+        name: [statistics.median(column) for column in zip(*seen, strict=True)]
+        for name, seen in marks.items()
+    }
+    print("the app's CPU time at its first frame, by phase (medians, ms):")
+    for name, (textual, run, frame) in medians.items():
+        phases = (textual, run - textual, frame - run)
+        parts = "   ".join(
+            f"{label} {ms * 1000:5.0f}" for label, ms in zip(PHASE_NAMES, phases, strict=True)
+        )
+        print(f"  {name:<24} {parts}   total {frame * 1000:5.0f}")
+    (_, _, base), (_, _, frame) = medians.values()
+    print(
+        f"  CPU at the frame: ×{frame / base:4.2f} the bare app ({(frame - base) * 1000:+.0f} ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,6 @@ from fluxtui.tui.keymap import bindings, user_keymap
 from fluxtui.tui.mode_actions import ModeActions
 from fluxtui.tui.notices import EndedNews, Notice
 from fluxtui.tui.repainting import Repainting
-from fluxtui.tui.screens.confirm import ConfirmScreen
-from fluxtui.tui.screens.help import HelpScreen
 from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.widgets.job_queue import JobQueue
 
@@ -61,22 +59,18 @@ def styles_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "styles"
 
 
-CSS_FILES = (
-    "app.tcss",
-    "form.tcss",
-    "queue.tcss",
-    "preview.tcss",
-    "dialogs.tcss",
-    "compare.tcss",
-    "library.tcss",
-)
+FIRST_FRAME_CSS = ("app.tcss", "form.tcss", "queue.tcss", "preview.tcss")
+#: the other screens' styles (their rules match nothing on the main screen), read after its first
+#: frame: each file parsed before it delays it, and each rule is looked at for every widget styled
+LATER_CSS = ("dialogs.tcss", "compare.tcss", "library.tcss")
+CSS_FILES = (*FIRST_FRAME_CSS, *LATER_CSS)
 
 
 class FluxApp(Repainting, JobActions, ModeActions, App[int]):
     """fluxtui's terminal app. Build it with `fluxtui.tui.factory.create_app`."""
 
     TITLE = "fluxtui"
-    CSS_PATH = [styles_dir() / name for name in CSS_FILES]  # noqa: RUF012
+    CSS_PATH = [styles_dir() / name for name in FIRST_FRAME_CSS]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         *bindings(APP_KEYS),
         Binding("ctrl+c", "help_quit", show=False, system=True),
@@ -138,7 +132,18 @@ class FluxApp(Repainting, JobActions, ModeActions, App[int]):
         self.write_terminal(system.PUSH_TITLE)
         self.set_interval(self.repaint_s, self._repaint)
         self.set_interval(self.tick_s, self._tick)
+        self.call_after_refresh(self._read_later_css)
         self.call_after_refresh(self._after_first_paint)
+
+    def _read_later_css(self) -> None:
+        """The other screens' styles, after the first frame (see LATER_CSS); a screen pushed
+        before (a key pressed while the app started) is styled again with them."""
+        for name in LATER_CSS:
+            self.stylesheet.read(styles_dir() / name)
+        self.stylesheet.parse()
+        for screen in self.screen_stack:
+            if screen is not self.main:
+                self.stylesheet.update(screen)
 
     def get_default_screen(self) -> MainScreen:
         return self.main
@@ -345,6 +350,8 @@ class FluxApp(Repainting, JobActions, ModeActions, App[int]):
     # ---- anywhere -------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from fluxtui.tui.screens.help import HelpScreen  # not in the first frame: when asked
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
@@ -360,6 +367,8 @@ class FluxApp(Repainting, JobActions, ModeActions, App[int]):
         if not live:
             self.exit(0)
             return
+        from fluxtui.tui.screens.confirm import ConfirmScreen  # not in the first frame
+
         question = (
             f"{live} job(s) still running. They go on at the provider; open fluxtui "
             "again (or run `fluxtui resume`) to collect their images. Quit now?"

@@ -18,14 +18,12 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from fluxtui.control.controller import Controller
 from fluxtui.control.outcomes import NotReady
 from fluxtui.core import paths
-from fluxtui.term.describe import describe
 from fluxtui.term.report import Choice, TerminalReport
 from fluxtui.tui import image_support, system
 from fluxtui.tui.board import JobBoard
 from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.safe import content, highlight, markup
 from fluxtui.tui.screens.main import MainScreen
-from fluxtui.tui.screens.terminal_report import TerminalReportScreen
 from fluxtui.tui.widgets.prompt_form import known_models
 
 Command = tuple[str, str, Callable[[], Any]]
@@ -133,6 +131,9 @@ class FluxCommands(Provider):
             self.app.notify(problem, title="Cannot open the folder", severity="warning")
 
     def _show_terminal(self, host: PaletteHost) -> None:
+        from fluxtui.term.describe import describe  # not in the first frame: when asked
+        from fluxtui.tui.screens.terminal_report import TerminalReportScreen
+
         lines = describe(host.terminal_report, host.terminal_choice)
         self.app.push_screen(TerminalReportScreen(lines))
 

@@ -95,19 +95,23 @@ def _none(choice: Choice, report: TerminalReport) -> ImageBackend:
     return ImageBackend(choice.requested, "none", None)
 
 
-def _halfcell(choice: Choice, report: TerminalReport, note: str = "") -> ImageBackend:
-    from fluxtui.tui.widgets.halfcell import HalfcellImage
+# Each factory imports its widget (and Pillow) when the first image is drawn, not at start: the
+# first frame shows none.
 
+
+def _halfcell(choice: Choice, report: TerminalReport, note: str = "") -> ImageBackend:
     def factory(path: Path) -> Widget:
+        from fluxtui.tui.widgets.halfcell import HalfcellImage
+
         return HalfcellImage(path, cell_px=report.cell_px, classes="image")
 
     return ImageBackend(choice.requested, "halfcell", factory, note)
 
 
 def _sixel(choice: Choice, report: TerminalReport) -> ImageBackend:
-    from fluxtui.tui.widgets.sixel_image import SixelImage
-
     def factory(path: Path) -> Widget:
+        from fluxtui.tui.widgets.sixel_image import SixelImage
+
         return SixelImage(
             path, cell_px=report.cell_px, registers=report.sixel_registers, classes="image"
         )
@@ -116,9 +120,9 @@ def _sixel(choice: Choice, report: TerminalReport) -> ImageBackend:
 
 
 def _kitty(choice: Choice, report: TerminalReport) -> ImageBackend:
-    from fluxtui.tui.widgets.kitty_image import KittyImage
-
     def factory(path: Path) -> Widget:
+        from fluxtui.tui.widgets.kitty_image import KittyImage
+
         return KittyImage(
             path,
             cell_px=report.cell_px,

@@ -25,7 +25,6 @@ from fluxtui.tui.image_support import ImageBackend
 from fluxtui.tui.key_table import JOB_KEYS
 from fluxtui.tui.keymap import conditions
 from fluxtui.tui.messages import JobDeleted, UseAsInput
-from fluxtui.tui.screens.confirm import ConfirmScreen
 from fluxtui.tui.screens.main import MainScreen
 from fluxtui.tui.screens.zoom import ZoomScreen
 from fluxtui.tui.sending import attempt
@@ -109,7 +108,7 @@ class JobActions(App[int]):
             if answer == "resend":
                 self.send(lambda over_budget: self.controller.retry(job, over_budget=over_budget))
 
-        self.push_screen(ConfirmScreen(question, [("y", "Send again", "resend")]), answered)
+        self._ask(question, [("y", "Send again", "resend")], answered)
 
     def action_rerun(self, same_seed: bool) -> None:
         job = self._selected()
@@ -188,6 +187,16 @@ class JobActions(App[int]):
                 self.notify(str(exc), severity="warning")
                 return
             self.post_message(JobDeleted(job.id))
+
+        self._ask(question, answers, answered)
+
+    def _ask(
+        self,
+        question: str,
+        answers: list[tuple[str, str, str]],
+        answered: Callable[[str | None], None],
+    ) -> None:
+        from fluxtui.tui.screens.confirm import ConfirmScreen  # not in the first frame
 
         self.push_screen(ConfirmScreen(question, answers), answered)
 

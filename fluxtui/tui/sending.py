@@ -20,7 +20,6 @@ from textual.app import App
 from fluxtui.control.controller import Controller
 from fluxtui.control.outcomes import NotReady, OverBudget, Started, StillRunning
 from fluxtui.core.errors import FluxtuiError, InvalidRequest
-from fluxtui.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from fluxtui.core.compare import TargetPlan  # with the engine: not needed to paint
@@ -61,6 +60,7 @@ def attempt(app: App[Any], send: Callable[[bool], T], sent: Callable[[T], object
             _refused(app, exc)
         return
     except OverBudget as over:
+        from fluxtui.tui.screens.confirm import ConfirmScreen  # not in the first frame
 
         def answered(answer: str | None) -> None:
             if answer == "send":

@@ -8,9 +8,10 @@ from collections import Counter
 from typing import Any
 
 from textual.dom import DOMNode
-from textual.widgets import TextArea
+from textual.widgets import Checkbox, Input, TextArea
 
 from fluxtui.tui.app import FluxApp
+from fluxtui.tui.widgets.controls import FormSelect
 from fluxtui.tui.widgets.param_fields import FieldRow
 from fluxtui.tui.widgets.prompt_form import FOCUSED, PromptForm
 from tests.tui.helpers import ready, wait_for
@@ -30,8 +31,8 @@ def count_styling(app: FluxApp) -> Counter[DOMNode]:
     return styled
 
 
-async def test_each_widget_is_styled_once_before_the_first_paint(make_app):
-    app = make_app()
+def count_until_first_paint(app: FluxApp) -> dict[DOMNode, int]:
+    """Each node's count of style passes until the app's first frame (filled at that frame)."""
     styled = count_styling(app)
     first_paint: dict[DOMNode, int] = {}
     display = app._display
@@ -42,6 +43,12 @@ async def test_each_widget_is_styled_once_before_the_first_paint(make_app):
         display(screen, renderable)
 
     app._display = recording  # type: ignore[method-assign]
+    return first_paint
+
+
+async def test_each_widget_is_styled_once_before_the_first_paint(make_app):
+    app = make_app()
+    first_paint = count_until_first_paint(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         rows = list(app.main.query(FieldRow))
@@ -52,6 +59,26 @@ async def test_each_widget_is_styled_once_before_the_first_paint(make_app):
         assert first_paint[app.main.form] == 2  # and once more alone, marked as focused
         assert app.main.has_class("-medium")  # the width's class all the same
         assert not app.main.has_class("-narrow") and not app.main.has_class("-wide")
+
+
+async def test_the_form_controls_are_styled_once_before_the_first_paint(make_app):
+    """Compact, checked, holding a value, a select's line and overlay (`widgets/controls.py`):
+    none restyled before it mounts or as it mounts; the form holds no error line yet."""
+    app = make_app()
+    first_paint = count_until_first_paint(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        form = app.main.form
+        boxes = list(form.query(Checkbox))
+        controls = [*form.query(Input), *boxes, *form.query("Select, Select *")]
+        assert {Input, Checkbox, FormSelect} <= {type(control) for control in controls}
+        assert any(box.value and box.has_class("-on") for box in boxes)
+        assert form.query_one("#model", Input).value  # the model's id
+        assert all(control.has_class("-textual-compact") for control in form.query("Input, Select"))
+        again = {control: first_paint[control] for control in controls if first_paint[control] != 1}
+        assert again == {}
+        assert first_paint[form.query_one("#prompt")] == 2  # and once more as it takes the focus
+        assert not form.query(".field-error").exclude("#inputs-error")
 
 
 async def test_the_form_border_follows_the_focus_without_restyling_its_fields(make_app):

@@ -32,7 +32,6 @@ from fluxtui.tui.key_commands import Providers, key_commands
 from fluxtui.tui.key_table import ANYWHERE_KEYS, FORM_KEYS, JOB_KEYS, MAIN_KEYS
 from fluxtui.tui.keymap import bindings
 from fluxtui.tui.messages import SendRequest
-from fluxtui.tui.screens.model_picker import ModelPicker
 from fluxtui.tui.sending import missing_key
 from fluxtui.tui.widgets.job_queue import JobQueue
 from fluxtui.tui.widgets.key_footer import KeyFooter
@@ -156,6 +155,8 @@ class MainScreen(Screen[None]):
         self.notify(f"seed {seed} in the form", timeout=3)
 
     def action_pick_model(self) -> None:
+        from fluxtui.tui.screens.model_picker import ModelPicker  # not in the first frame
+
         form = self.form
         models = known_models(self.controller.backend.base_config, form.provider)
 

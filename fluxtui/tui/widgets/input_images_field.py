@@ -36,7 +36,6 @@ from fluxtui.tui import input_form
 from fluxtui.tui.input_form import Capacity
 from fluxtui.tui.input_keys import INPUT_KEYS
 from fluxtui.tui.keymap import bindings, conditions
-from fluxtui.tui.screens.path_prompt import PathPrompt
 from fluxtui.tui.widgets.thumbnail import Lines, ThumbnailCache, render_thumbnail
 
 THUMB_COLUMNS, ROW_HEIGHT = 6, 2
@@ -283,6 +282,8 @@ class InputImagesField(Vertical):
         def given(text: str | None) -> None:
             if text:
                 self.add(text, role)
+
+        from fluxtui.tui.screens.path_prompt import PathPrompt  # not in the first frame
 
         prompt = PathPrompt(QUESTION[role], "", hint=HINT, placeholder=PLACEHOLDER)
         self.app.push_screen(prompt, given)

@@ -99,8 +99,11 @@ class KeyFooter(Footer):
         # Set, not bound: a `data_bind` would add a watcher to this footer that outlives the key
         # (Textual keeps it until `compact` changes, which it never does after compose), so
         # every recompose (each change of the keys shown) kept its keys alive and made the next
-        # one slower. The footer is composed again whenever `compact` would change.
-        key.compact = self.compact
+        # one slower. The footer is composed again whenever `compact` would change. Nor assigned:
+        # FooterKey's watcher would style the key twice before it is mounted (its default, on,
+        # then the footer's), as Textual's own Footer avoids.
+        key.set_reactive(FooterKey.compact, self.compact)
+        key.set_class(self.compact, "-compact", update=False)
         return key
 
     def on_resize(self) -> None:

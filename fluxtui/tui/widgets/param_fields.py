@@ -17,12 +17,28 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from fluxtui.core.text import inert
 from fluxtui.tui.form_model import FieldSpec
+from fluxtui.tui.widgets.controls import FormSelect, checkbox, compact, text_input
 
 INPUT_TYPES: dict[str, Literal["integer", "number", "text"]] = {
     "int": "integer",
     "seed": "integer",
     "float": "number",
 }
+
+
+def show_error(
+    parent: Widget, problem: str, *, id: str | None = None, after: str | None = None
+) -> None:
+    """Say `problem` on the error line among `parent`'s children (`.field-error`, `#id` if given;
+    the CSS shows it while the field is marked invalid). The line is built with the first
+    problem, not with the form: most fields never have one, and each widget mounted before the
+    first frame delays it. `parent` must be composed (before, `FieldRow` builds its own)."""
+    text = Text(inert(problem))
+    lines = parent.query_children(f"#{id}" if id else ".field-error")
+    if lines:
+        lines.first(Static).update(text)
+    elif problem:
+        parent.mount(Static(text, id=id, classes="field-error"), after=after)
 
 
 class FieldRow(Vertical):
@@ -33,6 +49,7 @@ class FieldRow(Vertical):
         self.field = field
         self.value = value
         self.random_seed = random_seed
+        self.problem: str | None = None
 
     def compose(self) -> ComposeResult:
         field = self.field
@@ -40,48 +57,48 @@ class FieldRow(Vertical):
             yield Label("" if field.kind == "bool" else field.label, classes="field-label")
             yield self._control()
             if field.kind == "seed":
-                yield Checkbox(
+                yield checkbox(
                     "random",
                     self.random_seed,
                     id="seed-random",
-                    compact=True,
                     tooltip="pick a new random seed for every job (ctrl+r)",
                 )
-            yield Static(field.hint, classes="field-hint")
-        yield Static("", classes="field-error")
+            if field.hint:  # an empty one shows nothing: not built (each widget delays the frame)
+                yield Static(field.hint, classes="field-hint")
+        if self.problem is not None:  # set before the row was built; later ones: `set_problem`
+            yield Static(Text(inert(self.problem)), classes="field-error")
 
     def _control(self) -> Widget:
         field, value = self.field, self.value
         control_id = f"field-{field.name}"
         if field.kind == "bool":
             checked = field.default if value is None else value
-            return Checkbox(
-                field.label, bool(checked), id=control_id, compact=True, tooltip=field.help
-            )
+            return checkbox(field.label, bool(checked), id=control_id, tooltip=field.help)
         if field.kind == "choice":
-            return Select(
-                [(f"{c} (default)" if c == field.default else c, c) for c in field.choices],
-                value=field.default if value is None else value,
-                allow_blank=field.default is None,
-                id=control_id,
-                compact=True,
-                tooltip=field.help,
+            return compact(
+                FormSelect(
+                    [(f"{c} (default)" if c == field.default else c, c) for c in field.choices],
+                    value=field.default if value is None else value,
+                    allow_blank=field.default is None,
+                    id=control_id,
+                    tooltip=field.help,
+                )
             )
-        return Input(
+        return text_input(
             "" if value is None else str(value),
             placeholder=field.placeholder,
             type=INPUT_TYPES.get(field.kind, "text"),
             id=control_id,
-            compact=True,
             disabled=field.kind == "seed" and self.random_seed,
             tooltip=field.help,
             select_on_focus=False,
         )
 
     def set_problem(self, problem: str | None) -> None:
+        self.problem = problem
         self.set_class(problem is not None, "-invalid")
-        for error in self.query(".field-error").results(Static):
-            error.update(Text(inert(problem or "")))
+        if self.children:  # composed (its children are registered as it composes)
+            show_error(self, problem or "")
 
 
 class ParamFields(Vertical):
@@ -140,8 +157,8 @@ class ParamFields(Vertical):
 
     def set_random_seed(self, on: bool) -> None:
         self.random_seed = on
-        for checkbox in self.query("#seed-random").results(Checkbox):
-            checkbox.value = on
+        for box in self.query("#seed-random").results(Checkbox):
+            box.value = on
         for seed in self.query("#field-seed").results(Input):
             seed.disabled = on
 

@@ -27,8 +27,9 @@ from fluxtui.core.models import GenerationRequest
 from fluxtui.core.text import inert
 from fluxtui.tui import form_model, input_form
 from fluxtui.tui.form_model import FieldSpec
+from fluxtui.tui.widgets.controls import FormSelect, compact, text_input
 from fluxtui.tui.widgets.input_images_field import InputImagesField
-from fluxtui.tui.widgets.param_fields import ParamFields
+from fluxtui.tui.widgets.param_fields import ParamFields, show_error
 from fluxtui.tui.widgets.prompt_area import PromptArea, PromptLength
 
 
@@ -77,34 +78,30 @@ class PromptForm(Vertical):
     # ---- building ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield PromptArea(
-            id="prompt",
-            soft_wrap=True,
-            compact=True,
-            highlight_cursor_line=False,
-            placeholder="Describe the image…  (ctrl+j generates)",
+        yield compact(
+            PromptArea(
+                id="prompt",
+                soft_wrap=True,
+                highlight_cursor_line=False,
+                placeholder="Describe the image…  (ctrl+j generates)",
+            )
         )
-        yield Static("", id="prompt-error", classes="field-error")
         yield PromptLength(id="prompt-length")
         with Horizontal(id="where"):
             yield Label("Provider", classes="field-label")
-            yield Select(
-                self._provider_options(),
-                value=self.provider,
-                allow_blank=False,
-                id="provider",
-                compact=True,
+            yield compact(
+                FormSelect(
+                    self._provider_options(), value=self.provider, allow_blank=False, id="provider"
+                )
             )
             yield Label("Model", classes="field-label", id="model-caption")
-            yield Input(
+            yield text_input(
                 self.model,
                 id="model",
-                compact=True,
                 select_on_focus=False,
                 placeholder="model id",
                 suggester=self._suggester(),
             )
-        yield Static("", id="provider-error", classes="field-error")
         yield Static("", id="model-note")
         body = VerticalScroll(id="form-body")  # the params, then the inputs; scrolls if need be
         body.can_focus = False
@@ -212,10 +209,12 @@ class PromptForm(Vertical):
                 by_field.setdefault(field, problem)
         self.query_one(ParamFields).set_problems(by_field)
         self.inputs.set_problem(by_field.get("inputs"))
-        self.query_one("#prompt-error", Static).update(Text(inert(by_field.get("prompt", ""))))
+        # The lines under the prompt and the provider are built with their first problem. (The
+        # form is composed: problems come from its own Changed messages, or keys pressed in it.)
+        show_error(self, by_field.get("prompt", ""), id="prompt-error", after="#prompt")
         self.set_class("prompt" in by_field, "-prompt-invalid")
         provider_problem = by_field.get("provider", "")
-        self.query_one("#provider-error", Static).update(Text(inert(provider_problem)))
+        show_error(self, provider_problem, id="provider-error", after="#where")
         self.set_class(bool(provider_problem), "-provider-invalid")
         count = len(by_field) + len(general)
         status = self.query_one("#form-status", Static)

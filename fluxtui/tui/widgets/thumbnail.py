@@ -10,14 +10,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from pathlib import Path
 
-from PIL import Image
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
-
-from fluxtui.core import thumbnails
-from fluxtui.tui.widgets.halfcell import UPPER_HALF, fitted
 
 THUMBNAIL_PX = 64  # the cached thumbnail's longest side: ample for a box of a dozen cells
 CACHE_SIZE = 600  # thumbnails kept in memory (a few screens of rows)
@@ -29,8 +25,14 @@ Lines = tuple[tuple[Segment, ...], ...]
 def render_thumbnail(image: Path, columns: int, rows: int) -> Lines:
     """`image` scaled into `columns`×`rows` cells (centred, aspect kept) as lines of segments.
 
-    Blocking; ThumbnailError (a FluxtuiError) when the image cannot be read.
+    Blocking; ThumbnailError (a FluxtuiError) when the image cannot be read. (Pillow is imported
+    here, with the first thumbnail: the form that may show some is in the app's first frame.)
     """
+    from PIL import Image
+
+    from fluxtui.core import thumbnails
+    from fluxtui.tui.widgets.halfcell import UPPER_HALF, fitted
+
     small = thumbnails.thumbnail(image, THUMBNAIL_PX)
     with Image.open(small) as opened:
         pixels = thumbnails.flat_rgb(opened)
